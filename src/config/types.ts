@@ -1,0 +1,69 @@
+/**
+ * The validated, resolved configuration the gateway runs on. The YAML schema (schema.ts) is what users write; this
+ * is what the loader produces from it: defaults applied, environment references resolved, durations and sizes in
+ * plain numbers. Everything downstream reads only these types.
+ */
+
+/** Provider kinds this build can call. Later kinds (azure-openai, bedrock, vertex) join this list. */
+export const providerKinds = ['openai', 'openai-compatible'] as const;
+export type ProviderKind = (typeof providerKinds)[number];
+
+export interface ProviderConfig {
+  readonly name: string;
+  readonly kind: ProviderKind;
+  /** The API base including its version path, e.g. `https://api.openai.com/v1`; no trailing slash. */
+  readonly baseUrl: string;
+  /** Sent as `Authorization: Bearer …` when set. */
+  readonly apiKey: string | undefined;
+  /** Extra headers sent upstream on every call (e.g. `OpenAI-Organization`). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly region: string | undefined;
+  /** Keep-alive connections per upstream origin. */
+  readonly connections: number;
+  /** Per-attempt time allowed until the upstream's response headers arrive. */
+  readonly timeoutMs: number;
+}
+
+export type ModelType = 'chat' | 'embedding';
+
+export interface ChannelConfig {
+  readonly provider: string;
+  /** The upstream model (or deployment) name this channel sends. */
+  readonly model: string;
+  readonly primary: boolean;
+}
+
+export type RoutePolicy = 'ordered';
+
+export interface ModelConfig {
+  readonly name: string;
+  readonly type: ModelType;
+  readonly route: RoutePolicy;
+  readonly channels: readonly ChannelConfig[];
+  /** Shown as `owned_by` in `/v1/models`. */
+  readonly ownedBy: string;
+}
+
+export interface LimitsConfig {
+  readonly maxBodyBytes: number;
+  /** The whole request's deadline, across every attempt, until the last byte. */
+  readonly requestTimeoutMs: number;
+  /** The longest silence allowed between two chunks of an upstream stream. */
+  readonly streamIdleTimeoutMs: number;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface LoggingConfig {
+  readonly level: LogLevel;
+  /** One structured line per request at `info`. */
+  readonly requests: boolean;
+}
+
+export interface GatewayConfig {
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly limits: LimitsConfig;
+  readonly logging: LoggingConfig;
+  readonly providers: ReadonlyMap<string, ProviderConfig>;
+  readonly models: ReadonlyMap<string, ModelConfig>;
+}

@@ -1,0 +1,134 @@
+/**
+ * The one table of every error a client can see. Codes are stable: clients and dashboards key on them, and the README's
+ * error reference is checked against this table by a test.
+ * Imports nothing.
+ */
+export interface ErrorDefinition {
+  /** HTTP status sent to the client. */
+  readonly status: number;
+  /** The OpenAI error `type`. */
+  readonly type: 'invalid_request_error' | 'authentication_error' | 'permission_error' | 'not_found_error' | 'rate_limit_error' | 'server_error' | 'api_error';
+  /** Whether trying the same request on another channel may succeed. */
+  readonly retryable: boolean;
+  /** One line for the docs. */
+  readonly description: string;
+}
+
+export const errorTable = {
+  invalid_json: {
+    status: 400,
+    type: 'invalid_request_error',
+    retryable: false,
+    description: 'The request body is not valid JSON; the message gives the position.',
+  },
+  invalid_request: {
+    status: 400,
+    type: 'invalid_request_error',
+    retryable: false,
+    description: 'A field is missing, of the wrong type or out of range; `param` names it.',
+  },
+  unsupported_parameter: {
+    status: 400,
+    type: 'invalid_request_error',
+    retryable: false,
+    description: 'A valid OpenAI parameter the gateway does not support (for example `n` other than 1); `param` names it.',
+  },
+  unsupported_media_type: {
+    status: 415,
+    type: 'invalid_request_error',
+    retryable: false,
+    description: 'The request body is not `application/json`.',
+  },
+  request_too_large: {
+    status: 413,
+    type: 'invalid_request_error',
+    retryable: false,
+    description: 'The request body is larger than `limits.max_body_bytes`.',
+  },
+  model_not_found: {
+    status: 404,
+    type: 'invalid_request_error',
+    retryable: false,
+    description: 'No configured model has this name, or it does not serve this endpoint.',
+  },
+  not_found: {
+    status: 404,
+    type: 'invalid_request_error',
+    retryable: false,
+    description: 'No such path.',
+  },
+  method_not_allowed: {
+    status: 405,
+    type: 'invalid_request_error',
+    retryable: false,
+    description: 'The path exists but not for this HTTP method.',
+  },
+  context_length_exceeded: {
+    status: 400,
+    type: 'invalid_request_error',
+    retryable: false,
+    description: "The prompt plus the output limit does not fit the model's context window.",
+  },
+  content_filter: {
+    status: 400,
+    type: 'invalid_request_error',
+    retryable: false,
+    description: "The upstream's content filter refused the prompt.",
+  },
+  upstream_invalid_request: {
+    status: 400,
+    type: 'invalid_request_error',
+    retryable: false,
+    description: "The upstream refused the request as invalid; the upstream's message is passed on.",
+  },
+  upstream_authentication_failed: {
+    status: 502,
+    type: 'api_error',
+    retryable: true,
+    description: "The upstream refused the gateway's credentials (a gateway configuration problem, not the client's).",
+  },
+  upstream_rate_limited: {
+    status: 429,
+    type: 'rate_limit_error',
+    retryable: true,
+    description: 'The upstream is rate limiting and no other channel could serve; `retry-after` is passed on when known.',
+  },
+  upstream_unavailable: {
+    status: 503,
+    type: 'server_error',
+    retryable: true,
+    description: 'Every channel was unavailable (5xx, 429, connection refused or reset); the message names each attempt.',
+  },
+  upstream_timeout: {
+    status: 504,
+    type: 'server_error',
+    retryable: true,
+    description: 'Every channel timed out, or the request deadline passed; the message names each attempt.',
+  },
+  upstream_error: {
+    status: 502,
+    type: 'server_error',
+    retryable: true,
+    description: 'The upstream answered something the gateway cannot use (malformed JSON, an unexpected status); the message names each attempt.',
+  },
+  upstream_stream_error: {
+    status: 502,
+    type: 'server_error',
+    retryable: false,
+    description: 'A stream failed after its first byte reached the client; sent as a final SSE error event.',
+  },
+  client_closed_request: {
+    status: 499,
+    type: 'invalid_request_error',
+    retryable: false,
+    description: 'The client went away; the upstream request is aborted. Only seen in logs and metrics.',
+  },
+  internal_error: {
+    status: 500,
+    type: 'server_error',
+    retryable: false,
+    description: 'A bug in the gateway; the message carries the request id to report.',
+  },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof errorTable;

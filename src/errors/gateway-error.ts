@@ -1,0 +1,59 @@
+/**
+ * The one error class the gateway throws. Everything a client sees is rendered from it as an OpenAI-shaped body.
+ * Imports only the error table.
+ */
+import { errorTable, type ErrorCode } from './error-table.ts';
+
+export interface UpstreamDetails {
+  /** The configured provider's name. */
+  readonly provider: string;
+  /** The upstream model or deployment. */
+  readonly model: string;
+  /** The upstream HTTP status, or undefined when no response arrived. */
+  readonly status: number | undefined;
+  /** The upstream's own error text (already truncated), for logs and attempt summaries. */
+  readonly body: string | undefined;
+}
+
+export interface GatewayErrorOptions {
+  param?: string | null;
+  /** Overrides the table's retryable flag (e.g. an upstream 400 is never retried, a 409 sometimes is). */
+  retryable?: boolean;
+  /** Overrides the table's status (only for errors passed on from an upstream with their own status). */
+  status?: number;
+  retryAfterMs?: number;
+  upstream?: UpstreamDetails;
+  cause?: unknown;
+}
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly type: string;
+  readonly param: string | null;
+  readonly isRetryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  readonly upstream: UpstreamDetails | undefined;
+
+  constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    const definition = errorTable[code];
+    this.name = 'GatewayError';
+    this.code = code;
+    this.status = options.status ?? definition.status;
+    this.type = definition.type;
+    this.param = options.param ?? null;
+    this.isRetryable = options.retryable ?? definition.retryable;
+    this.retryAfterMs = options.retryAfterMs;
+    this.upstream = options.upstream;
+  }
+
+  /** The OpenAI error body: `{ error: { message, type, param, code } }`. */
+  toJSON(): { error: { message: string; type: string; param: string | null; code: string } } {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+}
+
+export function isGatewayError(value: unknown): value is GatewayError {
+  return value instanceof GatewayError;
+}

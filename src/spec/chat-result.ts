@@ -1,0 +1,27 @@
+/**
+ * The canonical result of a non-streaming chat call.
+ * Imports only sibling spec files.
+ */
+import type { ToolCall } from './chat-request.ts';
+import type { FinishReason } from './finish-reason.ts';
+import type { Usage } from './usage.ts';
+
+export interface ChatResult {
+  /** The upstream's completion id, or one the adapter minted. */
+  readonly id: string;
+  /** Unix seconds. */
+  readonly created: number;
+  /** The model the upstream says answered. */
+  readonly model: string;
+  readonly content: string | null;
+  readonly reasoning: string | undefined;
+  readonly refusal: string | null | undefined;
+  readonly toolCalls: ToolCall[] | undefined;
+  readonly finishReason: FinishReason;
+  readonly usage: Usage | undefined;
+  /**
+   * The upstream body when it already is an OpenAI chat completion (OpenAI-dialect upstreams). The frontend writes it
+   * as received, so fields the gateway does not model (logprobs, annotations, service_tier…) reach the client intact.
+   */
+  readonly openaiBody: Record<string, unknown> | undefined;
+}
