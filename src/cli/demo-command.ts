@@ -1,0 +1,76 @@
+/**
+ * `interchange demo` (`npm start`): the gateway with every upstream emulated on loopback, configured from
+ * examples/demo.yaml.
+ */
+import { fileURLToPath } from 'node:url';
+import { startOpenAIEmulator, type RunningEmulator } from '../../emulators/openai/index.ts';
+import { ConfigError, loadConfigFile } from '../config/load-config.ts';
+import { startGateway } from '../server/gateway-server.ts';
+import { parseCommandArgs, parsePort, waitForShutdownSignal } from './main.ts';
+
+export const demoConfigPath = fileURLToPath(new URL('../../examples/demo.yaml', import.meta.url));
+const demoOpenAIKey = 'sk-demo-openai';
+
+export async function runDemo(args: string[]): Promise<number> {
+  const { values } = parseCommandArgs('demo', args, {
+    port: { type: 'string', short: 'p' },
+    'openai-port': { type: 'string' },
+    'vllm-port': { type: 'string' },
+  });
+  const emulators: RunningEmulator[] = [];
+  try {
+    const openai = await startOpenAIEmulator({ port: parsePort(values['openai-port'], '--openai-port') ?? 9101, apiKey: demoOpenAIKey, quiet: true });
+    emulators.push(openai);
+    const vllm = await startOpenAIEmulator({
+      port: parsePort(values['vllm-port'], '--vllm-port') ?? 9102,
+      models: ['gpt-4o-mini', 'gpt-oss-120b', 'llama-3.1-8b-instruct'],
+      quiet: true,
+    });
+    emulators.push(vllm);
+    const config = await loadConfigFile(demoConfigPath, {
+      ...process.env,
+      DEMO_OPENAI_BASE_URL: openai.baseUrl,
+      DEMO_OPENAI_API_KEY: demoOpenAIKey,
+      DEMO_VLLM_BASE_URL: vllm.baseUrl,
+    });
+    const gateway = await startGateway(config, { port: parsePort(values.port, '--port') ?? parsePort(process.env.PORT, 'PORT') });
+    process.stdout.write(describeDemo(gateway.url, openai, vllm, [...config.models.keys()]));
+    await waitForShutdownSignal();
+    await gateway.close();
+    return 0;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`interchange demo: ${demoConfigPath} is not valid:\n${error.message}\n`);
+      return 1;
+    }
+    if ((error as { code?: string }).code === 'EADDRINUSE') {
+      process.stderr.write(`interchange demo: ${(error as Error).message}. Another process holds the port; pass --port, --openai-port or --vllm-port.\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await Promise.all(emulators.map((emulator) => emulator.close()));
+  }
+}
+
+function describeDemo(url: string, openai: RunningEmulator, vllm: RunningEmulator, models: string[]): string {
+  return `
+Interchange demo is running.
+
+  Gateway (OpenAI-compatible)  ${url}/v1
+  Upstream "openai"            ${openai.baseUrl}  (OpenAI API emulator)
+  Upstream "local-vllm"        ${vllm.baseUrl}  (self-hosted OpenAI-compatible emulator)
+  Configuration                ${demoConfigPath}
+  Models                       ${models.join(', ')}
+  Operations                   ${url}/healthz  ${url}/readyz  ${url}/metrics
+
+Try it:
+
+  curl -s ${url}/v1/chat/completions -H 'content-type: application/json' \\
+    -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello from the demo"}]}'
+
+  Or any OpenAI client with base URL ${url}/v1 (any API key).
+  Press Ctrl+C to stop.
+
+`;
+}

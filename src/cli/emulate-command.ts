@@ -1,0 +1,37 @@
+import { startOpenAIEmulator } from '../../emulators/openai/index.ts';
+import { parseCommandArgs, parsePort, waitForShutdownSignal } from './main.ts';
+
+const clouds = ['openai'] as const;
+
+export async function runEmulate(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs('emulate', args, {
+    host: { type: 'string' },
+    port: { type: 'string', short: 'p' },
+    'api-key': { type: 'string' },
+    fault: { type: 'string' },
+    'fault-count': { type: 'string' },
+    quiet: { type: 'boolean' },
+  });
+  const cloud = positionals[0];
+  if (cloud === undefined || !(clouds as readonly string[]).includes(cloud)) {
+    process.stderr.write(`Usage: interchange emulate <cloud> [--host H] [--port N] [--api-key KEY] [--fault SPEC] [--fault-count N]\nClouds: ${clouds.join(', ')}\n`);
+    return 2;
+  }
+  const faultCount = values['fault-count'] === undefined ? undefined : Number(values['fault-count']);
+  if (faultCount !== undefined && (!Number.isInteger(faultCount) || faultCount < 0)) {
+    process.stderr.write('--fault-count: expected a whole number\n');
+    return 2;
+  }
+  const emulator = await startOpenAIEmulator({
+    host: values.host ?? '127.0.0.1',
+    port: parsePort(values.port, '--port') ?? 0,
+    apiKey: values['api-key'],
+    fault: values.fault,
+    faultCount,
+    quiet: values.quiet,
+  });
+  process.stdout.write(`${cloud} emulator listening on ${emulator.url} (API base ${emulator.baseUrl})\n`);
+  await waitForShutdownSignal();
+  await emulator.close();
+  return 0;
+}

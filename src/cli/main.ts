@@ -1,0 +1,98 @@
+/**
+ * The `interchange` command line.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import { runCheckConfig } from './check-config-command.ts';
+import { runDemo } from './demo-command.ts';
+import { runEmulate } from './emulate-command.ts';
+import { runServe } from './serve-command.ts';
+
+export const usage = `Usage: interchange <command> [options]
+
+Commands:
+  serve [--config FILE] [--host H] [--port N]
+                       Run the gateway. FILE defaults to $INTERCHANGE_CONFIG.
+  check-config FILE    Validate a configuration file and print what it defines (or every problem).
+  emulate <cloud> [--host H] [--port N] [--api-key KEY] [--fault SPEC] [--fault-count N]
+                       Run a local cloud emulator. Clouds: openai.
+  demo [--port N]      Run the gateway with every cloud emulated on loopback (what \`npm start\` runs).
+  bench [options]      Run the benchmark (see bench/README.md).
+  help                 Show this text.
+  version              Print the version.
+`;
+
+export async function main(argv: string[]): Promise<number | void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return runServe(rest);
+    case 'check-config':
+      return runCheckConfig(rest);
+    case 'emulate':
+      return runEmulate(rest);
+    case 'demo':
+      return runDemo(rest);
+    case 'bench':
+      return runBench(rest);
+    case 'version':
+    case '--version':
+    case '-v':
+      console.log(readVersion());
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(usage);
+      return command === undefined ? 1 : 0;
+    default:
+      process.stderr.write(`interchange: unknown command "${command}"\n\n${usage}`);
+      return 2;
+  }
+}
+
+/** Runs the benchmark harness in its own process, with this Node. */
+function runBench(args: string[]): Promise<number> {
+  const script = fileURLToPath(new URL('../../bench/run-bench.ts', import.meta.url));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [script, ...args], { stdio: 'inherit' });
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+function readVersion(): string {
+  const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return packageJson.version;
+}
+
+/** parseArgs with the CLI's conventions: unknown flags are errors that name the command. */
+export function parseCommandArgs<const T extends ParseArgsOptionsConfig>(command: string, args: string[], options: T) {
+  try {
+    return parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new Error(`interchange ${command}: ${(error as Error).message}\n\n${usage}`);
+  }
+}
+
+/** Resolves when SIGINT or SIGTERM arrives. */
+export function waitForShutdownSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: string) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+export function parsePort(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${flag}: expected a port number from 0 to 65535, got "${value}"`);
+  return port;
+}

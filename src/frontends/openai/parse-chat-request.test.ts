@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { GatewayError } from '../../errors/index.ts';
+import { parseChatRequest } from './parse-chat-request.ts';
+
+const base = { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] };
+
+function rejection(body: unknown): GatewayError {
+  try {
+    parseChatRequest(body);
+  } catch (error) {
+    assert.ok(error instanceof GatewayError, `expected GatewayError, got ${error}`);
+    return error;
+  }
+  assert.fail('expected the request to be rejected');
+}
+
+describe('parseChatRequest', () => {
+  it('normalises the generation settings', () => {
+    const request = parseChatRequest({
+      ...base,
+      stream: true,
+      stream_options: { include_usage: true },
+      max_completion_tokens: 50,
+      temperature: 0.5,
+      top_p: 0.9,
+      seed: 7,
+      stop: 'END',
+      user: 'u-1',
+    });
+    assert.equal(request.model, 'gpt-4o');
+    assert.equal(request.stream, true);
+    assert.equal(request.includeUsage, true);
+    assert.equal(request.maxOutputTokens, 50);
+    assert.equal(request.usesMaxCompletionTokens, true);
+    assert.deepEqual(request.stop, ['END']);
+    assert.equal(request.temperature, 0.5);
+    assert.equal(request.topP, 0.9);
+    assert.equal(request.seed, 7);
+    assert.equal(request.user, 'u-1');
+  });
+
+  it('keeps the body as sent, unknown fields included, without copying messages', () => {
+    const body = { ...base, logprobs: true, metadata: { team: 'a' } };
+    const request = parseChatRequest(body);
+    assert.equal(request.body, body);
+    assert.equal(request.messages, body.messages);
+    assert.equal(request.maxOutputTokens, undefined);
+    assert.equal(request.usesMaxCompletionTokens, false);
+  });
+
+  it('accepts tools, tool choice, tool results, images and json_schema', () => {
+    const request = parseChatRequest({
+      model: 'gpt-4o',
+      messages: [
+        { role: 'system', content: 'be brief' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'what is this?' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+            { type: 'image_url', image_url: { url: 'https://example.com/cat.png', detail: 'low' } },
+          ],
+        },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: 'call_1', content: '{"ok":true}' },
+      ],
+      tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: {} } } }],
+      tool_choice: { type: 'function', function: { name: 'lookup' } },
+      response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object' } } },
+    });
+    assert.equal(request.tools?.length, 1);
+    assert.deepEqual(request.toolChoice, { type: 'function', function: { name: 'lookup' } });
+    assert.equal(request.responseFormat?.type, 'json_schema');
+  });
+
+  const cases: Array<[string, unknown, string, string | RegExp]> = [
+    ['a body that is not an object', [1, 2], '', /expected a JSON object/],
+    ['a missing model', { messages: base.messages }, 'model', /Missing required parameter: 'model'/],
+    ['a model of the wrong type', { ...base, model: 42 }, 'model', /expected a non-empty string, but got number/],
+    ['missing messages', { model: 'gpt-4o' }, 'messages', /Missing required parameter: 'messages'/],
+    ['empty messages', { ...base, messages: [] }, 'messages', /at least one message/],
+    ['an unknown role', { ...base, messages: [{ role: 'robot', content: 'x' }] }, 'messages[0].role', /expected 'system'/],
+    ['user content of the wrong type', { ...base, messages: [{ role: 'user', content: 5 }] }, 'messages[0].content', /got number/],
+    [
+      'an image URL that is neither https nor data',
+      { ...base, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'file:///etc/passwd' } }] }] },
+      'messages[0].content[0].image_url.url',
+      /https URL or a data:image/,
+    ],
+    ['a tool message without tool_call_id', { ...base, messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].tool_call_id', /expected a string/],
+    ['an assistant message with nothing', { ...base, messages: [{ role: 'assistant' }] }, 'messages[0].content', /needs 'content' or 'tool_calls'/],
+    ['temperature out of range', { ...base, temperature: 3 }, 'temperature', /out of range/],
+    ['temperature of the wrong type', { ...base, temperature: 'hot' }, 'temperature', /expected a number, but got string/],
+    ['max_tokens below one', { ...base, max_tokens: 0 }, 'max_tokens', /below the minimum/],
+    ['a fractional max_completion_tokens', { ...base, max_completion_tokens: 1.5 }, 'max_completion_tokens', /an integer/],
+    ['stream of the wrong type', { ...base, stream: 'yes' }, 'stream', /a boolean/],
+    ['stream_options without stream', { ...base, stream_options: { include_usage: true } }, 'stream_options', /only allowed when 'stream' is true/],
+    ['too many stop sequences', { ...base, stop: ['a', 'b', 'c', 'd', 'e'] }, 'stop', /at most 4/],
+    ['a tool with a bad name', { ...base, tools: [{ type: 'function', function: { name: 'has space' } }] }, 'tools[0].function.name', /letters, digits/],
+    ['a named tool choice for a missing tool', { ...base, tool_choice: { type: 'function', function: { name: 'nope' } } }, 'tool_choice', /no tool named "nope"/],
+    ['required tool choice without tools', { ...base, tool_choice: 'required' }, 'tool_choice', /needs 'tools'/],
+    ['an unknown response format', { ...base, response_format: { type: 'yaml' } }, 'response_format.type', /expected 'text'/],
+  ];
+  for (const [name, body, param, message] of cases) {
+    it(`rejects ${name} with param "${param}"`, () => {
+      const error = rejection(body);
+      assert.equal(error.code, 'invalid_request');
+      assert.equal(error.status, 400);
+      assert.equal(error.param, param);
+      assert.match(error.message, message);
+    });
+  }
+
+  it('rejects n other than 1 as unsupported, naming the parameter', () => {
+    const error = rejection({ ...base, n: 3 });
+    assert.equal(error.code, 'unsupported_parameter');
+    assert.equal(error.status, 400);
+    assert.equal(error.param, 'n');
+    assert.match(error.message, /n = 1/);
+    assert.doesNotThrow(() => parseChatRequest({ ...base, n: 1 }));
+  });
+});

@@ -1,0 +1,282 @@
+/**
+ * Validates an OpenAI chat completion body in place and returns the canonical ChatRequest. Every rejection is a
+ * GatewayError naming the offending `param` (`messages[2].content`), so clients can fix the exact field.
+ */
+import { GatewayError } from '../../errors/index.ts';
+import type { ChatMessage, ChatRequest, FunctionTool, ResponseFormat, ToolChoice } from '../../spec/index.ts';
+
+const maxStopSequences = 4;
+
+function invalid(param: string, message: string): GatewayError {
+  return new GatewayError('invalid_request', message, { param });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+function expectType(value: unknown, param: string, expected: string): never {
+  throw invalid(param, `Invalid type for '${param}': expected ${expected}, but got ${typeName(value)}.`);
+}
+
+function optionalNumber(body: Record<string, unknown>, param: string, minimum: number, maximum: number): number | undefined {
+  const value = body[param];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) expectType(value, param, 'a number');
+  if (value < minimum || value > maximum) {
+    throw invalid(param, `Invalid '${param}': ${value} is out of range; expected a number from ${minimum} to ${maximum}.`);
+  }
+  return value;
+}
+
+function optionalInteger(body: Record<string, unknown>, param: string, minimum: number): number | undefined {
+  const value = body[param];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value)) expectType(value, param, 'an integer');
+  if (value < minimum) throw invalid(param, `Invalid '${param}': ${value} is below the minimum of ${minimum}.`);
+  return value;
+}
+
+function optionalBoolean(body: Record<string, unknown>, param: string): boolean | undefined {
+  const value = body[param];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') expectType(value, param, 'a boolean');
+  return value;
+}
+
+function optionalString(body: Record<string, unknown>, param: string): string | undefined {
+  const value = body[param];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') expectType(value, param, 'a string');
+  return value;
+}
+
+function validateTextParts(content: unknown[], param: string): void {
+  for (let index = 0; index < content.length; index++) {
+    const part = content[index];
+    const partParam = `${param}[${index}]`;
+    if (!isObject(part)) expectType(part, partParam, 'an object');
+    if (part.type !== 'text') {
+      throw invalid(`${partParam}.type`, `Invalid value for '${partParam}.type': this message role accepts only 'text' parts.`);
+    }
+    if (typeof part.text !== 'string') expectType(part.text, `${partParam}.text`, 'a string');
+  }
+}
+
+function validateUserParts(content: unknown[], param: string): void {
+  for (let index = 0; index < content.length; index++) {
+    const part = content[index];
+    const partParam = `${param}[${index}]`;
+    if (!isObject(part)) expectType(part, partParam, 'an object');
+    if (part.type === 'text') {
+      if (typeof part.text !== 'string') expectType(part.text, `${partParam}.text`, 'a string');
+    } else if (part.type === 'image_url') {
+      const image = part.image_url;
+      if (!isObject(image)) expectType(image, `${partParam}.image_url`, 'an object');
+      const url = image.url;
+      if (typeof url !== 'string') expectType(url, `${partParam}.image_url.url`, 'a string');
+      if (!url.startsWith('https://') && !url.startsWith('data:image/')) {
+        throw invalid(`${partParam}.image_url.url`, `Invalid image URL in '${partParam}.image_url.url': expected an https URL or a data:image/… URI.`);
+      }
+      if (url.startsWith('data:') && !url.includes(';base64,')) {
+        throw invalid(`${partParam}.image_url.url`, `Invalid image data URI in '${partParam}.image_url.url': expected base64 data (data:image/png;base64,…).`);
+      }
+      const detail = image.detail;
+      if (detail !== undefined && detail !== 'auto' && detail !== 'low' && detail !== 'high') {
+        throw invalid(`${partParam}.image_url.detail`, `Invalid value for '${partParam}.image_url.detail': expected 'auto', 'low' or 'high'.`);
+      }
+    } else {
+      throw invalid(`${partParam}.type`, `Invalid value for '${partParam}.type': expected 'text' or 'image_url', got ${JSON.stringify(part.type)}.`);
+    }
+  }
+}
+
+function validateToolCalls(toolCalls: unknown, param: string): void {
+  if (!Array.isArray(toolCalls)) expectType(toolCalls, param, 'an array');
+  for (let index = 0; index < toolCalls.length; index++) {
+    const call = toolCalls[index];
+    const callParam = `${param}[${index}]`;
+    if (!isObject(call)) expectType(call, callParam, 'an object');
+    if (typeof call.id !== 'string') expectType(call.id, `${callParam}.id`, 'a string');
+    if (call.type !== 'function') throw invalid(`${callParam}.type`, `Invalid value for '${callParam}.type': expected 'function'.`);
+    const fn = call.function;
+    if (!isObject(fn)) expectType(fn, `${callParam}.function`, 'an object');
+    if (typeof fn.name !== 'string') expectType(fn.name, `${callParam}.function.name`, 'a string');
+    if (typeof fn.arguments !== 'string') expectType(fn.arguments, `${callParam}.function.arguments`, 'a string');
+  }
+}
+
+function validateMessages(value: unknown): ChatMessage[] {
+  if (value === undefined) throw invalid('messages', "Missing required parameter: 'messages'.");
+  if (!Array.isArray(value)) expectType(value, 'messages', 'an array');
+  if (value.length === 0) throw invalid('messages', "Invalid 'messages': expected an array with at least one message.");
+  for (let index = 0; index < value.length; index++) {
+    const message = value[index];
+    const param = `messages[${index}]`;
+    if (!isObject(message)) expectType(message, param, 'an object');
+    const content = message.content;
+    switch (message.role) {
+      case 'system':
+      case 'developer':
+        if (typeof content === 'string') break;
+        if (Array.isArray(content)) validateTextParts(content, `${param}.content`);
+        else expectType(content, `${param}.content`, 'a string or an array of text parts');
+        break;
+      case 'user':
+        if (typeof content === 'string') break;
+        if (Array.isArray(content)) validateUserParts(content, `${param}.content`);
+        else expectType(content, `${param}.content`, 'a string or an array of content parts');
+        break;
+      case 'assistant':
+        if (message.tool_calls !== undefined && message.tool_calls !== null) validateToolCalls(message.tool_calls, `${param}.tool_calls`);
+        if (content === undefined || content === null || typeof content === 'string') {
+          if ((content === undefined || content === null) && (message.tool_calls === undefined || message.tool_calls === null)) {
+            throw invalid(`${param}.content`, `Invalid '${param}': an assistant message needs 'content' or 'tool_calls'.`);
+          }
+          break;
+        }
+        if (Array.isArray(content)) validateTextParts(content, `${param}.content`);
+        else expectType(content, `${param}.content`, 'a string, an array of text parts or null');
+        break;
+      case 'tool':
+        if (typeof message.tool_call_id !== 'string') expectType(message.tool_call_id, `${param}.tool_call_id`, 'a string');
+        if (typeof content === 'string') break;
+        if (Array.isArray(content)) validateTextParts(content, `${param}.content`);
+        else expectType(content, `${param}.content`, 'a string or an array of text parts');
+        break;
+      case undefined:
+        throw invalid(`${param}.role`, `Missing required parameter: '${param}.role'.`);
+      default:
+        throw invalid(
+          `${param}.role`,
+          `Invalid value for '${param}.role': ${JSON.stringify(message.role)}; expected 'system', 'developer', 'user', 'assistant' or 'tool'.`,
+        );
+    }
+  }
+  return value as ChatMessage[];
+}
+
+function validateTools(value: unknown): FunctionTool[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) expectType(value, 'tools', 'an array');
+  for (let index = 0; index < value.length; index++) {
+    const tool = value[index];
+    const param = `tools[${index}]`;
+    if (!isObject(tool)) expectType(tool, param, 'an object');
+    if (tool.type !== 'function') throw invalid(`${param}.type`, `Invalid value for '${param}.type': expected 'function'.`);
+    const fn = tool.function;
+    if (!isObject(fn)) expectType(fn, `${param}.function`, 'an object');
+    if (typeof fn.name !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(fn.name)) {
+      throw invalid(`${param}.function.name`, `Invalid '${param}.function.name': expected 1 to 64 letters, digits, underscores or dashes.`);
+    }
+    if (fn.description !== undefined && typeof fn.description !== 'string') expectType(fn.description, `${param}.function.description`, 'a string');
+    if (fn.parameters !== undefined && !isObject(fn.parameters)) expectType(fn.parameters, `${param}.function.parameters`, 'a JSON Schema object');
+  }
+  return value.length === 0 ? undefined : (value as FunctionTool[]);
+}
+
+function validateToolChoice(value: unknown, tools: FunctionTool[] | undefined): ToolChoice | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value === 'auto' || value === 'none' || value === 'required') {
+    if (value === 'required' && tools === undefined) throw invalid('tool_choice', "Invalid 'tool_choice': 'required' needs 'tools'.");
+    return value;
+  }
+  if (isObject(value) && value.type === 'function' && isObject(value.function) && typeof value.function.name === 'string') {
+    const name = value.function.name;
+    if (tools === undefined || !tools.some((tool) => tool.function.name === name)) {
+      throw invalid('tool_choice', `Invalid 'tool_choice': no tool named ${JSON.stringify(name)} in 'tools'.`);
+    }
+    return value as ToolChoice;
+  }
+  throw invalid('tool_choice', "Invalid 'tool_choice': expected 'auto', 'none', 'required' or {type: 'function', function: {name}}.");
+}
+
+function validateResponseFormat(value: unknown): ResponseFormat | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) expectType(value, 'response_format', 'an object');
+  switch (value.type) {
+    case 'text':
+    case 'json_object':
+      return value as ResponseFormat;
+    case 'json_schema': {
+      const schema = value.json_schema;
+      if (!isObject(schema)) expectType(schema, 'response_format.json_schema', 'an object');
+      if (typeof schema.name !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(schema.name)) {
+        throw invalid('response_format.json_schema.name', "Invalid 'response_format.json_schema.name': expected 1 to 64 letters, digits, underscores or dashes.");
+      }
+      if (schema.schema !== undefined && !isObject(schema.schema)) expectType(schema.schema, 'response_format.json_schema.schema', 'a JSON Schema object');
+      return value as ResponseFormat;
+    }
+    default:
+      throw invalid('response_format.type', "Invalid value for 'response_format.type': expected 'text', 'json_object' or 'json_schema'.");
+  }
+}
+
+function validateStop(value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return [value];
+  if (!Array.isArray(value)) expectType(value, 'stop', 'a string or an array of strings');
+  if (value.length > maxStopSequences) throw invalid('stop', `Invalid 'stop': at most ${maxStopSequences} sequences.`);
+  for (let index = 0; index < value.length; index++) {
+    if (typeof value[index] !== 'string') expectType(value[index], `stop[${index}]`, 'a string');
+  }
+  return value.length === 0 ? undefined : (value as string[]);
+}
+
+/** Validates a parsed chat completion body; throws GatewayError on the first problem. */
+export function parseChatRequest(body: unknown): ChatRequest {
+  if (!isObject(body)) throw invalid('', `Invalid request body: expected a JSON object, but got ${typeName(body)}.`);
+  const model = body.model;
+  if (model === undefined) throw invalid('model', "Missing required parameter: 'model'.");
+  if (typeof model !== 'string' || model === '') expectType(model, 'model', 'a non-empty string');
+  const messages = validateMessages(body.messages);
+
+  const stream = optionalBoolean(body, 'stream') ?? false;
+  let includeUsage = false;
+  const streamOptions = body.stream_options;
+  if (streamOptions !== undefined && streamOptions !== null) {
+    if (!isObject(streamOptions)) expectType(streamOptions, 'stream_options', 'an object');
+    if (!stream) throw invalid('stream_options', "Invalid 'stream_options': only allowed when 'stream' is true.");
+    const include = streamOptions.include_usage;
+    if (include !== undefined && typeof include !== 'boolean') expectType(include, 'stream_options.include_usage', 'a boolean');
+    includeUsage = include === true;
+  }
+
+  const n = body.n;
+  if (n !== undefined && n !== null && n !== 1) {
+    if (typeof n !== 'number' || !Number.isInteger(n)) expectType(n, 'n', 'an integer');
+    throw new GatewayError('unsupported_parameter', `Unsupported value for 'n': ${n}. Interchange serves one choice per request (n = 1); send separate requests for more.`, {
+      param: 'n',
+    });
+  }
+
+  const maxCompletionTokens = optionalInteger(body, 'max_completion_tokens', 1);
+  const maxTokens = optionalInteger(body, 'max_tokens', 1);
+  const tools = validateTools(body.tools);
+  const parallelToolCalls = optionalBoolean(body, 'parallel_tool_calls');
+
+  return {
+    model,
+    messages,
+    stream,
+    includeUsage,
+    maxOutputTokens: maxCompletionTokens ?? maxTokens,
+    usesMaxCompletionTokens: maxCompletionTokens !== undefined,
+    temperature: optionalNumber(body, 'temperature', 0, 2),
+    topP: optionalNumber(body, 'top_p', 0, 1),
+    seed: optionalInteger(body, 'seed', Number.MIN_SAFE_INTEGER),
+    stop: validateStop(body.stop),
+    user: optionalString(body, 'user'),
+    tools,
+    toolChoice: validateToolChoice(body.tool_choice, tools),
+    parallelToolCalls,
+    responseFormat: validateResponseFormat(body.response_format),
+    body,
+  };
+}

@@ -1,0 +1,176 @@
+/**
+ * OpenAI-dialect SSE (`data: {chunk}` … `data: [DONE]`) as stream parts. One decoder per upstream stream; its state
+ * lives in the instance. Usage may arrive on every chunk (some servers repeat it): the last one seen is emitted once,
+ * after the finish part.
+ */
+import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
+import { GatewayError } from '../../errors/index.ts';
+import type { Usage } from '../../spec/index.ts';
+import type { StreamSink } from '../adapter.ts';
+import { truncateBody, type UpstreamIdentity } from '../http/transport-error.ts';
+import { convertOpenAIUsage, type OpenAIUsage } from './convert-usage.ts';
+import { mapOpenAIFinishReason } from './map-finish-reason.ts';
+
+/** The largest single SSE event accepted from an upstream before the stream is refused. */
+const maxEventBytes = 8 * 1024 * 1024;
+
+interface OpenAIChunk {
+  id?: unknown;
+  created?: unknown;
+  model?: unknown;
+  choices?: Array<{
+    delta?: {
+      content?: unknown;
+      reasoning_content?: unknown;
+      reasoning?: unknown;
+      tool_calls?: Array<{ index?: unknown; id?: unknown; function?: { name?: unknown; arguments?: unknown } }>;
+    };
+    finish_reason?: unknown;
+  }>;
+  usage?: OpenAIUsage | null;
+  error?: { message?: unknown; code?: unknown } | string;
+}
+
+export class OpenAIStreamDecoder {
+  readonly #sink: StreamSink;
+  readonly #identity: UpstreamIdentity;
+  readonly #parser: EventSourceParser;
+  readonly #textDecoder = new TextDecoder();
+  #started = false;
+  #finished = false;
+  #done = false;
+  #saturated = false;
+  #usage: Usage | undefined = undefined;
+  #error: GatewayError | undefined = undefined;
+
+  constructor(sink: StreamSink, identity: UpstreamIdentity) {
+    this.#sink = sink;
+    this.#identity = identity;
+    this.#parser = createParser({
+      onEvent: (event) => this.#onEvent(event),
+      maxBufferSize: maxEventBytes,
+    });
+  }
+
+  /** True once any part reached the sink. */
+  get started(): boolean {
+    return this.#started;
+  }
+
+  /** The error that stopped decoding, if any. */
+  get error(): GatewayError | undefined {
+    return this.#error;
+  }
+
+  /** Feeds a body chunk; returns false when the sink asked to pause. */
+  push(chunk: Buffer): boolean {
+    if (this.#error !== undefined || this.#done) return true;
+    this.#saturated = false;
+    try {
+      this.#parser.feed(this.#textDecoder.decode(chunk, { stream: true }));
+    } catch (error) {
+      this.#fail(`stream event larger than ${maxEventBytes} bytes`, error);
+    }
+    return !this.#saturated;
+  }
+
+  /** Call when the upstream body ended; returns the error that makes the stream incomplete, if any. */
+  end(): GatewayError | undefined {
+    if (this.#error !== undefined) return this.#error;
+    if (!this.#finished) {
+      this.#fail(this.#started ? 'stream ended before its finish reason' : 'stream ended before its first event');
+      return this.#error;
+    }
+    this.#flushUsage();
+    return undefined;
+  }
+
+  #onEvent(event: EventSourceMessage): void {
+    if (this.#error !== undefined || this.#done) return;
+    const data = event.data;
+    if (data === '[DONE]') {
+      this.#done = true;
+      if (this.#finished) this.#flushUsage();
+      return;
+    }
+    if (event.event === 'error') {
+      this.#fail(`stream error event: ${truncateBody(data)}`);
+      return;
+    }
+    let chunk: OpenAIChunk;
+    try {
+      chunk = JSON.parse(data) as OpenAIChunk;
+    } catch (error) {
+      this.#fail(`malformed stream chunk: ${truncateBody(data, 120)}`, error);
+      return;
+    }
+    if (chunk === null || typeof chunk !== 'object') {
+      this.#fail(`stream chunk is not an object: ${truncateBody(data, 120)}`);
+      return;
+    }
+    if (chunk.error !== undefined) {
+      const message = typeof chunk.error === 'string' ? chunk.error : String(chunk.error?.message ?? 'unknown error');
+      this.#fail(`stream error: ${message}`);
+      return;
+    }
+    this.#onChunk(chunk);
+  }
+
+  #onChunk(chunk: OpenAIChunk): void {
+    if (!this.#started) {
+      this.#started = true;
+      this.#write({
+        type: 'start',
+        id: typeof chunk.id === 'string' ? chunk.id : '',
+        created: typeof chunk.created === 'number' ? chunk.created : Math.floor(Date.now() / 1000),
+        model: typeof chunk.model === 'string' ? chunk.model : this.#identity.model,
+      });
+    }
+    if (chunk.usage !== undefined && chunk.usage !== null) this.#usage = convertOpenAIUsage(chunk.usage);
+    const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
+    if (choice === undefined) return;
+    const delta = choice.delta;
+    if (delta !== undefined && delta !== null) {
+      const reasoning = delta.reasoning_content ?? delta.reasoning;
+      if (typeof reasoning === 'string' && reasoning !== '') this.#write({ type: 'reasoning-delta', delta: reasoning });
+      if (typeof delta.content === 'string' && delta.content !== '') this.#write({ type: 'text-delta', delta: delta.content });
+      const toolCalls = delta.tool_calls;
+      if (Array.isArray(toolCalls)) {
+        for (let position = 0; position < toolCalls.length; position++) {
+          const call = toolCalls[position];
+          const name = call.function?.name;
+          const argumentsDelta = call.function?.arguments;
+          this.#write({
+            type: 'tool-call-delta',
+            index: typeof call.index === 'number' ? call.index : position,
+            id: typeof call.id === 'string' ? call.id : undefined,
+            name: typeof name === 'string' ? name : undefined,
+            argumentsDelta: typeof argumentsDelta === 'string' ? argumentsDelta : '',
+          });
+        }
+      }
+    }
+    if (typeof choice.finish_reason === 'string' && !this.#finished) {
+      this.#finished = true;
+      this.#write({ type: 'finish', finishReason: mapOpenAIFinishReason(choice.finish_reason) });
+    }
+  }
+
+  #flushUsage(): void {
+    const usage = this.#usage;
+    if (usage === undefined) return;
+    this.#usage = undefined;
+    this.#write({ type: 'usage', usage });
+  }
+
+  #write(part: Parameters<StreamSink['write']>[0]): void {
+    if (!this.#sink.write(part)) this.#saturated = true;
+  }
+
+  #fail(message: string, cause?: unknown): void {
+    this.#error = new GatewayError('upstream_error', `${this.#identity.provider}: ${message}`, {
+      upstream: { provider: this.#identity.provider, model: this.#identity.model, status: 200, body: undefined },
+      cause,
+    });
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * `POST /v1/chat/completions`: read, validate, execute over the model's channels, write JSON or SSE.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isGatewayError, GatewayError } from '../errors/index.ts';
+import { executeChat, executeChatStream, type StreamResponder } from '../execution/execute-chat.ts';
+import { ChatChunkEncoder, doneEvent, parseChatRequest, writeChatResponse } from '../frontends/openai/index.ts';
+import type { ChatRequest } from '../spec/index.ts';
+import { modelNotFound, recordRequest, type GatewayContext } from './gateway-context.ts';
+import { readJsonBody } from './read-json-body.ts';
+import { openScope } from './request-scope.ts';
+import { sendError, sendJson } from './respond.ts';
+
+const endpoint = 'chat_completions';
+
+export async function handleChatCompletions(
+  context: GatewayContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  requestId: string,
+  startedAt: number,
+): Promise<void> {
+  let chatRequest: ChatRequest | undefined;
+  try {
+    chatRequest = parseChatRequest(await readJsonBody(request, context.config.limits.maxBodyBytes));
+    const model = context.config.models.get(chatRequest.model);
+    if (model === undefined) throw modelNotFound(chatRequest.model, 'chat');
+    if (model.type !== 'chat') throw modelNotFound(chatRequest.model, 'chat', model.type);
+    if (chatRequest.stream) await streamChat(context, chatRequest, response, requestId, startedAt);
+    else await completeChat(context, chatRequest, response, requestId, startedAt);
+  } catch (caught) {
+    const error = isGatewayError(caught) ? caught : internalError(caught, requestId, context);
+    sendError(response, error, requestId);
+    recordRequest(context, {
+      requestId,
+      endpoint,
+      model: chatRequest?.model,
+      stream: chatRequest?.stream ?? false,
+      status: error.status,
+      durationMs: performance.now() - startedAt,
+      provider: undefined,
+      upstreamModel: undefined,
+      attempts: [],
+      errorCode: error.code,
+      inputTokens: undefined,
+      outputTokens: undefined,
+    });
+  }
+}
+
+export function internalError(caught: unknown, requestId: string, context: GatewayContext): GatewayError {
+  context.logger.error({ err: caught, requestId }, 'unexpected error');
+  return new GatewayError('internal_error', `Internal error; please report request id ${requestId}.`, { cause: caught });
+}
+
+async function completeChat(context: GatewayContext, chatRequest: ChatRequest, response: ServerResponse, requestId: string, startedAt: number): Promise<void> {
+  const model = context.config.models.get(chatRequest.model)!;
+  const scope = openScope(requestId, response, context.config.limits.requestTimeoutMs, startedAt);
+  const outcome = await executeChat(context.runtime, model, chatRequest, scope);
+  scope.close();
+  let status: number;
+  if (outcome.ok) {
+    const { channel, result } = outcome;
+    status = 200;
+    sendJson(response, 200, writeChatResponse(result, requestId), [
+      'x-request-id',
+      requestId,
+      'x-interchange-provider',
+      channel.provider,
+      'x-interchange-model',
+      channel.model,
+    ]);
+    if (result.usage !== undefined) context.metrics.tokens(channel.provider, model.name, result.usage);
+  } else {
+    status = outcome.error.status;
+    sendError(response, outcome.error, requestId);
+  }
+  const served = outcome.ok ? outcome.channel : undefined;
+  const usage = outcome.ok ? outcome.result.usage : undefined;
+  recordRequest(context, {
+    requestId,
+    endpoint,
+    model: model.name,
+    stream: false,
+    status,
+    durationMs: performance.now() - startedAt,
+    provider: served?.provider,
+    upstreamModel: served?.model,
+    attempts: outcome.attempts,
+    errorCode: outcome.ok ? undefined : outcome.error.code,
+    inputTokens: usage?.inputTokens.total,
+    outputTokens: usage?.outputTokens.total,
+  });
+}
+
+async function streamChat(context: GatewayContext, chatRequest: ChatRequest, response: ServerResponse, requestId: string, startedAt: number): Promise<void> {
+  const model = context.config.models.get(chatRequest.model)!;
+  const scope = openScope(requestId, response, context.config.limits.requestTimeoutMs, startedAt);
+  const encoder = new ChatChunkEncoder(chatRequest.includeUsage, requestId);
+  let resume: (() => void) | undefined;
+  let drainWatched = false;
+  const responder: StreamResponder = {
+    commit(channel) {
+      response.writeHead(200, [
+        'content-type',
+        'text/event-stream; charset=utf-8',
+        'cache-control',
+        'no-cache',
+        'x-accel-buffering',
+        'no',
+        'x-request-id',
+        requestId,
+        'x-interchange-provider',
+        channel.provider,
+        'x-interchange-model',
+        channel.model,
+      ]);
+      context.metrics.firstChunk(model.name, channel.provider, (performance.now() - startedAt) / 1000);
+    },
+    write(part) {
+      const text = encoder.encode(part);
+      return text === '' || response.write(text);
+    },
+    onDrain(resumeUpstream) {
+      resume = resumeUpstream;
+      if (!drainWatched) {
+        drainWatched = true;
+        response.on('drain', () => resume?.());
+      }
+    },
+  };
+  const outcome = await executeChatStream(context.runtime, model, chatRequest, scope, responder);
+  scope.close();
+  let status = 200;
+  if (outcome.ok) {
+    response.end(doneEvent);
+    if (outcome.usage !== undefined) context.metrics.tokens(outcome.channel.provider, model.name, outcome.usage);
+  } else if (response.headersSent) {
+    // The stream had started: end it with an error event, never a silent truncation.
+    status = outcome.error.code === 'client_closed_request' ? 499 : 200;
+    if (!response.destroyed) response.end(encoder.error(outcome.error));
+  } else {
+    status = outcome.error.status;
+    sendError(response, outcome.error, requestId);
+  }
+  const served = outcome.ok ? outcome.channel : outcome.channel;
+  const usage = outcome.ok ? outcome.usage : undefined;
+  recordRequest(context, {
+    requestId,
+    endpoint,
+    model: model.name,
+    stream: true,
+    status,
+    durationMs: performance.now() - startedAt,
+    provider: served?.provider,
+    upstreamModel: served?.model,
+    attempts: outcome.attempts,
+    errorCode: outcome.ok ? undefined : outcome.error.code,
+    inputTokens: usage?.inputTokens.total,
+    outputTokens: usage?.outputTokens.total,
+  });
+}

@@ -1,0 +1,140 @@
+/**
+ * The gateway's HTTP server: routes paths to handlers and owns start-up and graceful shutdown. No business logic.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { GatewayConfig } from '../config/types.ts';
+import { GatewayError } from '../errors/index.ts';
+import { GatewayMetrics } from '../observability/gateway-metrics.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
+import type { ProviderAdapter } from '../providers/adapter.ts';
+import { createAdapters } from '../providers/registry.ts';
+import { handleChatCompletions } from './chat-completions.ts';
+import { handleEmbeddings } from './embeddings.ts';
+import { createGatewayContext, type GatewayContext } from './gateway-context.ts';
+import { requestIdOf } from './request-scope.ts';
+import { sendError, sendJson } from './respond.ts';
+
+export interface GatewayOptions {
+  /** Defaults to a pino logger at the configured level on stdout. */
+  readonly logger?: Logger;
+  /** Adapters by provider name; defaults to the ones the configuration describes. */
+  readonly adapters?: ReadonlyMap<string, ProviderAdapter>;
+  /** Overrides `listen` (tests use port 0). */
+  readonly host?: string;
+  readonly port?: number;
+  /** Time in-flight requests get to finish on close. Default 10 s. */
+  readonly drainTimeoutMs?: number;
+}
+
+export interface RunningGateway {
+  /** e.g. `http://127.0.0.1:8080` */
+  readonly url: string;
+  readonly port: number;
+  readonly context: GatewayContext;
+  close(): Promise<void>;
+}
+
+const healthBody = '{"status":"ok"}';
+const readyBody = '{"status":"ready"}';
+const notReadyBody = '{"status":"draining"}';
+
+function route(context: GatewayContext, request: IncomingMessage, response: ServerResponse): void {
+  const startedAt = performance.now();
+  const url = request.url ?? '/';
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  const method = request.method;
+  const requestId = requestIdOf(request);
+
+  switch (path) {
+    case '/v1/chat/completions':
+      if (method !== 'POST') return methodNotAllowed(response, requestId, 'POST');
+      void handleChatCompletions(context, request, response, requestId, startedAt);
+      return;
+    case '/v1/embeddings':
+      if (method !== 'POST') return methodNotAllowed(response, requestId, 'POST');
+      void handleEmbeddings(context, request, response, requestId, startedAt);
+      return;
+    case '/v1/models':
+      if (method !== 'GET') return methodNotAllowed(response, requestId, 'GET');
+      return sendJson(response, 200, context.modelsBody, ['x-request-id', requestId]);
+    case '/healthz':
+      return sendJson(response, 200, healthBody, ['x-request-id', requestId, 'cache-control', 'no-store']);
+    case '/readyz':
+      return sendJson(response, context.ready ? 200 : 503, context.ready ? readyBody : notReadyBody, ['x-request-id', requestId, 'cache-control', 'no-store']);
+    case '/metrics':
+      if (method !== 'GET') return methodNotAllowed(response, requestId, 'GET');
+      context.metrics.render().then(
+        (text) => {
+          response.writeHead(200, ['content-type', context.metrics.contentType(), 'content-length', String(Buffer.byteLength(text))]);
+          response.end(text);
+        },
+        (error: unknown) => sendError(response, new GatewayError('internal_error', `metrics: ${String(error)}`), requestId),
+      );
+      return;
+  }
+  if (path.startsWith('/v1/models/') && method === 'GET') return modelDetail(context, response, requestId, decodeURIComponent(path.slice('/v1/models/'.length)));
+  sendError(response, new GatewayError('not_found', `No route for ${method} ${path}.`), requestId);
+}
+
+function modelDetail(context: GatewayContext, response: ServerResponse, requestId: string, name: string): void {
+  const model = context.config.models.get(name);
+  if (model === undefined) {
+    sendError(response, new GatewayError('model_not_found', `The model "${name}" does not exist on this gateway.`, { param: 'model' }), requestId);
+    return;
+  }
+  const body = JSON.stringify({ id: model.name, object: 'model', created: Math.floor(Date.now() / 1000), owned_by: model.ownedBy });
+  sendJson(response, 200, body, ['x-request-id', requestId]);
+}
+
+function methodNotAllowed(response: ServerResponse, requestId: string, allowed: string): void {
+  response.setHeader('allow', allowed);
+  sendError(response, new GatewayError('method_not_allowed', `Method not allowed; use ${allowed}.`), requestId);
+}
+
+export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
+  const logger = options.logger ?? createLogger(config.logging.level);
+  const adapters = options.adapters ?? createAdapters(config.providers);
+  const metrics = new GatewayMetrics();
+  const context = createGatewayContext(config, adapters, metrics, logger);
+  const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (request, response) =>
+    route(context, request, response),
+  );
+  server.on('clientError', (error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    logger.debug({ err: error }, 'client error');
+  });
+
+  const host = options.host ?? config.listen.host;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? config.listen.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  context.ready = true;
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    context,
+    close() {
+      closing ??= (async () => {
+        context.ready = false;
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const drain = setTimeout(() => server.closeAllConnections(), options.drainTimeoutMs ?? 10_000);
+        await closed;
+        clearTimeout(drain);
+        if (options.adapters === undefined) await Promise.all([...adapters.values()].map((adapter) => adapter.close()));
+        logger.flush?.();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,19 @@
+/**
+ * Writing responses: JSON bodies and OpenAI-shaped errors with the gateway's identifying headers.
+ */
+import type { ServerResponse } from 'node:http';
+import type { GatewayError } from '../errors/index.ts';
+
+export function sendJson(response: ServerResponse, status: number, body: string, headers: string[]): void {
+  headers.push('content-type', 'application/json', 'content-length', String(Buffer.byteLength(body)));
+  response.writeHead(status, headers);
+  response.end(body);
+}
+
+export function sendError(response: ServerResponse, error: GatewayError, requestId: string): void {
+  if (response.headersSent || response.destroyed) return;
+  const headers = ['x-request-id', requestId];
+  if (error.retryAfterMs !== undefined) headers.push('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
+  if (error.code === 'request_too_large') headers.push('connection', 'close');
+  sendJson(response, error.status, JSON.stringify(error.toJSON()), headers);
+}
