@@ -33,12 +33,6 @@ export const errorTable = {
     retryable: false,
     description: 'A valid OpenAI parameter the gateway does not support (for example `n` other than 1); `param` names it.',
   },
-  unsupported_media_type: {
-    status: 415,
-    type: 'invalid_request_error',
-    retryable: false,
-    description: 'The request body is not `application/json`.',
-  },
   request_too_large: {
     status: 413,
     type: 'invalid_request_error',

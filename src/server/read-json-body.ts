@@ -33,7 +33,7 @@ export function readJsonBody(request: IncomingMessage, limit: number): Promise<u
       try {
         resolve(JSON.parse(text));
       } catch (error) {
-        reject(new GatewayError('invalid_json', `The request body is not valid JSON: ${(error as Error).message}`));
+        reject(new GatewayError('invalid_json', `The request body is not valid JSON: ${describeJsonError(error as Error, text)}`));
       }
     });
     request.on('error', (error) => {
@@ -46,4 +46,9 @@ export function readJsonBody(request: IncomingMessage, limit: number): Promise<u
 
 function tooLarge(limit: number): GatewayError {
   return new GatewayError('request_too_large', `The request body exceeds the limit of ${limit} bytes (limits.max_body_bytes).`);
+}
+
+/** V8's message, with the position added when V8 gives none (truncated input ends at the body's last character). */
+function describeJsonError(error: Error, text: string): string {
+  return /position \d+/.test(error.message) ? error.message : `${error.message} at position ${text.length} (the end of the body)`;
 }

@@ -1,0 +1,314 @@
+/**
+ * Loading the configuration: YAML text → environment references resolved → schema and cross-field checks →
+ * `GatewayConfig`. Every problem is collected and reported at once in a `ConfigError`; a value substituted from an
+ * environment variable never appears in a message (it is shown as the `${…}` reference the file contains).
+ */
+
+import { readFile } from 'node:fs/promises';
+import { inspect, type InspectOptionsStylized } from 'node:util';
+import { LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { z } from 'zod';
+import type { ChannelConfig, GatewayConfig, ModelConfig, ProviderConfig } from './types.ts';
+import { configSchema, decodeUnknownKeys, defaults, type ConfigDocument } from './schema.ts';
+import { semanticChecks } from './semantic-checks.ts';
+import {
+  protectReferences,
+  restoreTree,
+  substituteTree,
+  type Environment,
+  type Substitution,
+} from './env-references.ts';
+import { describeType, formatPath, renderValues, type PathSegment, type Problem, type RawProblem } from './problem.ts';
+
+export type { Problem } from './problem.ts';
+export type { Environment } from './env-references.ts';
+
+export interface ParseConfigOptions {
+  /** Where `${NAME}` references are looked up; `process.env` by default. */
+  readonly env?: Environment;
+  /** The file name, shown in messages (YAML syntax errors are located as `source:line:column`). */
+  readonly source?: string;
+}
+
+/** An invalid or unreadable configuration. `message` lists every problem, one `path: message` per line. */
+export class ConfigError extends Error {
+  readonly problems: ReadonlyArray<Problem>;
+  readonly source: string | undefined;
+
+  constructor(problems: readonly Problem[], source?: string) {
+    // No heading: callers say which file and what they were doing (`interchange serve: x.yaml is not valid:`).
+    super(problems.map((problem) => `${problem.path}: ${problem.message}`).join('\n'));
+    this.name = 'ConfigError';
+    this.problems = Object.freeze(problems.map((problem) => Object.freeze({ path: problem.path, message: problem.message })));
+    this.source = source;
+  }
+}
+
+/** Read and validate a configuration file. Throws `ConfigError`, also when the file cannot be read. */
+export async function loadConfigFile(path: string, env?: Environment): Promise<GatewayConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([{ path, message: describeReadError(error) }], path);
+  }
+  return parseConfig(text, { env, source: path });
+}
+
+function describeReadError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'cannot read the configuration: no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'cannot read the configuration: permission denied';
+    case 'EISDIR':
+      return 'cannot read the configuration: it is a directory, not a file';
+    default:
+      return `cannot read the configuration: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+/** Validate configuration text. Throws `ConfigError` listing every problem. */
+export function parseConfig(text: string, options: ParseConfigOptions = {}): GatewayConfig {
+  const env = options.env ?? process.env;
+  const source = options.source;
+
+  const document = readYaml(text.startsWith('\uFEFF') ? text.slice(1) : text, source ?? 'config');
+  if ('problems' in document) throw new ConfigError(document.problems, source);
+
+  const substituted = substituteTree(withoutExtensionFields(document.value), env);
+  const result = configSchema.safeParse(substituted.value, { error: describeIssue });
+  const schemaProblems = result.success ? [] : result.error.issues.flatMap(toRawProblems);
+  const problems = collectProblems(substituted.value, substituted.problems, [...schemaProblems, ...semanticChecks(substituted.value)]);
+  if (problems.length > 0 || !result.success) {
+    throw new ConfigError(problems.map((problem) => redact(problem, substituted.substitutions)), source);
+  }
+  return toGatewayConfig(result.data);
+}
+
+/**
+ * Top-level keys starting with `x-` are ignored, as in Docker Compose: a place to define YAML anchors
+ * (`x-vllm: &vllm { kind: openai-compatible }`) that the rest of the file merges (`<<: *vllm`) or aliases.
+ */
+function withoutExtensionFields(document: unknown): unknown {
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) return document;
+  return Object.fromEntries(Object.entries(document).filter(([key]) => !key.startsWith('x-')));
+}
+
+type YamlResult = { readonly value: unknown } | { readonly problems: Problem[] };
+
+function readYaml(text: string, location: string): YamlResult {
+  const shielded = protectReferences(text);
+  const lineCounter = new LineCounter();
+  const document = parseDocument(shielded.text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
+  const describe = (error: YAMLError): Problem => {
+    const { line, col } = lineCounter.linePos(error.pos[0]);
+    let message = error.message;
+    if (error.code === 'DUPLICATE_KEY') {
+      const key = shielded.text.slice(error.pos[0], error.pos[1]).trim();
+      message = `duplicate key ${JSON.stringify(shielded.restore(key))}; a key may appear only once in a mapping`;
+    } else if (error.code === 'TAG_RESOLVE_FAILED') {
+      message = `${message} (custom YAML tags are not supported)`;
+    }
+    return { path: `${location}:${line}:${col}`, message: shielded.restore(message) };
+  };
+  const problems = [...document.errors, ...document.warnings].map(describe);
+  if (problems.length > 0) return { problems };
+  if (document.contents === null) return { value: {} };
+  try {
+    return { value: restoreTree(document.toJS(), shielded.restore) };
+  } catch (error) {
+    // toJS throws only for alias bombs (excessive alias expansion).
+    return { problems: [{ path: location, message: error instanceof Error ? error.message : String(error) }] };
+  }
+}
+
+const expectedNames: Readonly<Record<string, string>> = {
+  string: 'text',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  object: 'a mapping (key: value)',
+  record: 'a mapping (key: value)',
+  array: 'a list',
+};
+
+/** One-line, value-free messages for zod's built-in issues (the parsers in values.ts phrase their own). */
+const describeIssue: z.core.$ZodErrorMap = (issue) => {
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.input === undefined) return 'required field missing';
+      return `expected ${expectedNames[issue.expected] ?? issue.expected}, got ${describeType(issue.input)}`;
+    case 'too_small':
+      if (issue.origin === 'array') return `must list at least ${String(issue.minimum)}`;
+      return undefined;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((value) => String(value)).join(', ')}`;
+    default:
+      return undefined;
+  }
+};
+
+function toRawProblems(issue: z.core.$ZodIssue): RawProblem[] {
+  const path = issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)));
+  const unknownKeys = decodeUnknownKeys(issue.message);
+  if (unknownKeys !== undefined) return unknownKeys.map(([key, message]) => ({ path: [...path, key], message }));
+  return [{ path, message: issue.message }];
+}
+
+/**
+ * Environment problems first at their node; any other problem at the very same path is dropped (it would only
+ * complain about the unresolved reference). The rest is ordered as the document is, duplicates removed.
+ */
+function collectProblems(document: unknown, environmentProblems: readonly RawProblem[], others: readonly RawProblem[]): RawProblem[] {
+  const key = (path: readonly PathSegment[]) => JSON.stringify(path);
+  const unresolved = new Set(environmentProblems.map((problem) => key(problem.path)));
+  const order = documentOrder(document);
+  const seen = new Set<string>();
+  const problems: Array<RawProblem & { order: number; index: number }> = [];
+  for (const problem of [...environmentProblems, ...others.filter((other) => !unresolved.has(key(other.path)))]) {
+    const identity = `${key(problem.path)}\n${problem.message}`;
+    if (seen.has(identity)) continue;
+    seen.add(identity);
+    problems.push({ ...problem, order: order(problem.path), index: problems.length });
+  }
+  return problems.sort((a, b) => a.order - b.order || a.index - b.index);
+}
+
+/**
+ * A function giving each path its position in a depth-first walk of the document. A path that is not in the
+ * document (a missing field) goes after everything inside its nearest existing ancestor.
+ */
+function documentOrder(document: unknown): (path: readonly PathSegment[]) => number {
+  const spans = new Map<string, { start: number; end: number }>();
+  let counter = 0;
+  const visit = (node: unknown, path: PathSegment[]) => {
+    const span = { start: counter++, end: 0 };
+    spans.set(JSON.stringify(path), span);
+    if (Array.isArray(node)) node.forEach((item, index) => visit(item, [...path, index]));
+    else if (node !== null && typeof node === 'object') for (const [name, item] of Object.entries(node)) visit(item, [...path, name]);
+    span.end = counter - 1;
+  };
+  visit(document, []);
+  return (path) => {
+    const exact = spans.get(JSON.stringify(path));
+    if (exact !== undefined) return exact.start;
+    for (let length = path.length - 1; length >= 0; length--) {
+      const ancestor = spans.get(JSON.stringify(path.slice(0, length)));
+      if (ancestor !== undefined) return ancestor.end + 0.5;
+    }
+    return counter;
+  };
+}
+
+/**
+ * Render the quoted values of a problem. The value of the problem's own node, when it came from the environment,
+ * is shown as the text the file contains (`"${KIND}"`); any other value containing (or contained in) a substituted
+ * piece is replaced by a placeholder.
+ */
+function redact(problem: RawProblem, substitutions: readonly Substitution[]): Problem {
+  const here = JSON.stringify(problem.path);
+  const message = renderValues(problem.message, (value) => {
+    const exact = substitutions.find((substitution) => substitution.value === value && JSON.stringify(substitution.path) === here);
+    if (exact !== undefined) return JSON.stringify(exact.raw);
+    const tainted = substitutions.some((substitution) =>
+      substitution.inserted.some((piece) => piece !== '' && (value.includes(piece) || (value !== '' && piece.includes(value)))),
+    );
+    return tainted ? '(a value from the environment)' : JSON.stringify(value);
+  });
+  return { path: formatPath(problem.path), message };
+}
+
+/** A Map that cannot be changed once built (the configuration is shared by everything at run time). */
+class FrozenMap<K, V> extends Map<K, V> {
+  #sealed = false;
+
+  constructor(entries: Iterable<readonly [K, V]>) {
+    super();
+    for (const [key, value] of entries) super.set(key, value);
+    this.#sealed = true;
+    Object.freeze(this);
+  }
+
+  override set(key: K, value: V): this {
+    if (this.#sealed) throw new TypeError('the configuration is read-only');
+    return super.set(key, value);
+  }
+
+  override delete(key: K): boolean {
+    if (this.#sealed) throw new TypeError('the configuration is read-only');
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    if (this.#sealed) throw new TypeError('the configuration is read-only');
+    super.clear();
+  }
+}
+
+/**
+ * Freeze a provider and give it (non-enumerable) `toJSON` and `util.inspect` views in which the API key and the
+ * header values read `[redacted]`, so logging or printing a provider never leaks a secret. The properties
+ * themselves are unchanged: code reads `provider.apiKey` as usual.
+ */
+function withoutSecretsWhenPrinted(provider: ProviderConfig): ProviderConfig {
+  const printable = () => ({
+    ...provider,
+    apiKey: provider.apiKey === undefined ? undefined : redacted,
+    headers: Object.fromEntries(Object.keys(provider.headers).map((name) => [name, redacted])),
+  });
+  Object.defineProperty(provider, 'toJSON', { value: printable });
+  Object.defineProperty(provider, inspect.custom, {
+    value: (_depth: number, options: InspectOptionsStylized, inspectValue: typeof inspect) => inspectValue(printable(), options),
+  });
+  return Object.freeze(provider);
+}
+
+const redacted = '[redacted]';
+
+function toGatewayConfig(document: ConfigDocument): GatewayConfig {
+  const providers = Object.entries(document.providers).map(([name, provider]): [string, ProviderConfig] => {
+    const apiKey = provider.auth?.api_key;
+    return [
+      name,
+      withoutSecretsWhenPrinted({
+        name,
+        kind: provider.kind,
+        baseUrl: provider.base_url ?? defaults.openaiBaseUrl,
+        apiKey: apiKey === undefined || apiKey === '' ? undefined : apiKey,
+        headers: Object.freeze({ ...provider.headers }),
+        region: provider.region,
+        connections: provider.connections,
+        timeoutMs: provider.timeout,
+      }),
+    ];
+  });
+  const models = Object.entries(document.models).map(([name, model]): [string, ModelConfig] => {
+    const channels = model.channels.map(
+      (channel): ChannelConfig =>
+        Object.freeze({
+          provider: channel.provider,
+          // semantic-checks guarantees exactly one of the two.
+          model: (channel.model ?? channel.deployment) as string,
+          primary: channel.primary,
+        }),
+    );
+    return [
+      name,
+      Object.freeze({ name, type: model.type, route: model.route, channels: Object.freeze(channels), ownedBy: model.owned_by }),
+    ];
+  });
+  return Object.freeze({
+    listen: Object.freeze({ host: document.listen.host, port: document.listen.port }),
+    limits: Object.freeze({
+      maxBodyBytes: document.limits.max_body_bytes,
+      requestTimeoutMs: document.limits.request_timeout,
+      streamIdleTimeoutMs: document.limits.stream_idle_timeout,
+    }),
+    logging: Object.freeze({ level: document.logging.level, requests: document.logging.requests }),
+    providers: new FrozenMap(providers),
+    models: new FrozenMap(models),
+  });
+}

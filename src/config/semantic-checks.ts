@@ -1,0 +1,108 @@
+/**
+ * Rules that relate several fields. They run on the document as written (after environment substitution) whether
+ * or not the schema accepted it, so one pass reports every problem; anything malformed is left to the schema's
+ * messages and skipped here.
+ */
+
+import { providerKinds } from './types.ts';
+import { didYouMean } from './did-you-mean.ts';
+import { quoteValue, type PathSegment, type RawProblem } from './problem.ts';
+
+type Fields = Record<string, unknown>;
+
+function isMapping(value: unknown): value is Fields {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function isPresent(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
+const providerName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const maximumNameLength = 256;
+
+export function semanticChecks(document: unknown): RawProblem[] {
+  const problems: RawProblem[] = [];
+  const report = (path: readonly PathSegment[], message: string) => problems.push({ path, message });
+  if (!isMapping(document)) return problems;
+
+  const providers = isMapping(document.providers) ? document.providers : document.providers == null ? {} : undefined;
+  if (providers !== undefined) {
+    for (const [name, provider] of Object.entries(providers)) {
+      checkProvider(name, provider, report);
+    }
+  }
+  if (isMapping(document.models)) {
+    for (const [name, model] of Object.entries(document.models)) {
+      checkModel(name, model, providers, report);
+    }
+  }
+  return problems;
+}
+
+type Reporter = (path: readonly PathSegment[], message: string) => void;
+
+function checkProvider(name: string, provider: unknown, report: Reporter): void {
+  const path = ['providers', name];
+  if (!providerName.test(name) || name.length > maximumNameLength) {
+    report(path, 'provider names must start with a letter or digit and contain only letters, digits, ".", "_" and "-"');
+  }
+  if (!isMapping(provider)) return;
+  const kind = typeof provider.kind === 'string' ? provider.kind.trim() : undefined;
+  if (kind === undefined || !(providerKinds as readonly string[]).includes(kind)) return;
+  const auth = provider.auth;
+  const apiKey = isMapping(auth) ? auth.api_key : undefined;
+  const hasApiKey = typeof apiKey === 'string' && apiKey.trim() !== '';
+
+  if (kind === 'openai') {
+    if (!isPresent(auth)) {
+      report([...path, 'auth'], 'required field missing: kind "openai" needs an API key, e.g. auth: { api_key: ${OPENAI_API_KEY} }');
+    } else if (isMapping(auth) && !isPresent(apiKey)) {
+      report([...path, 'auth', 'api_key'], 'required field missing: kind "openai" needs an API key, e.g. ${OPENAI_API_KEY}');
+    } else if (typeof apiKey === 'string' && !hasApiKey) {
+      report([...path, 'auth', 'api_key'], 'is empty: kind "openai" needs an API key');
+    }
+  }
+  if (kind === 'openai-compatible' && !isPresent(provider.base_url)) {
+    report(
+      [...path, 'base_url'],
+      'required field missing: kind "openai-compatible" needs the server\'s URL with its version path, e.g. "http://127.0.0.1:8000/v1"',
+    );
+  }
+  if (hasApiKey && isMapping(provider.headers)) {
+    for (const header of Object.keys(provider.headers)) {
+      if (header.toLowerCase() === 'authorization') {
+        report([...path, 'headers', header], 'conflicts with auth.api_key, which is sent as Authorization: Bearer …; keep one of them');
+      }
+    }
+  }
+}
+
+function checkModel(name: string, model: unknown, providers: Fields | undefined, report: Reporter): void {
+  const path = ['models', name];
+  if (name.trim() === '' || /[\s\p{Cc}]/u.test(name) || name.length > maximumNameLength) {
+    report(path, `model names must be 1 to ${maximumNameLength} characters without spaces or control characters`);
+  }
+  if (!isMapping(model) || !Array.isArray(model.channels)) return;
+  let firstPrimary: number | undefined;
+  model.channels.forEach((channel: unknown, index: number) => {
+    if (!isMapping(channel)) return;
+    const channelPath = [...path, 'channels', index];
+    const provider = channel.provider;
+    if (typeof provider === 'string' && provider.trim() !== '' && providers !== undefined && !Object.hasOwn(providers, provider)) {
+      const names = Object.keys(providers);
+      const hint = names.length === 0 ? ' (no providers are defined)' : didYouMean(provider, names);
+      report([...channelPath, 'provider'], `unknown provider ${quoteValue(provider)}${hint}`);
+    }
+    if (isPresent(channel.model) && isPresent(channel.deployment)) {
+      report([...channelPath, 'deployment'], 'give either model or deployment, not both (deployment is another name for model)');
+    } else if (!isPresent(channel.model) && !isPresent(channel.deployment)) {
+      report([...channelPath, 'model'], 'required field missing: the upstream model name this channel sends (or its alias, deployment)');
+    }
+    const primary = channel.primary;
+    if (primary === true || (typeof primary === 'string' && primary.trim().toLowerCase() === 'true')) {
+      if (firstPrimary === undefined) firstPrimary = index;
+      else report([...channelPath, 'primary'], `a model has at most one primary channel; channels[${firstPrimary}] already is`);
+    }
+  });
+}

@@ -1,0 +1,168 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { renderValues, type PathSegment } from './problem.ts';
+import {
+  formatBytes,
+  formatDuration,
+  parseBaseUrl,
+  parseBoolean,
+  parseCount,
+  parseDuration,
+  parseListen,
+  parsePort,
+  parseSize,
+  type Report,
+} from './values.ts';
+
+interface Outcome<T> {
+  readonly value: T | undefined;
+  readonly problems: string[];
+}
+
+/** Run a parser; problems rendered as `path: message` (path omitted when empty), values as JSON strings. */
+function run<T>(parse: (input: unknown, report: Report) => T | undefined, input: unknown): Outcome<T> {
+  const problems: string[] = [];
+  const value = parse(input, (message: string, path?: readonly PathSegment[]) => {
+    const text = renderValues(message, (quoted) => JSON.stringify(quoted));
+    problems.push(path === undefined || path.length === 0 ? text : `${path.join('.')}: ${text}`);
+  });
+  return { value, problems };
+}
+
+test('durations: numbers are milliseconds; text takes ms, s, m, h, decimals and combinations', () => {
+  const cases: Array<[unknown, number]> = [
+    [250, 250],
+    [1.6, 2],
+    ['500ms', 500],
+    ['30s', 30_000],
+    ['1.5s', 1500],
+    ['10m', 600_000],
+    ['1h30m', 5_400_000],
+    ['1m 30s', 90_000],
+    ['2 minutes', 120_000],
+    ['  45S ', 45_000],
+    ['1500', 1500],
+  ];
+  for (const [input, expected] of cases) assert.deepEqual(run(parseDuration, input), { value: expected, problems: [] }, String(input));
+});
+
+test('durations: clear errors for unknown units, nonsense, bad types and out-of-range values', () => {
+  assert.deepEqual(run(parseDuration, '10 parsecs').problems, [
+    'invalid duration "10 parsecs": unknown unit "parsecs" (units: ms, s, m, h; e.g. "500ms", "30s", "10m" or "1h30m")',
+  ]);
+  assert.match(run(parseDuration, '10 sec0').problems[0], /^invalid duration "10 sec0"; expected e\.g\. "500ms"/);
+  assert.deepEqual(run(parseDuration, '5 mins'), { value: 300_000, problems: [] });
+  assert.match(run(parseDuration, '5 sek').problems[0], /unknown unit "sek"; did you mean "sec"\?/);
+  assert.match(run(parseDuration, 'soon').problems[0], /^invalid duration "soon"/);
+  assert.deepEqual(run(parseDuration, '-5s').problems, ['must be positive, got "-5s"']);
+  assert.deepEqual(run(parseDuration, -5).problems, ['must be a positive number of milliseconds']);
+  assert.deepEqual(run(parseDuration, 0).problems, ['must be at least 1ms']);
+  assert.deepEqual(run(parseDuration, '0.2ms').problems, ['must be at least 1ms']);
+  assert.match(run(parseDuration, '25d').problems[0], /unknown unit "d"/);
+  assert.deepEqual(run(parseDuration, '600h').problems, ['must be at most 2147483647ms (about 24.8 days)']);
+  assert.match(run(parseDuration, [1]).problems[0], /^expected a duration .*, got a list$/);
+  assert.equal(run(parseDuration, '10 parsecs').value, undefined);
+});
+
+test('sizes: bytes, or binary units in any case', () => {
+  const cases: Array<[unknown, number]> = [
+    [1024, 1024],
+    ['4mb', 4 * 1024 * 1024],
+    ['4 MiB', 4 * 1024 * 1024],
+    ['512kb', 512 * 1024],
+    ['512 KiB', 512 * 1024],
+    ['1.5mb', 1.5 * 1024 * 1024],
+    ['1g', 1024 ** 3],
+    ['100', 100],
+    ['100b', 100],
+  ];
+  for (const [input, expected] of cases) assert.deepEqual(run(parseSize, input), { value: expected, problems: [] }, String(input));
+});
+
+test('sizes: clear errors', () => {
+  assert.match(run(parseSize, '10 parsecs').problems[0], /^invalid size "10 parsecs": unknown unit "parsecs"/);
+  assert.match(run(parseSize, '4 mbs').problems[0], /unknown unit "mbs"; did you mean "mb"\?/);
+  assert.match(run(parseSize, 'big').problems[0], /^invalid size "big"; expected a number of bytes or e\.g\. "512kb"/);
+  assert.deepEqual(run(parseSize, '-1kb').problems, ['must be positive, got "-1kb"']);
+  assert.deepEqual(run(parseSize, 0).problems, ['must be at least 1 byte']);
+  assert.deepEqual(run(parseSize, '2gb').problems, ['must be at most 1 GiB (1073741824 bytes)']);
+  assert.match(run(parseSize, true).problems[0], /got true$/);
+});
+
+test('formatBytes and formatDuration read back naturally', () => {
+  assert.equal(formatBytes(4 * 1024 * 1024), '4 MiB');
+  assert.equal(formatBytes(1536), '1.5 KiB');
+  assert.equal(formatBytes(100), '100 bytes');
+  assert.equal(formatDuration(600_000), '600s');
+  assert.equal(formatDuration(250), '250ms');
+  assert.equal(formatDuration(5_400_000), '1h30m');
+  assert.equal(formatDuration(3_600_000), '1h');
+});
+
+test('listen: host:port, bracketed IPv6, a port or a host alone, or { host, port }', () => {
+  const cases: Array<[unknown, { host: string; port: number }]> = [
+    ['127.0.0.1:8080', { host: '127.0.0.1', port: 8080 }],
+    ['0.0.0.0:0', { host: '0.0.0.0', port: 0 }],
+    ['localhost:9000', { host: 'localhost', port: 9000 }],
+    ['[::1]:8081', { host: '::1', port: 8081 }],
+    ['::', { host: '::', port: 8080 }],
+    ['gateway.internal', { host: 'gateway.internal', port: 8080 }],
+    [9090, { host: '127.0.0.1', port: 9090 }],
+    ['9090', { host: '127.0.0.1', port: 9090 }],
+    [{ host: '0.0.0.0', port: 80 }, { host: '0.0.0.0', port: 80 }],
+    [{ port: '81' }, { host: '127.0.0.1', port: 81 }],
+    [{}, { host: '127.0.0.1', port: 8080 }],
+  ];
+  for (const [input, expected] of cases) assert.deepEqual(run(parseListen, input), { value: expected, problems: [] }, JSON.stringify(input));
+});
+
+test('listen: explains what is wrong', () => {
+  assert.deepEqual(run(parseListen, ':8080').problems, [
+    'has no host; write "0.0.0.0:8080" to listen on every interface or "127.0.0.1:8080" for this machine only',
+  ]);
+  assert.match(run(parseListen, 'http://127.0.0.1:8080').problems[0], /without a scheme/);
+  assert.match(run(parseListen, 'localhost:http').problems[0], /^invalid port "http" in "localhost:http"/);
+  assert.match(run(parseListen, 'localhost:70000').problems[0], /from 0 to 65535, got 70000/);
+  assert.match(run(parseListen, 'bad host:80').problems[0], /^invalid host "bad host"/);
+  assert.match(run(parseListen, '[nonsense]:80').problems[0], /IPv6/);
+  assert.deepEqual(run(parseListen, { hots: 'x', port: 'y' }).problems, [
+    'hots: unknown field; did you mean "host"?',
+    'port: expected a port number (0-65535), got text',
+  ]);
+  assert.match(run(parseListen, [8080]).problems[0], /got a list$/);
+});
+
+test('ports, counts and booleans accept the text environment variables produce', () => {
+  assert.equal(run(parsePort, '443').value, 443);
+  assert.match(run(parsePort, 1.5).problems[0], /whole number from 0 to 65535/);
+  assert.equal(run((input, report) => parseCount(input, report, 1, 10), ' 7 ').value, 7);
+  assert.deepEqual(run((input, report) => parseCount(input, report, 1, 10), 11).problems, ['must be from 1 to 10, got 11']);
+  assert.deepEqual(run((input, report) => parseCount(input, report, 1, 10), 2.5).problems, ['must be a whole number, got 2.5']);
+  assert.equal(run(parseBoolean, 'FALSE').value, false);
+  assert.equal(run(parseBoolean, true).value, true);
+  assert.deepEqual(run(parseBoolean, 'yes').problems, ['expected true or false, got "yes"']);
+  assert.deepEqual(run(parseBoolean, 1).problems, ['expected true or false, got a whole number']);
+});
+
+test('base URLs: http(s) only, trailing slashes removed, no credentials, query or fragment', () => {
+  assert.equal(run(parseBaseUrl, 'https://api.openai.com/v1/').value, 'https://api.openai.com/v1');
+  assert.equal(run(parseBaseUrl, 'http://127.0.0.1:8000/v1//').value, 'http://127.0.0.1:8000/v1');
+  assert.equal(run(parseBaseUrl, 'HTTP://Example.COM').value, 'http://example.com');
+  assert.equal(run(parseBaseUrl, ' https://h/v1 ').value, 'https://h/v1');
+  assert.deepEqual(run(parseBaseUrl, 'ftp://h/v1').problems, ['must use http or https, not "ftp"']);
+  assert.match(run(parseBaseUrl, 'api.openai.com/v1').problems[0], /needs a scheme/);
+  assert.match(run(parseBaseUrl, 'http://').problems[0], /not a valid URL/);
+  assert.deepEqual(run(parseBaseUrl, 'https://h/v1?x=1').problems, ['must not contain a query string ("?…"); use headers for extra parameters']);
+  assert.deepEqual(run(parseBaseUrl, 'https://h/v1#top').problems, ['must not contain a fragment ("#…")']);
+  assert.deepEqual(run(parseBaseUrl, 'https://h/v1?').problems.length, 1, 'an empty query is still a query');
+  const withCredentials = run(parseBaseUrl, 'https://user:hunter2@h/v1');
+  assert.deepEqual(withCredentials.problems, ['must not contain credentials (user:password@); use auth.api_key or headers']);
+  assert.equal(withCredentials.value, undefined);
+  assert.match(run(parseBaseUrl, 5).problems[0], /got a whole number$/);
+});
+
+test('no parser message repeats a base URL, which may carry a secret', () => {
+  for (const input of ['https://user:hunter2@h/v1', 'https://h/v1?key=hunter2', 'https://h/hunter2#x', 'hunter2', 'gopher://hunter2']) {
+    for (const problem of run(parseBaseUrl, input).problems) assert.doesNotMatch(problem, /hunter2/, input);
+  }
+});

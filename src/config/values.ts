@@ -1,0 +1,395 @@
+/**
+ * Parsers for the configuration's scalar notations: durations, sizes, listen addresses, ports, counts, booleans and
+ * base URLs. Each takes the value as written (after environment substitution, so numbers may arrive as text) and
+ * either returns the parsed value or reports why not; messages quote values only through `quoteValue`.
+ */
+
+import { isIP } from 'node:net';
+import { didYouMean } from './did-you-mean.ts';
+import { describeType, quoteValue, type PathSegment } from './problem.ts';
+
+/** Called once per problem; `path` is relative to the value being parsed. */
+export type Report = (message: string, path?: readonly PathSegment[]) => void;
+
+/** The longest delay Node timers support; a longer one fires at once. */
+export const maximumDurationMs = 2_147_483_647;
+/** The largest accepted `limits.max_body_bytes`. */
+export const maximumBodyBytes = 1024 ** 3;
+export const maximumConnections = 10_000;
+
+const wholeNumber = /^\d+$/;
+const decimalNumber = /^\d+(?:\.\d+)?$/;
+
+const durationUnits: Readonly<Record<string, number>> = {
+  ms: 1,
+  msec: 1,
+  millisecond: 1,
+  milliseconds: 1,
+  s: 1000,
+  sec: 1000,
+  secs: 1000,
+  second: 1000,
+  seconds: 1000,
+  m: 60_000,
+  min: 60_000,
+  mins: 60_000,
+  minute: 60_000,
+  minutes: 60_000,
+  h: 3_600_000,
+  hr: 3_600_000,
+  hrs: 3_600_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+};
+
+const durationExamples = 'e.g. "500ms", "30s", "10m" or "1h30m"';
+
+/**
+ * A duration in whole milliseconds, from a number of milliseconds or text: `"500ms"`, `"30s"`, `"1.5s"`, `"10m"`,
+ * `"1h30m"`, `"1m 30s"` (units ms, s, m, h, also spelt out). Text of digits alone is milliseconds. Must be between
+ * 1 ms and 2^31−1 ms (about 24.8 days).
+ */
+export function parseDuration(input: unknown, report: Report): number | undefined {
+  let milliseconds: number;
+  if (typeof input === 'number') {
+    if (!Number.isFinite(input) || input < 0) {
+      report('must be a positive number of milliseconds');
+      return undefined;
+    }
+    milliseconds = input;
+  } else if (typeof input === 'string') {
+    const text = input.trim();
+    if (decimalNumber.test(text)) {
+      milliseconds = Number(text);
+    } else {
+      const parsed = parseDurationText(text);
+      if (typeof parsed === 'string') {
+        report(parsed.replace('%s', () => quoteValue(input)));
+        return undefined;
+      }
+      milliseconds = parsed;
+    }
+  } else {
+    report(`expected a duration (${durationExamples}, or a number of milliseconds), got ${describeType(input)}`);
+    return undefined;
+  }
+  const rounded = Math.round(milliseconds);
+  if (rounded < 1) {
+    report('must be at least 1ms');
+    return undefined;
+  }
+  if (rounded > maximumDurationMs) {
+    report(`must be at most ${maximumDurationMs}ms (about 24.8 days)`);
+    return undefined;
+  }
+  return rounded;
+}
+
+/** Milliseconds, or an error message in which `%s` stands for the quoted input. */
+function parseDurationText(text: string): number | string {
+  if (text.startsWith('-')) return 'must be positive, got %s';
+  const part = /(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*/y;
+  let total = 0;
+  let index = 0;
+  if (text === '') return `invalid duration %s; expected a duration, ${durationExamples}`;
+  while (index < text.length) {
+    part.lastIndex = index;
+    const match = part.exec(text);
+    if (match === null) return `invalid duration %s; expected ${durationExamples}, or a number of milliseconds`;
+    const unit = match[2].toLowerCase();
+    const factor = durationUnits[unit];
+    if (factor === undefined) {
+      return `invalid duration %s: unknown unit ${quoteValue(match[2])}${didYouMean(unit, Object.keys(durationUnits))} (units: ms, s, m, h; ${durationExamples})`;
+    }
+    total += Number(match[1]) * factor;
+    index = part.lastIndex;
+  }
+  return total;
+}
+
+const sizeUnits: Readonly<Record<string, number>> = {
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+};
+
+const sizeExamples = 'e.g. "512kb", "4mb" or "1gb"';
+
+/**
+ * A size in bytes, from a number of bytes or text: `"4mb"`, `"512 KiB"`, `"1.5mb"`, `"1048576"`. Units are
+ * binary and case-insensitive: k, kb and kib are 1024 bytes; m, mb, mib 1024²; g, gb, gib 1024³.
+ */
+export function parseSize(input: unknown, report: Report, maximum: number = maximumBodyBytes): number | undefined {
+  let bytes: number;
+  if (typeof input === 'number') {
+    if (!Number.isFinite(input) || input < 0) {
+      report('must be a positive number of bytes');
+      return undefined;
+    }
+    bytes = input;
+  } else if (typeof input === 'string') {
+    const match = /^(-?\d+(?:\.\d+)?)\s*([A-Za-z]*)$/.exec(input.trim());
+    if (match === null) {
+      report(`invalid size ${quoteValue(input)}; expected a number of bytes or ${sizeExamples}`);
+      return undefined;
+    }
+    const unit = match[2].toLowerCase();
+    const factor = unit === '' ? 1 : sizeUnits[unit];
+    if (factor === undefined) {
+      report(
+        `invalid size ${quoteValue(input)}: unknown unit ${quoteValue(match[2])}${didYouMean(unit, ['b', 'kb', 'mb', 'gb', 'kib', 'mib', 'gib'])} (units: b, kb, mb, gb, also kib, mib, gib; ${sizeExamples})`,
+      );
+      return undefined;
+    }
+    bytes = Number(match[1]) * factor;
+    if (bytes < 0) {
+      report(`must be positive, got ${quoteValue(input)}`);
+      return undefined;
+    }
+  } else {
+    report(`expected a size (${sizeExamples}, or a number of bytes), got ${describeType(input)}`);
+    return undefined;
+  }
+  const whole = Math.floor(bytes);
+  if (whole < 1) {
+    report('must be at least 1 byte');
+    return undefined;
+  }
+  if (whole > maximum) {
+    report(`must be at most ${formatBytes(maximum)} (${maximum} bytes)`);
+    return undefined;
+  }
+  return whole;
+}
+
+/** `4 MiB`, `512 KiB`, `1.5 MiB`, `100 bytes`. */
+export function formatBytes(bytes: number): string {
+  const units: ReadonlyArray<[string, number]> = [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ];
+  for (const [unit, size] of units) {
+    if (bytes >= size) return `${Number((bytes / size).toFixed(2))} ${unit}`;
+  }
+  return bytes === 1 ? '1 byte' : `${bytes} bytes`;
+}
+
+/** `600s`, `1m30s`, `250ms`, `1h`. */
+export function formatDuration(milliseconds: number): string {
+  if (milliseconds % 1000 !== 0) return `${milliseconds}ms`;
+  let seconds = milliseconds / 1000;
+  const hours = Math.floor(seconds / 3600);
+  seconds -= hours * 3600;
+  const minutes = Math.floor(seconds / 60);
+  seconds -= minutes * 60;
+  // Plain seconds read best up to ten minutes (`600s` is the default request timeout).
+  if (milliseconds <= 600_000) return `${milliseconds / 1000}s`;
+  return `${hours > 0 ? `${hours}h` : ''}${minutes > 0 ? `${minutes}m` : ''}${seconds > 0 ? `${seconds}s` : ''}`;
+}
+
+/** A TCP port, 0–65535 (0: any free port). */
+export function parsePort(input: unknown, report: Report): number | undefined {
+  const port = typeof input === 'string' && wholeNumber.test(input.trim()) ? Number(input.trim()) : input;
+  if (typeof port !== 'number') {
+    report(`expected a port number (0-65535), got ${describeType(input)}`);
+    return undefined;
+  }
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    report(`must be a whole number from 0 to 65535, got ${port}`);
+    return undefined;
+  }
+  return port;
+}
+
+/** A whole number within [minimum, maximum]; digits-only text is accepted. */
+export function parseCount(input: unknown, report: Report, minimum: number, maximum: number): number | undefined {
+  const count = typeof input === 'string' && wholeNumber.test(input.trim()) ? Number(input.trim()) : input;
+  if (typeof count !== 'number') {
+    report(`expected a whole number, got ${describeType(input)}`);
+    return undefined;
+  }
+  if (!Number.isInteger(count)) {
+    report(`must be a whole number, got ${count}`);
+    return undefined;
+  }
+  if (count < minimum || count > maximum) {
+    report(`must be from ${minimum} to ${maximum}, got ${count}`);
+    return undefined;
+  }
+  return count;
+}
+
+/** `true` or `false`; the text `"true"` and `"false"` (any case) too, for values from environment variables. */
+export function parseBoolean(input: unknown, report: Report): boolean | undefined {
+  if (typeof input === 'boolean') return input;
+  if (typeof input === 'string') {
+    const text = input.trim().toLowerCase();
+    if (text === 'true') return true;
+    if (text === 'false') return false;
+    report(`expected true or false, got ${quoteValue(input)}`);
+    return undefined;
+  }
+  report(`expected true or false, got ${describeType(input)}`);
+  return undefined;
+}
+
+const hostLabel = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+export const defaultListenHost = '127.0.0.1';
+export const defaultListenPort = 8080;
+
+function checkHost(host: string, report: Report): string | undefined {
+  if (isIP(host) !== 0 || hostLabel.test(host)) return host;
+  report(`invalid host ${quoteValue(host)}; expected an IP address or a host name, e.g. "127.0.0.1", "0.0.0.0", "::1" or "localhost"`);
+  return undefined;
+}
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * Where the gateway listens: `"host:port"` (`"127.0.0.1:8080"`, `"[::1]:8080"`, `"localhost:8080"`), a host alone
+ * (port 8080), a port alone (`8080`, host 127.0.0.1), or `{ host, port }` (each optional).
+ */
+export function parseListen(input: unknown, report: Report): ListenAddress | undefined {
+  if (typeof input === 'number') {
+    const port = parsePort(input, report);
+    return port === undefined ? undefined : { host: defaultListenHost, port };
+  }
+  if (typeof input === 'string') return parseListenText(input.trim(), input, report);
+  if (input !== null && typeof input === 'object' && !Array.isArray(input)) {
+    const fields = input as Record<string, unknown>;
+    let failed = false;
+    const fail: Report = (message, path) => {
+      failed = true;
+      report(message, path);
+    };
+    for (const key of Object.keys(fields)) {
+      if (key !== 'host' && key !== 'port') fail(`unknown field${didYouMean(key, ['host', 'port'])}`, [key]);
+    }
+    let host: string | undefined = defaultListenHost;
+    if (fields.host !== undefined && fields.host !== null) {
+      if (typeof fields.host !== 'string') {
+        fail(`expected a host name or IP address, got ${describeType(fields.host)}`, ['host']);
+      } else {
+        host = checkHost(fields.host.trim(), (message) => fail(message, ['host']));
+      }
+    }
+    let port: number | undefined = defaultListenPort;
+    if (fields.port !== undefined && fields.port !== null) port = parsePort(fields.port, (message) => fail(message, ['port']));
+    return failed || host === undefined || port === undefined ? undefined : { host, port };
+  }
+  report(`expected "host:port" (e.g. "127.0.0.1:8080") or { host, port }, got ${describeType(input)}`);
+  return undefined;
+}
+
+function parseListenText(text: string, original: string, report: Report): ListenAddress | undefined {
+  if (text === '') {
+    report('is empty; expected "host:port", e.g. "127.0.0.1:8080"');
+    return undefined;
+  }
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(text)) {
+    report(`expected "host:port" without a scheme, e.g. "127.0.0.1:8080", got ${quoteValue(original)}`);
+    return undefined;
+  }
+  if (wholeNumber.test(text)) {
+    const port = parsePort(text, report);
+    return port === undefined ? undefined : { host: defaultListenHost, port };
+  }
+  let host: string;
+  let portText: string | undefined;
+  if (text.startsWith('[')) {
+    const match = /^\[([^\]]*)\](?::(.*))?$/.exec(text);
+    if (match === null || isIP(match[1]) !== 6) {
+      report(`invalid address ${quoteValue(original)}; write an IPv6 address as "[::1]:8080"`);
+      return undefined;
+    }
+    host = match[1];
+    portText = match[2];
+  } else if (isIP(text) === 6) {
+    host = text;
+  } else {
+    const colon = text.lastIndexOf(':');
+    host = colon === -1 ? text : text.slice(0, colon);
+    portText = colon === -1 ? undefined : text.slice(colon + 1);
+    if (host === '') {
+      report(
+        `has no host; write "0.0.0.0${text}" to listen on every interface or "127.0.0.1${text}" for this machine only`,
+      );
+      return undefined;
+    }
+  }
+  let failed = false;
+  const checkedHost = checkHost(host, (message) => {
+    failed = true;
+    report(message);
+  });
+  let port = defaultListenPort;
+  if (portText !== undefined) {
+    if (!wholeNumber.test(portText)) {
+      report(`invalid port ${quoteValue(portText)} in ${quoteValue(original)}; expected a number from 0 to 65535`);
+      return undefined;
+    }
+    const parsed = parsePort(portText, report);
+    if (parsed === undefined) return undefined;
+    port = parsed;
+  }
+  return failed || checkedHost === undefined ? undefined : { host: checkedHost, port };
+}
+
+/**
+ * An upstream base URL: http or https, no credentials, query or fragment; returned without trailing slashes
+ * (`https://api.openai.com/v1/` → `https://api.openai.com/v1`). The URL is never repeated in a message, since it
+ * may carry credentials.
+ */
+export function parseBaseUrl(input: unknown, report: Report): string | undefined {
+  if (typeof input !== 'string') {
+    report(`expected a URL such as "https://api.openai.com/v1", got ${describeType(input)}`);
+    return undefined;
+  }
+  const text = input.trim();
+  if (text === '') {
+    report('is empty; expected a URL such as "https://api.openai.com/v1"');
+    return undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    report(
+      /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(text)
+        ? 'is not a valid URL; expected e.g. "https://api.openai.com/v1"'
+        : 'is not a valid URL: it needs a scheme, e.g. "https://api.example.com/v1" or "http://127.0.0.1:8000/v1"',
+    );
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    report(`must use http or https, not ${quoteValue(url.protocol.slice(0, -1))}`);
+    return undefined;
+  }
+  let failed = false;
+  if (url.username !== '' || url.password !== '') {
+    report('must not contain credentials (user:password@); use auth.api_key or headers');
+    failed = true;
+  }
+  if (url.search !== '' || text.includes('?')) {
+    report('must not contain a query string ("?…"); use headers for extra parameters');
+    failed = true;
+  }
+  if (url.hash !== '' || text.includes('#')) {
+    report('must not contain a fragment ("#…")');
+    failed = true;
+  }
+  if (failed) return undefined;
+  return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+}

@@ -1,0 +1,174 @@
+/**
+ * The `interchange` command as a user runs it: a child process of this Node.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+
+const bin = fileURLToPath(new URL('../../bin/interchange.js', import.meta.url));
+let directory: string;
+
+before(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'interchange-cli-'));
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Starts a long-running command, resolves once `ready` matches its stdout; returns the text so far and a stopper. */
+function startUntil(args: string[], ready: RegExp, env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const started = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready in time; stdout: ${stdout}; stderr: ${stderr}`)), 15_000);
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      if (ready.test(stdout)) {
+        clearTimeout(timer);
+        resolve(stdout);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`exited with ${code}; stderr: ${stderr}`)));
+  });
+  const stop = () =>
+    new Promise<number | null>((resolve) => {
+      if (child.exitCode !== null) return resolve(child.exitCode);
+      child.on('exit', (code) => resolve(code));
+      child.kill('SIGTERM');
+    });
+  return { started, stop };
+}
+
+describe('interchange CLI', () => {
+  it('check-config lists every problem by path and exits 1', async () => {
+    const file = join(directory, 'bad.yaml');
+    await writeFile(
+      file,
+      `providers:
+  azure: { kind: openai, auth: { api_key: \${MISSING_KEY_FOR_TEST} } }
+models:
+  gpt-4o:
+    channels:
+      - { provider: azure, model: gpt-4o }
+      - { provider: azur, model: gpt-4o }
+    chanels: []
+`,
+    );
+    const result = await run(['check-config', file]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /models\.gpt-4o\.channels\[1\]\.provider: unknown provider "azur"; did you mean "azure"\?/);
+    assert.match(result.stderr, /providers\.azure\.auth\.api_key: environment variable MISSING_KEY_FOR_TEST is not set/);
+    assert.match(result.stderr, /models\.gpt-4o\.chanels: unknown field; did you mean "channels"\?/);
+  });
+
+  it('check-config describes a valid file without printing secrets', async () => {
+    const file = join(directory, 'good.yaml');
+    await writeFile(
+      file,
+      `providers:
+  openai: { kind: openai, auth: { api_key: \${TEST_OPENAI_KEY} } }
+models:
+  gpt-4o: { channels: [ { provider: openai, model: gpt-4o-2024-08-06 } ] }
+`,
+    );
+    const result = await run(['check-config', file], { TEST_OPENAI_KEY: 'sk-very-secret-value' });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /gpt-4o/);
+    assert.match(result.stdout, /https:\/\/api\.openai\.com\/v1/);
+    assert.doesNotMatch(result.stdout + result.stderr, /sk-very-secret-value/);
+  });
+
+  it('serve refuses a bad configuration with its problems, and without one says how to give one', async () => {
+    const file = join(directory, 'bad-serve.yaml');
+    await writeFile(file, 'listen: nowhere:99999\nproviders: {}\nmodels: {}\n');
+    const bad = await run(['serve', '--config', file]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /listen/);
+    const missing = await run(['serve'], { INTERCHANGE_CONFIG: '' });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--config FILE or set INTERCHANGE_CONFIG/);
+  });
+
+  it('serve runs a configuration from INTERCHANGE_CONFIG against an emulator, and stops on SIGTERM', async () => {
+    const emulator = startUntil(['emulate', 'openai', '--port', '0'], /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    const emulatorUrl = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(await emulator.started)![1];
+    const file = join(directory, 'serve.yaml');
+    await writeFile(
+      file,
+      `listen: 127.0.0.1:0
+logging: { level: info, requests: true }
+providers:
+  upstream: { kind: openai-compatible, base_url: ${emulatorUrl}/v1 }
+models:
+  gpt-4o-mini: { channels: [ { provider: upstream, model: gpt-4o-mini } ] }
+`,
+    );
+    const gateway = startUntil(['serve'], /"url":"http:\/\/127\.0\.0\.1:\d+"/, { INTERCHANGE_CONFIG: file });
+    try {
+      const url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(await gateway.started)![1];
+      const response = await request(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      assert.equal(response.statusCode, 200);
+      assert.equal(response.headers['x-interchange-provider'], 'upstream');
+      await response.body.json();
+    } finally {
+      assert.equal(await gateway.stop(), 0);
+      await emulator.stop();
+    }
+  });
+
+  it('demo starts the gateway with emulated clouds and prints how to try it', async () => {
+    const demo = startUntil(['demo', '--port', '0', '--openai-port', '0', '--vllm-port', '0'], /Press Ctrl\+C to stop/);
+    try {
+      const text = await demo.started;
+      const url = /Gateway \(OpenAI-compatible\)\s+(http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(text)![1];
+      assert.match(text, /curl -s http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions/);
+      const response = await request(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello from the demo' }] }),
+      });
+      assert.equal(response.statusCode, 200);
+      assert.equal(response.headers['x-interchange-provider'], 'openai');
+      const body = (await response.body.json()) as { choices: Array<{ message: { content: string } }> };
+      assert.ok(body.choices[0].message.content.length > 0);
+      const models = (await (await request(`${url}/v1/models`)).body.json()) as { data: Array<{ id: string }> };
+      assert.deepEqual(models.data.map((model) => model.id).sort(), ['gpt-4o-mini', 'gpt-oss-120b', 'llama-3.1-8b', 'text-embedding-3-small']);
+    } finally {
+      assert.equal(await demo.stop(), 0);
+    }
+  });
+
+  it('prints usage for an unknown command', async () => {
+    const result = await run(['frobnicate']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /unknown command "frobnicate"/);
+    assert.match(result.stderr, /check-config FILE/);
+  });
+});
+
+after(() => {});

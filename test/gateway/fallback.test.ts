@@ -1,0 +1,168 @@
+/**
+ * Fault injection through the emulators: fallback before the first byte, errors after it, timeouts and disconnects.
+ */
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import { request } from 'undici';
+import { startGatewayStack, type GatewayStack } from '../support/gateway-stack.ts';
+
+let stack: GatewayStack;
+let client: OpenAI;
+const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Tell me something about failover' }];
+
+before(async () => {
+  stack = await startGatewayStack({ providerTimeout: '300ms' });
+  client = new OpenAI({ baseURL: stack.baseURL, apiKey: 'x', maxRetries: 0 });
+});
+after(() => stack.close());
+beforeEach(() => {
+  stack.primary.setFault(undefined);
+  stack.secondary.setFault(undefined);
+});
+
+async function served(stream: boolean): Promise<{ provider: string | null; text: string }> {
+  if (!stream) {
+    const { data, response } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages }).withResponse();
+    return { provider: response.headers.get('x-interchange-provider'), text: data.choices[0].message.content ?? '' };
+  }
+  const { data, response } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true }).withResponse();
+  let text = '';
+  for await (const chunk of data) text += chunk.choices[0]?.delta.content ?? '';
+  return { provider: response.headers.get('x-interchange-provider'), text };
+}
+
+describe('fallback before the first byte', () => {
+  for (const fault of ['status=429, retry-after=1', 'status=503', 'status=500', 'reset', 'malformed', 'delay-headers=1500']) {
+    // In a stream the emulator's `malformed` fault corrupts an event after the first ones: covered below, not a fallback.
+    for (const stream of fault === 'malformed' ? [false] : [false, true]) {
+      it(`${fault} on the first channel → the second serves (${stream ? 'streaming' : 'non-streaming'})`, async () => {
+        const baseline = await served(stream);
+        assert.equal(baseline.provider, 'primary');
+        stack.primary.setFault(fault);
+        const result = await served(stream);
+        assert.equal(result.provider, 'secondary');
+        assert.equal(result.text, baseline.text);
+      });
+    }
+  }
+
+  it('a stream cut before its first event → the second channel serves', async () => {
+    stack.primary.setFault('cut-after=0');
+    const result = await served(true);
+    assert.equal(result.provider, 'secondary');
+    assert.ok(result.text.length > 0);
+  });
+
+  it('counts the fallback and each attempt in /metrics', async () => {
+    stack.primary.setFault('status=503');
+    await served(false);
+    const metrics = await (await fetch(`${stack.gateway.url}/metrics`)).text();
+    assert.match(metrics, /interchange_fallbacks_total\{model="gpt-4o-mini"\} [1-9]/);
+    assert.match(metrics, /interchange_upstream_attempts_total\{provider="primary",upstream_model="gpt-4o-mini",outcome="upstream_unavailable"\} [1-9]/);
+    assert.match(metrics, /interchange_upstream_attempts_total\{provider="secondary",upstream_model="gpt-4o-mini",outcome="ok"\} [1-9]/);
+  });
+
+  it('does not fall back on a client error from the upstream', async () => {
+    stack.primary.setFault('status=400');
+    const secondaryBefore = stack.secondary.stats.requests;
+    await assert.rejects(
+      client.chat.completions.create({ model: 'gpt-4o-mini', messages }),
+      (error: unknown) => error instanceof OpenAI.BadRequestError && error.code === 'upstream_invalid_request',
+    );
+    assert.equal(stack.secondary.stats.requests, secondaryBefore);
+  });
+
+  it('a single channel that times out → 504 upstream_timeout', async () => {
+    stack.primary.setFault('delay-headers=2000');
+    await assert.rejects(client.chat.completions.create({ model: 'solo', messages }), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.APIError);
+      assert.equal(error.status, 504);
+      assert.equal(error.code, 'upstream_timeout');
+      assert.match(error.message, /\[1\] primary \(gpt-4o\): primary timed out/);
+      return true;
+    });
+  });
+});
+
+describe('failure after the first byte', () => {
+  it('a stream cut mid-way ends with an error event, never a silent truncation', async () => {
+    stack.primary.setFault('cut-after=3');
+    const secondaryBefore = stack.secondary.stats.requests;
+    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true });
+    let text = '';
+    await assert.rejects(
+      (async () => {
+        for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+      })(),
+      (error: unknown) => {
+        assert.ok(error instanceof OpenAI.APIError, String(error));
+        assert.match(error.message, /failed after it started/);
+        return true;
+      },
+    );
+    assert.ok(text.length > 0, 'the first chunks reached the client');
+    assert.equal(stack.secondary.stats.requests, secondaryBefore, 'no fallback once bytes were sent');
+  });
+
+  it('a malformed chunk mid-stream ends with an error event', async () => {
+    stack.primary.setFault('malformed');
+    stack.secondary.setFault('malformed');
+    const response = await request(`${stack.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages, stream: true }),
+    });
+    const body = await response.body.text();
+    if (response.statusCode === 200) {
+      assert.match(body, /"code":"upstream_stream_error"/);
+      assert.doesNotMatch(body, /\[DONE\]/);
+    } else {
+      assert.equal(response.statusCode, 502);
+    }
+  });
+});
+
+describe('client disconnects', () => {
+  it('aborts the upstream request when the client goes away, and leaks nothing', async () => {
+    stack.primary.setFault('delay-headers=250');
+    const abortedBefore = stack.primary.stats.aborted;
+    const controller = new AbortController();
+    const pending = client.chat.completions.create({ model: 'solo', messages }, { signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    controller.abort();
+    await assert.rejects(pending, (error: unknown) => error instanceof OpenAI.APIUserAbortError);
+    await waitFor(() => stack.primary.stats.aborted > abortedBefore);
+    await waitFor(() => stack.primary.stats.open === 0);
+    // The gateway still serves normally afterwards.
+    stack.primary.setFault(undefined);
+    const completion = await client.chat.completions.create({ model: 'solo', messages });
+    assert.ok(completion.choices[0].message.content);
+  });
+
+  it('aborts an upstream stream when the client goes away mid-stream', async () => {
+    stack.primary.setFault('delay-chunks=40');
+    const abortedBefore = stack.primary.stats.aborted;
+    const controller = new AbortController();
+    const stream = await client.chat.completions.create({ model: 'solo', messages, stream: true }, { signal: controller.signal });
+    let chunks = 0;
+    try {
+      for await (const _chunk of stream) {
+        if (++chunks === 2) controller.abort();
+      }
+    } catch (error) {
+      assert.ok(error instanceof OpenAI.APIUserAbortError, String(error));
+    }
+    assert.equal(chunks, 2, 'nothing arrives after the abort');
+    await waitFor(() => stack.primary.stats.aborted > abortedBefore);
+    await waitFor(() => stack.primary.stats.open === 0);
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
