@@ -1,0 +1,59 @@
+/**
+ * The providers the conformance suite runs against: each one an adapter built through the registry, talking to its
+ * cloud's emulator. A new cloud adds one entry here.
+ */
+import { startOpenAIEmulator } from '../../emulators/openai/index.ts';
+import type { ProviderConfig } from '../../src/config/types.ts';
+import type { ProviderAdapter } from '../../src/providers/adapter.ts';
+import { createAdapter } from '../../src/providers/registry.ts';
+
+export interface ConformanceUpstream {
+  readonly adapter: ProviderAdapter;
+  /** Upstream model names this provider serves in the emulator. */
+  readonly chatModel: string;
+  readonly embeddingModel: string;
+  /** Sets a fault (the emulators' shared grammar) for every following request, or clears it. */
+  setFault(spec: string | undefined): void;
+  /** Upstream requests the emulator saw abort before it finished. */
+  aborted(): number;
+  close(): Promise<void>;
+}
+
+export interface ConformanceTarget {
+  readonly name: string;
+  start(): Promise<ConformanceUpstream>;
+}
+
+function openAIDialectTarget(kind: 'openai' | 'openai-compatible'): ConformanceTarget {
+  return {
+    name: kind,
+    async start() {
+      const apiKey = kind === 'openai' ? 'sk-conformance' : undefined;
+      const emulator = await startOpenAIEmulator({ apiKey, quiet: true });
+      const provider: ProviderConfig = {
+        name: `${kind}-under-test`,
+        kind,
+        baseUrl: emulator.baseUrl,
+        apiKey,
+        headers: {},
+        region: undefined,
+        connections: 8,
+        timeoutMs: 5_000,
+      };
+      const adapter = createAdapter(provider);
+      return {
+        adapter,
+        chatModel: 'gpt-4o-mini',
+        embeddingModel: 'text-embedding-3-small',
+        setFault: (spec) => emulator.setFault(spec),
+        aborted: () => emulator.stats.aborted,
+        async close() {
+          await adapter.close();
+          await emulator.close();
+        },
+      };
+    },
+  };
+}
+
+export const conformanceTargets: readonly ConformanceTarget[] = [openAIDialectTarget('openai'), openAIDialectTarget('openai-compatible')];
