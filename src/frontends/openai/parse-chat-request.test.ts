@@ -74,7 +74,7 @@ describe('parseChatRequest', () => {
     assert.equal(request.responseFormat?.type, 'json_schema');
   });
 
-  const cases: Array<[string, unknown, string, string | RegExp]> = [
+  const cases: Array<[string, unknown, string, RegExp]> = [
     ['a body that is not an object', [1, 2], '', /expected a JSON object/],
     ['a missing model', { messages: base.messages }, 'model', /Missing required parameter: 'model'/],
     ['a model of the wrong type', { ...base, model: 42 }, 'model', /expected a non-empty string, but got number/],
