@@ -22,6 +22,7 @@ export async function runDemo(args: string[]): Promise<number> {
     const openai = await startOpenAIEmulator({ port: parsePort(values['openai-port'], '--openai-port') ?? 9101, apiKey: demoOpenAIKey, quiet: true });
     emulators.push(openai);
     const vllm = await startOpenAIEmulator({
+      name: 'local-vllm',
       port: parsePort(values['vllm-port'], '--vllm-port') ?? 9102,
       models: ['gpt-4o-mini', 'gpt-oss-120b', 'llama-3.1-8b-instruct'],
       quiet: true,
@@ -68,6 +69,12 @@ Try it:
 
   curl -s ${url}/v1/chat/completions -H 'content-type: application/json' \\
     -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello from the demo"}]}'
+
+  Fallback: a marker in the prompt makes the "openai" emulator answer 503, so "local-vllm" serves
+  (see the x-interchange-provider response header):
+
+  curl -si ${url}/v1/chat/completions -H 'content-type: application/json' \\
+    -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi [emulator-fault@openai: status=503]"}]}'
 
   Or any OpenAI client with base URL ${url}/v1 (any API key).
   Press Ctrl+C to stop.

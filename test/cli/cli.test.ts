@@ -156,6 +156,14 @@ models:
       assert.equal(response.headers['x-interchange-provider'], 'openai');
       const body = (await response.body.json()) as { choices: Array<{ message: { content: string } }> };
       assert.ok(body.choices[0].message.content.length > 0);
+      const fallback = await request(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi [emulator-fault@openai: status=503]' }] }),
+      });
+      assert.equal(fallback.statusCode, 200);
+      assert.equal(fallback.headers['x-interchange-provider'], 'local-vllm');
+      await fallback.body.json();
       const models = (await (await request(`${url}/v1/models`)).body.json()) as { data: Array<{ id: string }> };
       assert.deepEqual(models.data.map((model) => model.id).sort(), ['gpt-4o-mini', 'gpt-oss-120b', 'llama-3.1-8b', 'text-embedding-3-small']);
     } finally {
