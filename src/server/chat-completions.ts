@@ -143,7 +143,7 @@ async function streamChat(context: GatewayContext, chatRequest: ChatRequest, res
     status = outcome.error.status;
     sendError(response, outcome.error, requestId);
   }
-  const served = outcome.ok ? outcome.channel : outcome.channel;
+  const served = outcome.channel;
   const usage = outcome.ok ? outcome.usage : undefined;
   recordRequest(context, {
     requestId,

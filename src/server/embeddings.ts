@@ -2,8 +2,8 @@
  * `POST /v1/embeddings`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isGatewayError } from '../errors/index.ts';
-import { executeEmbedding } from '../execution/execute-embedding.ts';
+import { isGatewayError, type GatewayError } from '../errors/index.ts';
+import { executeEmbedding, type EmbeddingOutcome } from '../execution/execute-embedding.ts';
 import { parseEmbeddingRequest, writeEmbeddingResponse } from '../frontends/openai/index.ts';
 import type { EmbeddingRequest } from '../spec/index.ts';
 import { internalError } from './chat-completions.ts';
@@ -22,54 +22,45 @@ export async function handleEmbeddings(
   startedAt: number,
 ): Promise<void> {
   let embeddingRequest: EmbeddingRequest | undefined;
+  let outcome: EmbeddingOutcome | undefined;
+  let error: GatewayError | undefined;
   try {
     embeddingRequest = parseEmbeddingRequest(await readJsonBody(request, context.config.limits.maxBodyBytes));
     const model = context.config.models.get(embeddingRequest.model);
     if (model === undefined) throw modelNotFound(embeddingRequest.model, 'embedding');
     if (model.type !== 'embedding') throw modelNotFound(embeddingRequest.model, 'embedding', model.type);
     const scope = openScope(requestId, response, context.config.limits.requestTimeoutMs, startedAt);
-    const outcome = await executeEmbedding(context.runtime, model, embeddingRequest, scope);
+    outcome = await executeEmbedding(context.runtime, model, embeddingRequest, scope);
     scope.close();
-    if (!outcome.ok) throw Object.assign(outcome.error, { attempts: outcome.attempts });
-    const { channel, result } = outcome;
-    sendJson(response, 200, writeEmbeddingResponse(embeddingRequest, result), [
-      'x-request-id',
-      requestId,
-      'x-interchange-provider',
-      channel.provider,
-      'x-interchange-model',
-      channel.model,
-    ]);
-    recordRequest(context, {
-      requestId,
-      endpoint,
-      model: model.name,
-      stream: false,
-      status: 200,
-      durationMs: performance.now() - startedAt,
-      provider: channel.provider,
-      upstreamModel: channel.model,
-      attempts: outcome.attempts,
-      errorCode: undefined,
-      inputTokens: result.inputTokens,
-      outputTokens: 0,
-    });
+    if (outcome.ok) {
+      sendJson(response, 200, writeEmbeddingResponse(embeddingRequest, outcome.result), [
+        'x-request-id',
+        requestId,
+        'x-interchange-provider',
+        outcome.channel.provider,
+        'x-interchange-model',
+        outcome.channel.model,
+      ]);
+    } else {
+      error = outcome.error;
+    }
   } catch (caught) {
-    const error = isGatewayError(caught) ? caught : internalError(caught, requestId, context);
-    sendError(response, error, requestId);
-    recordRequest(context, {
-      requestId,
-      endpoint,
-      model: embeddingRequest?.model,
-      stream: false,
-      status: error.status,
-      durationMs: performance.now() - startedAt,
-      provider: undefined,
-      upstreamModel: undefined,
-      attempts: (caught as { attempts?: [] }).attempts ?? [],
-      errorCode: error.code,
-      inputTokens: undefined,
-      outputTokens: undefined,
-    });
+    error = isGatewayError(caught) ? caught : internalError(caught, requestId, context);
   }
+  if (error !== undefined) sendError(response, error, requestId);
+  const served = outcome?.ok ? outcome : undefined;
+  recordRequest(context, {
+    requestId,
+    endpoint,
+    model: embeddingRequest?.model,
+    stream: false,
+    status: error?.status ?? 200,
+    durationMs: performance.now() - startedAt,
+    provider: served?.channel.provider,
+    upstreamModel: served?.channel.model,
+    attempts: outcome?.attempts ?? [],
+    errorCode: error?.code,
+    inputTokens: served?.result.inputTokens,
+    outputTokens: served === undefined ? undefined : 0,
+  });
 }

@@ -47,6 +47,13 @@ describe('fallback before the first byte', () => {
     }
   }
 
+  it('embeddings fall back too', async () => {
+    stack.primary.setFault('status=503');
+    const { data, response } = await client.embeddings.create({ model: 'text-embedding-3-small', input: ['one', 'two'] }).withResponse();
+    assert.equal(response.headers.get('x-interchange-provider'), 'secondary');
+    assert.equal(data.data.length, 2);
+  });
+
   it('a stream cut before its first event → the second channel serves', async () => {
     stack.primary.setFault('cut-after=0');
     const result = await served(true);
