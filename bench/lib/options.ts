@@ -1,0 +1,102 @@
+// Command-line flags of `npm run bench`.
+
+import { parseArgs } from 'node:util';
+
+export const TARGETS = ['direct', 'floor', 'gateway'] as const;
+export type TargetName = (typeof TARGETS)[number];
+
+export type BenchOptions = {
+  durationSeconds: number;
+  rounds: number;
+  warmupSeconds: number;
+  settleSeconds: number;
+  connections: number[];
+  only: TargetName[];
+  nonStreaming: boolean;
+  streaming: boolean;
+  cpuProf: boolean;
+  maxRequests: number;
+  /** Script that provides `serve --config FILE` (default bin/interchange.js). For trying stand-ins. */
+  gatewayBin: string;
+  /** Script that provides `emulate openai --host H --port N` (default bin/interchange.js). */
+  emulatorBin: string;
+  pin: boolean;
+  help: boolean;
+};
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+  --duration <s>         measured seconds per scenario (default 5)
+  --rounds <n>           the duration is measured in n segments per target, alternating targets (default 5)
+  --warmup <s>           warm-up before a target's first segment, not measured (default 1; later segments 0.2)
+  --settle <s>           wait after each group of scenarios before reading "RSS after" (default 3)
+  --connections <list>   connection counts, comma-separated (default 1,64)
+  --only <list>          targets: direct,floor,gateway (default all three)
+  --streaming / --no-streaming
+                         include streaming scenarios (default yes)
+  --no-non-streaming     skip the non-streaming scenarios
+  --cpu-prof             run the gateway under --cpu-prof; the profile lands in bench/results/
+  --max-requests <n>     cap on recorded requests per scenario (default 1000000)
+  --no-pin               do not pin processes to cores even if taskset exists
+  --gateway-bin <file>   script run as \`<file> serve --config FILE\` (default bin/interchange.js)
+  --emulator-bin <file>  script run as \`<file> emulate openai --host H --port N --quiet\` (default bin/interchange.js)
+  --help                 this text
+`;
+
+function positiveNumber(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got "${text}"`);
+  return value;
+}
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    allowNegative: true,
+    options: {
+      duration: { type: 'string', default: '5' },
+      rounds: { type: 'string', default: '5' },
+      warmup: { type: 'string', default: '1' },
+      settle: { type: 'string', default: '3' },
+      connections: { type: 'string', default: '1,64' },
+      only: { type: 'string', default: TARGETS.join(',') },
+      streaming: { type: 'boolean', default: true },
+      'non-streaming': { type: 'boolean', default: true },
+      'cpu-prof': { type: 'boolean', default: false },
+      'max-requests': { type: 'string', default: '1000000' },
+      pin: { type: 'boolean', default: true },
+      'gateway-bin': { type: 'string', default: 'bin/interchange.js' },
+      'emulator-bin': { type: 'string', default: 'bin/interchange.js' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const connections = values.connections.split(',').map((part) => {
+    const count = positiveNumber('--connections', part.trim());
+    if (!Number.isInteger(count) || count > 1024) throw new Error(`--connections: ${part} is not an integer in 1..1024`);
+    return count;
+  });
+  const only = values.only.split(',').map((part) => {
+    const name = part.trim();
+    if (!(TARGETS as readonly string[]).includes(name)) throw new Error(`--only: unknown target "${name}" (${TARGETS.join(', ')})`);
+    return name as TargetName;
+  });
+  const maxRequests = positiveNumber('--max-requests', values['max-requests']);
+  const settle = Number(values.settle);
+  if (!Number.isFinite(settle) || settle < 0) throw new Error(`--settle must be ≥ 0`);
+  return {
+    durationSeconds: positiveNumber('--duration', values.duration),
+    rounds: Math.max(1, Math.min(100, Math.round(positiveNumber('--rounds', values.rounds)))),
+    warmupSeconds: Number(values.warmup) >= 0 ? Number(values.warmup) : 1,
+    settleSeconds: settle,
+    connections: [...new Set(connections)],
+    only: TARGETS.filter((target) => only.includes(target)),
+    nonStreaming: values['non-streaming'],
+    streaming: values.streaming,
+    cpuProf: values['cpu-prof'],
+    maxRequests: Math.min(Math.floor(maxRequests), 20_000_000),
+    gatewayBin: values['gateway-bin'],
+    emulatorBin: values['emulator-bin'],
+    pin: values.pin,
+    help: values.help,
+  };
+}

@@ -1,0 +1,519 @@
+// `npm run bench`: starts the OpenAI emulator, the floor proxy and the gateway, drives load at each of them from
+// a separate, pinned process, and prints direct-to-emulator / floor proxy / gateway side by side, then the target
+// checks as ratios within this one run. All figures also go to bench/results/bench-<timestamp>.json.
+// See bench/README.md.
+
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Client } from 'undici';
+import type { LoadResult } from './load-generator.ts';
+import { GeneratorHandle } from './lib/generator-handle.ts';
+import { parseOptions, USAGE } from './lib/options.ts';
+import type { BenchOptions, TargetName } from './lib/options.ts';
+import { readAllCpu, readAllRss, RssSampler } from './lib/process-metrics.ts';
+import {
+  freePort,
+  hasTaskset,
+  killAllNow,
+  liveProcesses,
+  logTail,
+  pinProcess,
+  startNodeProcess,
+  stopProcess,
+  waitForHttp,
+} from './lib/processes.ts';
+import type { ManagedProcess } from './lib/processes.ts';
+import { computeChecks, formatChecks, formatReference, formatTables } from './lib/report.ts';
+import type { Mode, ScenarioResult } from './lib/report.ts';
+import { CHAT_PATH, MODEL, NON_STREAMING_BODY, REQUEST_HEADERS, STREAMING_BODY } from './lib/request-body.ts';
+
+const BENCH_DIRECTORY = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(BENCH_DIRECTORY, '..');
+const RESULTS_DIRECTORY = join(BENCH_DIRECTORY, 'results');
+const GENERATOR_CORE = 0;
+const SERVER_CORE = 1;
+const REQUEST_TIMEOUT_MS = 10_000;
+const READY_TIMEOUT_MS = 30_000;
+
+type Target = {
+  name: TargetName;
+  process: ManagedProcess;
+  /** Name of the process whose RSS is the target's own. */
+  processName: string;
+  origin: string;
+  /** Why this target cannot be measured (failed start or smoke test), or null. */
+  broken: string | null;
+};
+
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+function sleep(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function gatewayConfig(gatewayPort: number, emulatorPort: number): string {
+  return [
+    `listen: 127.0.0.1:${gatewayPort}`,
+    'logging: { level: warn, requests: false }',
+    'providers:',
+    `  emulator: { kind: openai-compatible, base_url: http://127.0.0.1:${emulatorPort}/v1 }`,
+    'models:',
+    `  ${MODEL}: { channels: [ { provider: emulator, model: ${MODEL} } ] }`,
+    '',
+  ].join('\n');
+}
+
+/** One request of each kind, checked for shape, before any load: a broken target is reported, not measured. */
+async function smokeTest(origin: string, streaming: boolean): Promise<string | null> {
+  const client = new Client(origin);
+  try {
+    const response = await client.request({
+      path: CHAT_PATH,
+      method: 'POST',
+      headers: REQUEST_HEADERS,
+      body: streaming ? STREAMING_BODY : NON_STREAMING_BODY,
+      headersTimeout: REQUEST_TIMEOUT_MS,
+      bodyTimeout: REQUEST_TIMEOUT_MS,
+    });
+    const text = await response.body.text();
+    if (response.statusCode !== 200) return `HTTP ${response.statusCode}: ${text.slice(0, 300)}`;
+    if (streaming) {
+      if (!/"content"\s*:\s*"[^"]/.test(text)) return `stream has no content delta: ${text.slice(0, 300)}`;
+      if (!text.trimEnd().endsWith('data: [DONE]')) return `stream does not end with data: [DONE]: …${text.slice(-200)}`;
+      return null;
+    }
+    const parsed = JSON.parse(text) as { choices?: { message?: { content?: unknown } }[] };
+    const content = parsed.choices?.[0]?.message?.content;
+    if (typeof content !== 'string' || content.length === 0) return `no choices[0].message.content: ${text.slice(0, 300)}`;
+    return null;
+  } catch (error) {
+    return `request failed: ${errorText(error)}`;
+  } finally {
+    await client.close().catch(() => {});
+  }
+}
+
+/** Warm-up before every measured segment after a target's first (its connections are already open and warm). */
+const ROUND_WARMUP_MS = 200;
+
+type GroupState = {
+  target: Target;
+  handle: GeneratorHandle | null;
+  error: string | null;
+  load: LoadResult | null;
+  cpuSeconds: Record<string, number>;
+  cpuKnown: boolean;
+  windowSeconds: number;
+};
+
+function rotate<T>(items: T[], by: number): T[] {
+  const shift = items.length === 0 ? 0 : by % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
+/**
+ * One (mode, connections) group: a load-generator process per target, then `rounds` rounds in which each target
+ * gets one measured segment in turn (order rotated every round). Noise from the machine (it comes and goes over
+ * seconds on a shared VM) thus falls on all targets alike instead of on whichever ran during it.
+ */
+async function runGroup(
+  options: BenchOptions,
+  targets: Target[],
+  mode: Mode,
+  connections: number,
+  serverPids: Map<string, number>,
+): Promise<ScenarioResult[]> {
+  const streaming = mode === 'streaming';
+  const warmupMs = Math.round(options.warmupSeconds * 1000);
+  const segmentMs = Math.max(50, Math.round((options.durationSeconds * 1000) / options.rounds));
+  const roundWarmupMs = Math.min(ROUND_WARMUP_MS, warmupMs);
+  const states: GroupState[] = targets.map((target) => ({
+    target,
+    handle: null,
+    error: target.broken,
+    load: null,
+    cpuSeconds: {},
+    cpuKnown: true,
+    windowSeconds: 0,
+  }));
+  const lifetimeMs =
+    (warmupMs + options.rounds * (roundWarmupMs + segmentMs + REQUEST_TIMEOUT_MS)) * Math.max(1, targets.length) + 60_000;
+
+  const idle = readAllRss(serverPids);
+  const sampler = new RssSampler(serverPids, 100);
+  sampler.start();
+  try {
+    for (const state of states) {
+      if (state.error !== null) continue;
+      try {
+        state.handle = new GeneratorHandle(
+          BENCH_DIRECTORY,
+          ROOT,
+          {
+            origin: state.target.origin,
+            path: CHAT_PATH,
+            body: streaming ? STREAMING_BODY : NON_STREAMING_BODY,
+            headers: REQUEST_HEADERS,
+            streaming,
+            connections,
+            maxRequests: options.maxRequests,
+            requestTimeoutMs: REQUEST_TIMEOUT_MS,
+            lifetimeMs,
+          },
+          options.pin ? GENERATOR_CORE : null,
+        );
+        await state.handle.ready();
+      } catch (error) {
+        state.error = `could not start the load generator: ${errorText(error)}`;
+      }
+    }
+    for (let round = 0; round < options.rounds; round++) {
+      for (const state of rotate(states, round)) {
+        const handle = state.handle;
+        if (state.error !== null || handle === null) continue;
+        if (state.target.process.hasExited()) {
+          state.error = `${state.target.process.name} has exited (${await state.target.process.exited})${logTail(state.target.process, 600)}`;
+          state.target.broken = state.error;
+          continue;
+        }
+        let cpuStart: Record<string, number | null> = {};
+        let startedAt = 0;
+        handle.onEdge = (edge) => {
+          if (edge === 'measure-start') {
+            cpuStart = readAllCpu(serverPids);
+            startedAt = performance.now();
+            return;
+          }
+          const cpuEnd = readAllCpu(serverPids);
+          state.windowSeconds += (performance.now() - startedAt) / 1000;
+          for (const name of serverPids.keys()) {
+            const before = cpuStart[name];
+            const after = cpuEnd[name];
+            if (before == null || after == null) state.cpuKnown = false;
+            else state.cpuSeconds[name] = (state.cpuSeconds[name] ?? 0) + (after - before);
+          }
+        };
+        try {
+          await handle.segment(round === 0 ? warmupMs : roundWarmupMs, segmentMs, REQUEST_TIMEOUT_MS);
+        } catch (error) {
+          state.error = errorText(error);
+          await handle.kill();
+        }
+      }
+    }
+    for (const state of states) {
+      if (state.error !== null || state.handle === null) continue;
+      try {
+        state.load = await state.handle.finish();
+      } catch (error) {
+        state.error = errorText(error);
+      }
+    }
+  } finally {
+    for (const state of states) if (state.handle !== null) await state.handle.kill();
+  }
+  const peaks = sampler.stop();
+  // RSS "after": once the load has ended and settled (only read when floor or gateway took part: the judged ones).
+  let after: Record<string, number | null> = {};
+  if (options.settleSeconds > 0 && states.some((state) => state.target.name !== 'direct' && state.error === null)) {
+    await sleep(options.settleSeconds * 1000);
+    after = readAllRss(serverPids);
+  }
+  const rssAll: ScenarioResult['rssAll'] = {};
+  for (const name of serverPids.keys()) {
+    rssAll[name] = { idleBefore: idle[name] ?? null, peak: peaks.get(name) ?? null, after: after[name] ?? null };
+  }
+  return states.map((state) => {
+    const own = rssAll[state.target.processName];
+    const serverCpu: Record<string, number | null> = {};
+    for (const name of serverPids.keys()) {
+      const seconds = state.cpuSeconds[name];
+      serverCpu[name] = !state.cpuKnown || seconds === undefined || state.windowSeconds <= 0 ? null : seconds / state.windowSeconds;
+    }
+    let error = state.error;
+    if (error === null && state.load !== null && state.load.recorded === 0) {
+      error = `no successful response in the measured windows (${state.load.errors} errors, ${state.load.non2xx} non-2xx; first: ${state.load.firstError ?? 'none'})`;
+    }
+    if (error === null && state.target.process.hasExited()) {
+      error = `${state.target.process.name} exited during the scenario${logTail(state.target.process, 600)}`;
+      state.target.broken = error;
+    }
+    return {
+      target: state.target.name,
+      mode,
+      connections,
+      ok: error === null && state.load !== null,
+      error: error ?? (state.load === null ? 'no result' : null),
+      load: state.load,
+      rss: own === undefined ? null : { process: state.target.processName, ...own, after: state.target.name === 'direct' ? null : own.after },
+      rssAll,
+      serverCpu,
+    };
+  });
+}
+
+function gitDescription(): { commit: string | null; dirty: boolean | null } {
+  const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  const status = spawnSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' });
+  return {
+    commit: head.status === 0 ? head.stdout.trim() : null,
+    dirty: status.status === 0 ? status.stdout.trim().length > 0 : null,
+  };
+}
+
+async function stopEverything(gateway: ManagedProcess | null, cpuProf: boolean): Promise<void> {
+  const stops: Promise<void>[] = [];
+  for (const managed of liveProcesses()) {
+    // With --cpu-prof the gateway must exit normally for Node to write the profile: SIGINT and a longer grace.
+    if (managed === gateway && cpuProf) stops.push(stopProcess(managed, 'SIGINT', 10_000));
+    else stops.push(stopProcess(managed, 'SIGTERM', 3000));
+  }
+  await Promise.all(stops);
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${errorText(error)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const started = new Date();
+  const cores = availableParallelism(); // before pinning this process narrows what it sees
+  mkdirSync(RESULTS_DIRECTORY, { recursive: true });
+  const temporary = mkdtempSync(join(tmpdir(), 'interchange-bench-'));
+  temporaryDirectory = temporary;
+
+  let pinned = false;
+  if (options.pin) {
+    if (cores < 2) log('warning: fewer than 2 cores available; running unpinned');
+    else if (!hasTaskset()) log('warning: taskset not found; running unpinned (figures will be noisier)');
+    else pinned = pinProcess(process.pid, GENERATOR_CORE);
+    if (!pinned) options.pin = false;
+  }
+  log(
+    pinned
+      ? `pinned: load generator and harness on core ${GENERATOR_CORE}; emulator, floor proxy and gateway on core ${SERVER_CORE}`
+      : 'unpinned',
+  );
+
+  const serverCore = options.pin ? SERVER_CORE : null;
+  const targets: Target[] = [];
+  const serverPids = new Map<string, number>();
+  let gatewayProcess: ManagedProcess | null = null;
+  const results: ScenarioResult[] = [];
+  let fatal: string | null = null;
+
+  try {
+    // Emulator: always needed (every target ends there).
+    const emulatorPort = await freePort();
+    const emulator = startNodeProcess({
+      name: 'emulator',
+      nodeArguments: [options.emulatorBin, 'emulate', 'openai', '--host', '127.0.0.1', '--port', String(emulatorPort), '--quiet'],
+      core: serverCore,
+      cwd: ROOT,
+      logPath: join(temporary, 'emulator.log'),
+    });
+    const emulatorOrigin = `http://127.0.0.1:${emulatorPort}`;
+    await waitForHttp(`${emulatorOrigin}/v1/models`, () => true, emulator, READY_TIMEOUT_MS);
+    serverPids.set('emulator', emulator.pid);
+    log(`emulator ready on ${emulatorOrigin} (pid ${emulator.pid})`);
+    if (options.only.includes('direct')) {
+      targets.push({ name: 'direct', process: emulator, processName: 'emulator', origin: emulatorOrigin, broken: null });
+    }
+
+    if (options.only.includes('floor')) {
+      const floorPort = await freePort();
+      const floor = startNodeProcess({
+        name: 'floor',
+        nodeArguments: [
+          join(BENCH_DIRECTORY, 'floor-proxy.ts'),
+          '--port', String(floorPort),
+          '--upstream', emulatorOrigin,
+          '--exit-with-stdin',
+        ],
+        core: serverCore,
+        cwd: ROOT,
+        logPath: join(temporary, 'floor.log'),
+        stdinPipe: true,
+      });
+      const origin = `http://127.0.0.1:${floorPort}`;
+      await waitForHttp(`${origin}/`, () => true, floor, READY_TIMEOUT_MS);
+      serverPids.set('floor', floor.pid);
+      log(`floor proxy ready on ${origin} (pid ${floor.pid})`);
+      targets.push({ name: 'floor', process: floor, processName: 'floor', origin, broken: null });
+    }
+
+    if (options.only.includes('gateway')) {
+      const gatewayPort = await freePort();
+      const configPath = join(temporary, 'gateway.yaml');
+      writeFileSync(configPath, gatewayConfig(gatewayPort, emulatorPort));
+      const nodeFlags = options.cpuProf
+        ? [
+            '--cpu-prof',
+            '--cpu-prof-dir', RESULTS_DIRECTORY,
+            '--import', pathToFileURL(join(BENCH_DIRECTORY, 'lib', 'exit-on-signal.ts')).href,
+          ]
+        : [];
+      gatewayProcess = startNodeProcess({
+        name: 'gateway',
+        nodeArguments: [...nodeFlags, options.gatewayBin, 'serve', '--config', configPath],
+        core: serverCore,
+        cwd: ROOT,
+        logPath: join(temporary, 'gateway.log'),
+      });
+      const origin = `http://127.0.0.1:${gatewayPort}`;
+      const target: Target = { name: 'gateway', process: gatewayProcess, processName: 'gateway', origin, broken: null };
+      try {
+        await waitForHttp(`${origin}/readyz`, (status) => status === 200, gatewayProcess, READY_TIMEOUT_MS);
+        serverPids.set('gateway', gatewayProcess.pid);
+        log(`gateway ready on ${origin} (pid ${gatewayProcess.pid})`);
+      } catch (error) {
+        target.broken = `gateway did not start: ${errorText(error)}`;
+        log(target.broken);
+      }
+      targets.push(target);
+    }
+
+    const modes: Mode[] = [];
+    if (options.nonStreaming) modes.push('non-streaming');
+    if (options.streaming) modes.push('streaming');
+
+    for (const target of targets) {
+      if (target.broken !== null) continue;
+      for (const mode of modes) {
+        const problem = await smokeTest(target.origin, mode === 'streaming');
+        if (problem !== null) {
+          target.broken = `smoke test (${mode}) failed: ${problem}`;
+          log(`${target.name}: ${target.broken}`);
+          break;
+        }
+      }
+    }
+
+    const total = modes.length * options.connections.length;
+    let index = 0;
+    for (const mode of modes) {
+      for (const connections of options.connections) {
+        index++;
+        log(
+          `[${index}/${total}] ${mode}, ${connections} conn: ${targets.map((t) => t.name).join(', ')} in ${options.rounds} ` +
+            `alternating rounds of ${(options.durationSeconds / options.rounds).toFixed(2)} s`,
+        );
+        const group = await runGroup(options, targets, mode, connections, serverPids);
+        for (const result of group) if (!result.ok) log(`  ${result.target} failed: ${result.error}`);
+        results.push(...group);
+      }
+    }
+  } catch (error) {
+    fatal = errorText(error);
+    log(`fatal: ${fatal}`);
+  } finally {
+    await stopEverything(gatewayProcess, options.cpuProf);
+  }
+
+  const checks = computeChecks(results, options.connections);
+  const environment = {
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpuModel: cpus()[0]?.model ?? null,
+    cores,
+    pinned,
+    generatorCore: pinned ? GENERATOR_CORE : null,
+    serverCore: pinned ? SERVER_CORE : null,
+    requestBytes: { nonStreaming: Buffer.byteLength(NON_STREAMING_BODY), streaming: Buffer.byteLength(STREAMING_BODY) },
+    ...gitDescription(),
+  };
+
+  let profiles: string[] = [];
+  if (options.cpuProf) {
+    profiles = readdirSync(RESULTS_DIRECTORY)
+      .filter((name) => name.endsWith('.cpuprofile'))
+      .map((name) => join(RESULTS_DIRECTORY, name))
+      .filter((path) => statSync(path).mtimeMs >= started.getTime());
+  }
+
+  const output = [
+    '',
+    `Interchange bench — ${started.toISOString()} — node ${process.version}, ${environment.cores} cores, ` +
+      (pinned ? `generator on core ${GENERATOR_CORE}, servers on core ${SERVER_CORE}` : 'unpinned') +
+      `, per scenario ${options.durationSeconds}s measured in ${options.rounds} rounds alternating with the other targets`,
+    '',
+    formatTables(results, options.connections),
+    '',
+    formatChecks(checks),
+  ];
+  const reference = formatReference(results, options.connections);
+  if (reference !== '') output.push('', reference);
+  const failures = results.filter((r) => !r.ok);
+  if (failures.length > 0 || fatal !== null) {
+    output.push('', 'Problems:');
+    if (fatal !== null) output.push(`  fatal: ${fatal}`);
+    for (const failure of failures) output.push(`  ${failure.mode}, ${failure.connections} conn, ${failure.target}: ${failure.error}`);
+  }
+
+  const fileName = `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`;
+  const jsonPath = join(RESULTS_DIRECTORY, fileName);
+  writeFileSync(
+    jsonPath,
+    JSON.stringify({ startedAt: started.toISOString(), options, environment, fatal, results, checks, profiles }, null, 2) + '\n',
+  );
+  output.push('', `Figures written to ${relative(ROOT, jsonPath)}`);
+  if (options.cpuProf) {
+    output.push(
+      profiles.length > 0
+        ? `CPU profile(s) of the gateway: ${profiles.map((path) => relative(ROOT, path)).join(', ')}`
+        : 'No CPU profile was written (the gateway did not exit normally?)',
+    );
+  }
+  process.stdout.write(output.join('\n') + '\n');
+  cleanUp();
+  return fatal !== null || failures.length > 0 ? 1 : 0;
+}
+
+let temporaryDirectory: string | null = null;
+
+function cleanUp(): void {
+  killAllNow();
+  if (temporaryDirectory !== null) rmSync(temporaryDirectory, { recursive: true, force: true });
+  temporaryDirectory = null;
+}
+
+process.on('exit', cleanUp);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping child processes`);
+    cleanUp();
+    process.exit(130);
+  });
+}
+process.on('uncaughtException', (error) => {
+  process.stderr.write(`[bench] uncaught: ${error.stack ?? error.message}\n`);
+  killAllNow();
+  process.exit(1);
+});
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`[bench] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    killAllNow();
+    process.exitCode = 1;
+  },
+);
