@@ -99,6 +99,15 @@ async function streamChat(context: GatewayContext, chatRequest: ChatRequest, res
   const encoder = new ChatChunkEncoder(chatRequest.includeUsage, requestId);
   let resume: (() => void) | undefined;
   let drainWatched = false;
+  // Events decoded in one tick (one upstream read) go out as one chunk: a write per event costs a chunk header and a
+  // socket write each.
+  let pending = '';
+  const flush = (): void => {
+    if (pending === '' || response.destroyed) return;
+    const text = pending;
+    pending = '';
+    response.write(text);
+  };
   const responder: StreamResponder = {
     commit(channel) {
       response.writeHead(200, [
@@ -119,7 +128,10 @@ async function streamChat(context: GatewayContext, chatRequest: ChatRequest, res
     },
     write(part) {
       const text = encoder.encode(part);
-      return text === '' || response.write(text);
+      if (text === '') return true;
+      if (pending === '') process.nextTick(flush);
+      pending += text;
+      return !response.writableNeedDrain;
     },
     onDrain(resumeUpstream) {
       resume = resumeUpstream;
@@ -132,13 +144,15 @@ async function streamChat(context: GatewayContext, chatRequest: ChatRequest, res
   const outcome = await executeChatStream(context.runtime, model, chatRequest, scope, responder);
   scope.close();
   let status = 200;
+  const unsent = pending;
+  pending = '';
   if (outcome.ok) {
-    response.end(doneEvent);
+    response.end(unsent + doneEvent);
     if (outcome.usage !== undefined) context.metrics.tokens(outcome.channel.provider, model.name, outcome.usage);
   } else if (response.headersSent) {
     // The stream had started: end it with an error event, never a silent truncation.
     status = outcome.error.code === 'client_closed_request' ? 499 : 200;
-    if (!response.destroyed) response.end(encoder.error(outcome.error));
+    if (!response.destroyed) response.end(unsent + encoder.error(outcome.error));
   } else {
     status = outcome.error.status;
     sendError(response, outcome.error, requestId);
