@@ -14,6 +14,10 @@ export interface AttemptRecord {
   readonly message: string | undefined;
 }
 
+export function attemptSucceeded(provider: string, upstreamModel: string, startedAt: number): AttemptRecord {
+  return { provider, upstreamModel, outcome: 'ok', status: 200, durationMs: performance.now() - startedAt, message: undefined };
+}
+
 export function attemptFromError(provider: string, upstreamModel: string, error: GatewayError, startedAt: number): AttemptRecord {
   return {
     provider,

@@ -7,7 +7,7 @@ import { GatewayError, isGatewayError } from '../errors/index.ts';
 import type { CallContext, ProviderAdapter, StreamSink } from '../providers/adapter.ts';
 import { planRoute } from '../routing/plan-route.ts';
 import type { ChatRequest, ChatResult, FinishReason, StreamPart, Usage } from '../spec/index.ts';
-import { attemptFromError, exhaustedError, type AttemptRecord } from './attempts.ts';
+import { attemptFromError, attemptSucceeded, exhaustedError, type AttemptRecord } from './attempts.ts';
 import type { ExecutionRuntime, RequestScope } from './execution-runtime.ts';
 
 export type BufferedOutcome<T> =
@@ -91,14 +91,7 @@ export async function executeBuffered<T>(
     const startedAt = performance.now();
     try {
       const result = await call(runtime.adapters.get(channel.provider)!, context);
-      const record: AttemptRecord = {
-        provider: channel.provider,
-        upstreamModel: channel.model,
-        outcome: 'ok',
-        status: 200,
-        durationMs: performance.now() - startedAt,
-        message: undefined,
-      };
+      const record = attemptSucceeded(channel.provider, channel.model, startedAt);
       attempts.push(record);
       runtime.observer.attempt(record);
       return { ok: true, result, channel, attempts };
@@ -152,14 +145,7 @@ export async function executeChatStream(
     };
     try {
       await adapter.streamChat(request, context, sink);
-      const record: AttemptRecord = {
-        provider: channel.provider,
-        upstreamModel: channel.model,
-        outcome: 'ok',
-        status: 200,
-        durationMs: performance.now() - startedAt,
-        message: undefined,
-      };
+      const record = attemptSucceeded(channel.provider, channel.model, startedAt);
       attempts.push(record);
       runtime.observer.attempt(record);
       return { ok: true, channel, attempts, usage, finishReason };

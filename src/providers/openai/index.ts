@@ -56,6 +56,18 @@ export function createOpenAIAdapter(settings: OpenAIProviderSettings, pool?: Poo
     bodyTimeoutMs: context.bodyTimeoutMs,
   });
 
+  /** POSTs a JSON body and resolves with the parsed 2xx body; rejects with the mapped GatewayError. */
+  const postJson = async (path: string, body: string, context: CallContext, identity: UpstreamIdentity): Promise<unknown> => {
+    let response;
+    try {
+      response = await requestBuffered(upstreamPool, upstreamRequest(path, body, context));
+    } catch (error) {
+      throw transportError(error, identity);
+    }
+    if (response.status >= 300) throw mapOpenAIError(response.status, response.headers, response.body, identity);
+    return parseUpstreamJson(response.body, identity);
+  };
+
   return {
     name: settings.name,
     kind: settings.kind,
@@ -63,14 +75,7 @@ export function createOpenAIAdapter(settings: OpenAIProviderSettings, pool?: Poo
     async chat(request: ChatRequest, context: CallContext): Promise<ChatResult> {
       const identity = identityFor(context.upstreamModel);
       const body = convertChatRequest(request, context.upstreamModel, dialect, false);
-      let response;
-      try {
-        response = await requestBuffered(upstreamPool, upstreamRequest(chatPath, body, context));
-      } catch (error) {
-        throw transportError(error, identity);
-      }
-      if (response.status >= 300) throw mapOpenAIError(response.status, response.headers, response.body, identity);
-      return convertChatResponse(parseUpstreamJson(response.body, identity), identity);
+      return convertChatResponse(await postJson(chatPath, body, context, identity), identity);
     },
 
     streamChat(request: ChatRequest, context: CallContext, sink: StreamSink): Promise<void> {
@@ -133,14 +138,7 @@ export function createOpenAIAdapter(settings: OpenAIProviderSettings, pool?: Poo
     async embed(request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResult> {
       const identity = identityFor(context.upstreamModel);
       const body = convertEmbeddingRequest(request, context.upstreamModel);
-      let response;
-      try {
-        response = await requestBuffered(upstreamPool, upstreamRequest(embeddingsPath, body, context));
-      } catch (error) {
-        throw transportError(error, identity);
-      }
-      if (response.status >= 300) throw mapOpenAIError(response.status, response.headers, response.body, identity);
-      return convertEmbeddingResponse(parseUpstreamJson(response.body, identity), identity, request.input.length);
+      return convertEmbeddingResponse(await postJson(embeddingsPath, body, context, identity), identity, request.input.length);
     },
 
     async close(): Promise<void> {
