@@ -30,6 +30,9 @@ import { computeChecks, formatChecks, formatReference, formatTables } from './li
 import type { Mode, ScenarioResult } from './lib/report.ts';
 import { CHAT_PATH, MODEL, NON_STREAMING_BODY, REQUEST_HEADERS, STREAMING_BODY } from './lib/request-body.ts';
 
+
+/** V8 flags the gateway's launchers use: a 16 MiB young-generation cap so RSS returns near idle after load. */
+const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=16'];
 const BENCH_DIRECTORY = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIRECTORY, '..');
 const RESULTS_DIRECTORY = join(BENCH_DIRECTORY, 'results');
@@ -362,13 +365,15 @@ async function main(): Promise<number> {
       const gatewayPort = await freePort();
       const configPath = join(temporary, 'gateway.yaml');
       writeFileSync(configPath, gatewayConfig(gatewayPort, emulatorPort));
+      // The gateway runs with the V8 flags its launcher sets (bin/interchange.js's shebang and `npm start`).
       const nodeFlags = options.cpuProf
         ? [
+            ...GATEWAY_NODE_FLAGS,
             '--cpu-prof',
             '--cpu-prof-dir', RESULTS_DIRECTORY,
             '--import', pathToFileURL(join(BENCH_DIRECTORY, 'lib', 'exit-on-signal.ts')).href,
           ]
-        : [];
+        : GATEWAY_NODE_FLAGS;
       gatewayProcess = startNodeProcess({
         name: 'gateway',
         nodeArguments: [...nodeFlags, options.gatewayBin, 'serve', '--config', configPath],
