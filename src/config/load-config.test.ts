@@ -66,6 +66,7 @@ test('the reference configuration maps onto GatewayConfig', () => {
     region: 'us',
     connections: 256,
     timeoutMs: 60_000,
+    azure: undefined,
   });
   assert.deepEqual({ ...config.providers.get('local-vllm') }, {
     name: 'local-vllm',
@@ -76,6 +77,7 @@ test('the reference configuration maps onto GatewayConfig', () => {
     region: undefined,
     connections: 256,
     timeoutMs: 60_000,
+    azure: undefined,
   });
   assert.deepEqual({ ...config.models.get('gpt-4o') }, {
     name: 'gpt-4o',
@@ -246,7 +248,7 @@ models:
     'providers.p.auth.api_kye: unknown field; did you mean "api_key"?',
     'providers.p.auth.api_key: required field missing: kind "openai" needs an API key, e.g. ${OPENAI_API_KEY}',
     'providers.p.api_key: unknown field; the API key goes under auth: { api_key: … }',
-    'providers.p.endpoint: unknown field; did you mean "base_url"?',
+    'providers.p.endpoint: only for kind "azure-openai"; did you mean "base_url"?',
     'providers.p.zzz: unknown field',
     'models.m.channel: unknown field; did you mean "channels"?',
     'models.m.channels[0].weight: unknown field; not available in this build (route "ordered" tries channels in the order listed)',
@@ -266,12 +268,13 @@ test('kinds: unknown ones get a suggestion; roadmap ones say they are not in thi
 `),
     [
       'providers.a.kind: unknown kind "opneai"; did you mean "openai"?',
-      'providers.b.kind: kind "bedrock" is not available in this build (available: openai, openai-compatible)',
-      'providers.c.kind: kind "azure-openai" is not available in this build (available: openai, openai-compatible)',
-      'providers.d.kind: kind "vertex" is not available in this build (available: openai, openai-compatible)',
-      'providers.e.kind: unknown kind "mainframe" (available: openai, openai-compatible)',
-      'providers.f.kind: required field missing (available kinds: openai, openai-compatible)',
-      'providers.g.kind: expected one of openai, openai-compatible, got a whole number',
+      'providers.b.kind: kind "bedrock" is not available in this build (available: openai, openai-compatible, azure-openai)',
+      'providers.c.endpoint: required field missing: kind "azure-openai" needs the resource endpoint, e.g. "https://contoso.openai.azure.com"',
+      'providers.c.auth: required field missing: kind "azure-openai" needs auth: { api_key: … } or auth: { entra: { credential: … } }',
+      'providers.d.kind: kind "vertex" is not available in this build (available: openai, openai-compatible, azure-openai)',
+      'providers.e.kind: unknown kind "mainframe" (available: openai, openai-compatible, azure-openai)',
+      'providers.f.kind: required field missing (available kinds: openai, openai-compatible, azure-openai)',
+      'providers.g.kind: expected one of openai, openai-compatible, azure-openai, got a whole number',
     ],
   );
 });
@@ -440,16 +443,16 @@ models:
   for (const problem of problems) {
     assert.doesNotMatch(problem, /TOPSECRET/, problem);
   }
-  assert.ok(problems.includes('providers.a.kind: unknown kind "${S}" (available: openai, openai-compatible)'), problems.join('\n'));
+  assert.ok(problems.includes('providers.a.kind: unknown kind "${S}" (available: openai, openai-compatible, azure-openai)'), problems.join('\n'));
   assert.ok(problems.includes('models.m.channels[0].provider: unknown provider "${S}"'), problems.join('\n'));
-  assert.ok(problems.includes('providers.c.kind: unknown kind "my-${S}" (available: openai, openai-compatible)'), problems.join('\n'));
+  assert.ok(problems.includes('providers.c.kind: unknown kind "my-${S}" (available: openai, openai-compatible, azure-openai)'), problems.join('\n'));
 });
 
 test('a value equal to an environment value elsewhere is not confused with it', () => {
   const problems = problemsOf('providers:\n  a: { kind: openai-compatible, base_url: "http://a", auth: { api_key: ${K} } }\n  b: { kind: mainframe }\n', {
     env: { K: 'mainframe' },
   });
-  assert.deepEqual(problems, ['providers.b.kind: unknown kind (a value from the environment) (available: openai, openai-compatible)']);
+  assert.deepEqual(problems, ['providers.b.kind: unknown kind (a value from the environment) (available: openai, openai-compatible, azure-openai)']);
 });
 
 test('loadConfigFile reads a file; an unreadable one is a ConfigError naming it', async (t) => {
@@ -493,4 +496,63 @@ test('a YAML alias bomb is refused instead of expanded', () => {
   assert.deepEqual(problemsOf(`${levels.join('\n')}\n`, { source: 'bomb.yaml' }), [
     'bomb.yaml: Excessive alias count indicates a resource exhaustion attack',
   ]);
+});
+
+test('azure-openai: endpoint, API style, api-version and api-key map onto the provider', () => {
+  const config = parseConfig(
+    `providers:
+  azure-eastus:
+    kind: azure-openai
+    endpoint: https://contoso.openai.azure.com/
+    api: deployments
+    api_version: 2025-04-01-preview
+    auth: { api_key: \${AZURE_KEY} }
+    region: eastus
+  azure-v1: { kind: azure-openai, endpoint: https://fabrikam.openai.azure.com, auth: { entra: { credential: managed-identity, client_id: abc } } }
+models:
+  gpt-4.1: { channels: [ { provider: azure-eastus, deployment: gpt41-prod }, { provider: azure-v1, deployment: gpt41 } ] }
+`,
+    { env: { AZURE_KEY: 'azure-secret' } },
+  );
+  const eastus = config.providers.get('azure-eastus')!;
+  assert.equal(eastus.baseUrl, 'https://contoso.openai.azure.com');
+  assert.equal(eastus.apiKey, 'azure-secret');
+  assert.deepEqual({ ...eastus.azure }, { api: 'deployments', apiVersion: '2025-04-01-preview', entra: undefined });
+  const v1 = config.providers.get('azure-v1')!;
+  assert.equal(v1.azure?.api, 'v1');
+  assert.deepEqual({ ...v1.azure?.entra }, {
+    credential: 'managed-identity',
+    tenantId: undefined,
+    clientId: 'abc',
+    clientSecret: undefined,
+    scope: 'https://cognitiveservices.azure.com/.default',
+  });
+  assert.equal(config.models.get('gpt-4.1')?.channels[0].model, 'gpt41-prod');
+});
+
+test('azure-openai: every rule about endpoint and auth is reported', () => {
+  assert.deepEqual(
+    problemsOf(`providers:
+  a: { kind: azure-openai, auth: { api_key: k } }
+  b: { kind: azure-openai, endpoint: "https://b", base_url: "https://b/v1" }
+  c: { kind: azure-openai, endpoint: "https://c", auth: { api_key: k, entra: { credential: default } } }
+  d: { kind: azure-openai, endpoint: "https://d", auth: { entra: { credential: client-secret, tenant_id: t } } }
+  e: { kind: azure-openai, endpoint: "https://e", api: v1, api_version: "2024-10-21", auth: { api_key: k } }
+  f: { kind: azure-openai, endpoint: "https://f", api: v2, auth: { entra: { credential: sso } } }
+  g: { kind: openai-compatible, base_url: "http://g", api_version: x, auth: { entra: { credential: default } } }
+`),
+    [
+      'providers.a.endpoint: required field missing: kind "azure-openai" needs the resource endpoint, e.g. "https://contoso.openai.azure.com"',
+      'providers.b.base_url: kind "azure-openai" takes "endpoint" (the resource URL), not base_url',
+      'providers.b.auth: required field missing: kind "azure-openai" needs auth: { api_key: … } or auth: { entra: { credential: … } }',
+      'providers.c.auth.entra: give either api_key or entra, not both',
+      'providers.d.auth.entra.client_id: required field missing: credential "client-secret" needs client_id',
+      'providers.d.auth.entra.client_secret: required field missing: credential "client-secret" needs client_secret',
+      'providers.e.api_version: only for api: deployments (the v1 API takes no api-version)',
+      'providers.f.api: unknown api "v2"; did you mean "v1"?',
+      'providers.f.auth.entra.credential: unknown credential "sso" (available: default, azure-cli, managed-identity, workload-identity, client-secret)',
+      'providers.g.api_version: only for kind "azure-openai"',
+      'providers.g.auth.entra: Entra ID credentials are only for kind "azure-openai"',
+    ],
+  );
 });

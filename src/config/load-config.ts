@@ -257,6 +257,8 @@ function withoutSecretsWhenPrinted(provider: ProviderConfig): ProviderConfig {
   const printable = () => ({
     ...provider,
     apiKey: provider.apiKey === undefined ? undefined : redacted,
+    azure:
+      provider.azure?.entra?.clientSecret === undefined ? provider.azure : { ...provider.azure, entra: { ...provider.azure.entra, clientSecret: redacted } },
     headers: Object.fromEntries(Object.keys(provider.headers).map((name) => [name, redacted])),
   });
   Object.defineProperty(provider, 'toJSON', { value: printable });
@@ -271,17 +273,35 @@ const redacted = '[redacted]';
 function toGatewayConfig(document: ConfigDocument): GatewayConfig {
   const providers = Object.entries(document.providers).map(([name, provider]): [string, ProviderConfig] => {
     const apiKey = provider.auth?.api_key;
+    const entra = provider.auth?.entra;
     return [
       name,
       withoutSecretsWhenPrinted({
         name,
         kind: provider.kind,
-        baseUrl: provider.base_url ?? defaults.openaiBaseUrl,
+        baseUrl: provider.kind === 'azure-openai' ? (provider.endpoint as string) : (provider.base_url ?? defaults.openaiBaseUrl),
         apiKey: apiKey === undefined || apiKey === '' ? undefined : apiKey,
         headers: Object.freeze({ ...provider.headers }),
         region: provider.region,
         connections: provider.connections,
         timeoutMs: provider.timeout,
+        azure:
+          provider.kind === 'azure-openai'
+            ? Object.freeze({
+                api: provider.api ?? defaults.azureApi,
+                apiVersion: provider.api_version ?? defaults.azureApiVersion,
+                entra:
+                  entra === undefined
+                    ? undefined
+                    : Object.freeze({
+                        credential: entra.credential,
+                        tenantId: entra.tenant_id,
+                        clientId: entra.client_id,
+                        clientSecret: entra.client_secret,
+                        scope: entra.scope ?? defaults.entraScope,
+                      }),
+              })
+            : undefined,
       }),
     ];
   });

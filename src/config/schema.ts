@@ -9,7 +9,17 @@
  */
 
 import { z } from 'zod';
-import { providerKinds, type LogLevel, type ModelType, type ProviderKind, type RoutePolicy } from './types.ts';
+import {
+  azureApiStyles,
+  entraCredentialKinds,
+  providerKinds,
+  type AzureApiStyle,
+  type EntraCredentialKind,
+  type LogLevel,
+  type ModelType,
+  type ProviderKind,
+  type RoutePolicy,
+} from './types.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { describeType, quoteValue } from './problem.ts';
 import {
@@ -39,10 +49,13 @@ export const defaults = {
   modelType: 'chat' as ModelType,
   route: 'ordered' as RoutePolicy,
   ownedBy: 'interchange',
+  azureApi: 'v1' as AzureApiStyle,
+  azureApiVersion: '2024-10-21',
+  entraScope: 'https://cognitiveservices.azure.com/.default',
 } as const;
 
 /** Kinds on the roadmap that this build cannot call; named so the message can say so. */
-export const laterProviderKinds = ['azure-openai', 'bedrock', 'vertex'] as const;
+export const laterProviderKinds = ['bedrock', 'vertex'] as const;
 export const routePolicies = ['ordered'] as const satisfies readonly RoutePolicy[];
 export const laterRoutePolicies = ['primary-first', 'weighted', 'lowest-cost', 'lowest-latency', 'round-robin'] as const;
 export const modelTypes = ['chat', 'embedding'] as const satisfies readonly ModelType[];
@@ -168,6 +181,8 @@ const parseKind = choice<ProviderKind>('kind', providerKinds, laterProviderKinds
 const parseRoute = choice<RoutePolicy>('route', routePolicies, laterRoutePolicies);
 const parseModelType = choice<ModelType>('type', modelTypes);
 const parseLogLevel = choice<LogLevel>('level', logLevels);
+const parseAzureApi = choice<AzureApiStyle>('api', azureApiStyles);
+const parseEntraCredential = choice<EntraCredentialKind>('credential', entraCredentialKinds);
 
 const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Headers the gateway or the HTTP client owns; setting them per provider would corrupt requests. */
@@ -245,15 +260,30 @@ const loggingSchema = section(
   }),
 );
 
-const authSchema = strictObject({
-  api_key: maybeLeaf(parseSecret),
+const entraSchema = strictObject({
+  credential: requiredLeaf(parseEntraCredential, ` (one of ${entraCredentialKinds.join(', ')})`),
+  tenant_id: maybeLeaf(parseText),
+  client_id: maybeLeaf(parseText),
+  client_secret: maybeLeaf(parseSecret),
+  scope: maybeLeaf(parseText),
 });
+
+const authSchema = strictObject(
+  {
+    api_key: maybeLeaf(parseSecret),
+    entra: z.preprocess((input) => input ?? undefined, entraSchema.optional()),
+  },
+  { tenantid: '; Entra settings go under auth: { entra: { credential, tenant_id, … } }', clientid: '; Entra settings go under auth: { entra: { credential, client_id, … } }' },
+);
 
 const notInThisBuild = '; only kinds not available in this build use it';
 export const providerSchema = strictObject(
   {
     kind: requiredLeaf(parseKind, ` (available kinds: ${providerKinds.join(', ')})`),
     base_url: maybeLeaf(parseBaseUrl),
+    endpoint: maybeLeaf(parseBaseUrl),
+    api: maybeLeaf(parseAzureApi),
+    api_version: maybeLeaf(parseText),
     auth: z.preprocess((input) => input ?? undefined, authSchema.optional()),
     headers: maybeLeaf(parseHeaders),
     region: maybeLeaf(parseText),
@@ -262,11 +292,9 @@ export const providerSchema = strictObject(
   },
   {
     apikey: '; the API key goes under auth: { api_key: … }',
-    endpoint: '; did you mean "base_url"?',
-    url: '; did you mean "base_url"?',
+    url: '; did you mean "base_url" (or "endpoint" for kind azure-openai)?',
     project: notInThisBuild,
     location: notInThisBuild,
-    apiversion: notInThisBuild,
   },
 );
 

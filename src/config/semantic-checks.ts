@@ -63,6 +63,14 @@ function checkProvider(name: string, provider: unknown, report: Reporter): void 
       report([...path, 'auth', 'api_key'], 'is empty: kind "openai" needs an API key');
     }
   }
+  if (kind === 'azure-openai') {
+    checkAzureProvider(path, provider, auth, hasApiKey, report);
+  } else {
+    for (const field of ['endpoint', 'api', 'api_version'] as const) {
+      if (isPresent(provider[field])) report([...path, field], `only for kind "azure-openai"${field === 'endpoint' ? '; did you mean "base_url"?' : ''}`);
+    }
+    if (isMapping(auth) && isPresent(auth.entra)) report([...path, 'auth', 'entra'], 'Entra ID credentials are only for kind "azure-openai"');
+  }
   if (kind === 'openai-compatible' && !isPresent(provider.base_url)) {
     report(
       [...path, 'base_url'],
@@ -75,6 +83,32 @@ function checkProvider(name: string, provider: unknown, report: Reporter): void 
         report([...path, 'headers', header], 'conflicts with auth.api_key, which is sent as Authorization: Bearer …; keep one of them');
       }
     }
+  }
+}
+
+function checkAzureProvider(path: readonly PathSegment[], provider: Fields, auth: unknown, hasApiKey: boolean, report: Reporter): void {
+  if (!isPresent(provider.endpoint)) {
+    report([...path, 'endpoint'], 'required field missing: kind "azure-openai" needs the resource endpoint, e.g. "https://contoso.openai.azure.com"');
+  }
+  if (isPresent(provider.base_url)) report([...path, 'base_url'], 'kind "azure-openai" takes "endpoint" (the resource URL), not base_url');
+  const entra = isMapping(auth) ? auth.entra : undefined;
+  if (!hasApiKey && !isPresent(entra)) {
+    report([...path, 'auth'], 'required field missing: kind "azure-openai" needs auth: { api_key: … } or auth: { entra: { credential: … } }');
+  } else if (hasApiKey && isPresent(entra)) {
+    report([...path, 'auth', 'entra'], 'give either api_key or entra, not both');
+  }
+  if (isMapping(entra)) {
+    const credential = typeof entra.credential === 'string' ? entra.credential.trim() : undefined;
+    if (credential === 'client-secret') {
+      for (const field of ['tenant_id', 'client_id', 'client_secret'] as const) {
+        if (!isPresent(entra[field])) report([...path, 'auth', 'entra', field], `required field missing: credential "client-secret" needs ${field}`);
+      }
+    } else if (isPresent(entra.client_secret)) {
+      report([...path, 'auth', 'entra', 'client_secret'], 'only for credential "client-secret"');
+    }
+  }
+  if (provider.api === 'v1' || (typeof provider.api === 'string' && provider.api.trim() === 'v1') || !isPresent(provider.api)) {
+    if (isPresent(provider.api_version)) report([...path, 'api_version'], 'only for api: deployments (the v1 API takes no api-version)');
   }
 }
 

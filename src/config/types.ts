@@ -4,16 +4,44 @@
  * plain numbers. Everything downstream reads only these types.
  */
 
-/** Provider kinds this build can call. Later kinds (azure-openai, bedrock, vertex) join this list. */
-export const providerKinds = ['openai', 'openai-compatible'] as const;
+/** Provider kinds this build can call. Later kinds (bedrock, vertex) join this list. */
+export const providerKinds = ['openai', 'openai-compatible', 'azure-openai'] as const;
 export type ProviderKind = (typeof providerKinds)[number];
+
+/** Azure OpenAI's two URL styles: `/openai/v1/…` with the deployment as `model`, or `/openai/deployments/{name}/…?api-version=`. */
+export const azureApiStyles = ['v1', 'deployments'] as const;
+export type AzureApiStyle = (typeof azureApiStyles)[number];
+
+/** Microsoft Entra ID credential sources (through @azure/identity). */
+export const entraCredentialKinds = ['default', 'azure-cli', 'managed-identity', 'workload-identity', 'client-secret'] as const;
+export type EntraCredentialKind = (typeof entraCredentialKinds)[number];
+
+export interface EntraSettings {
+  readonly credential: EntraCredentialKind;
+  readonly tenantId: string | undefined;
+  readonly clientId: string | undefined;
+  readonly clientSecret: string | undefined;
+  /** The token scope; Azure OpenAI's is `https://cognitiveservices.azure.com/.default`. */
+  readonly scope: string;
+}
+
+export interface AzureSettings {
+  readonly api: AzureApiStyle;
+  /** Sent as `api-version` in the deployments style. */
+  readonly apiVersion: string;
+  /** Entra ID bearer tokens instead of the `api-key` header. */
+  readonly entra: EntraSettings | undefined;
+}
 
 export interface ProviderConfig {
   readonly name: string;
   readonly kind: ProviderKind;
-  /** The API base including its version path, e.g. `https://api.openai.com/v1`; no trailing slash. */
+  /**
+   * The API base including its version path, e.g. `https://api.openai.com/v1`; for azure-openai the resource endpoint
+   * (`https://contoso.openai.azure.com`). No trailing slash.
+   */
   readonly baseUrl: string;
-  /** Sent as `Authorization: Bearer …` when set. */
+  /** Sent as `Authorization: Bearer …` (azure-openai: as `api-key`) when set. */
   readonly apiKey: string | undefined;
   /** Extra headers sent upstream on every call (e.g. `OpenAI-Organization`). */
   readonly headers: Readonly<Record<string, string>>;
@@ -22,6 +50,8 @@ export interface ProviderConfig {
   readonly connections: number;
   /** Per-attempt time allowed until the upstream's response headers arrive. */
   readonly timeoutMs: number;
+  /** Settings of kind azure-openai; undefined for other kinds. */
+  readonly azure: AzureSettings | undefined;
 }
 
 export type ModelType = 'chat' | 'embedding';

@@ -15,5 +15,7 @@ export function executeEmbedding(
   request: EmbeddingRequest,
   scope: RequestScope,
 ): Promise<EmbeddingOutcome> {
-  return executeBuffered(runtime, model, planRoute(model, request), scope, (adapter, context) => adapter.embed(request, context));
+  return executeBuffered(runtime, model, planRoute(model, request, runtime.cooldowns, performance.now()), scope, (adapter, context) =>
+    adapter.embed(request, context),
+  );
 }

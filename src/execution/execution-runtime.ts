@@ -5,6 +5,7 @@
 import type { LimitsConfig, ProviderConfig } from '../config/types.ts';
 import type { Cancellation } from '../lib/cancellation.ts';
 import type { ProviderAdapter } from '../providers/adapter.ts';
+import type { ChannelCooldowns } from '../routing/channel-cooldowns.ts';
 import type { AttemptRecord } from './attempts.ts';
 
 export interface AttemptObserver {
@@ -16,6 +17,8 @@ export interface ExecutionRuntime {
   readonly providers: ReadonlyMap<string, ProviderConfig>;
   readonly limits: LimitsConfig;
   readonly observer: AttemptObserver;
+  /** Channels that answered with a retry-after hint, until it passes. */
+  readonly cooldowns: ChannelCooldowns;
 }
 
 /** One client request's scope: identity, cancellation (client gone or deadline passed) and its deadline. */

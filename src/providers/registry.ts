@@ -1,11 +1,19 @@
 /**
  * The one place that knows every provider kind: builds an adapter from a provider's configuration.
  */
+import type { TokenCredential } from '@azure/core-auth';
 import type { ProviderConfig } from '../config/types.ts';
 import type { ProviderAdapter } from './adapter.ts';
+import { createAzureOpenAIAdapter } from './azure-openai/index.ts';
 import { createOpenAIAdapter } from './openai/index.ts';
 
-export function createAdapter(provider: ProviderConfig): ProviderAdapter {
+/** What adapters may be given instead of building it from configuration (tests inject credentials this way). */
+export interface AdapterDependencies {
+  /** The Entra ID credential for an azure-openai provider, by provider name. */
+  readonly entraCredential?: (provider: ProviderConfig) => TokenCredential | undefined;
+}
+
+export function createAdapter(provider: ProviderConfig, dependencies: AdapterDependencies = {}): ProviderAdapter {
   switch (provider.kind) {
     case 'openai':
     case 'openai-compatible':
@@ -17,11 +25,27 @@ export function createAdapter(provider: ProviderConfig): ProviderAdapter {
         headers: provider.headers,
         connections: provider.connections,
       });
+    case 'azure-openai': {
+      const azure = provider.azure!;
+      return createAzureOpenAIAdapter(
+        {
+          name: provider.name,
+          endpoint: provider.baseUrl,
+          api: azure.api,
+          apiVersion: azure.apiVersion,
+          apiKey: provider.apiKey,
+          entra: azure.entra,
+          headers: provider.headers,
+          connections: provider.connections,
+        },
+        { credential: dependencies.entraCredential?.(provider) },
+      );
+    }
   }
 }
 
-export function createAdapters(providers: ReadonlyMap<string, ProviderConfig>): Map<string, ProviderAdapter> {
+export function createAdapters(providers: ReadonlyMap<string, ProviderConfig>, dependencies: AdapterDependencies = {}): Map<string, ProviderAdapter> {
   const adapters = new Map<string, ProviderAdapter>();
-  for (const [name, provider] of providers) adapters.set(name, createAdapter(provider));
+  for (const [name, provider] of providers) adapters.set(name, createAdapter(provider, dependencies));
   return adapters;
 }

@@ -22,7 +22,9 @@ export async function handleChatCompletions(
 ): Promise<void> {
   let chatRequest: ChatRequest | undefined;
   try {
-    chatRequest = parseChatRequest(await readJsonBody(request, context.config.limits.maxBodyBytes));
+    chatRequest = parseChatRequest(await readJsonBody(request, context.config.limits.maxBodyBytes), {
+      providerAnnotations: request.headers['x-interchange-provider-annotations'] === 'include',
+    });
     const model = context.config.models.get(chatRequest.model);
     if (model === undefined) throw modelNotFound(chatRequest.model, 'chat');
     if (model.type !== 'chat') throw modelNotFound(chatRequest.model, 'chat', model.type);

@@ -8,6 +8,7 @@ import type { ExecutionRuntime } from '../execution/execution-runtime.ts';
 import type { GatewayMetrics } from '../observability/gateway-metrics.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ProviderAdapter } from '../providers/adapter.ts';
+import { ChannelCooldowns } from '../routing/channel-cooldowns.ts';
 
 export interface GatewayContext {
   readonly config: GatewayConfig;
@@ -39,7 +40,7 @@ export function createGatewayContext(config: GatewayConfig, adapters: ReadonlyMa
   const data = [...config.models.values()].map((model) => ({ id: model.name, object: 'model', created, owned_by: model.ownedBy }));
   return {
     config,
-    runtime: { adapters, providers: config.providers, limits: config.limits, observer: metrics },
+    runtime: { adapters, providers: config.providers, limits: config.limits, observer: metrics, cooldowns: new ChannelCooldowns() },
     metrics,
     logger,
     modelsBody: JSON.stringify({ object: 'list', data }),

@@ -8,7 +8,7 @@ import { GatewayError } from '../errors/index.ts';
 import { GatewayMetrics } from '../observability/gateway-metrics.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import type { ProviderAdapter } from '../providers/adapter.ts';
-import { createAdapters } from '../providers/registry.ts';
+import { createAdapters, type AdapterDependencies } from '../providers/registry.ts';
 import { handleChatCompletions } from './chat-completions.ts';
 import { handleEmbeddings } from './embeddings.ts';
 import { createGatewayContext, type GatewayContext } from './gateway-context.ts';
@@ -20,6 +20,8 @@ export interface GatewayOptions {
   readonly logger?: Logger;
   /** Adapters by provider name; defaults to the ones the configuration describes. */
   readonly adapters?: ReadonlyMap<string, ProviderAdapter>;
+  /** Given to the adapters built from configuration (e.g. injected Entra ID credentials). */
+  readonly adapterDependencies?: AdapterDependencies;
   /** Overrides `listen` (tests use port 0). */
   readonly host?: string;
   readonly port?: number;
@@ -95,7 +97,7 @@ function methodNotAllowed(response: ServerResponse, requestId: string, allowed: 
 
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger(config.logging.level);
-  const adapters = options.adapters ?? createAdapters(config.providers);
+  const adapters = options.adapters ?? createAdapters(config.providers, options.adapterDependencies);
   const metrics = new GatewayMetrics();
   const context = createGatewayContext(config, adapters, metrics, logger);
   const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (request, response) =>

@@ -102,4 +102,9 @@ export interface ChatRequest {
   readonly body: Record<string, unknown>;
   /** Whether the client used `max_completion_tokens` (true) or the older `max_tokens` (false) when it set a limit. */
   readonly usesMaxCompletionTokens: boolean;
+  /**
+   * The client asked for provider annotations (Azure's `prompt_filter_results` and `content_filter_results`) to be
+   * passed on. Off by default, so clients that do not know them never see them.
+   */
+  readonly providerAnnotations: boolean;
 }

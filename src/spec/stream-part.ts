@@ -43,4 +43,16 @@ export interface UsagePart {
   readonly usage: Usage;
 }
 
-export type StreamPart = StreamStartPart | TextDeltaPart | ReasoningDeltaPart | ToolCallDeltaPart | FinishPart | UsagePart;
+/**
+ * A provider's own annotation, passed on only when the client asked for provider annotations (e.g. Azure's content
+ * filter results): `prompt` scope once after `start`, `choice` scope any time before `finish` or just after it.
+ */
+export interface AnnotationPart {
+  readonly type: 'annotation';
+  readonly scope: 'prompt' | 'choice';
+  /** The field name as the provider sends it (`prompt_filter_results`, `content_filter_results`). */
+  readonly name: string;
+  readonly value: unknown;
+}
+
+export type StreamPart = StreamStartPart | TextDeltaPart | ReasoningDeltaPart | ToolCallDeltaPart | FinishPart | UsagePart | AnnotationPart;

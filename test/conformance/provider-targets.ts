@@ -39,6 +39,7 @@ function openAIDialectTarget(kind: 'openai' | 'openai-compatible'): ConformanceT
         region: undefined,
         connections: 8,
         timeoutMs: 5_000,
+        azure: undefined,
       };
       const adapter = createAdapter(provider);
       return {

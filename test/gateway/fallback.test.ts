@@ -19,6 +19,7 @@ after(() => stack.close());
 beforeEach(() => {
   stack.primary.setFault(undefined);
   stack.secondary.setFault(undefined);
+  stack.gateway.context.runtime.cooldowns.clear();
 });
 
 async function served(stream: boolean): Promise<{ provider: string | null; text: string }> {
@@ -89,6 +90,51 @@ describe('fallback before the first byte', () => {
       assert.match(error.message, /\[1\] primary \(gpt-4o\): primary timed out/);
       return true;
     });
+  });
+});
+
+describe('retry-after', () => {
+  it('a 429 with retry-after cools the channel down: the next requests go elsewhere first, then it comes back', async () => {
+    stack.primary.setFault('status=429, retry-after=1', 1);
+    assert.equal((await served(false)).provider, 'secondary');
+    assert.equal((await served(false)).provider, 'secondary', 'primary is cooling down, so it is tried last');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    assert.equal((await served(false)).provider, 'primary');
+  });
+
+  it('the only channel rate limited: waits the retry-after out and retries within the deadline', async () => {
+    stack.primary.setFault('status=429, retry-after=1', 1);
+    const started = performance.now();
+    const { response } = await client.chat.completions.create({ model: 'solo', messages }).withResponse();
+    const elapsed = performance.now() - started;
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('x-interchange-provider'), 'primary');
+    assert.ok(elapsed >= 950, `waited ${elapsed} ms`);
+  });
+
+  it('the only channel rate limited for longer than the deadline allows: 429 at once, with the hint', async () => {
+    stack.primary.setFault('status=429, retry-after=25', 1);
+    const started = performance.now();
+    await assert.rejects(client.chat.completions.create({ model: 'solo', messages }), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.RateLimitError);
+      assert.equal(error.headers?.get('retry-after'), '25');
+      return true;
+    });
+    assert.ok(performance.now() - started < 1000);
+    // While it cools down, a request for it fails fast too, naming the wait.
+    await assert.rejects(client.chat.completions.create({ model: 'solo', messages }), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.RateLimitError);
+      assert.match(error.message, /rate limited for another 2\d s/);
+      return true;
+    });
+  });
+
+  it('streaming: the only channel rate limited is retried after its retry-after', async () => {
+    stack.primary.setFault('status=429, retry-after=1', 1);
+    const stream = await client.chat.completions.create({ model: 'solo', messages, stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    assert.ok(text.length > 0);
   });
 });
 

@@ -32,6 +32,7 @@ after(() => stack.close());
 beforeEach(() => {
   stack.primary.setFault(undefined);
   stack.secondary.setFault(undefined);
+  stack.gateway.context.runtime.cooldowns.clear();
 });
 
 describe('chat completions through the gateway (openai SDK)', () => {

@@ -43,11 +43,20 @@ export class ChatChunkEncoder {
         return `${this.#prefix}{},"logprobs":null,"finish_reason":"${toOpenAIFinishReason(part.finishReason)}"}]${this.#suffix}`;
       case 'usage': {
         if (!this.#includeUsage) return '';
-        // The usage chunk has no choices: replace the prefix's choices opening with an empty list.
-        const head = this.#prefix.slice(0, this.#prefix.indexOf('"choices":'));
-        return `${head}"choices":[],"usage":${JSON.stringify(toOpenAIUsage(part.usage))}}\n\n`;
+        // The usage chunk has no choices.
+        return `${this.#head()}"choices":[],"usage":${JSON.stringify(toOpenAIUsage(part.usage))}}\n\n`;
       }
+      case 'annotation':
+        if (part.scope === 'prompt') {
+          return `${this.#head()}"choices":[],${JSON.stringify(part.name)}:${JSON.stringify(part.value)}${this.#suffix}`;
+        }
+        return `${this.#prefix}{},${JSON.stringify(part.name)}:${JSON.stringify(part.value)},"logprobs":null,"finish_reason":null}]${this.#suffix}`;
     }
+  }
+
+  /** The chunk prefix up to (not including) its choices. */
+  #head(): string {
+    return this.#prefix.slice(0, this.#prefix.indexOf('"choices":'));
   }
 
   /** The final event after a failure: OpenAI's mid-stream error shape, which the official SDKs raise as an error. */

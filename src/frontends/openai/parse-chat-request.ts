@@ -229,8 +229,13 @@ function validateStop(value: unknown): string[] | undefined {
   return value.length === 0 ? undefined : (value as string[]);
 }
 
+export interface ChatRequestOptions {
+  /** From the `x-interchange-provider-annotations: include` request header. */
+  readonly providerAnnotations?: boolean;
+}
+
 /** Validates a parsed chat completion body; throws GatewayError on the first problem. */
-export function parseChatRequest(body: unknown): ChatRequest {
+export function parseChatRequest(body: unknown, options: ChatRequestOptions = {}): ChatRequest {
   if (!isObject(body)) throw invalid('', `Invalid request body: expected a JSON object, but got ${typeName(body)}.`);
   const model = body.model;
   if (model === undefined) throw invalid('model', "Missing required parameter: 'model'.");
@@ -278,5 +283,6 @@ export function parseChatRequest(body: unknown): ChatRequest {
     parallelToolCalls,
     responseFormat: validateResponseFormat(body.response_format),
     body,
+    providerAnnotations: options.providerAnnotations ?? false,
   };
 }

@@ -19,6 +19,7 @@ interface OpenAIChunk {
   created?: unknown;
   model?: unknown;
   choices?: Array<{
+    [field: string]: unknown;
     delta?: {
       content?: unknown;
       reasoning_content?: unknown;
@@ -29,11 +30,20 @@ interface OpenAIChunk {
   }>;
   usage?: OpenAIUsage | null;
   error?: { message?: unknown; code?: unknown } | string;
+  [field: string]: unknown;
+}
+
+/** Provider annotation fields to pass on: chunk-level (`prompt`) and per-choice (`choice`) field names. */
+export interface AnnotationFields {
+  readonly prompt: readonly string[];
+  readonly choice: readonly string[];
 }
 
 export class OpenAIStreamDecoder {
   readonly #sink: StreamSink;
   readonly #identity: UpstreamIdentity;
+  readonly #annotations: AnnotationFields | undefined;
+  #pendingPromptAnnotations: Array<Parameters<StreamSink['write']>[0]> | undefined;
   readonly #parser: EventSourceParser;
   readonly #textDecoder = new TextDecoder();
   #started = false;
@@ -43,9 +53,11 @@ export class OpenAIStreamDecoder {
   #usage: Usage | undefined = undefined;
   #error: GatewayError | undefined = undefined;
 
-  constructor(sink: StreamSink, identity: UpstreamIdentity) {
+  /** `annotations`: the fields to pass on as annotation parts, or undefined to drop them. */
+  constructor(sink: StreamSink, identity: UpstreamIdentity, annotations?: AnnotationFields) {
     this.#sink = sink;
     this.#identity = identity;
+    this.#annotations = annotations;
     this.#parser = createParser({
       onEvent: (event) => this.#onEvent(event),
       maxBufferSize: maxEventBytes,
@@ -117,18 +129,38 @@ export class OpenAIStreamDecoder {
   }
 
   #onChunk(chunk: OpenAIChunk): void {
+    const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
     if (!this.#started) {
+      if (choice === undefined && (chunk.usage === undefined || chunk.usage === null)) {
+        // A chunk without a choice before the stream began (Azure's prompt_filter_results chunk, with an empty id) is
+        // not the stream's start; its annotations wait for the start.
+        this.#collectPromptAnnotations(chunk);
+        return;
+      }
       this.#started = true;
       this.#write({
         type: 'start',
         id: typeof chunk.id === 'string' ? chunk.id : '',
         created: typeof chunk.created === 'number' ? chunk.created : Math.floor(Date.now() / 1000),
-        model: typeof chunk.model === 'string' ? chunk.model : this.#identity.model,
+        model: typeof chunk.model === 'string' && chunk.model !== '' ? chunk.model : this.#identity.model,
       });
+      const pending = this.#pendingPromptAnnotations;
+      this.#pendingPromptAnnotations = undefined;
+      if (pending !== undefined) for (const part of pending) this.#write(part);
+    } else if (choice === undefined && this.#annotations !== undefined) {
+      this.#collectPromptAnnotations(chunk);
+      const pending = this.#pendingPromptAnnotations;
+      this.#pendingPromptAnnotations = undefined;
+      if (pending !== undefined) for (const part of pending) this.#write(part);
     }
     if (chunk.usage !== undefined && chunk.usage !== null) this.#usage = convertOpenAIUsage(chunk.usage);
-    const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
     if (choice === undefined) return;
+    if (this.#annotations !== undefined) {
+      for (const name of this.#annotations.choice) {
+        const value = choice[name];
+        if (value !== undefined) this.#write({ type: 'annotation', scope: 'choice', name, value });
+      }
+    }
     const delta = choice.delta;
     if (delta !== undefined && delta !== null) {
       const reasoning = delta.reasoning_content ?? delta.reasoning;
@@ -153,6 +185,14 @@ export class OpenAIStreamDecoder {
     if (typeof choice.finish_reason === 'string' && !this.#finished) {
       this.#finished = true;
       this.#write({ type: 'finish', finishReason: mapOpenAIFinishReason(choice.finish_reason) });
+    }
+  }
+
+  #collectPromptAnnotations(chunk: OpenAIChunk): void {
+    if (this.#annotations === undefined) return;
+    for (const name of this.#annotations.prompt) {
+      const value = chunk[name];
+      if (value !== undefined) (this.#pendingPromptAnnotations ??= []).push({ type: 'annotation', scope: 'prompt', name, value });
     }
   }
 

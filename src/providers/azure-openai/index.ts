@@ -1,0 +1,72 @@
+/**
+ * The `azure-openai` provider: Azure OpenAI, the OpenAI dialect with Azure's URLs (the v1 style, or deployments with
+ * an api-version), Azure's authentication (`api-key`, or Entra ID bearer tokens) and Azure's content filter
+ * annotations. Requests, responses, streams, finish reasons, usage and errors are the OpenAI dialect's: Azure speaks
+ * it, so this folder holds only what differs.
+ */
+import type { TokenCredential } from '@azure/core-auth';
+import type { ProviderAdapter } from '../adapter.ts';
+import { createUpstreamPool } from '../http/upstream-pool.ts';
+import { createOpenAIDialectAdapter, type OpenAIOperation, type UpstreamHeaderSet } from '../openai/openai-dialect-adapter.ts';
+import type { AnnotationFields } from '../openai/stream.ts';
+import { createEntraCredential, type EntraCredentialSettings } from './entra-credential.ts';
+import { EntraTokenSource } from './entra-token-source.ts';
+
+export interface AzureOpenAIProviderSettings {
+  readonly name: string;
+  /** The resource endpoint, e.g. `https://contoso.openai.azure.com`. */
+  readonly endpoint: string;
+  readonly api: 'v1' | 'deployments';
+  /** Sent as `api-version` in the deployments style. */
+  readonly apiVersion: string;
+  readonly apiKey: string | undefined;
+  readonly entra: (EntraCredentialSettings & { readonly scope: string }) | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly connections: number;
+}
+
+export interface AzureOpenAIDependencies {
+  /** Replaces the credential the settings name (tests run offline with one whose tokens they control). */
+  readonly credential?: TokenCredential;
+}
+
+/** Azure's content filter annotations: passed on only to clients that ask. */
+export const azureAnnotations: AnnotationFields = Object.freeze({
+  prompt: Object.freeze(['prompt_filter_results']),
+  choice: Object.freeze(['content_filter_results']),
+});
+
+export function createAzureOpenAIAdapter(settings: AzureOpenAIProviderSettings, dependencies: AzureOpenAIDependencies = {}): ProviderAdapter {
+  const endpoint = new URL(settings.endpoint);
+  const basePath = endpoint.pathname.replace(/\/+$/, '');
+  const pool = createUpstreamPool(endpoint.origin, { connections: settings.connections });
+  const baseHeaders = Object.freeze({ ...settings.headers, 'content-type': 'application/json' });
+
+  let headers: () => UpstreamHeaderSet | Promise<UpstreamHeaderSet>;
+  if (settings.entra !== undefined || dependencies.credential !== undefined) {
+    const credential = dependencies.credential ?? createEntraCredential(settings.entra!);
+    const tokens = new EntraTokenSource(credential, settings.entra?.scope ?? 'https://cognitiveservices.azure.com/.default', baseHeaders);
+    headers = () => tokens.headers();
+  } else {
+    const keyed = Object.freeze({ ...baseHeaders, 'api-key': settings.apiKey ?? '' });
+    headers = () => keyed;
+  }
+
+  const apiVersion = encodeURIComponent(settings.apiVersion);
+  const path =
+    settings.api === 'v1'
+      ? (operation: OpenAIOperation) => `${basePath}/openai/v1/${operation}`
+      : (operation: OpenAIOperation, deployment: string) =>
+          `${basePath}/openai/deployments/${encodeURIComponent(deployment)}/${operation}?api-version=${apiVersion}`;
+
+  return createOpenAIDialectAdapter({
+    name: settings.name,
+    kind: 'azure-openai',
+    pool,
+    dialect: { maxTokensField: 'as-sent' },
+    path,
+    headers,
+    annotations: azureAnnotations,
+    close: () => pool.close(),
+  });
+}

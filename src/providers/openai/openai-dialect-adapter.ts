@@ -1,0 +1,198 @@
+/**
+ * One adapter for every upstream that speaks OpenAI's chat dialect. What differs between them (the URL of an
+ * operation, how requests authenticate, which output-limit field the server knows, which provider annotations it
+ * adds) is configuration: OpenAI, self-hosted servers and Azure OpenAI are three settings of this one translator.
+ */
+import type { Pool } from 'undici';
+import type { ChatRequest, ChatResult, EmbeddingRequest, EmbeddingResult } from '../../spec/index.ts';
+import type { CallContext, ProviderAdapter, StreamSink } from '../adapter.ts';
+import { transportError, type UpstreamIdentity } from '../http/transport-error.ts';
+import { requestBuffered, requestStreaming, type UpstreamRequest } from '../http/upstream-call.ts';
+import { convertChatRequest, convertEmbeddingRequest, type OpenAIDialect } from './convert-request.ts';
+import { convertChatResponse, convertEmbeddingResponse, parseUpstreamJson } from './convert-response.ts';
+import { mapOpenAIError } from './errors.ts';
+import { OpenAIStreamDecoder, type AnnotationFields } from './stream.ts';
+
+export type UpstreamHeaderSet = Readonly<Record<string, string>>;
+
+export type OpenAIOperation = 'chat/completions' | 'embeddings';
+
+export interface OpenAIDialectSettings {
+  readonly name: string;
+  readonly kind: string;
+  readonly pool: Pool;
+  readonly dialect: OpenAIDialect;
+  /** The request path (and query) of an operation for a channel's upstream model; called once per pair, then cached. */
+  path(operation: OpenAIOperation, upstreamModel: string): string;
+  /**
+   * The headers of every upstream call, `content-type` included. A promise only while a credential is being
+   * fetched or refreshed; otherwise the same object every time.
+   */
+  headers(): UpstreamHeaderSet | Promise<UpstreamHeaderSet>;
+  /** Provider annotations the upstream adds (Azure's filter results): passed on only when a client asks. */
+  readonly annotations?: AnnotationFields;
+  close(): Promise<void>;
+}
+
+export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): ProviderAdapter {
+  const { pool, dialect, annotations } = settings;
+  const identities = new Map<string, UpstreamIdentity>();
+  const paths = new Map<string, string>();
+  const identityFor = (model: string): UpstreamIdentity => {
+    let identity = identities.get(model);
+    if (identity === undefined) identities.set(model, (identity = { provider: settings.name, model }));
+    return identity;
+  };
+  const pathFor = (operation: OpenAIOperation, model: string): string => {
+    const key = `${operation} ${model}`;
+    let path = paths.get(key);
+    if (path === undefined) paths.set(key, (path = settings.path(operation, model)));
+    return path;
+  };
+
+  const upstreamRequest = (path: string, headers: UpstreamHeaderSet, body: string, context: CallContext): UpstreamRequest => ({
+    method: 'POST',
+    path,
+    headers,
+    body,
+    cancellation: context.cancellation,
+    headersTimeoutMs: context.headersTimeoutMs,
+    bodyTimeoutMs: context.bodyTimeoutMs,
+  });
+
+  /** The call's headers, turning a credential failure into the attempt's error. */
+  const headersFor = async (identity: UpstreamIdentity): Promise<UpstreamHeaderSet> => {
+    try {
+      return await settings.headers();
+    } catch (error) {
+      throw transportError(error, identity);
+    }
+  };
+
+  /** POSTs a JSON body and resolves with the parsed 2xx body; rejects with the mapped GatewayError. */
+  const postJson = async (operation: OpenAIOperation, body: string, context: CallContext, identity: UpstreamIdentity): Promise<unknown> => {
+    const current = settings.headers();
+    const headers = current instanceof Promise ? await headersFor(identity) : current;
+    let response;
+    try {
+      response = await requestBuffered(pool, upstreamRequest(pathFor(operation, context.upstreamModel), headers, body, context));
+    } catch (error) {
+      throw transportError(error, identity);
+    }
+    if (response.status >= 300) throw mapOpenAIError(response.status, response.headers, response.body, identity);
+    return parseUpstreamJson(response.body, identity);
+  };
+
+  const stream = (request: ChatRequest, context: CallContext, sink: StreamSink, headers: UpstreamHeaderSet): Promise<void> => {
+    const identity = identityFor(context.upstreamModel);
+    const body = convertChatRequest(request, context.upstreamModel, dialect, true);
+    const passOn = request.providerAnnotations ? annotations : undefined;
+    return new Promise((resolve, reject) => {
+      let status = 0;
+      let responseHeaders: Record<string, string | string[] | undefined> = {};
+      let decoder: OpenAIStreamDecoder | undefined;
+      let settled = false;
+      const settle = (error: unknown): void => {
+        if (settled) return;
+        settled = true;
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const control = requestStreaming(pool, upstreamRequest(pathFor('chat/completions', context.upstreamModel), headers, body, context), {
+        onStart(statusCode, headers) {
+          status = statusCode;
+          responseHeaders = headers;
+          if (statusCode < 200 || statusCode >= 300) return false;
+          const contentType = headers['content-type'];
+          // A server that ignored `stream: true` answers one JSON body; it is read whole and replayed as parts.
+          if (typeof contentType === 'string' && contentType.includes('application/json')) return false;
+          decoder = new OpenAIStreamDecoder(sink, identity, passOn);
+          return true;
+        },
+        onData(chunk) {
+          const flowing = decoder!.push(chunk);
+          if (decoder!.error !== undefined) {
+            settle(decoder!.error);
+            control.abort(decoder!.error);
+          }
+          return flowing;
+        },
+        onEnd(buffered) {
+          if (decoder !== undefined) {
+            settle(decoder.end());
+            return;
+          }
+          if (status < 200 || status >= 300) {
+            settle(mapOpenAIError(status, responseHeaders, buffered ?? Buffer.alloc(0), identity));
+            return;
+          }
+          try {
+            replayCompletion(convertChatResponse(parseUpstreamJson(buffered ?? Buffer.alloc(0), identity), identity), sink);
+            settle(undefined);
+          } catch (error) {
+            settle(error);
+          }
+        },
+        onError(error) {
+          settle(decoder?.error ?? transportError(error, identity));
+        },
+      });
+      sink.onDrain(() => control.resume());
+    });
+  };
+
+  return {
+    name: settings.name,
+    kind: settings.kind,
+
+    async chat(request: ChatRequest, context: CallContext): Promise<ChatResult> {
+      const identity = identityFor(context.upstreamModel);
+      const body = convertChatRequest(request, context.upstreamModel, dialect, false);
+      const result = convertChatResponse(await postJson('chat/completions', body, context, identity), identity);
+      if (annotations !== undefined && !request.providerAnnotations && result.openaiBody !== undefined) {
+        removeAnnotations(result.openaiBody, annotations);
+      }
+      return result;
+    },
+
+    streamChat(request: ChatRequest, context: CallContext, sink: StreamSink): Promise<void> {
+      const headers = settings.headers();
+      if (!(headers instanceof Promise)) return stream(request, context, sink, headers);
+      return headersFor(identityFor(context.upstreamModel)).then((resolved) => stream(request, context, sink, resolved));
+    },
+
+    async embed(request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResult> {
+      const identity = identityFor(context.upstreamModel);
+      const body = convertEmbeddingRequest(request, context.upstreamModel);
+      return convertEmbeddingResponse(await postJson('embeddings', body, context, identity), identity, request.input.length);
+    },
+
+    close(): Promise<void> {
+      return settings.close();
+    },
+  };
+}
+
+/** Removes provider annotations from an OpenAI-dialect completion body (for clients that did not ask for them). */
+function removeAnnotations(body: Record<string, unknown>, annotations: AnnotationFields): void {
+  for (const name of annotations.prompt) delete body[name];
+  const choices = body.choices;
+  if (!Array.isArray(choices)) return;
+  for (const choice of choices) {
+    if (choice !== null && typeof choice === 'object') for (const name of annotations.choice) delete (choice as Record<string, unknown>)[name];
+  }
+}
+
+/** Replays a whole completion as stream parts (for upstreams that answer JSON to a streaming request). */
+function replayCompletion(result: ChatResult, sink: StreamSink): void {
+  sink.write({ type: 'start', id: result.id, created: result.created, model: result.model });
+  if (result.reasoning !== undefined) sink.write({ type: 'reasoning-delta', delta: result.reasoning });
+  if (result.content !== null && result.content !== '') sink.write({ type: 'text-delta', delta: result.content });
+  if (result.toolCalls !== undefined) {
+    result.toolCalls.forEach((call, index) => {
+      sink.write({ type: 'tool-call-delta', index, id: call.id, name: call.function.name, argumentsDelta: call.function.arguments });
+    });
+  }
+  sink.write({ type: 'finish', finishReason: result.finishReason });
+  if (result.usage !== undefined) sink.write({ type: 'usage', usage: result.usage });
+}
