@@ -136,7 +136,8 @@ export function planChat(input: ChatInput): ChatPlan {
   };
 }
 
-function usageObject(plan: ChatPlan) {
+/** `usage` in OpenAI's field order. */
+export function usageObject(plan: ChatPlan) {
   return {
     prompt_tokens: plan.promptTokens,
     completion_tokens: plan.completionTokens,
@@ -155,7 +156,7 @@ let completionCounter = 0;
 const COMPLETION_PREFIX = deterministicId('chatcmpl-', 14, (Date.now() ^ process.pid) >>> 0);
 
 /** `chatcmpl-` and 29 characters, unique per emulator process. */
-function nextCompletionId(): string {
+export function nextCompletionId(): string {
   completionCounter++;
   return COMPLETION_PREFIX + completionCounter.toString(36).padStart(15, '0');
 }

@@ -84,15 +84,22 @@ interface Scan {
   needJsonMention: boolean;
 }
 
-export function readChatRequest(body: unknown): ChatInput | OpenAIError {
+/**
+ * `model`, when given, is the model to serve whatever the body says (Azure's deployment-style URLs name a deployment
+ * and its model; the body's `model` is then ignored and optional).
+ */
+export function readChatRequest(body: unknown, model?: string): ChatInput | OpenAIError {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    if (body === undefined) return missingParameter('model');
+    if (body === undefined) return missingParameter(model === undefined ? 'model' : 'messages');
     return invalidType('body', 'an object', body);
   }
   const request = body as Record<string, unknown>;
-  const model = request.model;
-  if (model === undefined || model === null) return missingParameter('model');
-  if (typeof model !== 'string') return invalidType('model', 'a string', model);
+  if (model === undefined) {
+    const named = request.model;
+    if (named === undefined || named === null) return missingParameter('model');
+    if (typeof named !== 'string') return invalidType('model', 'a string', named);
+    model = named;
+  }
   const messages = request.messages;
   if (messages === undefined || messages === null) return missingParameter('messages');
   if (!Array.isArray(messages)) return invalidType('messages', 'an array', messages);

@@ -26,15 +26,19 @@ export interface EmbeddingInput {
   readonly base64: boolean;
 }
 
-export function readEmbeddingRequest(body: unknown): EmbeddingInput | OpenAIError {
+/** `model`, when given, is the model to serve whatever the body says (see `readChatRequest`). */
+export function readEmbeddingRequest(body: unknown, model?: string): EmbeddingInput | OpenAIError {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    if (body === undefined) return missingParameter('model');
+    if (body === undefined) return missingParameter(model === undefined ? 'model' : 'input');
     return invalidType('body', 'an object', body);
   }
   const request = body as Record<string, unknown>;
-  const model = request.model;
-  if (model === undefined || model === null) return missingParameter('model');
-  if (typeof model !== 'string') return invalidType('model', 'a string', model);
+  if (model === undefined) {
+    const named = request.model;
+    if (named === undefined || named === null) return missingParameter('model');
+    if (typeof named !== 'string') return invalidType('model', 'a string', named);
+    model = named;
+  }
   const input = request.input;
   if (input === undefined || input === null) return missingParameter('input');
   const inputs: Array<string | readonly number[]> = [];
@@ -118,6 +122,11 @@ function base64Of(vector: Float32Array): string {
 }
 
 export function sendEmbeddings(exchange: Exchange, input: EmbeddingInput): void {
+  exchange.send(200, responseHeaders(exchange, JSON_CONTENT_TYPE), embeddingsBody(input, input.model));
+}
+
+/** The JSON of an embeddings response (`model` is the name to report). */
+export function embeddingsBody(input: EmbeddingInput, model: string): string {
   const dimensions = input.dimensions ?? embeddingDimensions(input.model);
   let promptTokens = 0;
   const data = [];
@@ -131,11 +140,10 @@ export function sendEmbeddings(exchange: Exchange, input: EmbeddingInput): void 
       embedding: input.base64 ? base64Of(vector) : Array.from(vector),
     });
   }
-  const body = JSON.stringify({
+  return JSON.stringify({
     object: 'list',
     data,
-    model: input.model,
+    model,
     usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
   });
-  exchange.send(200, responseHeaders(exchange, JSON_CONTENT_TYPE), body);
 }

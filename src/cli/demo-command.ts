@@ -3,6 +3,7 @@
  * examples/demo.yaml.
  */
 import { fileURLToPath } from 'node:url';
+import { startAzureOpenAIEmulator, type RunningAzureOpenAIEmulator } from '../../emulators/azure-openai/index.ts';
 import { startOpenAIEmulator, type RunningEmulator } from '../../emulators/openai/index.ts';
 import { ConfigError, loadConfigFile } from '../config/load-config.ts';
 import { startGateway } from '../server/gateway-server.ts';
@@ -10,14 +11,16 @@ import { parseCommandArgs, parsePort, waitForShutdownSignal } from './main.ts';
 
 export const demoConfigPath = fileURLToPath(new URL('../../examples/demo.yaml', import.meta.url));
 const demoOpenAIKey = 'sk-demo-openai';
+const demoAzureKey = 'demo-azure-key';
 
 export async function runDemo(args: string[]): Promise<number> {
   const { values } = parseCommandArgs('demo', args, {
     port: { type: 'string', short: 'p' },
     'openai-port': { type: 'string' },
     'vllm-port': { type: 'string' },
+    'azure-port': { type: 'string' },
   });
-  const emulators: RunningEmulator[] = [];
+  const emulators: Array<RunningEmulator | RunningAzureOpenAIEmulator> = [];
   try {
     const openai = await startOpenAIEmulator({ port: parsePort(values['openai-port'], '--openai-port') ?? 9101, apiKey: demoOpenAIKey, quiet: true });
     emulators.push(openai);
@@ -28,14 +31,27 @@ export async function runDemo(args: string[]): Promise<number> {
       quiet: true,
     });
     emulators.push(vllm);
+    const azure = await startAzureOpenAIEmulator({
+      port: parsePort(values['azure-port'], '--azure-port') ?? 9103,
+      apiKey: demoAzureKey,
+      deployments: {
+        'gpt-4o-mini': { model: 'gpt-4o-mini' },
+        'gpt-4.1': { model: 'gpt-4.1' },
+        'text-embedding-3-large': { model: 'text-embedding-3-large' },
+      },
+      quiet: true,
+    });
+    emulators.push(azure);
     const config = await loadConfigFile(demoConfigPath, {
       ...process.env,
       DEMO_OPENAI_BASE_URL: openai.baseUrl,
       DEMO_OPENAI_API_KEY: demoOpenAIKey,
       DEMO_VLLM_BASE_URL: vllm.baseUrl,
+      DEMO_AZURE_ENDPOINT: azure.url,
+      DEMO_AZURE_API_KEY: demoAzureKey,
     });
     const gateway = await startGateway(config, { port: parsePort(values.port, '--port') ?? parsePort(process.env.PORT, 'PORT') });
-    process.stdout.write(describeDemo(gateway.url, openai, vllm, [...config.models.keys()]));
+    process.stdout.write(describeDemo(gateway.url, azure.url, openai, vllm, [...config.models.keys()]));
     await waitForShutdownSignal();
     await gateway.close();
     return 0;
@@ -45,7 +61,7 @@ export async function runDemo(args: string[]): Promise<number> {
       return 1;
     }
     if ((error as { code?: string }).code === 'EADDRINUSE') {
-      process.stderr.write(`interchange demo: ${(error as Error).message}. Another process holds the port; pass --port, --openai-port or --vllm-port.\n`);
+      process.stderr.write(`interchange demo: ${(error as Error).message}. Another process holds the port; pass --port, --azure-port, --openai-port or --vllm-port.\n`);
       return 1;
     }
     throw error;
@@ -54,11 +70,13 @@ export async function runDemo(args: string[]): Promise<number> {
   }
 }
 
-function describeDemo(url: string, openai: RunningEmulator, vllm: RunningEmulator, models: string[]): string {
+function describeDemo(url: string, azure: string, openai: RunningEmulator, vllm: RunningEmulator, models: string[]): string {
   return `
 Interchange demo is running.
 
   Gateway (OpenAI-compatible)  ${url}/v1
+  Upstream "azure-eastus"      ${azure}  (Azure OpenAI emulator, deployments style)
+  Upstream "azure-sweden"      ${azure}  (the same emulator, v1 style)
   Upstream "openai"            ${openai.baseUrl}  (OpenAI API emulator)
   Upstream "local-vllm"        ${vllm.baseUrl}  (self-hosted OpenAI-compatible emulator)
   Configuration                ${demoConfigPath}
@@ -70,11 +88,11 @@ Try it:
   curl -s ${url}/v1/chat/completions -H 'content-type: application/json' \\
     -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello from the demo"}]}'
 
-  Fallback: a marker in the prompt makes the "openai" emulator answer 503, so "local-vllm" serves
+  Fallback: a marker in the prompt makes the Azure emulator answer 429, so "openai" serves
   (see the x-interchange-provider response header):
 
   curl -si ${url}/v1/chat/completions -H 'content-type: application/json' \\
-    -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi [emulator-fault@openai: status=503]"}]}'
+    -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi [emulator-fault@azure-openai: status=429, retry-after=1]"}]}'
 
   Or any OpenAI client with base URL ${url}/v1 (any API key).
   Press Ctrl+C to stop.

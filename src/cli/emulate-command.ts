@@ -1,7 +1,8 @@
+import { startAzureOpenAIEmulator } from '../../emulators/azure-openai/index.ts';
 import { startOpenAIEmulator } from '../../emulators/openai/index.ts';
 import { parseCommandArgs, parsePort, waitForShutdownSignal } from './main.ts';
 
-const clouds = ['openai'] as const;
+const clouds = ['openai', 'azure-openai'] as const;
 
 export async function runEmulate(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('emulate', args, {
@@ -22,15 +23,23 @@ export async function runEmulate(args: string[]): Promise<number> {
     process.stderr.write('--fault-count: expected a whole number\n');
     return 2;
   }
-  const emulator = await startOpenAIEmulator({
+  const options = {
     host: values.host ?? '127.0.0.1',
     port: parsePort(values.port, '--port') ?? 0,
     apiKey: values['api-key'],
     fault: values.fault,
     faultCount,
     quiet: values.quiet,
-  });
-  process.stdout.write(`${cloud} emulator listening on ${emulator.url} (API base ${emulator.baseUrl})\n`);
+  };
+  let emulator: { url: string; close(): Promise<void> };
+  if (cloud === 'azure-openai') {
+    emulator = await startAzureOpenAIEmulator(options);
+    process.stdout.write(`${cloud} emulator listening on ${emulator.url} (endpoint; /openai/deployments/{deployment}/… and /openai/v1/…)\n`);
+  } else {
+    const openai = await startOpenAIEmulator(options);
+    emulator = openai;
+    process.stdout.write(`${cloud} emulator listening on ${openai.url} (API base ${openai.baseUrl})\n`);
+  }
   await waitForShutdownSignal();
   await emulator.close();
   return 0;

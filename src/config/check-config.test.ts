@@ -136,3 +136,23 @@ test('listen addresses print as clients write them', () => {
   assert.equal(formatListenAddress({ host: '127.0.0.1', port: 8080 }), '127.0.0.1:8080');
   assert.equal(formatListenAddress({ host: '::1', port: 8080 }), '[::1]:8080');
 });
+
+test('check-config shows an Azure provider’s API style and how it authenticates, never the secret', async (t) => {
+  const directory = await mkdtemp(join(tmpdir(), 'interchange-check-azure-'));
+  t.after(() => rm(directory, { recursive: true, force: true }));
+  const file = join(directory, 'azure.yaml');
+  await writeFile(
+    file,
+    `providers:
+  east: { kind: azure-openai, endpoint: "https://contoso.openai.azure.com", api: deployments, auth: { api_key: \${K} } }
+  west: { kind: azure-openai, endpoint: "https://fabrikam.openai.azure.com", auth: { entra: { credential: client-secret, tenant_id: t, client_id: c, client_secret: \${S} } } }
+models:
+  m: { channels: [ { provider: east, deployment: d1 }, { provider: west, deployment: d2 } ] }
+`,
+  );
+  const { ok, output } = await checkConfigFile(file, { K: 'key-secret-1', S: 'secret-2' });
+  assert.equal(ok, true, output);
+  assert.match(output, /east\s+azure-openai\s+https:\/\/contoso\.openai\.azure\.com\s+\(API deployments, api-version 2024-10-21; API key set;/);
+  assert.match(output, /west\s+azure-openai\s+https:\/\/fabrikam\.openai\.azure\.com\s+\(API v1; Entra ID \(client-secret\);/);
+  assert.doesNotMatch(output, /key-secret-1|secret-2/);
+});

@@ -54,8 +54,10 @@ export function describeConfig(config: GatewayConfig): string {
     `providers (${config.providers.size})`,
   ];
   const providerRows = [...config.providers.values()].map((provider) => {
+    const azure = provider.azure;
     const details = [
-      provider.apiKey === undefined ? 'no API key' : 'API key set',
+      ...(azure === undefined ? [] : [azure.api === 'v1' ? 'API v1' : `API deployments, api-version ${azure.apiVersion}`]),
+      azure?.entra !== undefined ? `Entra ID (${azure.entra.credential})` : provider.apiKey === undefined ? 'no API key' : 'API key set',
       ...(provider.region === undefined ? [] : [`region ${provider.region}`]),
       `${provider.connections} connections`,
       `timeout ${formatDuration(provider.timeoutMs)}`,

@@ -142,7 +142,7 @@ models:
   });
 
   it('demo starts the gateway with emulated clouds and prints how to try it', async () => {
-    const demo = startUntil(['demo', '--port', '0', '--openai-port', '0', '--vllm-port', '0'], /Press Ctrl\+C to stop/);
+    const demo = startUntil(['demo', '--port', '0', '--openai-port', '0', '--vllm-port', '0', '--azure-port', '0'], /Press Ctrl\+C to stop/);
     try {
       const text = await demo.started;
       const url = /Gateway \(OpenAI-compatible\)\s+(http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(text)![1];
@@ -153,19 +153,27 @@ models:
         body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello from the demo' }] }),
       });
       assert.equal(response.statusCode, 200);
-      assert.equal(response.headers['x-interchange-provider'], 'openai');
+      assert.equal(response.headers['x-interchange-provider'], 'azure-eastus');
       const body = (await response.body.json()) as { choices: Array<{ message: { content: string } }> };
       assert.ok(body.choices[0].message.content.length > 0);
       const fallback = await request(`${url}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi [emulator-fault@openai: status=503]' }] }),
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi [emulator-fault@azure-openai: status=429, retry-after=1]' }] }),
       });
       assert.equal(fallback.statusCode, 200);
-      assert.equal(fallback.headers['x-interchange-provider'], 'local-vllm');
+      assert.equal(fallback.headers['x-interchange-provider'], 'openai');
       await fallback.body.json();
       const models = (await (await request(`${url}/v1/models`)).body.json()) as { data: Array<{ id: string }> };
-      assert.deepEqual(models.data.map((model) => model.id).sort(), ['gpt-4o-mini', 'gpt-oss-120b', 'llama-3.1-8b', 'text-embedding-3-small']);
+      assert.deepEqual(models.data.map((model) => model.id).sort(), ['gpt-4.1', 'gpt-4o-mini', 'gpt-oss-120b', 'llama-3.1-8b', 'text-embedding-3-large', 'text-embedding-3-small']);
+      for (const model of ['gpt-4.1', 'text-embedding-3-large']) {
+        const path = model.startsWith('text-') ? 'embeddings' : 'chat/completions';
+        const body = model.startsWith('text-') ? { model, input: 'hello' } : { model, messages: [{ role: 'user', content: 'hi' }] };
+        const only = await request(`${url}/v1/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        assert.equal(only.statusCode, 200, model);
+        assert.equal(only.headers['x-interchange-provider'], 'azure-eastus', model);
+        await only.body.json();
+      }
     } finally {
       assert.equal(await demo.stop(), 0);
     }

@@ -2,6 +2,7 @@
  * The providers the conformance suite runs against: each one an adapter built through the registry, talking to its
  * cloud's emulator. A new cloud adds one entry here.
  */
+import { startAzureOpenAIEmulator } from '../../emulators/azure-openai/index.ts';
 import { startOpenAIEmulator } from '../../emulators/openai/index.ts';
 import type { ProviderConfig } from '../../src/config/types.ts';
 import type { ProviderAdapter } from '../../src/providers/adapter.ts';
@@ -57,4 +58,42 @@ function openAIDialectTarget(kind: 'openai' | 'openai-compatible'): ConformanceT
   };
 }
 
-export const conformanceTargets: readonly ConformanceTarget[] = [openAIDialectTarget('openai'), openAIDialectTarget('openai-compatible')];
+function azureOpenAITarget(api: 'v1' | 'deployments'): ConformanceTarget {
+  return {
+    name: `azure-openai (${api})`,
+    async start() {
+      const apiKey = 'azure-conformance';
+      const emulator = await startAzureOpenAIEmulator({ apiKey, quiet: true });
+      const provider: ProviderConfig = {
+        name: `azure-${api}-under-test`,
+        kind: 'azure-openai',
+        baseUrl: emulator.url,
+        apiKey,
+        headers: {},
+        region: undefined,
+        connections: 8,
+        timeoutMs: 5_000,
+        azure: { api, apiVersion: '2024-10-21', entra: undefined },
+      };
+      const adapter = createAdapter(provider);
+      return {
+        adapter,
+        chatModel: 'gpt-4o-mini',
+        embeddingModel: 'text-embedding-3-small',
+        setFault: (spec) => emulator.setFault(spec),
+        aborted: () => emulator.stats.aborted,
+        async close() {
+          await adapter.close();
+          await emulator.close();
+        },
+      };
+    },
+  };
+}
+
+export const conformanceTargets: readonly ConformanceTarget[] = [
+  openAIDialectTarget('openai'),
+  openAIDialectTarget('openai-compatible'),
+  azureOpenAITarget('deployments'),
+  azureOpenAITarget('v1'),
+];
