@@ -3,6 +3,8 @@
 // back. No parsing, no routing, no logging. Throughput through the gateway is judged as a ratio of this.
 //
 // Usage: node bench/floor-proxy.ts --port <port> --upstream http://127.0.0.1:<port> [--host 127.0.0.1]
+//        [--upstream-header name:value]   (a fixed header added to every upstream request, e.g. Azure's api-key:
+//                                          what any gateway does with its configured key; repeatable)
 //        [--exit-with-stdin]   (exit when stdin closes, so it never outlives the harness that started it)
 
 import { createServer } from 'node:http';
@@ -20,13 +22,26 @@ const host = argument('--host', '127.0.0.1');
 const port = Number(argument('--port'));
 const pool = new Pool(argument('--upstream'), { keepAliveTimeout: 60_000 });
 
+/** Fixed upstream headers, parsed once. */
+const fixedHeaders: Record<string, string> = {};
+process.argv.forEach((value, index) => {
+  if (value !== '--upstream-header' || index + 1 >= process.argv.length) return;
+  const header = process.argv[index + 1];
+  const colon = header.indexOf(':');
+  if (colon <= 0) throw new Error(`floor-proxy: --upstream-header needs name:value, got "${header}"`);
+  fixedHeaders[header.slice(0, colon).trim().toLowerCase()] = header.slice(colon + 1).trim();
+});
+const hasFixedHeaders = Object.keys(fixedHeaders).length > 0;
+
 function forward(request: IncomingMessage, response: ServerResponse, body: Buffer): void {
   const contentType = request.headers['content-type'];
   pool.stream(
     {
       path: request.url ?? '/',
       method: request.method ?? 'GET',
-      headers: contentType === undefined ? {} : { 'content-type': contentType },
+      headers: hasFixedHeaders
+        ? contentType === undefined ? { ...fixedHeaders } : { ...fixedHeaders, 'content-type': contentType }
+        : contentType === undefined ? {} : { 'content-type': contentType },
       body,
       opaque: response,
     },

@@ -1,7 +1,8 @@
 // `npm run bench`: starts the OpenAI emulator, the floor proxy and the gateway, drives load at each of them from
 // a separate, pinned process, and prints direct-to-emulator / floor proxy / gateway side by side, then the target
 // checks as ratios within this one run. All figures also go to bench/results/bench-<timestamp>.json.
-// See bench/README.md.
+// `--upstream azure-openai` does the same with the Azure OpenAI emulator behind an azure-openai channel; `--upstream
+// both` measures both upstreams in the same alternating rounds and compares them. See bench/README.md.
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { Client } from 'undici';
 import type { LoadResult } from './load-generator.ts';
 import { GeneratorHandle } from './lib/generator-handle.ts';
 import { parseOptions, USAGE } from './lib/options.ts';
-import type { BenchOptions, TargetName } from './lib/options.ts';
+import type { BenchOptions, TargetName, Upstream } from './lib/options.ts';
 import { readAllCpu, readAllRss, RssSampler } from './lib/process-metrics.ts';
 import {
   freePort,
@@ -26,9 +27,29 @@ import {
   waitForHttp,
 } from './lib/processes.ts';
 import type { ManagedProcess } from './lib/processes.ts';
-import { computeChecks, formatChecks, formatReference, formatTables } from './lib/report.ts';
-import type { Mode, ScenarioResult } from './lib/report.ts';
-import { CHAT_PATH, MODEL, NON_STREAMING_BODY, REQUEST_HEADERS, STREAMING_BODY } from './lib/request-body.ts';
+import {
+  computeChecks,
+  computeUpstreamChecks,
+  formatChecks,
+  formatReference,
+  formatTables,
+  formatUpstreamComparison,
+  targetLabel,
+} from './lib/report.ts';
+import type { Check, Mode, ScenarioResult } from './lib/report.ts';
+import {
+  AZURE_API_KEY,
+  AZURE_API_VERSION,
+  AZURE_DEPLOYMENT,
+  AZURE_DIRECT_REQUEST,
+  AZURE_GATEWAY_REQUEST,
+  AZURE_MODEL,
+  MODEL,
+  NON_STREAMING_BODY,
+  OPENAI_REQUEST,
+  STREAMING_BODY,
+} from './lib/request-body.ts';
+import type { TargetRequest } from './lib/request-body.ts';
 
 
 /** V8 flags the gateway's launchers use: a 16 MiB young-generation cap so RSS returns near idle after load. */
@@ -43,6 +64,11 @@ const READY_TIMEOUT_MS = 30_000;
 
 type Target = {
   name: TargetName;
+  upstream: Upstream;
+  /** `gateway`, or `gateway-azure` through the Azure upstream (see targetLabel). */
+  label: string;
+  /** Path, headers and bodies this target is sent. */
+  request: TargetRequest;
   process: ManagedProcess;
   /** Name of the process whose RSS is the target's own. */
   processName: string;
@@ -63,27 +89,81 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function gatewayConfig(gatewayPort: number, emulatorPort: number): string {
+/** One gateway process serves every upstream of the run: model gpt-4o-mini → OpenAI emulator, gpt-4o-mini-azure → Azure. */
+function gatewayConfig(gatewayPort: number, emulatorPort: number | null, azurePort: number | null): string {
+  const providers: string[] = [];
+  const models: string[] = [];
+  if (emulatorPort !== null) {
+    providers.push(`  emulator: { kind: openai-compatible, base_url: http://127.0.0.1:${emulatorPort}/v1 }`);
+    models.push(`  ${MODEL}: { channels: [ { provider: emulator, model: ${MODEL} } ] }`);
+  }
+  if (azurePort !== null) {
+    providers.push(
+      '  azure:',
+      '    kind: azure-openai',
+      `    endpoint: http://127.0.0.1:${azurePort}`,
+      '    api: deployments',
+      `    api_version: "${AZURE_API_VERSION}"`,
+      `    auth: { api_key: ${AZURE_API_KEY} }`,
+    );
+    models.push(`  ${AZURE_MODEL}: { channels: [ { provider: azure, deployment: ${AZURE_DEPLOYMENT} } ] }`);
+  }
   return [
     `listen: 127.0.0.1:${gatewayPort}`,
     'logging: { level: warn, requests: false }',
     'providers:',
-    `  emulator: { kind: openai-compatible, base_url: http://127.0.0.1:${emulatorPort}/v1 }`,
+    ...providers,
     'models:',
-    `  ${MODEL}: { channels: [ { provider: emulator, model: ${MODEL} } ] }`,
+    ...models,
     '',
   ].join('\n');
 }
 
+/**
+ * The Azure OpenAI emulator, pinned like the OpenAI one: `<emulator-bin> emulate azure-openai …` when the CLI has
+ * it, else bench/azure-emulator-process.ts (the same emulator, started from its module).
+ */
+async function startAzureEmulator(
+  options: BenchOptions,
+  serverCore: number | null,
+  temporary: string,
+): Promise<{ process: ManagedProcess; origin: string }> {
+  const attempts: ManagedProcess[] = [];
+  const attempt = async (script: string[], logName: string) => {
+    const port = await freePort();
+    const started = startNodeProcess({
+      name: 'azure-emulator',
+      nodeArguments: [...script, '--host', '127.0.0.1', '--port', String(port), '--api-key', AZURE_API_KEY, '--quiet'],
+      core: serverCore,
+      cwd: ROOT,
+      logPath: join(temporary, logName),
+      stdinPipe: true,
+    });
+    attempts.push(started);
+    const origin = `http://127.0.0.1:${port}`;
+    // Any HTTP answer means it listens (without the api-key this is a 401).
+    await waitForHttp(`${origin}/openai/v1/models`, () => true, started, READY_TIMEOUT_MS);
+    return { process: started, origin };
+  };
+  try {
+    return await attempt([options.emulatorBin, 'emulate', 'azure-openai'], 'azure-emulator-cli.log');
+  } catch (error) {
+    // Only a CLI that refused (exited at once: no `emulate azure-openai` yet) falls back; anything else is a failure.
+    if (attempts.length !== 1 || !attempts[0].hasExited()) throw error;
+    log(`\`${options.emulatorBin} emulate azure-openai\` did not start (${errorText(error).split('\n')[0]}); using bench/azure-emulator-process.ts`);
+    return attempt([join(BENCH_DIRECTORY, 'azure-emulator-process.ts'), '--exit-with-stdin'], 'azure-emulator.log');
+  }
+}
+
 /** One request of each kind, checked for shape, before any load: a broken target is reported, not measured. */
-async function smokeTest(origin: string, streaming: boolean): Promise<string | null> {
+async function smokeTest(origin: string, request: TargetRequest, streaming: boolean): Promise<string | null> {
   const client = new Client(origin);
   try {
     const response = await client.request({
-      path: CHAT_PATH,
+      path: request.path,
       method: 'POST',
-      headers: REQUEST_HEADERS,
-      body: streaming ? STREAMING_BODY : NON_STREAMING_BODY,
+      headers: request.headers,
+      body: streaming ? request.streamingBody : request.nonStreamingBody,
       headersTimeout: REQUEST_TIMEOUT_MS,
       bodyTimeout: REQUEST_TIMEOUT_MS,
     });
@@ -163,9 +243,9 @@ async function runGroup(
           ROOT,
           {
             origin: state.target.origin,
-            path: CHAT_PATH,
-            body: streaming ? STREAMING_BODY : NON_STREAMING_BODY,
-            headers: REQUEST_HEADERS,
+            path: state.target.request.path,
+            body: streaming ? state.target.request.streamingBody : state.target.request.nonStreamingBody,
+            headers: state.target.request.headers,
             streaming,
             connections,
             maxRequests: options.maxRequests,
@@ -252,6 +332,7 @@ async function runGroup(
     }
     return {
       target: state.target.name,
+      upstream: state.target.upstream,
       mode,
       connections,
       ok: error === null && state.load !== null,
@@ -310,7 +391,8 @@ async function main(): Promise<number> {
   }
   log(
     pinned
-      ? `pinned: load generator and harness on core ${GENERATOR_CORE}; emulator, floor proxy and gateway on core ${SERVER_CORE}`
+      ? `pinned: load generator and harness on core ${GENERATOR_CORE}; ` +
+          `${options.upstreams.length > 1 ? 'emulators' : 'emulator'}, floor proxy and gateway on core ${SERVER_CORE}`
       : 'unpinned',
   );
 
@@ -320,33 +402,61 @@ async function main(): Promise<number> {
   let gatewayProcess: ManagedProcess | null = null;
   const results: ScenarioResult[] = [];
   let fatal: string | null = null;
+  const wantsOpenAI = options.upstreams.includes('openai-compatible');
+  const wantsAzure = options.upstreams.includes('azure-openai');
+  const target = (name: TargetName, upstream: Upstream, process: ManagedProcess, processName: string, origin: string, request: TargetRequest): Target =>
+    ({ name, upstream, label: targetLabel(name, upstream), request, process, processName, origin, broken: null });
 
   try {
-    // Emulator: always needed (every target ends there).
-    const emulatorPort = await freePort();
-    const emulator = startNodeProcess({
-      name: 'emulator',
-      nodeArguments: [options.emulatorBin, 'emulate', 'openai', '--host', '127.0.0.1', '--port', String(emulatorPort), '--quiet'],
-      core: serverCore,
-      cwd: ROOT,
-      logPath: join(temporary, 'emulator.log'),
-    });
-    const emulatorOrigin = `http://127.0.0.1:${emulatorPort}`;
-    await waitForHttp(`${emulatorOrigin}/v1/models`, () => true, emulator, READY_TIMEOUT_MS);
-    serverPids.set('emulator', emulator.pid);
-    log(`emulator ready on ${emulatorOrigin} (pid ${emulator.pid})`);
-    if (options.only.includes('direct')) {
-      targets.push({ name: 'direct', process: emulator, processName: 'emulator', origin: emulatorOrigin, broken: null });
+    // Emulators: always needed (every target ends at one). The OpenAI emulator has no key; the Azure one does.
+    const directTargets: Target[] = [];
+    let emulatorPort: number | null = null;
+    let emulatorOrigin: string | null = null;
+    if (wantsOpenAI) {
+      emulatorPort = await freePort();
+      const emulator = startNodeProcess({
+        name: 'emulator',
+        nodeArguments: [options.emulatorBin, 'emulate', 'openai', '--host', '127.0.0.1', '--port', String(emulatorPort), '--quiet'],
+        core: serverCore,
+        cwd: ROOT,
+        logPath: join(temporary, 'emulator.log'),
+      });
+      emulatorOrigin = `http://127.0.0.1:${emulatorPort}`;
+      await waitForHttp(`${emulatorOrigin}/v1/models`, () => true, emulator, READY_TIMEOUT_MS);
+      serverPids.set('emulator', emulator.pid);
+      log(`emulator ready on ${emulatorOrigin} (pid ${emulator.pid})`);
+      if (options.only.includes('direct')) {
+        directTargets.push(target('direct', 'openai-compatible', emulator, 'emulator', emulatorOrigin, OPENAI_REQUEST));
+      }
+    }
+    let azurePort: number | null = null;
+    let azureOrigin: string | null = null;
+    if (wantsAzure) {
+      const azure = await startAzureEmulator(options, serverCore, temporary);
+      azureOrigin = azure.origin;
+      azurePort = Number(new URL(azure.origin).port);
+      serverPids.set('azure-emulator', azure.process.pid);
+      log(`Azure OpenAI emulator ready on ${azureOrigin} (pid ${azure.process.pid})`);
+      if (options.only.includes('direct')) {
+        directTargets.push(target('direct', 'azure-openai', azure.process, 'azure-emulator', azureOrigin, AZURE_DIRECT_REQUEST));
+      }
     }
 
+    // The floor proxy: in front of the OpenAI emulator (with --upstream both, only there: it is the reference of the
+    // throughput target, and the Azure comparison is gateway against gateway).
+    let floorTarget: Target | null = null;
     if (options.only.includes('floor')) {
+      const floorUpstream: Upstream = wantsOpenAI ? 'openai-compatible' : 'azure-openai';
+      const upstreamOrigin = floorUpstream === 'openai-compatible' ? emulatorOrigin : azureOrigin;
+      if (upstreamOrigin === null) throw new Error('no emulator for the floor proxy');
       const floorPort = await freePort();
       const floor = startNodeProcess({
         name: 'floor',
         nodeArguments: [
           join(BENCH_DIRECTORY, 'floor-proxy.ts'),
           '--port', String(floorPort),
-          '--upstream', emulatorOrigin,
+          '--upstream', upstreamOrigin,
+          ...(floorUpstream === 'azure-openai' ? ['--upstream-header', `api-key:${AZURE_API_KEY}`] : []),
           '--exit-with-stdin',
         ],
         core: serverCore,
@@ -358,13 +468,21 @@ async function main(): Promise<number> {
       await waitForHttp(`${origin}/`, () => true, floor, READY_TIMEOUT_MS);
       serverPids.set('floor', floor.pid);
       log(`floor proxy ready on ${origin} (pid ${floor.pid})`);
-      targets.push({ name: 'floor', process: floor, processName: 'floor', origin, broken: null });
+      floorTarget = target(
+        'floor',
+        floorUpstream,
+        floor,
+        'floor',
+        origin,
+        floorUpstream === 'openai-compatible' ? OPENAI_REQUEST : AZURE_DIRECT_REQUEST,
+      );
     }
 
+    const gatewayTargets: Target[] = [];
     if (options.only.includes('gateway')) {
       const gatewayPort = await freePort();
       const configPath = join(temporary, 'gateway.yaml');
-      writeFileSync(configPath, gatewayConfig(gatewayPort, emulatorPort));
+      writeFileSync(configPath, gatewayConfig(gatewayPort, emulatorPort, azurePort));
       // The gateway runs with the V8 flags its launcher sets (bin/interchange.js's shebang and `npm start`).
       const nodeFlags = options.cpuProf
         ? [
@@ -382,16 +500,24 @@ async function main(): Promise<number> {
         logPath: join(temporary, 'gateway.log'),
       });
       const origin = `http://127.0.0.1:${gatewayPort}`;
-      const target: Target = { name: 'gateway', process: gatewayProcess, processName: 'gateway', origin, broken: null };
+      if (wantsOpenAI) gatewayTargets.push(target('gateway', 'openai-compatible', gatewayProcess, 'gateway', origin, OPENAI_REQUEST));
+      if (wantsAzure) gatewayTargets.push(target('gateway', 'azure-openai', gatewayProcess, 'gateway', origin, AZURE_GATEWAY_REQUEST));
       try {
         await waitForHttp(`${origin}/readyz`, (status) => status === 200, gatewayProcess, READY_TIMEOUT_MS);
         serverPids.set('gateway', gatewayProcess.pid);
         log(`gateway ready on ${origin} (pid ${gatewayProcess.pid})`);
       } catch (error) {
-        target.broken = `gateway did not start: ${errorText(error)}`;
-        log(target.broken);
+        const broken = `gateway did not start: ${errorText(error)}`;
+        for (const gatewayTarget of gatewayTargets) gatewayTarget.broken = broken;
+        log(broken);
       }
-      targets.push(target);
+    }
+
+    // Order (rounds rotate it): each upstream's direct, floor, gateway; so gateway and gateway-azure run back to back.
+    for (const upstream of options.upstreams) {
+      for (const candidate of [...directTargets, ...(floorTarget === null ? [] : [floorTarget]), ...gatewayTargets]) {
+        if (candidate.upstream === upstream) targets.push(candidate);
+      }
     }
 
     const modes: Mode[] = [];
@@ -401,10 +527,10 @@ async function main(): Promise<number> {
     for (const target of targets) {
       if (target.broken !== null) continue;
       for (const mode of modes) {
-        const problem = await smokeTest(target.origin, mode === 'streaming');
+        const problem = await smokeTest(target.origin, target.request, mode === 'streaming');
         if (problem !== null) {
           target.broken = `smoke test (${mode}) failed: ${problem}`;
-          log(`${target.name}: ${target.broken}`);
+          log(`${target.label}: ${target.broken}`);
           break;
         }
       }
@@ -416,11 +542,11 @@ async function main(): Promise<number> {
       for (const connections of options.connections) {
         index++;
         log(
-          `[${index}/${total}] ${mode}, ${connections} conn: ${targets.map((t) => t.name).join(', ')} in ${options.rounds} ` +
+          `[${index}/${total}] ${mode}, ${connections} conn: ${targets.map((t) => t.label).join(', ')} in ${options.rounds} ` +
             `alternating rounds of ${(options.durationSeconds / options.rounds).toFixed(2)} s`,
         );
         const group = await runGroup(options, targets, mode, connections, serverPids);
-        for (const result of group) if (!result.ok) log(`  ${result.target} failed: ${result.error}`);
+        for (const result of group) if (!result.ok) log(`  ${targetLabel(result.target, result.upstream)} failed: ${result.error}`);
         results.push(...group);
       }
     }
@@ -431,7 +557,10 @@ async function main(): Promise<number> {
     await stopEverything(gatewayProcess, options.cpuProf);
   }
 
-  const checks = computeChecks(results, options.connections);
+  // The issue's targets for the main upstream (in `both`, the OpenAI-compatible one: it has the floor proxy), and with
+  // both upstreams the Azure-vs-OpenAI-compatible comparison.
+  const checks = computeChecks(results, options.connections, options.upstreams[0]);
+  const upstreamChecks: Check[] = options.upstreams.length > 1 ? computeUpstreamChecks(results, options.connections) : [];
   const environment = {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
@@ -456,26 +585,30 @@ async function main(): Promise<number> {
     '',
     `Interchange bench — ${started.toISOString()} — node ${process.version}, ${environment.cores} cores, ` +
       (pinned ? `generator on core ${GENERATOR_CORE}, servers on core ${SERVER_CORE}` : 'unpinned') +
-      `, per scenario ${options.durationSeconds}s measured in ${options.rounds} rounds alternating with the other targets`,
+      `, per scenario ${options.durationSeconds}s measured in ${options.rounds} rounds alternating with the other targets` +
+      (options.upstream === 'openai-compatible' ? '' : `, upstream: ${options.upstream}`),
     '',
     formatTables(results, options.connections),
     '',
     formatChecks(checks),
   ];
-  const reference = formatReference(results, options.connections);
+  const reference = formatReference(results, options.connections, options.upstreams[0]);
   if (reference !== '') output.push('', reference);
+  if (options.upstreams.length > 1) output.push('', formatUpstreamComparison(results, options.connections, upstreamChecks));
   const failures = results.filter((r) => !r.ok);
   if (failures.length > 0 || fatal !== null) {
     output.push('', 'Problems:');
     if (fatal !== null) output.push(`  fatal: ${fatal}`);
-    for (const failure of failures) output.push(`  ${failure.mode}, ${failure.connections} conn, ${failure.target}: ${failure.error}`);
+    for (const failure of failures) {
+      output.push(`  ${failure.mode}, ${failure.connections} conn, ${targetLabel(failure.target, failure.upstream)}: ${failure.error}`);
+    }
   }
 
   const fileName = `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`;
   const jsonPath = join(RESULTS_DIRECTORY, fileName);
   writeFileSync(
     jsonPath,
-    JSON.stringify({ startedAt: started.toISOString(), options, environment, fatal, results, checks, profiles }, null, 2) + '\n',
+    JSON.stringify({ startedAt: started.toISOString(), options, environment, fatal, results, checks, upstreamChecks, profiles }, null, 2) + '\n',
   );
   output.push('', `Figures written to ${relative(ROOT, jsonPath)}`);
   if (options.cpuProf) {

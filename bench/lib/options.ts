@@ -5,6 +5,12 @@ import { parseArgs } from 'node:util';
 export const TARGETS = ['direct', 'floor', 'gateway'] as const;
 export type TargetName = (typeof TARGETS)[number];
 
+/** What the gateway's channel (and direct-to-emulator) talks to: the OpenAI emulator, or the Azure OpenAI one. */
+export const UPSTREAMS = ['openai-compatible', 'azure-openai'] as const;
+export type Upstream = (typeof UPSTREAMS)[number];
+export const UPSTREAM_CHOICES = [...UPSTREAMS, 'both'] as const;
+export type UpstreamChoice = (typeof UPSTREAM_CHOICES)[number];
+
 export type BenchOptions = {
   durationSeconds: number;
   rounds: number;
@@ -21,6 +27,9 @@ export type BenchOptions = {
   /** Script that provides `emulate openai --host H --port N` (default bin/interchange.js). */
   emulatorBin: string;
   pin: boolean;
+  /** `--upstream` as given; `upstreams` is what it means (both → both, in this order). */
+  upstream: UpstreamChoice;
+  upstreams: Upstream[];
   help: boolean;
 };
 
@@ -32,6 +41,10 @@ export const USAGE = `Usage: npm run bench -- [options]
   --settle <s>           wait after each group of scenarios before reading "RSS after" (default 3)
   --connections <list>   connection counts, comma-separated (default 1,64)
   --only <list>          targets: direct,floor,gateway (default all three)
+  --upstream <which>     openai-compatible (default): the OpenAI emulator behind an openai-compatible channel;
+                         azure-openai: the Azure OpenAI emulator behind an azure-openai channel (direct-azure,
+                         floor-azure, gateway-azure); both: the two side by side in the same alternating rounds
+                         (no floor proxy for Azure) plus the azure/openai comparison and its 90% target
   --streaming / --no-streaming
                          include streaming scenarios (default yes)
   --no-non-streaming     skip the non-streaming scenarios
@@ -65,6 +78,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'cpu-prof': { type: 'boolean', default: false },
       'max-requests': { type: 'string', default: '1000000' },
       pin: { type: 'boolean', default: true },
+      upstream: { type: 'string', default: 'openai-compatible' },
       'gateway-bin': { type: 'string', default: 'bin/interchange.js' },
       'emulator-bin': { type: 'string', default: 'bin/interchange.js' },
       help: { type: 'boolean', default: false },
@@ -80,6 +94,10 @@ export function parseOptions(argv: string[]): BenchOptions {
     if (!(TARGETS as readonly string[]).includes(name)) throw new Error(`--only: unknown target "${name}" (${TARGETS.join(', ')})`);
     return name as TargetName;
   });
+  const upstream = values.upstream.trim();
+  if (!(UPSTREAM_CHOICES as readonly string[]).includes(upstream)) {
+    throw new Error(`--upstream: unknown value "${upstream}" (${UPSTREAM_CHOICES.join(', ')})`);
+  }
   const maxRequests = positiveNumber('--max-requests', values['max-requests']);
   const settle = Number(values.settle);
   if (!Number.isFinite(settle) || settle < 0) throw new Error(`--settle must be ≥ 0`);
@@ -97,6 +115,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     gatewayBin: values['gateway-bin'],
     emulatorBin: values['emulator-bin'],
     pin: values.pin,
+    upstream: upstream as UpstreamChoice,
+    upstreams: upstream === 'both' ? [...UPSTREAMS] : [upstream as Upstream],
     help: values.help,
   };
 }

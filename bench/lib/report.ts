@@ -1,7 +1,7 @@
 // The side-by-side tables and the target checks, computed from one run's scenario results.
 
 import type { LoadResult } from '../load-generator.ts';
-import type { TargetName } from './options.ts';
+import type { TargetName, Upstream } from './options.ts';
 import type { LatencySummary } from './statistics.ts';
 
 export type Mode = 'non-streaming' | 'streaming';
@@ -17,6 +17,8 @@ export type RssFigures = {
 
 export type ScenarioResult = {
   target: TargetName;
+  /** What the target ends at: the OpenAI emulator (openai-compatible channel) or the Azure OpenAI emulator. */
+  upstream: Upstream;
   mode: Mode;
   connections: number;
   ok: boolean;
@@ -47,12 +49,27 @@ export const LIMITS = {
   peakRssRatio: 1.3,
   /** "Back near idle": gateway RSS after load ≤ this × the floor proxy's RSS after load. */
   afterLoadRssRatio: 1.3,
+  /** --upstream both: gateway via azure-openai throughput ≥ this × gateway via openai-compatible ("within 10%"). */
+  azureThroughputRatio: 0.9,
 } as const;
 
 const MIB = 1024 * 1024;
 
-function find(results: ScenarioResult[], target: TargetName, mode: Mode, connections: number): ScenarioResult | undefined {
-  return results.find((r) => r.target === target && r.mode === mode && r.connections === connections && r.ok);
+/** How a target is printed: `gateway` through the OpenAI-compatible upstream (today's names), `gateway-azure` … */
+export function targetLabel(target: TargetName, upstream: Upstream): string {
+  return upstream === 'openai-compatible' ? target : `${target}-azure`;
+}
+
+function find(
+  results: ScenarioResult[],
+  target: TargetName,
+  mode: Mode,
+  connections: number,
+  upstream: Upstream = 'openai-compatible',
+): ScenarioResult | undefined {
+  return results.find(
+    (r) => r.target === target && r.upstream === upstream && r.mode === mode && r.connections === connections && r.ok,
+  );
 }
 
 function fixed(value: number | null | undefined, digits = 3): string {
@@ -149,14 +166,14 @@ export function formatTables(results: ScenarioResult[], connectionsList: number[
   if (nonStreaming.length > 0) {
     const rows: string[][] = [];
     for (const connections of connectionsList) {
-      const direct = find(results, 'direct', 'non-streaming', connections);
-      const floor = find(results, 'floor', 'non-streaming', connections);
       for (const result of nonStreaming.filter((r) => r.connections === connections)) {
+        const direct = find(results, 'direct', 'non-streaming', connections, result.upstream);
+        const floor = find(results, 'floor', 'non-streaming', connections, result.upstream);
         const load = result.load;
         const isDirect = result.target === 'direct';
         rows.push([
           String(connections),
-          result.target,
+          targetLabel(result.target, result.upstream),
           fixed(load?.requestsPerSecond, 0),
           spreadCell(result),
           floor?.load && load ? percent(load.requestsPerSecond / floor.load.requestsPerSecond) : '—',
@@ -185,14 +202,14 @@ export function formatTables(results: ScenarioResult[], connectionsList: number[
   if (streaming.length > 0) {
     const rows: string[][] = [];
     for (const connections of connectionsList) {
-      const direct = find(results, 'direct', 'streaming', connections);
-      const floor = find(results, 'floor', 'streaming', connections);
       for (const result of streaming.filter((r) => r.connections === connections)) {
+        const direct = find(results, 'direct', 'streaming', connections, result.upstream);
+        const floor = find(results, 'floor', 'streaming', connections, result.upstream);
         const load = result.load;
         const isDirect = result.target === 'direct';
         rows.push([
           String(connections),
-          result.target,
+          targetLabel(result.target, result.upstream),
           fixed(load?.requestsPerSecond, 0),
           spreadCell(result),
           floor?.load && load ? percent(load.requestsPerSecond / floor.load.requestsPerSecond) : '—',
@@ -232,14 +249,28 @@ export function formatTables(results: ScenarioResult[], connectionsList: number[
       'direct). core1 = CPU of all server processes in the window (100% = the server core is full). gen = load\n' +
       'generator CPU on core 0 (near 100% = the generator, not the target, sets the pace).',
   );
+  if (results.some((r) => r.upstream === 'azure-openai')) {
+    out.push(
+      '-azure targets end at the Azure OpenAI emulator (the gateway through its azure-openai channel, api: deployments);\n' +
+        'their +x and "of floor" are over direct-azure / floor-azure, and their RSS for direct-azure is the Azure emulator.',
+    );
+  }
   return out.join('\n');
 }
 
-export function computeChecks(results: ScenarioResult[], connectionsList: number[]): Check[] {
+export function computeChecks(
+  results: ScenarioResult[],
+  connectionsList: number[],
+  upstream: Upstream = 'openai-compatible',
+): Check[] {
   const checks: Check[] = [];
+  const gatewayName = targetLabel('gateway', upstream);
+  const floorName = targetLabel('floor', upstream);
+  const directName = targetLabel('direct', upstream);
+  const floorProxyName = upstream === 'openai-compatible' ? 'floor proxy' : floorName;
   for (const connections of connectionsList) {
-    const gateway = find(results, 'gateway', 'non-streaming', connections);
-    const floor = find(results, 'floor', 'non-streaming', connections);
+    const gateway = find(results, 'gateway', 'non-streaming', connections, upstream);
+    const floor = find(results, 'floor', 'non-streaming', connections, upstream);
     if (gateway === undefined && floor === undefined) continue;
     const ratio = gateway?.load && floor?.load ? gateway.load.requestsPerSecond / floor.load.requestsPerSecond : null;
     const perRound = roundRatios(gateway, floor);
@@ -248,7 +279,7 @@ export function computeChecks(results: ScenarioResult[], connectionsList: number
         ? `; per round ${(Math.min(...perRound) * 100).toFixed(0)}–${(Math.max(...perRound) * 100).toFixed(0)}%`
         : '';
     checks.push({
-      name: `non-streaming throughput @${connections} conn: gateway / floor proxy`,
+      name: `non-streaming throughput @${connections} conn: ${gatewayName} / ${floorProxyName}`,
       detail: `${fixed(gateway?.load?.requestsPerSecond, 0)} / ${fixed(floor?.load?.requestsPerSecond, 0)} req/s${roundText}`,
       value: ratio,
       limit: LIMITS.throughputRatio,
@@ -257,12 +288,12 @@ export function computeChecks(results: ScenarioResult[], connectionsList: number
     });
   }
   if (connectionsList.includes(1)) {
-    const gateway = find(results, 'gateway', 'non-streaming', 1);
-    const direct = find(results, 'direct', 'non-streaming', 1);
+    const gateway = find(results, 'gateway', 'non-streaming', 1, upstream);
+    const direct = find(results, 'direct', 'non-streaming', 1, upstream);
     for (const [key, limit] of [['p50', LIMITS.addedP50Ms], ['p99', LIMITS.addedP99Ms]] as const) {
       const added = difference(gateway?.load?.latency, direct?.load?.latency, key);
       checks.push({
-        name: `added latency @1 conn, ${key}: gateway − direct`,
+        name: `added latency @1 conn, ${key}: ${gatewayName} − ${directName}`,
         detail: `${fixed(gateway?.load?.latency?.[key])} − ${fixed(direct?.load?.latency?.[key])} ms`,
         value: added,
         limit,
@@ -270,12 +301,12 @@ export function computeChecks(results: ScenarioResult[], connectionsList: number
         pass: added === null ? null : added <= limit,
       });
     }
-    const gatewayStream = find(results, 'gateway', 'streaming', 1);
-    const directStream = find(results, 'direct', 'streaming', 1);
+    const gatewayStream = find(results, 'gateway', 'streaming', 1, upstream);
+    const directStream = find(results, 'direct', 'streaming', 1, upstream);
     const addedFirstChunk = difference(gatewayStream?.load?.timeToFirstChunk, directStream?.load?.timeToFirstChunk, 'p50');
     if (gatewayStream !== undefined || directStream !== undefined) {
       checks.push({
-        name: 'streaming added time to first chunk @1 conn, p50: gateway − direct',
+        name: `streaming added time to first chunk @1 conn, p50: ${gatewayName} − ${directName}`,
         detail: `${fixed(gatewayStream?.load?.timeToFirstChunk?.p50)} − ${fixed(directStream?.load?.timeToFirstChunk?.p50)} ms`,
         value: addedFirstChunk,
         limit: LIMITS.addedTimeToFirstChunkMs,
@@ -287,7 +318,7 @@ export function computeChecks(results: ScenarioResult[], connectionsList: number
   const peakOf = (target: TargetName) => {
     let peak: number | null = null;
     for (const result of results) {
-      if (result.target !== target || !result.ok || result.rss?.peak == null) continue;
+      if (result.target !== target || result.upstream !== upstream || !result.ok || result.rss?.peak == null) continue;
       peak = Math.max(peak ?? 0, result.rss.peak);
     }
     return peak;
@@ -297,7 +328,7 @@ export function computeChecks(results: ScenarioResult[], connectionsList: number
   if (gatewayPeak !== null || floorPeak !== null) {
     const ratio = gatewayPeak !== null && floorPeak !== null ? gatewayPeak / floorPeak : null;
     checks.push({
-      name: 'peak RSS under load (all scenarios): gateway / floor proxy',
+      name: `peak RSS under load (all scenarios): ${gatewayName} / ${floorProxyName}`,
       detail: `${mib(gatewayPeak)} / ${mib(floorPeak)} MiB`,
       value: ratio,
       limit: LIMITS.peakRssRatio,
@@ -309,7 +340,7 @@ export function computeChecks(results: ScenarioResult[], connectionsList: number
   // seconds, if ever), so the absolute after/idle ratio mostly measures V8. The floor proxy, run the same way,
   // shows what a healthy undici proxy keeps; the gateway is judged against that.
   const lastAfter = (target: TargetName) => {
-    const runs = results.filter((r) => r.target === target && r.ok && r.rss?.after != null);
+    const runs = results.filter((r) => r.target === target && r.upstream === upstream && r.ok && r.rss?.after != null);
     return runs.length === 0 ? null : (runs[runs.length - 1].rss?.after ?? null);
   };
   const gatewayAfter = lastAfter('gateway');
@@ -317,7 +348,7 @@ export function computeChecks(results: ScenarioResult[], connectionsList: number
   if (gatewayAfter !== null || floorAfter !== null) {
     const ratio = gatewayAfter !== null && floorAfter !== null ? gatewayAfter / floorAfter : null;
     checks.push({
-      name: 'RSS after load (settled, last scenario): gateway / floor proxy',
+      name: `RSS after load (settled, last scenario): ${gatewayName} / ${floorProxyName}`,
       detail: `${mib(gatewayAfter)} / ${mib(floorAfter)} MiB`,
       value: ratio,
       limit: LIMITS.afterLoadRssRatio,
@@ -328,8 +359,8 @@ export function computeChecks(results: ScenarioResult[], connectionsList: number
   return checks;
 }
 
-export function formatChecks(checks: Check[]): string {
-  const lines = ['Targets (ratios within this run):'];
+export function formatChecks(checks: Check[], title = 'Targets (ratios within this run):'): string {
+  const lines = [title];
   for (const check of checks) {
     const verdict = check.pass === null ? 'n/a ' : check.pass ? 'PASS' : 'MISS';
     const isRatio = check.unit.startsWith('ratio');
@@ -342,39 +373,325 @@ export function formatChecks(checks: Check[]): string {
 }
 
 /** Reference lines that are not targets but explain them: what the bare hop costs. */
-export function formatReference(results: ScenarioResult[], connectionsList: number[]): string {
+export function formatReference(
+  results: ScenarioResult[],
+  connectionsList: number[],
+  upstream: Upstream = 'openai-compatible',
+): string {
   const lines: string[] = [];
+  const suffix = upstream === 'openai-compatible' ? '' : ` (${upstream} upstream)`;
   if (connectionsList.includes(1)) {
-    const direct = find(results, 'direct', 'non-streaming', 1);
-    const floor = find(results, 'floor', 'non-streaming', 1);
-    const gateway = find(results, 'gateway', 'non-streaming', 1);
+    const direct = find(results, 'direct', 'non-streaming', 1, upstream);
+    const floor = find(results, 'floor', 'non-streaming', 1, upstream);
+    const gateway = find(results, 'gateway', 'non-streaming', 1, upstream);
     if (direct && floor) {
       lines.push(
-        `  floor proxy hop alone @1 conn: ${signed(difference(floor.load?.latency, direct.load?.latency, 'p50'))} ms p50, ` +
+        `  floor proxy hop alone${suffix} @1 conn: ${signed(difference(floor.load?.latency, direct.load?.latency, 'p50'))} ms p50, ` +
           `${signed(difference(floor.load?.latency, direct.load?.latency, 'p99'))} ms p99 over direct`,
       );
     }
     if (floor && gateway) {
       lines.push(
-        `  gateway over floor proxy @1 conn: ${signed(difference(gateway.load?.latency, floor.load?.latency, 'p50'))} ms p50, ` +
+        `  gateway over floor proxy${suffix} @1 conn: ${signed(difference(gateway.load?.latency, floor.load?.latency, 'p50'))} ms p50, ` +
           `${signed(difference(gateway.load?.latency, floor.load?.latency, 'p99'))} ms p99`,
       );
     }
-    const directStream = find(results, 'direct', 'streaming', 1);
-    const gatewayStream = find(results, 'gateway', 'streaming', 1);
+    const directStream = find(results, 'direct', 'streaming', 1, upstream);
+    const gatewayStream = find(results, 'gateway', 'streaming', 1, upstream);
     if (directStream && gatewayStream) {
       lines.push(
-        `  streaming @1 conn, gateway − direct: TTFC p99 ${signed(difference(gatewayStream.load?.timeToFirstChunk, directStream.load?.timeToFirstChunk, 'p99'))} ms, ` +
+        `  streaming${suffix} @1 conn, gateway − direct: TTFC p99 ${signed(difference(gatewayStream.load?.timeToFirstChunk, directStream.load?.timeToFirstChunk, 'p99'))} ms, ` +
           `full stream p50 ${signed(difference(gatewayStream.load?.latency, directStream.load?.latency, 'p50'))} ms`,
       );
     }
   }
   for (const target of ['floor', 'gateway'] as const) {
-    const runs = results.filter((r) => r.target === target && r.ok && r.rss !== null);
+    const runs = results.filter((r) => r.target === target && r.upstream === upstream && r.ok && r.rss !== null);
     if (runs.length === 0) continue;
     const idle = runs[0].rss?.idleBefore ?? null;
     const afters = runs.map((r) => mib(r.rss?.after)).join(' → ');
-    lines.push(`  ${target} RSS: idle before first load ${mib(idle)} MiB; settled after each scenario ${afters} MiB`);
+    lines.push(`  ${targetLabel(target, upstream)} RSS: idle before first load ${mib(idle)} MiB; settled after each scenario ${afters} MiB`);
   }
   return lines.length === 0 ? '' : ['Reference (not targets):', ...lines].join('\n');
+}
+
+// --upstream both: the same gateway process through its azure-openai channel (Azure OpenAI emulator) against
+// through its openai-compatible channel (OpenAI emulator), measured in the same alternating rounds.
+
+function percentFine(fraction: number | null | undefined): string {
+  return fraction === null || fraction === undefined || !Number.isFinite(fraction) ? '—' : `${(fraction * 100).toFixed(1)}%`;
+}
+
+function rate(result: ScenarioResult | undefined): number | null {
+  return result?.load?.requestsPerSecond ?? null;
+}
+
+function ratioOf(a: number | null, b: number | null): number | null {
+  return a === null || b === null || b <= 0 ? null : a / b;
+}
+
+function roundRange(ratios: number[]): string {
+  if (ratios.length < 2) return '—';
+  return `${(Math.min(...ratios) * 100).toFixed(0)}–${(Math.max(...ratios) * 100).toFixed(0)}%`;
+}
+
+type LatencyKey = 'latency' | 'timeToFirstChunk';
+
+function latencyOf(result: ScenarioResult | undefined, key: LatencyKey, quantile: 'p50' | 'p99'): number | null {
+  return result?.load?.[key]?.[quantile] ?? null;
+}
+
+function subtract(a: number | null, b: number | null): number | null {
+  return a === null || b === null ? null : a - b;
+}
+
+/** "0.014 ms (3.5%) slower, within 10%" — which way azure differs from openai-compatible and by how much. */
+function describeLatency(azure: number | null, openai: number | null): string {
+  if (azure === null || openai === null) return 'not measured';
+  const change = azure - openai;
+  const relative = openai > 0 ? change / openai : null;
+  const amount = `${Math.abs(change).toFixed(3)} ms${relative === null ? '' : ` (${Math.abs(relative * 100).toFixed(1)}%)`}`;
+  if (change === 0) return 'the same';
+  if (change < 0) return `${amount} faster`;
+  const within = relative !== null && relative <= 1 - LIMITS.azureThroughputRatio;
+  return `${amount} slower, ${within ? 'within' : 'more than'} ${((1 - LIMITS.azureThroughputRatio) * 100).toFixed(0)}%`;
+}
+
+const MODES: Mode[] = ['non-streaming', 'streaming'];
+
+/** CPU microseconds one server process spent per completed response during a scenario's measured windows. */
+function cpuPerRequest(result: ScenarioResult | undefined, processName: string): number | null {
+  const cpu = result?.serverCpu[processName];
+  const perSecond = rate(result);
+  if (cpu === null || cpu === undefined || perSecond === null || perSecond <= 0) return null;
+  return (cpu / perSecond) * 1e6;
+}
+
+function sum(a: number | null, b: number | null): number | null {
+  return a === null || b === null ? null : a + b;
+}
+
+/** Throughput of the gateway via azure-openai as a share of via openai-compatible, per mode and connection count. */
+export function computeUpstreamChecks(results: ScenarioResult[], connectionsList: number[]): Check[] {
+  const checks: Check[] = [];
+  for (const mode of MODES) {
+    for (const connections of connectionsList) {
+      const azure = find(results, 'gateway', mode, connections, 'azure-openai');
+      const openai = find(results, 'gateway', mode, connections, 'openai-compatible');
+      const ran = results.some((r) => r.target === 'gateway' && r.mode === mode && r.connections === connections);
+      if (!ran) continue;
+      const ratio = ratioOf(rate(azure), rate(openai));
+      const perRound = roundRatios(azure, openai);
+      const unit = mode === 'streaming' ? 'streams/s' : 'req/s';
+      checks.push({
+        name: `${mode} throughput @${connections} conn: gateway via azure-openai / via openai-compatible`,
+        detail:
+          `${fixed(rate(azure), 0)} / ${fixed(rate(openai), 0)} ${unit}` +
+          (perRound.length > 1 ? `; per round ${roundRange(perRound)}` : ''),
+        value: ratio,
+        limit: LIMITS.azureThroughputRatio,
+        unit: 'ratio≥',
+        pass: ratio === null ? null : ratio >= LIMITS.azureThroughputRatio,
+      });
+    }
+  }
+  return checks;
+}
+
+/** The side-by-side tables, the target lines and the reference lines of `--upstream both`. */
+export function formatUpstreamComparison(results: ScenarioResult[], connectionsList: number[], checks: Check[]): string {
+  const out: string[] = [];
+  out.push(
+    'Azure OpenAI upstream vs OpenAI-compatible upstream: one gateway process, two channels (model gpt-4o-mini →',
+    'openai-compatible → OpenAI emulator; model gpt-4o-mini-azure → azure-openai → Azure emulator), same alternating rounds',
+  );
+  const rowsFor = (mode: Mode, connections: number): string[][] => {
+    const key: LatencyKey = mode === 'streaming' ? 'timeToFirstChunk' : 'latency';
+    const at = (target: TargetName, upstream: Upstream) => find(results, target, mode, connections, upstream);
+    const gatewayOpenAI = at('gateway', 'openai-compatible');
+    const gatewayAzure = at('gateway', 'azure-openai');
+    const directOpenAI = at('direct', 'openai-compatible');
+    const directAzure = at('direct', 'azure-openai');
+    const latencyCells = (azure: ScenarioResult | undefined, openai: ScenarioResult | undefined, which: LatencyKey, quantile: 'p50' | 'p99') => [
+      fixed(latencyOf(openai, which, quantile)),
+      fixed(latencyOf(azure, which, quantile)),
+      signed(subtract(latencyOf(azure, which, quantile), latencyOf(openai, which, quantile))),
+    ];
+    const addedCells = (which: LatencyKey, quantile: 'p50' | 'p99') => {
+      const openai = subtract(latencyOf(gatewayOpenAI, which, quantile), latencyOf(directOpenAI, which, quantile));
+      const azure = subtract(latencyOf(gatewayAzure, which, quantile), latencyOf(directAzure, which, quantile));
+      return [signed(openai), signed(azure), signed(subtract(azure, openai))];
+    };
+    const events = (openai: ScenarioResult | undefined, azure: ScenarioResult | undefined) =>
+      `${fixed(openai?.load?.meanEventsPerStream, 1)}/${fixed(azure?.load?.meanEventsPerStream, 1)}`;
+    const bytes = (openai: ScenarioResult | undefined, azure: ScenarioResult | undefined) =>
+      `${fixed(openai?.load?.meanResponseBytes, 0)}/${fixed(azure?.load?.meanResponseBytes, 0)}`;
+    const rows: string[][] = [];
+    for (const [name, openai, azure] of [
+      ['gateway', gatewayOpenAI, gatewayAzure],
+      ['direct', directOpenAI, directAzure],
+    ] as const) {
+      if (openai === undefined && azure === undefined) continue;
+      const row = [
+        String(connections),
+        name,
+        fixed(rate(openai), 0),
+        fixed(rate(azure), 0),
+        percentFine(ratioOf(rate(azure), rate(openai))),
+        roundRange(roundRatios(azure, openai)),
+        ...latencyCells(azure, openai, key, 'p50'),
+        ...latencyCells(azure, openai, key, 'p99'),
+      ];
+      if (mode === 'streaming') row.push(...latencyCells(azure, openai, 'latency', 'p50'), events(openai, azure));
+      row.push(bytes(openai, azure));
+      rows.push(row);
+    }
+    if (gatewayOpenAI && gatewayAzure && directOpenAI && directAzure) {
+      const keptOpenAI = ratioOf(rate(gatewayOpenAI), rate(directOpenAI));
+      const keptAzure = ratioOf(rate(gatewayAzure), rate(directAzure));
+      const row = [
+        String(connections),
+        'gateway over direct',
+        percentFine(keptOpenAI),
+        percentFine(keptAzure),
+        percentFine(ratioOf(keptAzure, keptOpenAI)),
+        '',
+        ...addedCells(key, 'p50'),
+        ...addedCells(key, 'p99'),
+      ];
+      if (mode === 'streaming') row.push(...addedCells('latency', 'p50'), '');
+      row.push('');
+      rows.push(row);
+    }
+    return rows;
+  };
+  for (const mode of MODES) {
+    const rows: string[][] = [];
+    for (const connections of connectionsList) rows.push(...rowsFor(mode, connections));
+    if (rows.length === 0) continue;
+    out.push('');
+    if (mode === 'non-streaming') {
+      out.push('Non-streaming, openai = via openai-compatible, azure = via azure-openai (latency: whole response, ms)');
+      out.push(
+        table(
+          ['conns', 'what', 'openai req/s', 'azure req/s', 'azure/openai', 'per round', 'openai p50', 'azure p50', 'Δp50', 'openai p99', 'azure p99', 'Δp99', 'bytes o/a'],
+          rows,
+          [true, false, true, true, true, true, true, true, true, true, true, true, true],
+        ),
+      );
+    } else {
+      out.push('Streaming (TTFC = time to first content chunk; full = end of stream; ms)');
+      out.push(
+        table(
+          [
+            'conns', 'what', 'openai str/s', 'azure str/s', 'azure/openai', 'per round', 'openai TTFC p50', 'azure TTFC p50',
+            'ΔTTFC p50', 'openai TTFC p99', 'azure TTFC p99', 'ΔTTFC p99', 'openai full p50', 'azure full p50', 'Δfull p50',
+            'events o/a', 'bytes o/a',
+          ],
+          rows,
+          [true, false, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true],
+        ),
+      );
+    }
+  }
+  const cpuRows: string[][] = [];
+  for (const mode of MODES) {
+    for (const connections of connectionsList) {
+      const openai = find(results, 'gateway', mode, connections, 'openai-compatible');
+      const azure = find(results, 'gateway', mode, connections, 'azure-openai');
+      if (openai === undefined && azure === undefined) continue;
+      const gatewayOpenAI = cpuPerRequest(openai, 'gateway');
+      const gatewayAzure = cpuPerRequest(azure, 'gateway');
+      const emulatorOpenAI = cpuPerRequest(openai, 'emulator');
+      const emulatorAzure = cpuPerRequest(azure, 'azure-emulator');
+      cpuRows.push([
+        String(connections),
+        mode,
+        fixed(gatewayOpenAI, 1),
+        fixed(gatewayAzure, 1),
+        percentFine(ratioOf(gatewayAzure, gatewayOpenAI)),
+        fixed(emulatorOpenAI, 1),
+        fixed(emulatorAzure, 1),
+        percentFine(ratioOf(emulatorAzure, emulatorOpenAI)),
+        fixed(sum(gatewayOpenAI, emulatorOpenAI), 1),
+        fixed(sum(gatewayAzure, emulatorAzure), 1),
+      ]);
+    }
+  }
+  if (cpuRows.length > 0) {
+    out.push('');
+    out.push('CPU per request on core 1 during the gateway scenarios (µs; /proc, 10 ms ticks over the windows)');
+    out.push(
+      table(
+        ['conns', 'mode', 'gateway openai', 'gateway azure', 'azure/openai', 'OpenAI emulator', 'Azure emulator', 'azure/openai', 'sum openai', 'sum azure'],
+        cpuRows,
+        [true, false, true, true, true, true, true, true, true, true],
+      ),
+    );
+  }
+  out.push(
+    '',
+    'Δ = azure − openai (positive: slower via Azure). per round = lowest–highest azure/openai ratio over the alternating\n' +
+      'rounds. "gateway over direct" row: the gateway\'s req/s as a share of direct-to-its-emulator, and the latency it\n' +
+      'adds over direct, for each upstream; its azure/openai cell compares the gateway\'s cost on the two upstreams with\n' +
+      'the emulators\' own difference taken out. events o/a, bytes o/a = mean SSE events per stream and mean response\n' +
+      'body bytes, openai/azure (what the gateway returns on gateway rows, what the emulator sends on direct rows). CPU per request:\n' +
+      'when core 1 is full (64 connections), gateway + emulator CPU per request sets the rate, so this table splits a\n' +
+      'throughput gap between the gateway and the emulator behind it (direct at 64 connections is generator-bound).',
+  );
+
+  out.push('', formatChecks(checks, 'Target "with the Azure emulator upstream, within 10% of the OpenAI-compatible figures" (gateway via azure ≥ 90% of via openai-compatible):'));
+  const latencyLines: string[] = [];
+  for (const mode of MODES) {
+    for (const connections of connectionsList) {
+      const azure = find(results, 'gateway', mode, connections, 'azure-openai');
+      const openai = find(results, 'gateway', mode, connections, 'openai-compatible');
+      if (azure === undefined && openai === undefined) continue;
+      const key: LatencyKey = mode === 'streaming' ? 'timeToFirstChunk' : 'latency';
+      const what = mode === 'streaming' ? 'TTFC' : 'latency';
+      const parts = (['p50', 'p99'] as const).map(
+        (quantile) =>
+          `${quantile} ${fixed(latencyOf(azure, key, quantile))} vs ${fixed(latencyOf(openai, key, quantile))} ms: ` +
+          describeLatency(latencyOf(azure, key, quantile), latencyOf(openai, key, quantile)),
+      );
+      latencyLines.push(`  info  ${mode} ${what} @${connections} conn, gateway via azure-openai vs via openai-compatible: ${parts.join('; ')}`);
+    }
+  }
+  out.push(...latencyLines);
+
+  const reference: string[] = [];
+  for (const mode of MODES) {
+    for (const connections of connectionsList) {
+      const at = (target: TargetName, upstream: Upstream) => find(results, target, mode, connections, upstream);
+      const directOpenAI = at('direct', 'openai-compatible');
+      const directAzure = at('direct', 'azure-openai');
+      const gatewayOpenAI = at('gateway', 'openai-compatible');
+      const gatewayAzure = at('gateway', 'azure-openai');
+      const unit = mode === 'streaming' ? 'streams/s' : 'req/s';
+      const parts: string[] = [];
+      if (directOpenAI && directAzure) {
+        parts.push(
+          `direct: Azure emulator / OpenAI emulator = ${percentFine(ratioOf(rate(directAzure), rate(directOpenAI)))} ` +
+            `(${fixed(rate(directAzure), 0)} / ${fixed(rate(directOpenAI), 0)} ${unit})`,
+        );
+      }
+      if (directOpenAI && directAzure && gatewayOpenAI && gatewayAzure) {
+        const keptOpenAI = ratioOf(rate(gatewayOpenAI), rate(directOpenAI));
+        const keptAzure = ratioOf(rate(gatewayAzure), rate(directAzure));
+        const key: LatencyKey = mode === 'streaming' ? 'timeToFirstChunk' : 'latency';
+        const addedOpenAI = subtract(latencyOf(gatewayOpenAI, key, 'p50'), latencyOf(directOpenAI, key, 'p50'));
+        const addedAzure = subtract(latencyOf(gatewayAzure, key, 'p50'), latencyOf(directAzure, key, 'p50'));
+        parts.push(
+          `gateway/direct ${percentFine(keptAzure)} via azure-openai vs ${percentFine(keptOpenAI)} via openai-compatible ` +
+            `(overhead ratio ${percentFine(ratioOf(keptAzure, keptOpenAI))})`,
+          `gateway adds ${signed(addedAzure)} vs ${signed(addedOpenAI)} ms ${mode === 'streaming' ? 'TTFC ' : ''}p50 over direct`,
+        );
+      }
+      if (parts.length > 0) reference.push(`  ${mode} @${connections} conn: ${parts.join('; ')}`);
+    }
+  }
+  if (reference.length > 0) {
+    out.push('', 'Reference (not targets): how much of the gap is the emulators, how much the gateway', ...reference);
+  }
+  return out.join('\n');
 }

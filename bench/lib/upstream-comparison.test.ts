@@ -1,0 +1,111 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { LoadResult } from '../load-generator.ts';
+import { parseOptions } from './options.ts';
+import type { TargetName, Upstream } from './options.ts';
+import { computeChecks, computeUpstreamChecks, formatUpstreamComparison, targetLabel } from './report.ts';
+import type { Mode, ScenarioResult } from './report.ts';
+
+function latency(p50: number, p99: number) {
+  return { count: 100, min: p50 / 2, mean: p50, p50, p90: (p50 + p99) / 2, p99, max: p99 * 2 };
+}
+
+function scenario(
+  target: TargetName,
+  upstream: Upstream,
+  mode: Mode,
+  connections: number,
+  requestsPerSecond: number,
+  p50: number,
+  serverCpu: Record<string, number | null> = {},
+): ScenarioResult {
+  const load = {
+    connections,
+    streaming: mode === 'streaming',
+    segments: [
+      { seconds: 1, completed: requestsPerSecond, requestsPerSecond, generatorCpu: 0.3 },
+      { seconds: 1, completed: requestsPerSecond, requestsPerSecond, generatorCpu: 0.3 },
+    ],
+    windowSeconds: 2,
+    requestsPerSecond,
+    completedInWindow: requestsPerSecond * 2,
+    recorded: requestsPerSecond * 2,
+    capped: false,
+    errors: 0,
+    non2xx: 0,
+    incompleteStreams: 0,
+    firstError: null,
+    latency: latency(p50, p50 * 4),
+    timeToFirstChunk: mode === 'streaming' ? latency(p50 / 2, p50 * 2) : null,
+    meanResponseBytes: 500,
+    meanEventsPerStream: mode === 'streaming' ? 33 : 0,
+    generatorCpu: 0.3,
+  } satisfies LoadResult;
+  return { target, upstream, mode, connections, ok: true, error: null, load, rss: null, rssAll: {}, serverCpu };
+}
+
+test('--upstream: default is today\'s openai-compatible only; both means both, in order; anything else is refused', () => {
+  assert.deepEqual(parseOptions([]).upstreams, ['openai-compatible']);
+  assert.equal(parseOptions([]).upstream, 'openai-compatible');
+  assert.deepEqual(parseOptions(['--upstream', 'azure-openai']).upstreams, ['azure-openai']);
+  assert.deepEqual(parseOptions(['--upstream', 'both']).upstreams, ['openai-compatible', 'azure-openai']);
+  assert.throws(() => parseOptions(['--upstream', 'azure']), /--upstream: unknown value "azure"/);
+});
+
+test('labels: the OpenAI-compatible upstream keeps today\'s target names; Azure ones get -azure', () => {
+  assert.equal(targetLabel('gateway', 'openai-compatible'), 'gateway');
+  assert.equal(targetLabel('direct', 'azure-openai'), 'direct-azure');
+});
+
+test('azure / openai-compatible throughput: PASS at ≥ 90%, MISS below, n/a when one side failed', () => {
+  const results = [
+    scenario('gateway', 'openai-compatible', 'non-streaming', 1, 1000, 0.1),
+    scenario('gateway', 'azure-openai', 'non-streaming', 1, 900, 0.11),
+    scenario('gateway', 'openai-compatible', 'non-streaming', 64, 1000, 3),
+    scenario('gateway', 'azure-openai', 'non-streaming', 64, 899, 3.5),
+    scenario('gateway', 'openai-compatible', 'streaming', 1, 500, 0.2),
+    { ...scenario('gateway', 'azure-openai', 'streaming', 1, 500, 0.2), ok: false, error: 'boom' },
+  ];
+  const checks = computeUpstreamChecks(results, [1, 64]);
+  assert.deepEqual(
+    checks.map((check) => [check.name, check.pass]),
+    [
+      ['non-streaming throughput @1 conn: gateway via azure-openai / via openai-compatible', true],
+      ['non-streaming throughput @64 conn: gateway via azure-openai / via openai-compatible', false],
+      ['streaming throughput @1 conn: gateway via azure-openai / via openai-compatible', null],
+    ],
+  );
+  assert.equal(checks[0].value, 0.9);
+});
+
+test('the comparison says which way latency moved and by how much, and splits CPU per request', () => {
+  const results = [
+    scenario('direct', 'openai-compatible', 'non-streaming', 1, 4000, 0.03, { emulator: 0.8 }),
+    scenario('gateway', 'openai-compatible', 'non-streaming', 1, 1000, 0.1, { emulator: 0.2, gateway: 0.6 }),
+    scenario('direct', 'azure-openai', 'non-streaming', 1, 3000, 0.04, { 'azure-emulator': 0.8 }),
+    scenario('gateway', 'azure-openai', 'non-streaming', 1, 800, 0.125, { 'azure-emulator': 0.2, gateway: 0.64 }),
+  ];
+  const text = formatUpstreamComparison(results, [1], computeUpstreamChecks(results, [1]));
+  assert.match(text, /MISS {2}non-streaming throughput @1 conn: gateway via azure-openai \/ via openai-compatible = 80\.0%/);
+  assert.match(text, /p50 0\.125 vs 0\.100 ms: 0\.025 ms \(25\.0%\) slower, more than 10%/);
+  assert.match(text, /direct: Azure emulator \/ OpenAI emulator = 75\.0% \(3000 \/ 4000 req\/s\)/);
+  // gateway keeps 800/3000 = 26.7% of direct via Azure, 1000/4000 = 25.0% via OpenAI-compatible.
+  assert.match(text, /gateway\/direct 26\.7% via azure-openai vs 25\.0% via openai-compatible \(overhead ratio 106\.7%\)/);
+  // CPU per request: gateway 600 µs vs 800 µs; emulators 200 vs 250 µs.
+  assert.match(text, /\n +1 {2}non-streaming +600\.0 +800\.0 +133\.3% +200\.0 +250\.0 +125\.0% +800\.0 +1050\.0\n/);
+});
+
+test('the issue\'s own targets are judged per upstream: with azure-openai alone, against floor-azure and direct-azure', () => {
+  const results = [
+    scenario('direct', 'azure-openai', 'non-streaming', 1, 4000, 0.03),
+    scenario('floor', 'azure-openai', 'non-streaming', 1, 2000, 0.06),
+    scenario('gateway', 'azure-openai', 'non-streaming', 1, 1000, 0.1),
+    scenario('gateway', 'openai-compatible', 'non-streaming', 1, 100, 9),
+  ];
+  const [throughput, p50] = computeChecks(results, [1], 'azure-openai');
+  assert.equal(throughput.name, 'non-streaming throughput @1 conn: gateway-azure / floor-azure');
+  assert.equal(throughput.value, 0.5);
+  assert.equal(p50.name, 'added latency @1 conn, p50: gateway-azure − direct-azure');
+  assert.ok(Math.abs((p50.value ?? Number.NaN) - 0.07) < 1e-9);
+  assert.equal(computeChecks(results, [1])[0].name, 'non-streaming throughput @1 conn: gateway / floor proxy');
+});
