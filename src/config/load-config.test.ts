@@ -67,6 +67,7 @@ test('the reference configuration maps onto GatewayConfig', () => {
     connections: 256,
     timeoutMs: 60_000,
     azure: undefined,
+    bedrock: undefined,
   });
   assert.deepEqual({ ...config.providers.get('local-vllm') }, {
     name: 'local-vllm',
@@ -78,6 +79,7 @@ test('the reference configuration maps onto GatewayConfig', () => {
     connections: 256,
     timeoutMs: 60_000,
     azure: undefined,
+    bedrock: undefined,
   });
   assert.deepEqual({ ...config.models.get('gpt-4o') }, {
     name: 'gpt-4o',
@@ -248,7 +250,7 @@ models:
     'providers.p.auth.api_kye: unknown field; did you mean "api_key"?',
     'providers.p.auth.api_key: required field missing: kind "openai" needs an API key, e.g. ${OPENAI_API_KEY}',
     'providers.p.api_key: unknown field; the API key goes under auth: { api_key: … }',
-    'providers.p.endpoint: only for kind "azure-openai"; did you mean "base_url"?',
+    'providers.p.endpoint: only for kinds "azure-openai" and "bedrock"; did you mean "base_url"?',
     'providers.p.zzz: unknown field',
     'models.m.channel: unknown field; did you mean "channels"?',
     'models.m.channels[0].weight: unknown field; not available in this build (route "ordered" tries channels in the order listed)',
@@ -259,7 +261,7 @@ test('kinds: unknown ones get a suggestion; roadmap ones say they are not in thi
   assert.deepEqual(
     problemsOf(`providers:
   a: { kind: opneai }
-  b: { kind: bedrock }
+  b: { kind: bedrock, region: us-east-1 }
   c: { kind: azure-openai }
   d: { kind: vertex }
   e: { kind: mainframe }
@@ -268,13 +270,12 @@ test('kinds: unknown ones get a suggestion; roadmap ones say they are not in thi
 `),
     [
       'providers.a.kind: unknown kind "opneai"; did you mean "openai"?',
-      'providers.b.kind: kind "bedrock" is not available in this build (available: openai, openai-compatible, azure-openai)',
       'providers.c.endpoint: required field missing: kind "azure-openai" needs the resource endpoint, e.g. "https://contoso.openai.azure.com"',
       'providers.c.auth: required field missing: kind "azure-openai" needs auth: { api_key: … } or auth: { entra: { credential: … } }',
-      'providers.d.kind: kind "vertex" is not available in this build (available: openai, openai-compatible, azure-openai)',
-      'providers.e.kind: unknown kind "mainframe" (available: openai, openai-compatible, azure-openai)',
-      'providers.f.kind: required field missing (available kinds: openai, openai-compatible, azure-openai)',
-      'providers.g.kind: expected one of openai, openai-compatible, azure-openai, got a whole number',
+      'providers.d.kind: kind "vertex" is not available in this build (available: openai, openai-compatible, azure-openai, bedrock)',
+      'providers.e.kind: unknown kind "mainframe" (available: openai, openai-compatible, azure-openai, bedrock)',
+      'providers.f.kind: required field missing (available kinds: openai, openai-compatible, azure-openai, bedrock)',
+      'providers.g.kind: expected one of openai, openai-compatible, azure-openai, bedrock, got a whole number',
     ],
   );
 });
@@ -443,16 +444,16 @@ models:
   for (const problem of problems) {
     assert.doesNotMatch(problem, /TOPSECRET/, problem);
   }
-  assert.ok(problems.includes('providers.a.kind: unknown kind "${S}" (available: openai, openai-compatible, azure-openai)'), problems.join('\n'));
+  assert.ok(problems.includes('providers.a.kind: unknown kind "${S}" (available: openai, openai-compatible, azure-openai, bedrock)'), problems.join('\n'));
   assert.ok(problems.includes('models.m.channels[0].provider: unknown provider "${S}"'), problems.join('\n'));
-  assert.ok(problems.includes('providers.c.kind: unknown kind "my-${S}" (available: openai, openai-compatible, azure-openai)'), problems.join('\n'));
+  assert.ok(problems.includes('providers.c.kind: unknown kind "my-${S}" (available: openai, openai-compatible, azure-openai, bedrock)'), problems.join('\n'));
 });
 
 test('a value equal to an environment value elsewhere is not confused with it', () => {
   const problems = problemsOf('providers:\n  a: { kind: openai-compatible, base_url: "http://a", auth: { api_key: ${K} } }\n  b: { kind: mainframe }\n', {
     env: { K: 'mainframe' },
   });
-  assert.deepEqual(problems, ['providers.b.kind: unknown kind (a value from the environment) (available: openai, openai-compatible, azure-openai)']);
+  assert.deepEqual(problems, ['providers.b.kind: unknown kind (a value from the environment) (available: openai, openai-compatible, azure-openai, bedrock)']);
 });
 
 test('loadConfigFile reads a file; an unreadable one is a ConfigError naming it', async (t) => {
@@ -551,8 +552,66 @@ test('azure-openai: every rule about endpoint and auth is reported', () => {
       'providers.e.api_version: only for api: deployments (the v1 API takes no api-version)',
       'providers.f.api: unknown api "v2"; did you mean "v1"?',
       'providers.f.auth.entra.credential: unknown credential "sso" (available: default, azure-cli, managed-identity, workload-identity, client-secret)',
-      'providers.g.api_version: only for kind "azure-openai"',
+      'providers.g.api_version: only for kinds "azure-openai" and "bedrock"',
       'providers.g.auth.entra: Entra ID credentials are only for kind "azure-openai"',
+    ],
+  );
+});
+
+test('bedrock: region, endpoint, API and every credential source', () => {
+  const config = parseConfig(
+    `providers:
+  chain: { kind: bedrock, region: us-east-1 }
+  profile: { kind: bedrock, region: eu-west-1, api: openai, auth: { aws: { profile: prod } } }
+  keys: { kind: bedrock, region: us-west-2, endpoint: "http://127.0.0.1:9000", auth: { aws: { access_key_id: AKID, secret_access_key: \${SECRET}, session_token: \${TOKEN} } } }
+  bearer: { kind: bedrock, region: us-east-1, auth: { api_key: \${BEDROCK_KEY} } }
+  explicit-chain: { kind: bedrock, region: us-east-1, auth: { aws: default-chain } }
+models:
+  gpt-oss-120b: { channels: [ { provider: chain, model: "openai.gpt-oss-120b-1:0" }, { provider: keys, model: "us.anthropic.claude-3-5-sonnet-20241022-v2:0" } ] }
+`,
+    { env: { SECRET: 's3cr3t', TOKEN: 'tok', BEDROCK_KEY: 'bedrock-key' } },
+  );
+  const chain = config.providers.get('chain')!;
+  assert.equal(chain.baseUrl, 'https://bedrock-runtime.us-east-1.amazonaws.com');
+  assert.deepEqual({ ...chain.bedrock }, { api: 'converse', region: 'us-east-1', credentials: { source: 'default-chain' } });
+  assert.deepEqual({ ...config.providers.get('profile')!.bedrock }, { api: 'openai', region: 'eu-west-1', credentials: { source: 'profile', profile: 'prod' } });
+  const keys = config.providers.get('keys')!;
+  assert.equal(keys.baseUrl, 'http://127.0.0.1:9000');
+  assert.deepEqual(keys.bedrock?.credentials, { source: 'static', accessKeyId: 'AKID', secretAccessKey: 's3cr3t', sessionToken: 'tok' });
+  assert.doesNotMatch(JSON.stringify(keys), /s3cr3t|"tok"/, 'printing a provider hides its AWS secrets');
+  const bearer = config.providers.get('bearer')!;
+  assert.equal(bearer.apiKey, 'bedrock-key');
+  assert.equal(bearer.bedrock?.credentials, undefined);
+  assert.deepEqual(config.providers.get('explicit-chain')!.bedrock?.credentials, { source: 'default-chain' });
+});
+
+test('bedrock: every rule is reported', () => {
+  assert.deepEqual(
+    problemsOf(`providers:
+  a: { kind: bedrock }
+  b: { kind: bedrock, region: us-east-1, base_url: "https://b", api: deployments }
+  c: { kind: bedrock, region: us-east-1, auth: { api_key: k, aws: default-chain } }
+  d: { kind: bedrock, region: us-east-1, auth: { aws: { profile: p, access_key_id: x } } }
+  e: { kind: bedrock, region: us-east-1, auth: { aws: { access_key_id: x } } }
+  f: { kind: bedrock, region: us-east-1, auth: { aws: { acess_key_id: x } } }
+  g: { kind: bedrock, region: us-east-1, auth: { aws: sso } }
+  h: { kind: openai-compatible, base_url: "http://h", auth: { aws: default-chain } }
+  i: { kind: azure-openai, endpoint: "https://i", api: converse, auth: { api_key: k } }
+models:
+  e1: { type: embedding, channels: [ { provider: a, model: amazon.titan-embed-text-v2 } ] }
+`),
+    [
+      'providers.a.region: required field missing: kind "bedrock" signs requests for an AWS region, e.g. us-east-1',
+      'providers.b.base_url: kind "bedrock" takes "endpoint" (only to override the regional endpoint), not base_url',
+      'providers.b.api: kind "bedrock" has api "converse" or "openai", not "deployments"',
+      'providers.c.auth.aws: give either api_key (a Bedrock API key) or aws credentials, not both',
+      'providers.d.auth.aws: give either a profile or access keys, not both',
+      'providers.e.auth.aws: required field missing: secret_access_key (static credentials need both keys)',
+      'providers.f.auth.aws.acess_key_id: unknown field; did you mean "access_key_id"?',
+      'providers.g.auth.aws: expected "default-chain", { profile }, or { access_key_id, secret_access_key, session_token }, got "sso"',
+      'providers.h.auth.aws: AWS credentials are only for kind "bedrock"',
+      'providers.i.api: kind "azure-openai" has api "v1" or "deployments", not "converse"',
+      'models.e1.channels[0].provider: bedrock channels serve chat models only in this build (no embeddings)',
     ],
   );
 });

@@ -8,8 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { inspect, type InspectOptionsStylized } from 'node:util';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { z } from 'zod';
-import type { ChannelConfig, GatewayConfig, ModelConfig, ProviderConfig } from './types.ts';
-import { configSchema, decodeUnknownKeys, defaults, type ConfigDocument } from './schema.ts';
+import type { AwsCredentialSource, AzureApiStyle, BedrockApi, ChannelConfig, GatewayConfig, ModelConfig, ProviderConfig } from './types.ts';
+import { configSchema, decodeUnknownKeys, defaults, type AwsAuthDocument, type ConfigDocument } from './schema.ts';
 import { semanticChecks } from './semantic-checks.ts';
 import {
   protectReferences,
@@ -259,6 +259,10 @@ function withoutSecretsWhenPrinted(provider: ProviderConfig): ProviderConfig {
     apiKey: provider.apiKey === undefined ? undefined : redacted,
     azure:
       provider.azure?.entra?.clientSecret === undefined ? provider.azure : { ...provider.azure, entra: { ...provider.azure.entra, clientSecret: redacted } },
+    bedrock:
+      provider.bedrock?.credentials?.source !== 'static'
+        ? provider.bedrock
+        : { ...provider.bedrock, credentials: { ...provider.bedrock.credentials, secretAccessKey: redacted, sessionToken: redacted } },
     headers: Object.fromEntries(Object.keys(provider.headers).map((name) => [name, redacted])),
   });
   Object.defineProperty(provider, 'toJSON', { value: printable });
@@ -270,6 +274,32 @@ function withoutSecretsWhenPrinted(provider: ProviderConfig): ProviderConfig {
 
 const redacted = '[redacted]';
 
+type ProviderDocument = ConfigDocument['providers'][string];
+
+function baseUrlOf(provider: ProviderDocument): string {
+  switch (provider.kind) {
+    case 'azure-openai':
+      return provider.endpoint as string;
+    case 'bedrock':
+      return provider.endpoint ?? `https://bedrock-runtime.${provider.region}.amazonaws.com`;
+    default:
+      return provider.base_url ?? defaults.openaiBaseUrl;
+  }
+}
+
+/** SigV4 credentials for a bedrock provider; none when it authenticates with a Bedrock API key. */
+function awsCredentials(aws: AwsAuthDocument | undefined, apiKey: string | undefined): AwsCredentialSource | undefined {
+  if (aws === undefined) return apiKey === undefined || apiKey === '' ? Object.freeze({ source: 'default-chain' as const }) : undefined;
+  switch (aws.source) {
+    case 'default-chain':
+      return Object.freeze({ source: 'default-chain' as const });
+    case 'profile':
+      return Object.freeze({ source: 'profile' as const, profile: aws.profile! });
+    case 'static':
+      return Object.freeze({ source: 'static' as const, accessKeyId: aws.accessKeyId!, secretAccessKey: aws.secretAccessKey!, sessionToken: aws.sessionToken });
+  }
+}
+
 function toGatewayConfig(document: ConfigDocument): GatewayConfig {
   const providers = Object.entries(document.providers).map(([name, provider]): [string, ProviderConfig] => {
     const apiKey = provider.auth?.api_key;
@@ -279,7 +309,7 @@ function toGatewayConfig(document: ConfigDocument): GatewayConfig {
       withoutSecretsWhenPrinted({
         name,
         kind: provider.kind,
-        baseUrl: provider.kind === 'azure-openai' ? (provider.endpoint as string) : (provider.base_url ?? defaults.openaiBaseUrl),
+        baseUrl: baseUrlOf(provider),
         apiKey: apiKey === undefined || apiKey === '' ? undefined : apiKey,
         headers: Object.freeze({ ...provider.headers }),
         region: provider.region,
@@ -288,7 +318,7 @@ function toGatewayConfig(document: ConfigDocument): GatewayConfig {
         azure:
           provider.kind === 'azure-openai'
             ? Object.freeze({
-                api: provider.api ?? defaults.azureApi,
+                api: (provider.api as AzureApiStyle | undefined) ?? defaults.azureApi,
                 apiVersion: provider.api_version ?? defaults.azureApiVersion,
                 entra:
                   entra === undefined
@@ -300,6 +330,14 @@ function toGatewayConfig(document: ConfigDocument): GatewayConfig {
                         clientSecret: entra.client_secret,
                         scope: entra.scope ?? defaults.entraScope,
                       }),
+              })
+            : undefined,
+        bedrock:
+          provider.kind === 'bedrock'
+            ? Object.freeze({
+                api: (provider.api as BedrockApi | undefined) ?? defaults.bedrockApi,
+                region: provider.region as string,
+                credentials: awsCredentials(provider.auth?.aws, apiKey),
               })
             : undefined,
       }),

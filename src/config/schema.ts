@@ -11,7 +11,9 @@
 import { z } from 'zod';
 import {
   azureApiStyles,
+  bedrockApis,
   entraCredentialKinds,
+  type BedrockApi,
   providerKinds,
   type AzureApiStyle,
   type EntraCredentialKind,
@@ -50,12 +52,13 @@ export const defaults = {
   route: 'ordered' as RoutePolicy,
   ownedBy: 'interchange',
   azureApi: 'v1' as AzureApiStyle,
+  bedrockApi: 'converse' as BedrockApi,
   azureApiVersion: '2024-10-21',
   entraScope: 'https://cognitiveservices.azure.com/.default',
 } as const;
 
 /** Kinds on the roadmap that this build cannot call; named so the message can say so. */
-export const laterProviderKinds = ['bedrock', 'vertex'] as const;
+export const laterProviderKinds = ['vertex'] as const;
 export const routePolicies = ['ordered'] as const satisfies readonly RoutePolicy[];
 export const laterRoutePolicies = ['primary-first', 'weighted', 'lowest-cost', 'lowest-latency', 'round-robin'] as const;
 export const modelTypes = ['chat', 'embedding'] as const satisfies readonly ModelType[];
@@ -182,6 +185,9 @@ const parseRoute = choice<RoutePolicy>('route', routePolicies, laterRoutePolicie
 const parseModelType = choice<ModelType>('type', modelTypes);
 const parseLogLevel = choice<LogLevel>('level', logLevels);
 const parseAzureApi = choice<AzureApiStyle>('api', azureApiStyles);
+const parseBedrockApi = choice<BedrockApi>('api', bedrockApis);
+const parseApi = (input: unknown, report: Report): AzureApiStyle | BedrockApi | undefined =>
+  typeof input === 'string' && (bedrockApis as readonly string[]).includes(input.trim()) ? parseBedrockApi(input, report) : parseAzureApi(input, report);
 const parseEntraCredential = choice<EntraCredentialKind>('credential', entraCredentialKinds);
 
 const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -268,10 +274,67 @@ const entraSchema = strictObject({
   scope: maybeLeaf(parseText),
 });
 
+export interface AwsAuthDocument {
+  readonly source: 'default-chain' | 'profile' | 'static';
+  readonly profile?: string;
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
+  readonly sessionToken?: string;
+}
+
+const awsFields = ['profile', 'access_key_id', 'secret_access_key', 'session_token'] as const;
+
+/** `aws: default-chain`, `aws: { profile }` or `aws: { access_key_id, secret_access_key, session_token? }`. */
+function parseAwsAuth(input: unknown, report: Report): AwsAuthDocument | undefined {
+  if (typeof input === 'string') {
+    if (input.trim() === 'default-chain') return { source: 'default-chain' };
+    report(`expected "default-chain", { profile }, or { access_key_id, secret_access_key, session_token }, got ${quoteValue(input)}`);
+    return undefined;
+  }
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    report(`expected "default-chain", { profile }, or { access_key_id, secret_access_key, session_token }, got ${describeType(input)}`);
+    return undefined;
+  }
+  const fields = input as Record<string, unknown>;
+  let failed = false;
+  for (const key of Object.keys(fields)) {
+    if (!(awsFields as readonly string[]).includes(key)) {
+      report(`unknown field${didYouMean(key, awsFields)}`, [key]);
+      failed = true;
+    }
+  }
+  const text = (key: (typeof awsFields)[number]): string | undefined => {
+    const value = fields[key];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === 'string' && value.trim() !== '') return value.trim();
+    report(`expected text, got ${describeType(value)}`, [key]);
+    failed = true;
+    return undefined;
+  };
+  const profile = text('profile');
+  const accessKeyId = text('access_key_id');
+  const secretAccessKey = text('secret_access_key');
+  const sessionToken = text('session_token');
+  if (failed) return undefined;
+  if (profile !== undefined) {
+    if (accessKeyId !== undefined || secretAccessKey !== undefined || sessionToken !== undefined) {
+      report('give either a profile or access keys, not both');
+      return undefined;
+    }
+    return { source: 'profile', profile };
+  }
+  if (accessKeyId === undefined || secretAccessKey === undefined) {
+    report(`required field missing: ${accessKeyId === undefined ? 'access_key_id' : 'secret_access_key'} (static credentials need both keys)`);
+    return undefined;
+  }
+  return { source: 'static', accessKeyId, secretAccessKey, sessionToken };
+}
+
 const authSchema = strictObject(
   {
     api_key: maybeLeaf(parseSecret),
     entra: z.preprocess((input) => input ?? undefined, entraSchema.optional()),
+    aws: maybeLeaf(parseAwsAuth),
   },
   { tenantid: '; Entra settings go under auth: { entra: { credential, tenant_id, … } }', clientid: '; Entra settings go under auth: { entra: { credential, client_id, … } }' },
 );
@@ -282,7 +345,7 @@ export const providerSchema = strictObject(
     kind: requiredLeaf(parseKind, ` (available kinds: ${providerKinds.join(', ')})`),
     base_url: maybeLeaf(parseBaseUrl),
     endpoint: maybeLeaf(parseBaseUrl),
-    api: maybeLeaf(parseAzureApi),
+    api: maybeLeaf(parseApi),
     api_version: maybeLeaf(parseText),
     auth: z.preprocess((input) => input ?? undefined, authSchema.optional()),
     headers: maybeLeaf(parseHeaders),

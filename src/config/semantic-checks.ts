@@ -65,12 +65,15 @@ function checkProvider(name: string, provider: unknown, report: Reporter): void 
   }
   if (kind === 'azure-openai') {
     checkAzureProvider(path, provider, auth, hasApiKey, report);
+  } else if (kind === 'bedrock') {
+    checkBedrockProvider(path, provider, auth, hasApiKey, report);
   } else {
     for (const field of ['endpoint', 'api', 'api_version'] as const) {
-      if (isPresent(provider[field])) report([...path, field], `only for kind "azure-openai"${field === 'endpoint' ? '; did you mean "base_url"?' : ''}`);
+      if (isPresent(provider[field])) report([...path, field], `only for kinds "azure-openai" and "bedrock"${field === 'endpoint' ? '; did you mean "base_url"?' : ''}`);
     }
-    if (isMapping(auth) && isPresent(auth.entra)) report([...path, 'auth', 'entra'], 'Entra ID credentials are only for kind "azure-openai"');
   }
+  if (kind !== 'azure-openai' && isMapping(auth) && isPresent(auth.entra)) report([...path, 'auth', 'entra'], 'Entra ID credentials are only for kind "azure-openai"');
+  if (kind !== 'bedrock' && isMapping(auth) && isPresent(auth.aws)) report([...path, 'auth', 'aws'], 'AWS credentials are only for kind "bedrock"');
   if (kind === 'openai-compatible' && !isPresent(provider.base_url)) {
     report(
       [...path, 'base_url'],
@@ -84,6 +87,19 @@ function checkProvider(name: string, provider: unknown, report: Reporter): void 
       }
     }
   }
+}
+
+function checkBedrockProvider(path: readonly PathSegment[], provider: Fields, auth: unknown, hasApiKey: boolean, report: Reporter): void {
+  if (!isPresent(provider.region)) {
+    report([...path, 'region'], 'required field missing: kind "bedrock" signs requests for an AWS region, e.g. us-east-1');
+  }
+  if (isPresent(provider.base_url)) report([...path, 'base_url'], 'kind "bedrock" takes "endpoint" (only to override the regional endpoint), not base_url');
+  if (isPresent(provider.api_version)) report([...path, 'api_version'], 'only for kind "azure-openai"');
+  const api = typeof provider.api === 'string' ? provider.api.trim() : undefined;
+  if (api === 'v1' || api === 'deployments') {
+    report([...path, 'api'], `kind "bedrock" has api "converse" or "openai", not ${quoteValue(api)}`);
+  }
+  if (hasApiKey && isMapping(auth) && isPresent(auth.aws)) report([...path, 'auth', 'aws'], 'give either api_key (a Bedrock API key) or aws credentials, not both');
 }
 
 function checkAzureProvider(path: readonly PathSegment[], provider: Fields, auth: unknown, hasApiKey: boolean, report: Reporter): void {
@@ -107,7 +123,11 @@ function checkAzureProvider(path: readonly PathSegment[], provider: Fields, auth
       report([...path, 'auth', 'entra', 'client_secret'], 'only for credential "client-secret"');
     }
   }
-  if (provider.api === 'v1' || (typeof provider.api === 'string' && provider.api.trim() === 'v1') || !isPresent(provider.api)) {
+  const api = typeof provider.api === 'string' ? provider.api.trim() : undefined;
+  if (api === 'converse' || api === 'openai') {
+    report([...path, 'api'], `kind "azure-openai" has api "v1" or "deployments", not ${quoteValue(api)}`);
+  }
+  if (api === 'v1' || !isPresent(provider.api)) {
     if (isPresent(provider.api_version)) report([...path, 'api_version'], 'only for api: deployments (the v1 API takes no api-version)');
   }
 }
@@ -127,6 +147,10 @@ function checkModel(name: string, model: unknown, providers: Fields | undefined,
       const names = Object.keys(providers);
       const hint = names.length === 0 ? ' (no providers are defined)' : didYouMean(provider, names);
       report([...channelPath, 'provider'], `unknown provider ${quoteValue(provider)}${hint}`);
+    }
+    const providerFields = typeof provider === 'string' && providers !== undefined ? providers[provider] : undefined;
+    if (model.type === 'embedding' && isMapping(providerFields) && providerFields.kind === 'bedrock') {
+      report([...channelPath, 'provider'], 'bedrock channels serve chat models only in this build (no embeddings)');
     }
     if (isPresent(channel.model) && isPresent(channel.deployment)) {
       report([...channelPath, 'deployment'], 'give either model or deployment, not both (deployment is another name for model)');

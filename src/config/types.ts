@@ -4,8 +4,8 @@
  * plain numbers. Everything downstream reads only these types.
  */
 
-/** Provider kinds this build can call. Later kinds (bedrock, vertex) join this list. */
-export const providerKinds = ['openai', 'openai-compatible', 'azure-openai'] as const;
+/** Provider kinds this build can call. Later kinds (vertex) join this list. */
+export const providerKinds = ['openai', 'openai-compatible', 'azure-openai', 'bedrock'] as const;
 export type ProviderKind = (typeof providerKinds)[number];
 
 /** Azure OpenAI's two URL styles: `/openai/v1/…` with the deployment as `model`, or `/openai/deployments/{name}/…?api-version=`. */
@@ -23,6 +23,24 @@ export interface EntraSettings {
   readonly clientSecret: string | undefined;
   /** The token scope; Azure OpenAI's is `https://cognitiveservices.azure.com/.default`. */
   readonly scope: string;
+}
+
+/** Bedrock's two chat APIs: Converse (every model), or its OpenAI-compatible Chat Completions (OpenAI's open-weight models). */
+export const bedrockApis = ['converse', 'openai'] as const;
+export type BedrockApi = (typeof bedrockApis)[number];
+
+/** Where SigV4 credentials come from: the AWS default chain (env, shared config/profile, SSO, container, instance), a named profile, or static keys. */
+export type AwsCredentialSource =
+  | { readonly source: 'default-chain' }
+  | { readonly source: 'profile'; readonly profile: string }
+  | { readonly source: 'static'; readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken: string | undefined };
+
+export interface BedrockSettings {
+  readonly api: BedrockApi;
+  /** The AWS region requests are signed for. */
+  readonly region: string;
+  /** SigV4 credentials; undefined when a Bedrock API key (bearer) is used instead. */
+  readonly credentials: AwsCredentialSource | undefined;
 }
 
 export interface AzureSettings {
@@ -52,6 +70,8 @@ export interface ProviderConfig {
   readonly timeoutMs: number;
   /** Settings of kind azure-openai; undefined for other kinds. */
   readonly azure: AzureSettings | undefined;
+  /** Settings of kind bedrock; undefined for other kinds. */
+  readonly bedrock?: BedrockSettings | undefined;
 }
 
 export type ModelType = 'chat' | 'embedding';

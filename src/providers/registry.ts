@@ -2,15 +2,19 @@
  * The one place that knows every provider kind: builds an adapter from a provider's configuration.
  */
 import type { TokenCredential } from '@azure/core-auth';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { ProviderConfig } from '../config/types.ts';
 import type { ProviderAdapter } from './adapter.ts';
 import { createAzureOpenAIAdapter } from './azure-openai/index.ts';
+import { createBedrockAdapter } from './bedrock/index.ts';
 import { createOpenAIAdapter } from './openai/index.ts';
 
 /** What adapters may be given instead of building it from configuration (tests inject credentials this way). */
 export interface AdapterDependencies {
   /** The Entra ID credential for an azure-openai provider, by provider name. */
   readonly entraCredential?: (provider: ProviderConfig) => TokenCredential | undefined;
+  /** The AWS credentials for a bedrock provider, by provider name. */
+  readonly awsCredentials?: (provider: ProviderConfig) => AwsCredentialIdentityProvider | undefined;
 }
 
 export function createAdapter(provider: ProviderConfig, dependencies: AdapterDependencies = {}): ProviderAdapter {
@@ -39,6 +43,22 @@ export function createAdapter(provider: ProviderConfig, dependencies: AdapterDep
           connections: provider.connections,
         },
         { credential: dependencies.entraCredential?.(provider) },
+      );
+    }
+    case 'bedrock': {
+      const bedrock = provider.bedrock!;
+      return createBedrockAdapter(
+        {
+          name: provider.name,
+          endpoint: provider.baseUrl,
+          region: bedrock.region,
+          api: bedrock.api,
+          apiKey: provider.apiKey,
+          credentials: bedrock.credentials,
+          headers: provider.headers,
+          connections: provider.connections,
+        },
+        { credentials: dependencies.awsCredentials?.(provider) },
       );
     }
   }

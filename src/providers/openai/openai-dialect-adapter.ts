@@ -4,6 +4,7 @@
  * adds) is configuration: OpenAI, self-hosted servers and Azure OpenAI are three settings of this one translator.
  */
 import type { Pool } from 'undici';
+import { GatewayError, isGatewayError } from '../../errors/index.ts';
 import type { ChatRequest, ChatResult, EmbeddingRequest, EmbeddingResult } from '../../spec/index.ts';
 import type { CallContext, ProviderAdapter, StreamSink } from '../adapter.ts';
 import { transportError, type UpstreamIdentity } from '../http/transport-error.ts';
@@ -25,10 +26,11 @@ export interface OpenAIDialectSettings {
   /** The request path (and query) of an operation for a channel's upstream model; called once per pair, then cached. */
   path(operation: OpenAIOperation, upstreamModel: string): string;
   /**
-   * The headers of every upstream call, `content-type` included. A promise only while a credential is being
-   * fetched or refreshed; otherwise the same object every time.
+   * The headers of an upstream call, `content-type` included, given its path and body (a request signer needs both;
+   * key-based auth ignores them). Key-based auth returns the same object every time; a token source returns a promise
+   * only while it fetches a token.
    */
-  headers(): UpstreamHeaderSet | Promise<UpstreamHeaderSet>;
+  headers(path: string, body: string): UpstreamHeaderSet | Promise<UpstreamHeaderSet>;
   /** Provider annotations the upstream adds (Azure's filter results): passed on only when a client asks. */
   readonly annotations?: AnnotationFields;
   close(): Promise<void>;
@@ -61,21 +63,22 @@ export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): Pro
   });
 
   /** The call's headers, turning a credential failure into the attempt's error. */
-  const headersFor = async (identity: UpstreamIdentity): Promise<UpstreamHeaderSet> => {
+  const awaitHeaders = async (pending: Promise<UpstreamHeaderSet>, identity: UpstreamIdentity): Promise<UpstreamHeaderSet> => {
     try {
-      return await settings.headers();
+      return await pending;
     } catch (error) {
-      throw transportError(error, identity);
+      throw credentialError(error, identity);
     }
   };
 
   /** POSTs a JSON body and resolves with the parsed 2xx body; rejects with the mapped GatewayError. */
   const postJson = async (operation: OpenAIOperation, body: string, context: CallContext, identity: UpstreamIdentity): Promise<unknown> => {
-    const current = settings.headers();
-    const headers = current instanceof Promise ? await headersFor(identity) : current;
+    const path = pathFor(operation, context.upstreamModel);
+    const current = settings.headers(path, body);
+    const headers = current instanceof Promise ? await awaitHeaders(current, identity) : current;
     let response;
     try {
-      response = await requestBuffered(pool, upstreamRequest(pathFor(operation, context.upstreamModel), headers, body, context));
+      response = await requestBuffered(pool, upstreamRequest(path, headers, body, context));
     } catch (error) {
       throw transportError(error, identity);
     }
@@ -83,9 +86,8 @@ export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): Pro
     return parseUpstreamJson(response.body, identity);
   };
 
-  const stream = (request: ChatRequest, context: CallContext, sink: StreamSink, headers: UpstreamHeaderSet): Promise<void> => {
+  const stream = (request: ChatRequest, context: CallContext, sink: StreamSink, path: string, body: string, headers: UpstreamHeaderSet): Promise<void> => {
     const identity = identityFor(context.upstreamModel);
-    const body = convertChatRequest(request, context.upstreamModel, dialect, true);
     const passOn = request.providerAnnotations ? annotations : undefined;
     return new Promise((resolve, reject) => {
       let status = 0;
@@ -98,7 +100,7 @@ export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): Pro
         if (error === undefined) resolve();
         else reject(error);
       };
-      const control = requestStreaming(pool, upstreamRequest(pathFor('chat/completions', context.upstreamModel), headers, body, context), {
+      const control = requestStreaming(pool, upstreamRequest(path, headers, body, context), {
         onStart(statusCode, headers) {
           status = statusCode;
           responseHeaders = headers;
@@ -156,9 +158,11 @@ export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): Pro
     },
 
     streamChat(request: ChatRequest, context: CallContext, sink: StreamSink): Promise<void> {
-      const headers = settings.headers();
-      if (!(headers instanceof Promise)) return stream(request, context, sink, headers);
-      return headersFor(identityFor(context.upstreamModel)).then((resolved) => stream(request, context, sink, resolved));
+      const path = pathFor('chat/completions', context.upstreamModel);
+      const body = convertChatRequest(request, context.upstreamModel, dialect, true);
+      const headers = settings.headers(path, body);
+      if (!(headers instanceof Promise)) return stream(request, context, sink, path, body, headers);
+      return awaitHeaders(headers, identityFor(context.upstreamModel)).then((resolved) => stream(request, context, sink, path, body, resolved));
     },
 
     async embed(request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResult> {
@@ -171,6 +175,15 @@ export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): Pro
       return settings.close();
     },
   };
+}
+
+/** A failure to obtain credentials (a token, AWS keys) fails the attempt like a refused key: another channel may serve. */
+export function credentialError(error: unknown, identity: UpstreamIdentity): GatewayError {
+  if (isGatewayError(error)) return error;
+  return new GatewayError('upstream_authentication_failed', `${identity.provider}: ${error instanceof Error ? error.message : String(error)}`, {
+    upstream: { provider: identity.provider, model: identity.model, status: undefined, body: undefined },
+    cause: error,
+  });
 }
 
 /** Removes provider annotations from an OpenAI-dialect completion body (for clients that did not ask for them). */

@@ -1,0 +1,189 @@
+/**
+ * The `bedrock` provider: AWS Bedrock's Converse and ConverseStream APIs (every model, translated from and to the
+ * OpenAI format here), or Bedrock's OpenAI-compatible Chat Completions endpoint for OpenAI's open-weight models
+ * (the OpenAI dialect adapter, signed with SigV4). Model IDs, inference profile IDs (`us.…`, `global.…`) and ARNs
+ * travel as one path segment.
+ */
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { GatewayError } from '../../errors/index.ts';
+import type { ChatRequest, ChatResult } from '../../spec/index.ts';
+import type { CallContext, ProviderAdapter, StreamSink } from '../adapter.ts';
+import { transportError, type UpstreamIdentity } from '../http/transport-error.ts';
+import { requestBuffered, requestStreaming, type UpstreamRequest } from '../http/upstream-call.ts';
+import { createUpstreamPool } from '../http/upstream-pool.ts';
+import { parseUpstreamJson } from '../openai/convert-response.ts';
+import { createOpenAIDialectAdapter, credentialError } from '../openai/openai-dialect-adapter.ts';
+import {
+  createAwsCredentialProvider,
+  createBearerAuthenticator,
+  createSigV4Authenticator,
+  type AwsCredentialSettings,
+  type RequestAuthenticator,
+} from './auth.ts';
+import { collectImageUrls, convertToConverseRequest, type ImageBytes } from './convert-request.ts';
+import { convertConverseResponse } from './convert-response.ts';
+import { mapBedrockError } from './errors.ts';
+import { fetchImage } from './fetch-image.ts';
+import { ConverseStreamDecoder } from './stream.ts';
+
+export interface BedrockProviderSettings {
+  readonly name: string;
+  /** `https://bedrock-runtime.{region}.amazonaws.com`, or an override (a VPC endpoint, an emulator). */
+  readonly endpoint: string;
+  readonly region: string;
+  readonly api: 'converse' | 'openai';
+  /** A Bedrock API key (bearer); when set, requests are not SigV4-signed. */
+  readonly apiKey: string | undefined;
+  readonly credentials: AwsCredentialSettings | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly connections: number;
+}
+
+export interface BedrockDependencies {
+  /** Replaces the credentials the settings name (tests sign with the emulator's test keys this way). */
+  readonly credentials?: AwsCredentialIdentityProvider;
+}
+
+/** Limits on images the gateway fetches from https URLs for Bedrock (which takes image bytes only). */
+export const imageFetchLimits = Object.freeze({ maxBytes: 3_750_000, timeoutMs: 10_000 });
+
+export function createBedrockAdapter(settings: BedrockProviderSettings, dependencies: BedrockDependencies = {}): ProviderAdapter {
+  const endpoint = new URL(settings.endpoint);
+  const basePath = endpoint.pathname.replace(/\/+$/, '');
+  const pool = createUpstreamPool(endpoint.origin, { connections: settings.connections });
+  const authenticate: RequestAuthenticator =
+    settings.apiKey !== undefined && dependencies.credentials === undefined
+      ? createBearerAuthenticator(settings.apiKey, settings.headers)
+      : createSigV4Authenticator({
+          endpoint,
+          region: settings.region,
+          credentials: dependencies.credentials ?? createAwsCredentialProvider(settings.credentials ?? { source: 'default-chain' }),
+          headers: settings.headers,
+        });
+
+  if (settings.api === 'openai') {
+    return createOpenAIDialectAdapter({
+      name: settings.name,
+      kind: 'bedrock',
+      pool,
+      dialect: { maxTokensField: 'as-sent' },
+      path: (operation) => `${basePath}/openai/v1/${operation}`,
+      headers: authenticate,
+      close: () => pool.close(),
+    });
+  }
+  return createConverseAdapter(settings.name, basePath, pool, authenticate);
+}
+
+function createConverseAdapter(name: string, basePath: string, pool: ReturnType<typeof createUpstreamPool>, authenticate: RequestAuthenticator): ProviderAdapter {
+  const identities = new Map<string, UpstreamIdentity>();
+  const modelPaths = new Map<string, string>();
+  const identityFor = (model: string): UpstreamIdentity => {
+    let identity = identities.get(model);
+    if (identity === undefined) identities.set(model, (identity = { provider: name, model }));
+    return identity;
+  };
+  /** `/model/{modelId}` with the ID as one segment (`:` and `/` of ARNs percent-encoded). */
+  const modelPath = (model: string): string => {
+    let path = modelPaths.get(model);
+    if (path === undefined) modelPaths.set(model, (path = `${basePath}/model/${encodeURIComponent(model)}`));
+    return path;
+  };
+
+  /** The Converse body (images at https URLs fetched first) and the signed request for one attempt. */
+  const prepare = async (request: ChatRequest, context: CallContext, operation: 'converse' | 'converse-stream'): Promise<UpstreamRequest> => {
+    const identity = identityFor(context.upstreamModel);
+    const urls = collectImageUrls(request);
+    const images = new Map<string, ImageBytes>();
+    if (urls.length > 0) {
+      const fetched = await Promise.all(urls.map((url) => fetchImage(url, { ...imageFetchLimits, cancellation: context.cancellation })));
+      urls.forEach((url, index) => images.set(url, fetched[index]));
+    }
+    const body = JSON.stringify(convertToConverseRequest(request, images));
+    const path = `${modelPath(context.upstreamModel)}/${operation}`;
+    let headers: Readonly<Record<string, string>>;
+    try {
+      headers = await authenticate(path, body);
+    } catch (error) {
+      throw credentialError(error, identity);
+    }
+    return {
+      method: 'POST',
+      path,
+      headers,
+      body,
+      cancellation: context.cancellation,
+      headersTimeoutMs: context.headersTimeoutMs,
+      bodyTimeoutMs: context.bodyTimeoutMs,
+    };
+  };
+
+  return {
+    name,
+    kind: 'bedrock',
+
+    async chat(request: ChatRequest, context: CallContext): Promise<ChatResult> {
+      const identity = identityFor(context.upstreamModel);
+      const upstreamRequest = await prepare(request, context, 'converse');
+      let response;
+      try {
+        response = await requestBuffered(pool, upstreamRequest);
+      } catch (error) {
+        throw transportError(error, identity);
+      }
+      if (response.status >= 300) throw mapBedrockError(response.status, response.headers, response.body, identity);
+      return convertConverseResponse(parseUpstreamJson(response.body, identity), identity, context.requestId);
+    },
+
+    async streamChat(request: ChatRequest, context: CallContext, sink: StreamSink): Promise<void> {
+      const identity = identityFor(context.upstreamModel);
+      const upstreamRequest = await prepare(request, context, 'converse-stream');
+      return new Promise((resolve, reject) => {
+        let status = 0;
+        let responseHeaders: Record<string, string | string[] | undefined> = {};
+        let decoder: ConverseStreamDecoder | undefined;
+        let settled = false;
+        const settle = (error: unknown): void => {
+          if (settled) return;
+          settled = true;
+          if (error === undefined) resolve();
+          else reject(error);
+        };
+        const control = requestStreaming(pool, upstreamRequest, {
+          onStart(statusCode, headers) {
+            status = statusCode;
+            responseHeaders = headers;
+            if (statusCode < 200 || statusCode >= 300) return false;
+            decoder = new ConverseStreamDecoder(sink, identity);
+            return true;
+          },
+          onData(chunk) {
+            const flowing = decoder!.push(chunk);
+            if (decoder!.error !== undefined) {
+              settle(decoder!.error);
+              control.abort(decoder!.error);
+            }
+            return flowing;
+          },
+          onEnd(buffered) {
+            if (decoder !== undefined) settle(decoder.end());
+            else settle(mapBedrockError(status, responseHeaders, buffered ?? Buffer.alloc(0), identity));
+          },
+          onError(error) {
+            settle(decoder?.error ?? transportError(error, identity));
+          },
+        });
+        sink.onDrain(() => control.resume());
+      });
+    },
+
+    async embed(): Promise<never> {
+      // Configuration refuses embedding models on bedrock channels; this is the guard behind it.
+      throw new GatewayError('upstream_invalid_request', `${name}: bedrock channels serve chat only in this build`);
+    },
+
+    close(): Promise<void> {
+      return pool.close();
+    },
+  };
+}
