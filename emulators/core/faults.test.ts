@@ -19,6 +19,7 @@ describe('parseFault', () => {
     assert.equal(parseFault('cut-after=0').cutAfter, 0);
     assert.equal(parseFault('error-after=4').errorAfter, 4);
     assert.equal(parseFault('status=500').errorAfter, -1);
+    assert.equal(parseFault('error-after=2, code=throttlingException').code, 'throttlingException');
   });
 
   it('treats empty and none as no fault', () => {
@@ -37,6 +38,7 @@ describe('parseFault', () => {
       ['status=429,status=500', /'status' given twice/],
       ['reset=yes', /'reset' takes no value/],
       ['retry-after=2', /need status=<code>/],
+      ['code=throttlingException', /code needs status=<code> or error-after=<n>/],
       ['delay-headers=-5', /delay-headers must be an integer/],
       ['delay-headers=9999999', /between 0 and 600000/],
       ['status=500,,reset', /empty item/],

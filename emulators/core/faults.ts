@@ -3,7 +3,8 @@
  *
  * A spec is a comma-separated list of items, `name` or `name=value`:
  *   status=<400..599>   answer with that HTTP error, in the vendor's own error format
- *   code=<word>         with status: the vendor error code to use (e.g. `insufficient_quota`)
+ *   code=<word>         with status: the vendor error code to use (e.g. `insufficient_quota`); with error-after: the
+ *                       in-stream error's code where the vendor has several (Bedrock: the exception type)
  *   retry-after=<s>     with status: the `retry-after` header in whole seconds (429 defaults to 1)
  *   retry-after-ms=<ms> with status: also send `retry-after-ms`
  *   reset               destroy the connection before any response byte
@@ -21,7 +22,7 @@ export interface Fault {
   readonly spec: string;
   /** HTTP error status to answer with; 0 when none. */
   readonly status: number;
-  /** Vendor error code override for `status`. */
+  /** Vendor error code override for `status` (or, with `errorAfter`, for the in-stream error where supported). */
   readonly code: string | undefined;
   /** `retry-after` in seconds, when given. */
   readonly retryAfter: number | undefined;
@@ -182,8 +183,11 @@ function parseUncached(spec: string): Fault {
         throw new FaultSpecError(`invalid fault spec '${spec}': 'none' cannot be combined with other faults`);
     }
   }
-  if (status === 0 && (code !== undefined || retryAfter !== undefined || retryAfterMs !== undefined)) {
-    throw new FaultSpecError(`invalid fault spec '${spec}': code, retry-after and retry-after-ms need status=<code>`);
+  if (status === 0 && (retryAfter !== undefined || retryAfterMs !== undefined)) {
+    throw new FaultSpecError(`invalid fault spec '${spec}': retry-after and retry-after-ms need status=<code>`);
+  }
+  if (status === 0 && errorAfter < 0 && code !== undefined) {
+    throw new FaultSpecError(`invalid fault spec '${spec}': code needs status=<code> or error-after=<n>`);
   }
   return Object.freeze({
     spec: text,

@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { startAzureOpenAIEmulator, type RunningAzureOpenAIEmulator } from '../../emulators/azure-openai/index.ts';
+import { startBedrockEmulator, type RunningBedrockEmulator } from '../../emulators/bedrock/index.ts';
 import { startOpenAIEmulator, type RunningEmulator } from '../../emulators/openai/index.ts';
 import { ConfigError, loadConfigFile } from '../config/load-config.ts';
 import { startGateway } from '../server/gateway-server.ts';
@@ -12,6 +13,7 @@ import { parseCommandArgs, parsePort, waitForShutdownSignal } from './main.ts';
 export const demoConfigPath = fileURLToPath(new URL('../../examples/demo.yaml', import.meta.url));
 const demoOpenAIKey = 'sk-demo-openai';
 const demoAzureKey = 'demo-azure-key';
+const demoAwsCredentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'emulator-secret' };
 
 export async function runDemo(args: string[]): Promise<number> {
   const { values } = parseCommandArgs('demo', args, {
@@ -19,8 +21,9 @@ export async function runDemo(args: string[]): Promise<number> {
     'openai-port': { type: 'string' },
     'vllm-port': { type: 'string' },
     'azure-port': { type: 'string' },
+    'bedrock-port': { type: 'string' },
   });
-  const emulators: Array<RunningEmulator | RunningAzureOpenAIEmulator> = [];
+  const emulators: Array<RunningEmulator | RunningAzureOpenAIEmulator | RunningBedrockEmulator> = [];
   try {
     const openai = await startOpenAIEmulator({ port: parsePort(values['openai-port'], '--openai-port') ?? 9101, apiKey: demoOpenAIKey, quiet: true });
     emulators.push(openai);
@@ -42,6 +45,14 @@ export async function runDemo(args: string[]): Promise<number> {
       quiet: true,
     });
     emulators.push(azure);
+    const bedrock = await startBedrockEmulator({
+      port: parsePort(values['bedrock-port'], '--bedrock-port') ?? 9104,
+      region: 'us-east-1',
+      credentials: [demoAwsCredentials],
+      models: { 'openai.gpt-oss-120b-1:0': {}, 'us.anthropic.claude-3-5-sonnet-20241022-v2:0': {} },
+      quiet: true,
+    });
+    emulators.push(bedrock);
     const config = await loadConfigFile(demoConfigPath, {
       ...process.env,
       DEMO_OPENAI_BASE_URL: openai.baseUrl,
@@ -49,9 +60,12 @@ export async function runDemo(args: string[]): Promise<number> {
       DEMO_VLLM_BASE_URL: vllm.baseUrl,
       DEMO_AZURE_ENDPOINT: azure.url,
       DEMO_AZURE_API_KEY: demoAzureKey,
+      DEMO_BEDROCK_ENDPOINT: bedrock.url,
+      DEMO_AWS_ACCESS_KEY_ID: demoAwsCredentials.accessKeyId,
+      DEMO_AWS_SECRET_ACCESS_KEY: demoAwsCredentials.secretAccessKey,
     });
     const gateway = await startGateway(config, { port: parsePort(values.port, '--port') ?? parsePort(process.env.PORT, 'PORT') });
-    process.stdout.write(describeDemo(gateway.url, azure.url, openai, vllm, [...config.models.keys()]));
+    process.stdout.write(describeDemo(gateway.url, azure.url, bedrock.url, openai, vllm, [...config.models.keys()]));
     await waitForShutdownSignal();
     await gateway.close();
     return 0;
@@ -61,7 +75,7 @@ export async function runDemo(args: string[]): Promise<number> {
       return 1;
     }
     if ((error as { code?: string }).code === 'EADDRINUSE') {
-      process.stderr.write(`interchange demo: ${(error as Error).message}. Another process holds the port; pass --port, --azure-port, --openai-port or --vllm-port.\n`);
+      process.stderr.write(`interchange demo: ${(error as Error).message}. Another process holds the port; pass --port, --azure-port, --bedrock-port, --openai-port or --vllm-port.\n`);
       return 1;
     }
     throw error;
@@ -70,13 +84,14 @@ export async function runDemo(args: string[]): Promise<number> {
   }
 }
 
-function describeDemo(url: string, azure: string, openai: RunningEmulator, vllm: RunningEmulator, models: string[]): string {
+function describeDemo(url: string, azure: string, bedrock: string, openai: RunningEmulator, vllm: RunningEmulator, models: string[]): string {
   return `
 Interchange demo is running.
 
   Gateway (OpenAI-compatible)  ${url}/v1
   Upstream "azure-eastus"      ${azure}  (Azure OpenAI emulator, deployments style)
   Upstream "azure-sweden"      ${azure}  (the same emulator, v1 style)
+  Upstream "bedrock-use1"      ${bedrock}  (AWS Bedrock emulator, Converse with SigV4)
   Upstream "openai"            ${openai.baseUrl}  (OpenAI API emulator)
   Upstream "local-vllm"        ${vllm.baseUrl}  (self-hosted OpenAI-compatible emulator)
   Configuration                ${demoConfigPath}

@@ -1,8 +1,9 @@
 import { startAzureOpenAIEmulator } from '../../emulators/azure-openai/index.ts';
+import { startBedrockEmulator } from '../../emulators/bedrock/index.ts';
 import { startOpenAIEmulator } from '../../emulators/openai/index.ts';
 import { parseCommandArgs, parsePort, waitForShutdownSignal } from './main.ts';
 
-const clouds = ['openai', 'azure-openai'] as const;
+const clouds = ['openai', 'azure-openai', 'bedrock'] as const;
 
 export async function runEmulate(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('emulate', args, {
@@ -12,6 +13,9 @@ export async function runEmulate(args: string[]): Promise<number> {
     fault: { type: 'string' },
     'fault-count': { type: 'string' },
     quiet: { type: 'boolean' },
+    region: { type: 'string' },
+    'access-key-id': { type: 'string' },
+    'secret-access-key': { type: 'string' },
   });
   const cloud = positionals[0];
   if (cloud === undefined || !(clouds as readonly string[]).includes(cloud)) {
@@ -32,7 +36,17 @@ export async function runEmulate(args: string[]): Promise<number> {
     quiet: values.quiet,
   };
   let emulator: { url: string; close(): Promise<void> };
-  if (cloud === 'azure-openai') {
+  if (cloud === 'bedrock') {
+    const accessKeyId = values['access-key-id'];
+    const secretAccessKey = values['secret-access-key'];
+    emulator = await startBedrockEmulator({
+      ...options,
+      region: values.region,
+      credentials: accessKeyId !== undefined && secretAccessKey !== undefined ? [{ accessKeyId, secretAccessKey }] : undefined,
+      apiKeys: values['api-key'] === undefined ? undefined : [values['api-key']],
+    });
+    process.stdout.write(`${cloud} emulator listening on ${emulator.url} (/model/{modelId}/converse[-stream], /openai/v1/chat/completions; SigV4 service bedrock)\n`);
+  } else if (cloud === 'azure-openai') {
     emulator = await startAzureOpenAIEmulator(options);
     process.stdout.write(`${cloud} emulator listening on ${emulator.url} (endpoint; /openai/deployments/{deployment}/… and /openai/v1/…)\n`);
   } else {

@@ -54,7 +54,8 @@ for (const target of conformanceTargets) {
     it('chat: text, stop, usage', async () => {
       const result = await upstream.adapter.chat(chat({ messages: [{ role: 'user', content: 'Say hello' }] }), context(upstream, upstream.chatModel));
       assert.ok((result.content ?? '').length > 0);
-      assert.deepEqual(result.finishReason, { unified: 'stop', raw: 'stop' });
+      assert.equal(result.finishReason.unified, 'stop');
+      assert.ok(result.finishReason.raw !== undefined, 'the upstream\'s own reason is kept');
       assert.ok((result.usage?.inputTokens.total ?? 0) > 0);
       assert.ok((result.usage?.outputTokens.total ?? 0) > 0);
     });
@@ -107,7 +108,11 @@ for (const target of conformanceTargets) {
       assert.ok(finish?.type === 'finish' && finish.finishReason.unified === 'tool-calls');
     });
 
-    it('embeddings: one vector per input', async () => {
+    it('embeddings: one vector per input', async (t) => {
+      if (upstream.embeddingModel === undefined) {
+        t.skip(`${target.name} serves no embeddings in this build`);
+        return;
+      }
       const result = await upstream.adapter.embed(
         parseEmbeddingRequest({ model: 'public-embedding', input: ['a', 'b'], encoding_format: 'float' }),
         context(upstream, upstream.embeddingModel),

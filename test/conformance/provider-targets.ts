@@ -3,6 +3,7 @@
  * cloud's emulator. A new cloud adds one entry here.
  */
 import { startAzureOpenAIEmulator } from '../../emulators/azure-openai/index.ts';
+import { startBedrockEmulator } from '../../emulators/bedrock/index.ts';
 import { startOpenAIEmulator } from '../../emulators/openai/index.ts';
 import type { ProviderConfig } from '../../src/config/types.ts';
 import type { ProviderAdapter } from '../../src/providers/adapter.ts';
@@ -12,7 +13,8 @@ export interface ConformanceUpstream {
   readonly adapter: ProviderAdapter;
   /** Upstream model names this provider serves in the emulator. */
   readonly chatModel: string;
-  readonly embeddingModel: string;
+  /** Undefined for providers that serve no embeddings (the embeddings case is skipped, with that reason). */
+  readonly embeddingModel: string | undefined;
   /** Sets a fault (the emulators' shared grammar) for every following request, or clears it. */
   setFault(spec: string | undefined): void;
   /** Upstream requests the emulator saw abort before it finished. */
@@ -91,9 +93,45 @@ function azureOpenAITarget(api: 'v1' | 'deployments'): ConformanceTarget {
   };
 }
 
+function bedrockTarget(api: 'converse' | 'openai'): ConformanceTarget {
+  return {
+    name: `bedrock (${api})`,
+    async start() {
+      const credentials = { accessKeyId: 'AKIDCONFORMANCE', secretAccessKey: 'conformance-secret' };
+      const emulator = await startBedrockEmulator({ region: 'eu-central-1', credentials: [credentials], quiet: true });
+      const provider: ProviderConfig = {
+        name: `bedrock-${api}-under-test`,
+        kind: 'bedrock',
+        baseUrl: emulator.url,
+        apiKey: undefined,
+        headers: {},
+        region: 'eu-central-1',
+        connections: 8,
+        timeoutMs: 5_000,
+        azure: undefined,
+        bedrock: { api, region: 'eu-central-1', credentials: { source: 'static', ...credentials, sessionToken: undefined } },
+      };
+      const adapter = createAdapter(provider);
+      return {
+        adapter,
+        chatModel: 'openai.gpt-oss-120b-1:0',
+        embeddingModel: undefined,
+        setFault: (spec) => emulator.setFault(spec),
+        aborted: () => emulator.stats.aborted,
+        async close() {
+          await adapter.close();
+          await emulator.close();
+        },
+      };
+    },
+  };
+}
+
 export const conformanceTargets: readonly ConformanceTarget[] = [
   openAIDialectTarget('openai'),
   openAIDialectTarget('openai-compatible'),
   azureOpenAITarget('deployments'),
   azureOpenAITarget('v1'),
+  bedrockTarget('converse'),
+  bedrockTarget('openai'),
 ];
