@@ -9,7 +9,8 @@ import { GatewayError } from '../../errors/index.ts';
 import type { ChatRequest, ChatResult } from '../../spec/index.ts';
 import type { CallContext, ProviderAdapter, StreamSink } from '../adapter.ts';
 import { transportError, type UpstreamIdentity } from '../http/transport-error.ts';
-import { requestBuffered, requestStreaming, type UpstreamRequest } from '../http/upstream-call.ts';
+import { streamDecoded } from '../http/stream-decoded.ts';
+import { requestBuffered, type UpstreamRequest } from '../http/upstream-call.ts';
 import { createUpstreamPool } from '../http/upstream-pool.ts';
 import { parseUpstreamJson } from '../openai/convert-response.ts';
 import { createOpenAIDialectAdapter, credentialError } from '../openai/openai-dialect-adapter.ts';
@@ -138,42 +139,11 @@ function createConverseAdapter(name: string, basePath: string, pool: ReturnType<
     async streamChat(request: ChatRequest, context: CallContext, sink: StreamSink): Promise<void> {
       const identity = identityFor(context.upstreamModel);
       const upstreamRequest = await prepare(request, context, 'converse-stream');
-      return new Promise((resolve, reject) => {
-        let status = 0;
-        let responseHeaders: Record<string, string | string[] | undefined> = {};
-        let decoder: ConverseStreamDecoder | undefined;
-        let settled = false;
-        const settle = (error: unknown): void => {
-          if (settled) return;
-          settled = true;
-          if (error === undefined) resolve();
-          else reject(error);
-        };
-        const control = requestStreaming(pool, upstreamRequest, {
-          onStart(statusCode, headers) {
-            status = statusCode;
-            responseHeaders = headers;
-            if (statusCode < 200 || statusCode >= 300) return false;
-            decoder = new ConverseStreamDecoder(sink, identity);
-            return true;
-          },
-          onData(chunk) {
-            const flowing = decoder!.push(chunk);
-            if (decoder!.error !== undefined) {
-              settle(decoder!.error);
-              control.abort(decoder!.error);
-            }
-            return flowing;
-          },
-          onEnd(buffered) {
-            if (decoder !== undefined) settle(decoder.end());
-            else settle(mapBedrockError(status, responseHeaders, buffered ?? Buffer.alloc(0), identity));
-          },
-          onError(error) {
-            settle(decoder?.error ?? transportError(error, identity));
-          },
-        });
-        sink.onDrain(() => control.resume());
+      return streamDecoded(pool, upstreamRequest, sink, identity, {
+        decoder: (status) => (status >= 200 && status < 300 ? new ConverseStreamDecoder(sink, identity) : undefined),
+        buffered(status, headers, body) {
+          throw mapBedrockError(status, headers, body, identity);
+        },
       });
     },
 

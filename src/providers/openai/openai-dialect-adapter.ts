@@ -8,7 +8,8 @@ import { GatewayError, isGatewayError } from '../../errors/index.ts';
 import type { ChatRequest, ChatResult, EmbeddingRequest, EmbeddingResult } from '../../spec/index.ts';
 import type { CallContext, ProviderAdapter, StreamSink } from '../adapter.ts';
 import { transportError, type UpstreamIdentity } from '../http/transport-error.ts';
-import { requestBuffered, requestStreaming, type UpstreamRequest } from '../http/upstream-call.ts';
+import { streamDecoded } from '../http/stream-decoded.ts';
+import { requestBuffered, type UpstreamRequest } from '../http/upstream-call.ts';
 import { convertChatRequest, convertEmbeddingRequest, type OpenAIDialect } from './convert-request.ts';
 import { convertChatResponse, convertEmbeddingResponse, parseUpstreamJson } from './convert-response.ts';
 import { mapOpenAIError } from './errors.ts';
@@ -89,57 +90,18 @@ export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): Pro
   const stream = (request: ChatRequest, context: CallContext, sink: StreamSink, path: string, body: string, headers: UpstreamHeaderSet): Promise<void> => {
     const identity = identityFor(context.upstreamModel);
     const passOn = request.providerAnnotations ? annotations : undefined;
-    return new Promise((resolve, reject) => {
-      let status = 0;
-      let responseHeaders: Record<string, string | string[] | undefined> = {};
-      let decoder: OpenAIStreamDecoder | undefined;
-      let settled = false;
-      const settle = (error: unknown): void => {
-        if (settled) return;
-        settled = true;
-        if (error === undefined) resolve();
-        else reject(error);
-      };
-      const control = requestStreaming(pool, upstreamRequest(path, headers, body, context), {
-        onStart(statusCode, headers) {
-          status = statusCode;
-          responseHeaders = headers;
-          if (statusCode < 200 || statusCode >= 300) return false;
-          const contentType = headers['content-type'];
-          // A server that ignored `stream: true` answers one JSON body; it is read whole and replayed as parts.
-          if (typeof contentType === 'string' && contentType.includes('application/json')) return false;
-          decoder = new OpenAIStreamDecoder(sink, identity, passOn);
-          return true;
-        },
-        onData(chunk) {
-          const flowing = decoder!.push(chunk);
-          if (decoder!.error !== undefined) {
-            settle(decoder!.error);
-            control.abort(decoder!.error);
-          }
-          return flowing;
-        },
-        onEnd(buffered) {
-          if (decoder !== undefined) {
-            settle(decoder.end());
-            return;
-          }
-          if (status < 200 || status >= 300) {
-            settle(mapOpenAIError(status, responseHeaders, buffered ?? Buffer.alloc(0), identity));
-            return;
-          }
-          try {
-            replayCompletion(convertChatResponse(parseUpstreamJson(buffered ?? Buffer.alloc(0), identity), identity), sink);
-            settle(undefined);
-          } catch (error) {
-            settle(error);
-          }
-        },
-        onError(error) {
-          settle(decoder?.error ?? transportError(error, identity));
-        },
-      });
-      sink.onDrain(() => control.resume());
+    return streamDecoded(pool, upstreamRequest(path, headers, body, context), sink, identity, {
+      decoder(status, responseHeaders) {
+        if (status < 200 || status >= 300) return undefined;
+        const contentType = responseHeaders['content-type'];
+        // A server that ignored `stream: true` answers one JSON body; it is read whole and replayed as parts.
+        if (typeof contentType === 'string' && contentType.includes('application/json')) return undefined;
+        return new OpenAIStreamDecoder(sink, identity, passOn);
+      },
+      buffered(status, responseHeaders, buffered) {
+        if (status < 200 || status >= 300) throw mapOpenAIError(status, responseHeaders, buffered, identity);
+        replayCompletion(convertChatResponse(parseUpstreamJson(buffered, identity), identity), sink);
+      },
     });
   };
 
