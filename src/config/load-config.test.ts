@@ -68,6 +68,7 @@ test('the reference configuration maps onto GatewayConfig', () => {
     timeoutMs: 60_000,
     azure: undefined,
     bedrock: undefined,
+    vertex: undefined,
   });
   assert.deepEqual({ ...config.providers.get('local-vllm') }, {
     name: 'local-vllm',
@@ -80,6 +81,7 @@ test('the reference configuration maps onto GatewayConfig', () => {
     timeoutMs: 60_000,
     azure: undefined,
     bedrock: undefined,
+    vertex: undefined,
   });
   assert.deepEqual({ ...config.models.get('gpt-4o') }, {
     name: 'gpt-4o',
@@ -250,20 +252,20 @@ models:
     'providers.p.auth.api_kye: unknown field; did you mean "api_key"?',
     'providers.p.auth.api_key: required field missing: kind "openai" needs an API key, e.g. ${OPENAI_API_KEY}',
     'providers.p.api_key: unknown field; the API key goes under auth: { api_key: … }',
-    'providers.p.endpoint: only for kinds "azure-openai" and "bedrock"; did you mean "base_url"?',
+    'providers.p.endpoint: only for kinds "azure-openai", "bedrock" and "vertex"; did you mean "base_url"?',
     'providers.p.zzz: unknown field',
     'models.m.channel: unknown field; did you mean "channels"?',
     'models.m.channels[0].weight: unknown field; not available in this build (route "ordered" tries channels in the order listed)',
   ]);
 });
 
-test('kinds: unknown ones get a suggestion; roadmap ones say they are not in this build', () => {
+test('kinds: unknown ones get a suggestion', () => {
   assert.deepEqual(
     problemsOf(`providers:
   a: { kind: opneai }
   b: { kind: bedrock, region: us-east-1 }
   c: { kind: azure-openai }
-  d: { kind: vertex }
+  d: { kind: vertex, project: p, location: global }
   e: { kind: mainframe }
   f: { base_url: "http://f" }
   g: { kind: 3 }
@@ -272,10 +274,9 @@ test('kinds: unknown ones get a suggestion; roadmap ones say they are not in thi
       'providers.a.kind: unknown kind "opneai"; did you mean "openai"?',
       'providers.c.endpoint: required field missing: kind "azure-openai" needs the resource endpoint, e.g. "https://contoso.openai.azure.com"',
       'providers.c.auth: required field missing: kind "azure-openai" needs auth: { api_key: … } or auth: { entra: { credential: … } }',
-      'providers.d.kind: kind "vertex" is not available in this build (available: openai, openai-compatible, azure-openai, bedrock)',
-      'providers.e.kind: unknown kind "mainframe" (available: openai, openai-compatible, azure-openai, bedrock)',
-      'providers.f.kind: required field missing (available kinds: openai, openai-compatible, azure-openai, bedrock)',
-      'providers.g.kind: expected one of openai, openai-compatible, azure-openai, bedrock, got a whole number',
+      'providers.e.kind: unknown kind "mainframe" (available: openai, openai-compatible, azure-openai, bedrock, vertex)',
+      'providers.f.kind: required field missing (available kinds: openai, openai-compatible, azure-openai, bedrock, vertex)',
+      'providers.g.kind: expected one of openai, openai-compatible, azure-openai, bedrock, vertex, got a whole number',
     ],
   );
 });
@@ -444,16 +445,16 @@ models:
   for (const problem of problems) {
     assert.doesNotMatch(problem, /TOPSECRET/, problem);
   }
-  assert.ok(problems.includes('providers.a.kind: unknown kind "${S}" (available: openai, openai-compatible, azure-openai, bedrock)'), problems.join('\n'));
+  assert.ok(problems.includes('providers.a.kind: unknown kind "${S}" (available: openai, openai-compatible, azure-openai, bedrock, vertex)'), problems.join('\n'));
   assert.ok(problems.includes('models.m.channels[0].provider: unknown provider "${S}"'), problems.join('\n'));
-  assert.ok(problems.includes('providers.c.kind: unknown kind "my-${S}" (available: openai, openai-compatible, azure-openai, bedrock)'), problems.join('\n'));
+  assert.ok(problems.includes('providers.c.kind: unknown kind "my-${S}" (available: openai, openai-compatible, azure-openai, bedrock, vertex)'), problems.join('\n'));
 });
 
 test('a value equal to an environment value elsewhere is not confused with it', () => {
   const problems = problemsOf('providers:\n  a: { kind: openai-compatible, base_url: "http://a", auth: { api_key: ${K} } }\n  b: { kind: mainframe }\n', {
     env: { K: 'mainframe' },
   });
-  assert.deepEqual(problems, ['providers.b.kind: unknown kind (a value from the environment) (available: openai, openai-compatible, azure-openai, bedrock)']);
+  assert.deepEqual(problems, ['providers.b.kind: unknown kind (a value from the environment) (available: openai, openai-compatible, azure-openai, bedrock, vertex)']);
 });
 
 test('loadConfigFile reads a file; an unreadable one is a ConfigError naming it', async (t) => {
@@ -552,7 +553,7 @@ test('azure-openai: every rule about endpoint and auth is reported', () => {
       'providers.e.api_version: only for api: deployments (the v1 API takes no api-version)',
       'providers.f.api: unknown api "v2"; did you mean "v1"?',
       'providers.f.auth.entra.credential: unknown credential "sso" (available: default, azure-cli, managed-identity, workload-identity, client-secret)',
-      'providers.g.api_version: only for kinds "azure-openai" and "bedrock"',
+      'providers.g.api_version: only for kinds "azure-openai", "bedrock" and "vertex"',
       'providers.g.auth.entra: Entra ID credentials are only for kind "azure-openai"',
     ],
   );
@@ -612,6 +613,51 @@ models:
       'providers.h.auth.aws: AWS credentials are only for kind "bedrock"',
       'providers.i.api: kind "azure-openai" has api "v1" or "deployments", not "converse"',
       'models.e1.channels[0].provider: bedrock channels serve chat models only in this build (no embeddings)',
+    ],
+  );
+});
+
+test('vertex: project, location, the endpoint for each kind of location, API and credentials', () => {
+  const config = parseConfig(`providers:
+  central: { kind: vertex, project: acme-ai, location: us-central1 }
+  global: { kind: vertex, project: acme-ai, location: global, api: openai, auth: { google: application-default } }
+  us: { kind: vertex, project: acme-ai, location: us, auth: { google: { service_account_file: /secrets/sa.json } } }
+  local: { kind: vertex, project: p, location: europe-west4, endpoint: "http://127.0.0.1:9105" }
+models:
+  gemini-2.5-flash: { channels: [ { provider: central, model: gemini-2.5-flash } ] }
+`);
+  const central = config.providers.get('central')!;
+  assert.equal(central.baseUrl, 'https://us-central1-aiplatform.googleapis.com');
+  assert.deepEqual({ ...central.vertex }, { api: 'gemini', project: 'acme-ai', location: 'us-central1', credentials: { source: 'application-default' } });
+  assert.equal(config.providers.get('global')!.baseUrl, 'https://aiplatform.googleapis.com');
+  assert.equal(config.providers.get('global')!.vertex?.api, 'openai');
+  assert.equal(config.providers.get('us')!.baseUrl, 'https://aiplatform.us.rep.googleapis.com');
+  assert.deepEqual(config.providers.get('us')!.vertex?.credentials, { source: 'service-account-file', file: '/secrets/sa.json' });
+  assert.equal(config.providers.get('local')!.baseUrl, 'http://127.0.0.1:9105');
+});
+
+test('vertex: every rule is reported', () => {
+  assert.deepEqual(
+    problemsOf(`providers:
+  a: { kind: vertex }
+  b: { kind: vertex, project: p, location: global, base_url: "https://b", api: converse, auth: { api_key: k } }
+  c: { kind: vertex, project: p, location: global, auth: { google: { service_acount_file: f } } }
+  d: { kind: vertex, project: p, location: global, auth: { google: adc } }
+  e: { kind: openai-compatible, base_url: "http://e", project: p, auth: { google: application-default } }
+models:
+  e1: { type: embedding, channels: [ { provider: a, model: text-embedding-005 } ] }
+`),
+    [
+      'providers.a.project: required field missing: kind "vertex" needs the Google Cloud project ID',
+      'providers.a.location: required field missing: kind "vertex" needs the Google Cloud location (global, a region such as us-central1, or us / eu)',
+      'providers.b.base_url: kind "vertex" takes "endpoint" (only to override the location\'s endpoint), not base_url',
+      'providers.b.api: kind "vertex" has api "gemini" or "openai", not "converse"',
+      'providers.b.auth.api_key: kind "vertex" authenticates with Google credentials: auth: { google: application-default } or { google: { service_account_file } }',
+      'providers.c.auth.google.service_acount_file: unknown field; did you mean "service_account_file"?',
+      'providers.d.auth.google: expected "application-default" or { service_account_file: path }, got "adc"',
+      'providers.e.project: only for kind "vertex"',
+      'providers.e.auth.google: Google credentials are only for kind "vertex"',
+      'models.e1.channels[0].provider: vertex channels serve chat models only in this build (no embeddings)',
     ],
   );
 });

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { inspect, type InspectOptionsStylized } from 'node:util';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { z } from 'zod';
-import type { AwsCredentialSource, AzureApiStyle, BedrockApi, ChannelConfig, GatewayConfig, ModelConfig, ProviderConfig } from './types.ts';
+import type { AwsCredentialSource, AzureApiStyle, BedrockApi, ChannelConfig, GatewayConfig, ModelConfig, ProviderConfig, VertexApi } from './types.ts';
 import { configSchema, decodeUnknownKeys, defaults, type AwsAuthDocument, type ConfigDocument } from './schema.ts';
 import { semanticChecks } from './semantic-checks.ts';
 import {
@@ -282,9 +282,18 @@ function baseUrlOf(provider: ProviderDocument): string {
       return provider.endpoint as string;
     case 'bedrock':
       return provider.endpoint ?? `https://bedrock-runtime.${provider.region}.amazonaws.com`;
+    case 'vertex':
+      return provider.endpoint ?? vertexEndpoint(provider.location as string);
     default:
       return provider.base_url ?? defaults.openaiBaseUrl;
   }
+}
+
+/** Vertex AI's host for a location: `global` → aiplatform.googleapis.com, multi-regions → their rep hosts, regions → `{location}-aiplatform`. */
+export function vertexEndpoint(location: string): string {
+  if (location === 'global') return 'https://aiplatform.googleapis.com';
+  if (location === 'us' || location === 'eu') return `https://aiplatform.${location}.rep.googleapis.com`;
+  return `https://${location}-aiplatform.googleapis.com`;
 }
 
 /** SigV4 credentials for a bedrock provider; none when it authenticates with a Bedrock API key. */
@@ -330,6 +339,15 @@ function toGatewayConfig(document: ConfigDocument): GatewayConfig {
                         clientSecret: entra.client_secret,
                         scope: entra.scope ?? defaults.entraScope,
                       }),
+              })
+            : undefined,
+        vertex:
+          provider.kind === 'vertex'
+            ? Object.freeze({
+                api: (provider.api as VertexApi | undefined) ?? defaults.vertexApi,
+                project: provider.project as string,
+                location: provider.location as string,
+                credentials: Object.freeze(provider.auth?.google ?? { source: 'application-default' as const }),
               })
             : undefined,
         bedrock:

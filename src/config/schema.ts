@@ -13,7 +13,9 @@ import {
   azureApiStyles,
   bedrockApis,
   entraCredentialKinds,
+  vertexApis,
   type BedrockApi,
+  type VertexApi,
   providerKinds,
   type AzureApiStyle,
   type EntraCredentialKind,
@@ -53,12 +55,13 @@ export const defaults = {
   ownedBy: 'interchange',
   azureApi: 'v1' as AzureApiStyle,
   bedrockApi: 'converse' as BedrockApi,
+  vertexApi: 'gemini' as VertexApi,
   azureApiVersion: '2024-10-21',
   entraScope: 'https://cognitiveservices.azure.com/.default',
 } as const;
 
 /** Kinds on the roadmap that this build cannot call; named so the message can say so. */
-export const laterProviderKinds = ['vertex'] as const;
+export const laterProviderKinds = [] as const;
 export const routePolicies = ['ordered'] as const satisfies readonly RoutePolicy[];
 export const laterRoutePolicies = ['primary-first', 'weighted', 'lowest-cost', 'lowest-latency', 'round-robin'] as const;
 export const modelTypes = ['chat', 'embedding'] as const satisfies readonly ModelType[];
@@ -186,8 +189,14 @@ const parseModelType = choice<ModelType>('type', modelTypes);
 const parseLogLevel = choice<LogLevel>('level', logLevels);
 const parseAzureApi = choice<AzureApiStyle>('api', azureApiStyles);
 const parseBedrockApi = choice<BedrockApi>('api', bedrockApis);
-const parseApi = (input: unknown, report: Report): AzureApiStyle | BedrockApi | undefined =>
-  typeof input === 'string' && (bedrockApis as readonly string[]).includes(input.trim()) ? parseBedrockApi(input, report) : parseAzureApi(input, report);
+const parseVertexApi = choice<VertexApi>('api', vertexApis);
+const allApis = [...azureApiStyles, ...bedrockApis, ...vertexApis];
+/** Any kind's API name; which one fits the provider's kind is a semantic check. */
+const parseApi = (input: unknown, report: Report): AzureApiStyle | BedrockApi | VertexApi | undefined => {
+  if (typeof input === 'string' && (bedrockApis as readonly string[]).includes(input.trim())) return parseBedrockApi(input, report);
+  if (typeof input === 'string' && (vertexApis as readonly string[]).includes(input.trim())) return parseVertexApi(input, report);
+  return choice<AzureApiStyle>('api', azureApiStyles, allApis.filter((api) => !(azureApiStyles as readonly string[]).includes(api)))(input, report);
+};
 const parseEntraCredential = choice<EntraCredentialKind>('credential', entraCredentialKinds);
 
 const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -285,6 +294,36 @@ export interface AwsAuthDocument {
 const awsFields = ['profile', 'access_key_id', 'secret_access_key', 'session_token'] as const;
 
 /** `aws: default-chain`, `aws: { profile }` or `aws: { access_key_id, secret_access_key, session_token? }`. */
+export type GoogleAuthDocument = { readonly source: 'application-default' } | { readonly source: 'service-account-file'; readonly file: string };
+
+/** `google: application-default` or `google: { service_account_file: path }`. */
+function parseGoogleAuth(input: unknown, report: Report): GoogleAuthDocument | undefined {
+  if (typeof input === 'string') {
+    if (input.trim() === 'application-default') return { source: 'application-default' };
+    report(`expected "application-default" or { service_account_file: path }, got ${quoteValue(input)}`);
+    return undefined;
+  }
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    report(`expected "application-default" or { service_account_file: path }, got ${describeType(input)}`);
+    return undefined;
+  }
+  const fields = input as Record<string, unknown>;
+  let failed = false;
+  for (const key of Object.keys(fields)) {
+    if (key !== 'service_account_file') {
+      report(`unknown field${didYouMean(key, ['service_account_file'])}`, [key]);
+      failed = true;
+    }
+  }
+  const file = fields.service_account_file;
+  if (failed) return undefined;
+  if (typeof file !== 'string' || file.trim() === '') {
+    report('required field missing: service_account_file (the path of a service-account key JSON file)');
+    return undefined;
+  }
+  return { source: 'service-account-file', file: file.trim() };
+}
+
 function parseAwsAuth(input: unknown, report: Report): AwsAuthDocument | undefined {
   if (typeof input === 'string') {
     if (input.trim() === 'default-chain') return { source: 'default-chain' };
@@ -335,11 +374,11 @@ const authSchema = strictObject(
     api_key: maybeLeaf(parseSecret),
     entra: z.preprocess((input) => input ?? undefined, entraSchema.optional()),
     aws: maybeLeaf(parseAwsAuth),
+    google: maybeLeaf(parseGoogleAuth),
   },
   { tenantid: '; Entra settings go under auth: { entra: { credential, tenant_id, … } }', clientid: '; Entra settings go under auth: { entra: { credential, client_id, … } }' },
 );
 
-const notInThisBuild = '; only kinds not available in this build use it';
 export const providerSchema = strictObject(
   {
     kind: requiredLeaf(parseKind, ` (available kinds: ${providerKinds.join(', ')})`),
@@ -347,6 +386,8 @@ export const providerSchema = strictObject(
     endpoint: maybeLeaf(parseBaseUrl),
     api: maybeLeaf(parseApi),
     api_version: maybeLeaf(parseText),
+    project: maybeLeaf(parseText),
+    location: maybeLeaf(parseText),
     auth: z.preprocess((input) => input ?? undefined, authSchema.optional()),
     headers: maybeLeaf(parseHeaders),
     region: maybeLeaf(parseText),
@@ -356,8 +397,6 @@ export const providerSchema = strictObject(
   {
     apikey: '; the API key goes under auth: { api_key: … }',
     url: '; did you mean "base_url" (or "endpoint" for kind azure-openai)?',
-    project: notInThisBuild,
-    location: notInThisBuild,
   },
 );
 

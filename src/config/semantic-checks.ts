@@ -67,11 +67,19 @@ function checkProvider(name: string, provider: unknown, report: Reporter): void 
     checkAzureProvider(path, provider, auth, hasApiKey, report);
   } else if (kind === 'bedrock') {
     checkBedrockProvider(path, provider, auth, hasApiKey, report);
+  } else if (kind === 'vertex') {
+    checkVertexProvider(path, provider, hasApiKey, report);
   } else {
     for (const field of ['endpoint', 'api', 'api_version'] as const) {
-      if (isPresent(provider[field])) report([...path, field], `only for kinds "azure-openai" and "bedrock"${field === 'endpoint' ? '; did you mean "base_url"?' : ''}`);
+      if (isPresent(provider[field])) report([...path, field], `only for kinds "azure-openai", "bedrock" and "vertex"${field === 'endpoint' ? '; did you mean "base_url"?' : ''}`);
     }
   }
+  if (kind !== 'vertex') {
+    for (const field of ['project', 'location'] as const) {
+      if (isPresent(provider[field])) report([...path, field], 'only for kind "vertex"');
+    }
+  }
+  if (kind !== 'vertex' && isMapping(auth) && isPresent(auth.google)) report([...path, 'auth', 'google'], 'Google credentials are only for kind "vertex"');
   if (kind !== 'azure-openai' && isMapping(auth) && isPresent(auth.entra)) report([...path, 'auth', 'entra'], 'Entra ID credentials are only for kind "azure-openai"');
   if (kind !== 'bedrock' && isMapping(auth) && isPresent(auth.aws)) report([...path, 'auth', 'aws'], 'AWS credentials are only for kind "bedrock"');
   if (kind === 'openai-compatible' && !isPresent(provider.base_url)) {
@@ -89,6 +97,21 @@ function checkProvider(name: string, provider: unknown, report: Reporter): void 
   }
 }
 
+function checkVertexProvider(path: readonly PathSegment[], provider: Fields, hasApiKey: boolean, report: Reporter): void {
+  for (const field of ['project', 'location'] as const) {
+    if (!isPresent(provider[field])) {
+      report([...path, field], `required field missing: kind "vertex" needs the Google Cloud ${field === 'project' ? 'project ID' : 'location (global, a region such as us-central1, or us / eu)'}`);
+    }
+  }
+  if (isPresent(provider.base_url)) report([...path, 'base_url'], 'kind "vertex" takes "endpoint" (only to override the location\'s endpoint), not base_url');
+  if (isPresent(provider.api_version)) report([...path, 'api_version'], 'only for kind "azure-openai"');
+  const api = typeof provider.api === 'string' ? provider.api.trim() : undefined;
+  if (api === 'v1' || api === 'deployments' || api === 'converse') {
+    report([...path, 'api'], `kind "vertex" has api "gemini" or "openai", not ${quoteValue(api)}`);
+  }
+  if (hasApiKey) report([...path, 'auth', 'api_key'], 'kind "vertex" authenticates with Google credentials: auth: { google: application-default } or { google: { service_account_file } }');
+}
+
 function checkBedrockProvider(path: readonly PathSegment[], provider: Fields, auth: unknown, hasApiKey: boolean, report: Reporter): void {
   if (!isPresent(provider.region)) {
     report([...path, 'region'], 'required field missing: kind "bedrock" signs requests for an AWS region, e.g. us-east-1');
@@ -96,7 +119,7 @@ function checkBedrockProvider(path: readonly PathSegment[], provider: Fields, au
   if (isPresent(provider.base_url)) report([...path, 'base_url'], 'kind "bedrock" takes "endpoint" (only to override the regional endpoint), not base_url');
   if (isPresent(provider.api_version)) report([...path, 'api_version'], 'only for kind "azure-openai"');
   const api = typeof provider.api === 'string' ? provider.api.trim() : undefined;
-  if (api === 'v1' || api === 'deployments') {
+  if (api === 'v1' || api === 'deployments' || api === 'gemini') {
     report([...path, 'api'], `kind "bedrock" has api "converse" or "openai", not ${quoteValue(api)}`);
   }
   if (hasApiKey && isMapping(auth) && isPresent(auth.aws)) report([...path, 'auth', 'aws'], 'give either api_key (a Bedrock API key) or aws credentials, not both');
@@ -124,7 +147,7 @@ function checkAzureProvider(path: readonly PathSegment[], provider: Fields, auth
     }
   }
   const api = typeof provider.api === 'string' ? provider.api.trim() : undefined;
-  if (api === 'converse' || api === 'openai') {
+  if (api === 'converse' || api === 'openai' || api === 'gemini') {
     report([...path, 'api'], `kind "azure-openai" has api "v1" or "deployments", not ${quoteValue(api)}`);
   }
   if (api === 'v1' || !isPresent(provider.api)) {
@@ -151,6 +174,9 @@ function checkModel(name: string, model: unknown, providers: Fields | undefined,
     const providerFields = typeof provider === 'string' && providers !== undefined ? providers[provider] : undefined;
     if (model.type === 'embedding' && isMapping(providerFields) && providerFields.kind === 'bedrock') {
       report([...channelPath, 'provider'], 'bedrock channels serve chat models only in this build (no embeddings)');
+    }
+    if (model.type === 'embedding' && isMapping(providerFields) && providerFields.kind === 'vertex') {
+      report([...channelPath, 'provider'], 'vertex channels serve chat models only in this build (no embeddings)');
     }
     if (isPresent(channel.model) && isPresent(channel.deployment)) {
       report([...channelPath, 'deployment'], 'give either model or deployment, not both (deployment is another name for model)');

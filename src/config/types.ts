@@ -4,8 +4,8 @@
  * plain numbers. Everything downstream reads only these types.
  */
 
-/** Provider kinds this build can call. Later kinds (vertex) join this list. */
-export const providerKinds = ['openai', 'openai-compatible', 'azure-openai', 'bedrock'] as const;
+/** Provider kinds this build can call. */
+export const providerKinds = ['openai', 'openai-compatible', 'azure-openai', 'bedrock', 'vertex'] as const;
 export type ProviderKind = (typeof providerKinds)[number];
 
 /** Azure OpenAI's two URL styles: `/openai/v1/…` with the deployment as `model`, or `/openai/deployments/{name}/…?api-version=`. */
@@ -43,6 +43,21 @@ export interface BedrockSettings {
   readonly credentials: AwsCredentialSource | undefined;
 }
 
+/** Vertex AI's two chat APIs: Gemini's native generateContent, or the OpenAI-compatible endpoint for partner and open models. */
+export const vertexApis = ['gemini', 'openai'] as const;
+export type VertexApi = (typeof vertexApis)[number];
+
+/** Where Google OAuth tokens come from: application default credentials (env, gcloud, workload identity, metadata server), or a service-account key file. */
+export type GoogleCredentialSource = { readonly source: 'application-default' } | { readonly source: 'service-account-file'; readonly file: string };
+
+export interface VertexSettings {
+  readonly api: VertexApi;
+  readonly project: string;
+  /** `global`, a region (`us-central1`), or a multi-region (`us`, `eu`). */
+  readonly location: string;
+  readonly credentials: GoogleCredentialSource;
+}
+
 export interface AzureSettings {
   readonly api: AzureApiStyle;
   /** Sent as `api-version` in the deployments style. */
@@ -72,6 +87,8 @@ export interface ProviderConfig {
   readonly azure: AzureSettings | undefined;
   /** Settings of kind bedrock; undefined for other kinds. */
   readonly bedrock?: BedrockSettings | undefined;
+  /** Settings of kind vertex; undefined for other kinds. */
+  readonly vertex?: VertexSettings | undefined;
 }
 
 export type ModelType = 'chat' | 'embedding';

@@ -7,7 +7,9 @@ import type { ProviderConfig } from '../config/types.ts';
 import type { ProviderAdapter } from './adapter.ts';
 import { createAzureOpenAIAdapter } from './azure-openai/index.ts';
 import { createBedrockAdapter } from './bedrock/index.ts';
+import type { TokenProvider } from './http/bearer-token-source.ts';
 import { createOpenAIAdapter } from './openai/index.ts';
+import { createVertexAdapter } from './vertex/index.ts';
 
 /** What adapters may be given instead of building it from configuration (tests inject credentials this way). */
 export interface AdapterDependencies {
@@ -15,6 +17,8 @@ export interface AdapterDependencies {
   readonly entraCredential?: (provider: ProviderConfig) => TokenCredential | undefined;
   /** The AWS credentials for a bedrock provider, by provider name. */
   readonly awsCredentials?: (provider: ProviderConfig) => AwsCredentialIdentityProvider | undefined;
+  /** The Google token source for a vertex provider, by provider name. */
+  readonly googleTokens?: (provider: ProviderConfig) => TokenProvider | undefined;
 }
 
 export function createAdapter(provider: ProviderConfig, dependencies: AdapterDependencies = {}): ProviderAdapter {
@@ -59,6 +63,22 @@ export function createAdapter(provider: ProviderConfig, dependencies: AdapterDep
           connections: provider.connections,
         },
         { credentials: dependencies.awsCredentials?.(provider) },
+      );
+    }
+    case 'vertex': {
+      const vertex = provider.vertex!;
+      return createVertexAdapter(
+        {
+          name: provider.name,
+          endpoint: provider.baseUrl,
+          project: vertex.project,
+          location: vertex.location,
+          api: vertex.api,
+          credentials: vertex.credentials,
+          headers: provider.headers,
+          connections: provider.connections,
+        },
+        { tokens: dependencies.googleTokens?.(provider) },
       );
     }
   }

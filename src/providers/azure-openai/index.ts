@@ -10,7 +10,7 @@ import { createUpstreamPool } from '../http/upstream-pool.ts';
 import { createOpenAIDialectAdapter, type OpenAIOperation, type UpstreamHeaderSet } from '../openai/openai-dialect-adapter.ts';
 import type { AnnotationFields } from '../openai/stream.ts';
 import { createEntraCredential, type EntraCredentialSettings } from './entra-credential.ts';
-import { EntraTokenSource } from './entra-token-source.ts';
+import { BearerTokenSource } from '../http/bearer-token-source.ts';
 
 export interface AzureOpenAIProviderSettings {
   readonly name: string;
@@ -45,7 +45,8 @@ export function createAzureOpenAIAdapter(settings: AzureOpenAIProviderSettings, 
   let headers: () => UpstreamHeaderSet | Promise<UpstreamHeaderSet>;
   if (settings.entra !== undefined || dependencies.credential !== undefined) {
     const credential = dependencies.credential ?? createEntraCredential(settings.entra!);
-    const tokens = new EntraTokenSource(credential, settings.entra?.scope ?? 'https://cognitiveservices.azure.com/.default', baseHeaders);
+    const scope = settings.entra?.scope ?? 'https://cognitiveservices.azure.com/.default';
+    const tokens = new BearerTokenSource(() => credential.getToken(scope), `Entra ID token for ${scope}`, baseHeaders);
     headers = () => tokens.headers();
   } else {
     const keyed = Object.freeze({ ...baseHeaders, 'api-key': settings.apiKey ?? '' });

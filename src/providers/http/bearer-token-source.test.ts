@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
-import { EntraTokenSource } from './entra-token-source.ts';
+import { BearerTokenSource } from './bearer-token-source.ts';
 
 /** A credential issuing `token-1`, `token-2`, … that expire `lifetimeMs` after issue, on a clock the test moves. */
 class ExpiringCredential implements TokenCredential {
@@ -33,15 +33,15 @@ const base = Object.freeze({ 'content-type': 'application/json' });
 function setup(lifetimeMs = 60 * 60_000, refreshMarginMs = 5 * 60_000) {
   const clock = { now: 1_000_000 };
   const credential = new ExpiringCredential(clock, lifetimeMs);
-  const source = new EntraTokenSource(credential, scope, base, { refreshMarginMs, retryAfterFailureMs: 10_000, now: () => clock.now });
+  const source = new BearerTokenSource(() => credential.getToken(scope), `Entra ID token for ${scope}`, base, { refreshMarginMs, retryAfterFailureMs: 10_000, now: () => clock.now });
   return { clock, credential, source };
 }
 
-async function authorization(source: EntraTokenSource): Promise<string> {
+async function authorization(source: BearerTokenSource): Promise<string> {
   return (await source.headers()).authorization;
 }
 
-describe('EntraTokenSource', () => {
+describe('BearerTokenSource', () => {
   it('fetches the first token once however many requests wait for it, for the Azure OpenAI scope', async () => {
     const { credential, source } = setup();
     const all = await Promise.all(Array.from({ length: 20 }, () => authorization(source)));
@@ -119,7 +119,7 @@ describe('EntraTokenSource', () => {
         return { token: `t${calls}`, expiresOnTimestamp: clock.now + 3_600_000, refreshAfterTimestamp: clock.now + 1_000 };
       },
     };
-    const source = new EntraTokenSource(credential, scope, base, { now: () => clock.now });
+    const source = new BearerTokenSource(() => credential.getToken(scope), `Entra ID token for ${scope}`, base, { now: () => clock.now });
     await source.headers();
     clock.now = 1_500;
     source.headers();

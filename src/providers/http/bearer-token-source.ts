@@ -1,11 +1,21 @@
 /**
- * Microsoft Entra ID bearer tokens for upstream calls, cached and refreshed before they expire. A request never waits
- * for a token except the very first one (or after a token expired unrefreshed); refreshes are single-flight, so one
- * refresh costs one `getToken` call however many requests arrive meanwhile.
+ * Bearer tokens for upstream calls (Microsoft Entra ID, Google OAuth), cached and refreshed before they expire. A
+ * request never waits for a token except the very first one (or after a token expired unrefreshed); refreshes are
+ * single-flight, so one refresh costs one fetch however many requests arrive meanwhile.
  */
-import type { AccessToken, TokenCredential } from '@azure/core-auth';
 
-export interface EntraTokenSourceOptions {
+export interface BearerToken {
+  readonly token: string;
+  /** Epoch milliseconds. */
+  readonly expiresOnTimestamp: number;
+  /** Epoch milliseconds after which to refresh; default 5 minutes before expiry. */
+  readonly refreshAfterTimestamp?: number;
+}
+
+/** Where tokens come from: a credential library, or a test's own minting. */
+export type TokenProvider = () => Promise<BearerToken | null>;
+
+export interface BearerTokenSourceOptions {
   /** Refresh this long before expiry when the token gives no refresh time of its own. Default 5 minutes. */
   readonly refreshMarginMs?: number;
   /** After a failed background refresh, wait this long before trying again. Default 10 s. */
@@ -13,9 +23,10 @@ export interface EntraTokenSourceOptions {
   readonly now?: () => number;
 }
 
-export class EntraTokenSource {
-  readonly #credential: TokenCredential;
-  readonly #scope: string;
+export class BearerTokenSource {
+  readonly #provider: TokenProvider;
+  /** What the tokens are for, in error messages (`Entra ID token for https://…/.default`). */
+  readonly #description: string;
   readonly #baseHeaders: Readonly<Record<string, string>>;
   readonly #refreshMarginMs: number;
   readonly #retryAfterFailureMs: number;
@@ -26,9 +37,9 @@ export class EntraTokenSource {
   #pending: Promise<Readonly<Record<string, string>>> | undefined;
   #refreshes = 0;
 
-  constructor(credential: TokenCredential, scope: string, baseHeaders: Readonly<Record<string, string>>, options: EntraTokenSourceOptions = {}) {
-    this.#credential = credential;
-    this.#scope = scope;
+  constructor(provider: TokenProvider, description: string, baseHeaders: Readonly<Record<string, string>>, options: BearerTokenSourceOptions = {}) {
+    this.#provider = provider;
+    this.#description = description;
     this.#baseHeaders = baseHeaders;
     this.#refreshMarginMs = options.refreshMarginMs ?? 5 * 60_000;
     this.#retryAfterFailureMs = options.retryAfterFailureMs ?? 10_000;
@@ -64,13 +75,13 @@ export class EntraTokenSource {
 
   async #fetch(): Promise<Readonly<Record<string, string>>> {
     this.#refreshes++;
-    let token: AccessToken | null;
+    let token: BearerToken | null;
     try {
-      token = await this.#credential.getToken(this.#scope);
+      token = await this.#provider();
     } catch (error) {
-      throw new Error(`Entra ID token for ${this.#scope} could not be obtained: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new Error(`${this.#description} could not be obtained: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
-    if (token === null) throw new Error(`Entra ID token for ${this.#scope} could not be obtained: the credential returned none`);
+    if (token === null) throw new Error(`${this.#description} could not be obtained: the credential returned none`);
     const headers = Object.freeze({ ...this.#baseHeaders, authorization: `Bearer ${token.token}` });
     this.#headers = headers;
     this.#expiresAt = token.expiresOnTimestamp;

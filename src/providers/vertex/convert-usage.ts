@@ -1,0 +1,49 @@
+/**
+ * Gemini `usageMetadata` as Usage.
+ *
+ * - `promptTokenCount` counts every prompt token, the cached ones included (`cachedContentTokenCount` is a part of
+ *   it, for implicit and explicit caching alike). `toolUsePromptTokenCount` (results of Google-run tools fed back to
+ *   the model) is reported beside it and billed as input, so the input total is their sum.
+ * - `candidatesTokenCount` does NOT include the thinking tokens: Vertex reports `thoughtsTokenCount` beside it
+ *   (`totalTokenCount` = prompt + candidates + toolUsePrompt + thoughts), and both are billed as output. The output
+ *   total is therefore candidates + thoughts, with the thoughts as reasoning.
+ * - Gemini has no prompt-cache write charge on a generate call (explicit caches are created by a separate API), so
+ *   `cacheWrite` is 0.
+ */
+import { createUsage, type Usage } from '../../spec/index.ts';
+
+export interface GeminiUsageMetadata {
+  promptTokenCount?: unknown;
+  candidatesTokenCount?: unknown;
+  totalTokenCount?: unknown;
+  cachedContentTokenCount?: unknown;
+  thoughtsTokenCount?: unknown;
+  toolUsePromptTokenCount?: unknown;
+}
+
+/**
+ * Gemini usage as Usage; undefined when the upstream sent none, or metadata without a single token count (Vertex
+ * sends `{"trafficType":"ON_DEMAND"}` alone on early stream chunks; it must not replace counts already seen).
+ */
+export function convertGeminiUsage(usageMetadata: GeminiUsageMetadata | null | undefined): Usage | undefined {
+  if (usageMetadata === null || usageMetadata === undefined || typeof usageMetadata !== 'object') return undefined;
+  if (
+    typeof usageMetadata.promptTokenCount !== 'number' &&
+    typeof usageMetadata.candidatesTokenCount !== 'number' &&
+    typeof usageMetadata.totalTokenCount !== 'number' &&
+    typeof usageMetadata.thoughtsTokenCount !== 'number'
+  ) {
+    return undefined;
+  }
+  const reasoning = count(usageMetadata.thoughtsTokenCount);
+  return createUsage({
+    input: count(usageMetadata.promptTokenCount) + count(usageMetadata.toolUsePromptTokenCount),
+    cacheRead: count(usageMetadata.cachedContentTokenCount),
+    output: count(usageMetadata.candidatesTokenCount) + reasoning,
+    reasoning,
+  });
+}
+
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
+}

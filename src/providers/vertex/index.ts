@@ -1,0 +1,140 @@
+/**
+ * The `vertex` provider: Google Vertex AI. `api: gemini` translates OpenAI ⇄ Gemini's generateContent and
+ * streamGenerateContent (SSE); `api: openai` sends the OpenAI format to Vertex's OpenAI-compatible endpoint for
+ * partner and open models (the OpenAI dialect adapter). Both authenticate with Google OAuth bearer tokens.
+ */
+import { GatewayError } from '../../errors/index.ts';
+import type { ChatRequest, ChatResult } from '../../spec/index.ts';
+import type { CallContext, ProviderAdapter, StreamSink } from '../adapter.ts';
+import { fetchImage } from '../bedrock/fetch-image.ts';
+import { BearerTokenSource, type TokenProvider } from '../http/bearer-token-source.ts';
+import { streamDecoded } from '../http/stream-decoded.ts';
+import { transportError, type UpstreamIdentity } from '../http/transport-error.ts';
+import { requestBuffered, type UpstreamRequest } from '../http/upstream-call.ts';
+import { createUpstreamPool } from '../http/upstream-pool.ts';
+import { parseUpstreamJson } from '../openai/convert-response.ts';
+import { createOpenAIDialectAdapter, credentialError } from '../openai/openai-dialect-adapter.ts';
+import { createGoogleTokenProvider, type GoogleCredentialSettings } from './auth.ts';
+import { collectImageUrls, convertToGeminiRequest } from './convert-request.ts';
+import { convertGeminiResponse } from './convert-response.ts';
+import { mapVertexError } from './errors.ts';
+import { GeminiStreamDecoder } from './stream.ts';
+
+export interface VertexProviderSettings {
+  readonly name: string;
+  /** The location's endpoint (`https://us-central1-aiplatform.googleapis.com`), or an override. */
+  readonly endpoint: string;
+  readonly project: string;
+  readonly location: string;
+  readonly api: 'gemini' | 'openai';
+  readonly credentials: GoogleCredentialSettings;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly connections: number;
+}
+
+export interface VertexDependencies {
+  /** Replaces the credentials the settings name (tests mint tokens with a test service account this way). */
+  readonly tokens?: TokenProvider;
+}
+
+/** Limits on images the gateway fetches from https URLs for Gemini (inline data only). */
+export const imageFetchLimits = Object.freeze({ maxBytes: 7_000_000, timeoutMs: 10_000 });
+
+export function createVertexAdapter(settings: VertexProviderSettings, dependencies: VertexDependencies = {}): ProviderAdapter {
+  const endpoint = new URL(settings.endpoint);
+  const basePath = endpoint.pathname.replace(/\/+$/, '');
+  const pool = createUpstreamPool(endpoint.origin, { connections: settings.connections });
+  const tokens = new BearerTokenSource(
+    dependencies.tokens ?? createGoogleTokenProvider(settings.credentials),
+    'Google access token for Vertex AI',
+    Object.freeze({ ...settings.headers, 'content-type': 'application/json' }),
+  );
+  const locationPath = `${basePath}/v1/projects/${encodeURIComponent(settings.project)}/locations/${encodeURIComponent(settings.location)}`;
+
+  if (settings.api === 'openai') {
+    return createOpenAIDialectAdapter({
+      name: settings.name,
+      kind: 'vertex',
+      pool,
+      dialect: { maxTokensField: 'as-sent' },
+      path: (operation) => `${locationPath}/endpoints/openapi/${operation}`,
+      headers: () => tokens.headers(),
+      close: () => pool.close(),
+    });
+  }
+  return createGeminiAdapter(settings.name, `${locationPath}/publishers/google/models`, pool, tokens);
+}
+
+function createGeminiAdapter(name: string, modelsPath: string, pool: ReturnType<typeof createUpstreamPool>, tokens: BearerTokenSource): ProviderAdapter {
+  const identities = new Map<string, UpstreamIdentity>();
+  const identityFor = (model: string): UpstreamIdentity => {
+    let identity = identities.get(model);
+    if (identity === undefined) identities.set(model, (identity = { provider: name, model }));
+    return identity;
+  };
+
+  /** The Gemini body (images at https URLs fetched first) and the authenticated request for one attempt. */
+  const prepare = async (request: ChatRequest, context: CallContext, method: 'generateContent' | 'streamGenerateContent?alt=sse'): Promise<UpstreamRequest> => {
+    const identity = identityFor(context.upstreamModel);
+    const urls = collectImageUrls(request);
+    const images = new Map<string, { mimeType: string; data: string }>();
+    if (urls.length > 0) {
+      const fetched = await Promise.all(urls.map((url) => fetchImage(url, { ...imageFetchLimits, cancellation: context.cancellation })));
+      urls.forEach((url, index) => images.set(url, { mimeType: `image/${fetched[index].format}`, data: Buffer.from(fetched[index].bytes).toString('base64') }));
+    }
+    const current = tokens.headers();
+    let headers: Readonly<Record<string, string>>;
+    try {
+      headers = current instanceof Promise ? await current : current;
+    } catch (error) {
+      throw credentialError(error, identity);
+    }
+    return {
+      method: 'POST',
+      path: `${modelsPath}/${encodeURIComponent(context.upstreamModel)}:${method}`,
+      headers,
+      body: JSON.stringify(convertToGeminiRequest(request, images)),
+      cancellation: context.cancellation,
+      headersTimeoutMs: context.headersTimeoutMs,
+      bodyTimeoutMs: context.bodyTimeoutMs,
+    };
+  };
+
+  return {
+    name,
+    kind: 'vertex',
+
+    async chat(request: ChatRequest, context: CallContext): Promise<ChatResult> {
+      const identity = identityFor(context.upstreamModel);
+      const upstreamRequest = await prepare(request, context, 'generateContent');
+      let response;
+      try {
+        response = await requestBuffered(pool, upstreamRequest);
+      } catch (error) {
+        throw transportError(error, identity);
+      }
+      if (response.status >= 300) throw mapVertexError(response.status, response.headers, response.body, identity);
+      return convertGeminiResponse(parseUpstreamJson(response.body, identity), identity, context.requestId);
+    },
+
+    async streamChat(request: ChatRequest, context: CallContext, sink: StreamSink): Promise<void> {
+      const identity = identityFor(context.upstreamModel);
+      const upstreamRequest = await prepare(request, context, 'streamGenerateContent?alt=sse');
+      return streamDecoded(pool, upstreamRequest, sink, identity, {
+        decoder: (status) => (status >= 200 && status < 300 ? new GeminiStreamDecoder(sink, identity, context.requestId) : undefined),
+        buffered(status, headers, body) {
+          throw mapVertexError(status, headers, body, identity);
+        },
+      });
+    },
+
+    async embed(): Promise<never> {
+      // Configuration refuses embedding models on vertex channels; this is the guard behind it.
+      throw new GatewayError('upstream_invalid_request', `${name}: vertex channels serve chat only in this build`);
+    },
+
+    close(): Promise<void> {
+      return pool.close();
+    },
+  };
+}
