@@ -2,10 +2,14 @@
  * `interchange demo` (`npm start`): the gateway with every upstream emulated on loopback, configured from
  * examples/demo.yaml.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAzureOpenAIEmulator, type RunningAzureOpenAIEmulator } from '../../emulators/azure-openai/index.ts';
 import { startBedrockEmulator, type RunningBedrockEmulator } from '../../emulators/bedrock/index.ts';
 import { startOpenAIEmulator, type RunningEmulator } from '../../emulators/openai/index.ts';
+import { createTestServiceAccount, startVertexEmulator, type RunningVertexEmulator } from '../../emulators/vertex/index.ts';
 import { ConfigError, loadConfigFile } from '../config/load-config.ts';
 import { startGateway } from '../server/gateway-server.ts';
 import { parseCommandArgs, parsePort, waitForShutdownSignal } from './main.ts';
@@ -22,8 +26,10 @@ export async function runDemo(args: string[]): Promise<number> {
     'vllm-port': { type: 'string' },
     'azure-port': { type: 'string' },
     'bedrock-port': { type: 'string' },
+    'vertex-port': { type: 'string' },
   });
-  const emulators: Array<RunningEmulator | RunningAzureOpenAIEmulator | RunningBedrockEmulator> = [];
+  const emulators: Array<RunningEmulator | RunningAzureOpenAIEmulator | RunningBedrockEmulator | RunningVertexEmulator> = [];
+  const scratch = await mkdtemp(join(tmpdir(), 'interchange-demo-'));
   try {
     const openai = await startOpenAIEmulator({ port: parsePort(values['openai-port'], '--openai-port') ?? 9101, apiKey: demoOpenAIKey, quiet: true });
     emulators.push(openai);
@@ -53,6 +59,11 @@ export async function runDemo(args: string[]): Promise<number> {
       quiet: true,
     });
     emulators.push(bedrock);
+    const serviceAccount = createTestServiceAccount();
+    const vertex = await startVertexEmulator({ port: parsePort(values['vertex-port'], '--vertex-port') ?? 9105, project: 'interchange-demo', publicKey: serviceAccount.publicKey, quiet: true });
+    emulators.push(vertex);
+    const keyFile = join(scratch, 'vertex-service-account.json');
+    await writeFile(keyFile, demoServiceAccountKey(serviceAccount), { mode: 0o600 });
     const config = await loadConfigFile(demoConfigPath, {
       ...process.env,
       DEMO_OPENAI_BASE_URL: openai.baseUrl,
@@ -63,9 +74,11 @@ export async function runDemo(args: string[]): Promise<number> {
       DEMO_BEDROCK_ENDPOINT: bedrock.url,
       DEMO_AWS_ACCESS_KEY_ID: demoAwsCredentials.accessKeyId,
       DEMO_AWS_SECRET_ACCESS_KEY: demoAwsCredentials.secretAccessKey,
+      DEMO_VERTEX_ENDPOINT: vertex.url,
+      DEMO_GOOGLE_KEY_FILE: keyFile,
     });
     const gateway = await startGateway(config, { port: parsePort(values.port, '--port') ?? parsePort(process.env.PORT, 'PORT') });
-    process.stdout.write(describeDemo(gateway.url, azure.url, bedrock.url, openai, vllm, [...config.models.keys()]));
+    process.stdout.write(describeDemo(gateway.url, azure.url, bedrock.url, vertex.url, openai, vllm, [...config.models.keys()]));
     await waitForShutdownSignal();
     await gateway.close();
     return 0;
@@ -75,16 +88,34 @@ export async function runDemo(args: string[]): Promise<number> {
       return 1;
     }
     if ((error as { code?: string }).code === 'EADDRINUSE') {
-      process.stderr.write(`interchange demo: ${(error as Error).message}. Another process holds the port; pass --port, --azure-port, --bedrock-port, --openai-port or --vllm-port.\n`);
+      process.stderr.write(`interchange demo: ${(error as Error).message}. Another process holds the port; pass --port, --azure-port, --bedrock-port, --vertex-port, --openai-port or --vllm-port.\n`);
       return 1;
     }
     throw error;
   } finally {
     await Promise.all(emulators.map((emulator) => emulator.close()));
+    await rm(scratch, { recursive: true, force: true });
   }
 }
 
-function describeDemo(url: string, azure: string, bedrock: string, openai: RunningEmulator, vllm: RunningEmulator, models: string[]): string {
+/**
+ * A service-account key file for the Vertex emulator. Its universe is not Google's, so google-auth-library signs its
+ * own JWTs with the key (no token exchange), which the emulator verifies with the matching public key.
+ */
+function demoServiceAccountKey(account: ReturnType<typeof createTestServiceAccount>): string {
+  return JSON.stringify({
+    type: 'service_account',
+    project_id: 'interchange-demo',
+    private_key_id: 'demo-key',
+    private_key: account.privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    client_email: account.email,
+    client_id: '0',
+    token_uri: 'https://oauth2.googleapis.com/token',
+    universe_domain: 'interchange.test',
+  });
+}
+
+function describeDemo(url: string, azure: string, bedrock: string, vertex: string, openai: RunningEmulator, vllm: RunningEmulator, models: string[]): string {
   return `
 Interchange demo is running.
 
@@ -92,6 +123,8 @@ Interchange demo is running.
   Upstream "azure-eastus"      ${azure}  (Azure OpenAI emulator, deployments style)
   Upstream "azure-sweden"      ${azure}  (the same emulator, v1 style)
   Upstream "bedrock-use1"      ${bedrock}  (AWS Bedrock emulator, Converse with SigV4)
+  Upstream "vertex-usc1"       ${vertex}  (Google Vertex AI emulator, Gemini API)
+  Upstream "vertex-maas"       ${vertex}  (the same emulator, OpenAI-compatible endpoint)
   Upstream "openai"            ${openai.baseUrl}  (OpenAI API emulator)
   Upstream "local-vllm"        ${vllm.baseUrl}  (self-hosted OpenAI-compatible emulator)
   Configuration                ${demoConfigPath}

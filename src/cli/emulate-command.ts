@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { startAzureOpenAIEmulator } from '../../emulators/azure-openai/index.ts';
 import { startBedrockEmulator } from '../../emulators/bedrock/index.ts';
 import { startOpenAIEmulator } from '../../emulators/openai/index.ts';
+import { startVertexEmulator } from '../../emulators/vertex/index.ts';
 import { parseCommandArgs, parsePort, waitForShutdownSignal } from './main.ts';
 
-const clouds = ['openai', 'azure-openai', 'bedrock'] as const;
+const clouds = ['openai', 'azure-openai', 'bedrock', 'vertex'] as const;
 
 export async function runEmulate(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('emulate', args, {
@@ -16,6 +18,8 @@ export async function runEmulate(args: string[]): Promise<number> {
     region: { type: 'string' },
     'access-key-id': { type: 'string' },
     'secret-access-key': { type: 'string' },
+    project: { type: 'string' },
+    'public-key-file': { type: 'string' },
   });
   const cloud = positionals[0];
   if (cloud === undefined || !(clouds as readonly string[]).includes(cloud)) {
@@ -36,7 +40,17 @@ export async function runEmulate(args: string[]): Promise<number> {
     quiet: values.quiet,
   };
   let emulator: { url: string; close(): Promise<void> };
-  if (cloud === 'bedrock') {
+  if (cloud === 'vertex') {
+    const publicKeyFile = values['public-key-file'];
+    emulator = await startVertexEmulator({
+      ...options,
+      project: values.project,
+      publicKey: publicKeyFile === undefined ? undefined : readFileSync(publicKeyFile, 'utf8'),
+    });
+    process.stdout.write(
+      `${cloud} emulator listening on ${emulator.url} (/v1[beta1]/projects/{project}/locations/{location}/publishers/google/models/{model}:generateContent, …/endpoints/openapi/chat/completions)\n`,
+    );
+  } else if (cloud === 'bedrock') {
     const accessKeyId = values['access-key-id'];
     const secretAccessKey = values['secret-access-key'];
     emulator = await startBedrockEmulator({

@@ -17,8 +17,9 @@ Commands:
                        Run the gateway. FILE defaults to $INTERCHANGE_CONFIG.
   check-config FILE    Validate a configuration file and print what it defines (or every problem).
   emulate <cloud> [--host H] [--port N] [--api-key KEY] [--fault SPEC] [--fault-count N]
-                       Run a local cloud emulator. Clouds: openai, azure-openai, bedrock
-                       (bedrock also: --region R --access-key-id ID --secret-access-key KEY).
+                       Run a local cloud emulator. Clouds: openai, azure-openai, bedrock, vertex
+                       (bedrock also: --region R --access-key-id ID --secret-access-key KEY;
+                        vertex also: --project P --public-key-file PEM of the service account whose JWTs it accepts).
   demo [--port N]      Run the gateway with every cloud emulated on loopback (what \`npm start\` runs).
   bench [options]      Run the benchmark (see bench/README.md).
   help                 Show this text.

@@ -142,7 +142,7 @@ models:
   });
 
   it('demo starts the gateway with emulated clouds and prints how to try it', async () => {
-    const demo = startUntil(['demo', '--port', '0', '--openai-port', '0', '--vllm-port', '0', '--azure-port', '0', '--bedrock-port', '0'], /Press Ctrl\+C to stop/);
+    const demo = startUntil(['demo', '--port', '0', '--openai-port', '0', '--vllm-port', '0', '--azure-port', '0', '--bedrock-port', '0', '--vertex-port', '0'], /Press Ctrl\+C to stop/);
     try {
       const text = await demo.started;
       const url = /Gateway \(OpenAI-compatible\)\s+(http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(text)![1];
@@ -165,7 +165,29 @@ models:
       assert.equal(fallback.headers['x-interchange-provider'], 'openai');
       await fallback.body.json();
       const models = (await (await request(`${url}/v1/models`)).body.json()) as { data: Array<{ id: string }> };
-      assert.deepEqual(models.data.map((model) => model.id).sort(), ['claude-sonnet', 'gpt-4.1', 'gpt-4o-mini', 'gpt-oss-120b', 'llama-3.1-8b', 'text-embedding-3-large', 'text-embedding-3-small']);
+      assert.deepEqual(models.data.map((model) => model.id).sort(), [
+        'claude-sonnet',
+        'gemini-2.5-flash',
+        'gpt-4.1',
+        'gpt-4o-mini',
+        'gpt-oss-120b',
+        'llama-3.1-8b',
+        'llama-4-maverick',
+        'text-embedding-3-large',
+        'text-embedding-3-small',
+      ]);
+      for (const [model, provider] of [
+        ['gemini-2.5-flash', 'vertex-usc1'],
+        ['llama-4-maverick', 'vertex-maas'],
+      ]) {
+        const response = await request(`${url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+        });
+        assert.equal(response.statusCode, 200, `${model}: ${await response.body.text()}`);
+        assert.equal(response.headers['x-interchange-provider'], provider);
+      }
       const claude = await request(`${url}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

@@ -5,6 +5,7 @@
 import { startAzureOpenAIEmulator } from '../../emulators/azure-openai/index.ts';
 import { startBedrockEmulator } from '../../emulators/bedrock/index.ts';
 import { startOpenAIEmulator } from '../../emulators/openai/index.ts';
+import { createTestServiceAccount, mintTestToken, startVertexEmulator } from '../../emulators/vertex/index.ts';
 import type { ProviderConfig } from '../../src/config/types.ts';
 import type { ProviderAdapter } from '../../src/providers/adapter.ts';
 import { createAdapter } from '../../src/providers/registry.ts';
@@ -127,6 +128,42 @@ function bedrockTarget(api: 'converse' | 'openai'): ConformanceTarget {
   };
 }
 
+function vertexTarget(api: 'gemini' | 'openai'): ConformanceTarget {
+  return {
+    name: `vertex (${api})`,
+    async start() {
+      const account = createTestServiceAccount();
+      const emulator = await startVertexEmulator({ project: 'conformance', publicKey: account.publicKey, quiet: true });
+      const provider: ProviderConfig = {
+        name: `vertex-${api}-under-test`,
+        kind: 'vertex',
+        baseUrl: emulator.url,
+        apiKey: undefined,
+        headers: {},
+        region: undefined,
+        connections: 8,
+        timeoutMs: 5_000,
+        azure: undefined,
+        vertex: { api, project: 'conformance', location: 'us-central1', credentials: { source: 'application-default' } },
+      };
+      const adapter = createAdapter(provider, {
+        googleTokens: () => async () => ({ token: await mintTestToken(account.privateKey, { email: account.email }), expiresOnTimestamp: Date.now() + 3_600_000 }),
+      });
+      return {
+        adapter,
+        chatModel: api === 'gemini' ? 'gemini-2.5-flash' : 'openai/gpt-oss-120b-maas',
+        embeddingModel: undefined,
+        setFault: (spec) => emulator.setFault(spec),
+        aborted: () => emulator.stats.aborted,
+        async close() {
+          await adapter.close();
+          await emulator.close();
+        },
+      };
+    },
+  };
+}
+
 export const conformanceTargets: readonly ConformanceTarget[] = [
   openAIDialectTarget('openai'),
   openAIDialectTarget('openai-compatible'),
@@ -134,4 +171,6 @@ export const conformanceTargets: readonly ConformanceTarget[] = [
   azureOpenAITarget('v1'),
   bedrockTarget('converse'),
   bedrockTarget('openai'),
+  vertexTarget('gemini'),
+  vertexTarget('openai'),
 ];
