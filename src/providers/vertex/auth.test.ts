@@ -38,6 +38,15 @@ describe('Google token provider', () => {
     assert.ok(token.expiresOnTimestamp > Date.now() + 50 * 60_000);
   });
 
+  it('refuses at start-up a key file that is missing or is not a service-account key', async (t) => {
+    const directory = await mkdtemp(join(tmpdir(), 'interchange-google-'));
+    t.after(() => rm(directory, { recursive: true, force: true }));
+    assert.throws(() => createGoogleTokenProvider({ source: 'service-account-file', file: join(directory, 'missing.json') }), /could not be read/);
+    const external = join(directory, 'external.json');
+    await writeFile(external, JSON.stringify({ type: 'external_account', audience: 'x', credential_source: { file: '/etc/passwd' } }));
+    assert.throws(() => createGoogleTokenProvider({ source: 'service-account-file', file: external }), /is not a service-account key/);
+  });
+
   it('reads a JWT expiry, and none from an opaque token', () => {
     const claims = Buffer.from(JSON.stringify({ exp: 1_800_000_000 })).toString('base64url');
     assert.equal(jwtExpiry(`e30.${claims}.sig`), 1_800_000_000_000);
