@@ -17,7 +17,8 @@
 import { createInterface } from 'node:readline';
 import { Client } from 'undici';
 import type { Dispatcher } from 'undici';
-import { ContentDeltaScanner, countDataEvents } from './lib/content-delta.ts';
+import { ContentDeltaScanner, countDataEvents, GEMINI_TEXT_KEY, MarkerScanner, OPENAI_CONTENT_KEY } from './lib/content-delta.ts';
+import type { ResponseFormat } from './lib/request-body.ts';
 import { summarize } from './lib/statistics.ts';
 import type { LatencySummary } from './lib/statistics.ts';
 
@@ -28,6 +29,8 @@ export type GeneratorOptions = {
   body: string;
   headers: Record<string, string>;
   streaming: boolean;
+  /** How responses look (default openai): Gemini streams have `"text"` parts and end with a finishReason, no [DONE]. */
+  format?: ResponseFormat;
   connections: number;
   /** Cap on requests recorded over all segments (bounds memory); when hit, the current window ends early. */
   maxRequests: number;
@@ -61,7 +64,7 @@ export type LoadResult = {
   errors: number;
   /** Responses with a status outside 2xx, in any phase. */
   non2xx: number;
-  /** Streams that ended without any content delta or without `data: [DONE]`. */
+  /** Streams that ended without any content delta or without `data: [DONE]` (Gemini: without a finishReason). */
   incompleteStreams: number;
   firstError: string | null;
   /** Non-streaming: whole response. Streaming: full stream, request start to last byte. */
@@ -95,7 +98,9 @@ function sleep(milliseconds: number): Promise<void> {
 class Connection {
   generator: LoadGenerator;
   client: Client;
-  scanner = new ContentDeltaScanner();
+  scanner: ContentDeltaScanner;
+  /** Gemini only: has the stream said `"finishReason"` (its end; Gemini sends no [DONE]). */
+  finishScanner: MarkerScanner | null;
   dispatchOptions: Dispatcher.DispatchOptions;
   handler: Dispatcher.DispatchHandler;
   start = 0n;
@@ -112,6 +117,9 @@ class Connection {
   constructor(generator: LoadGenerator, body: Buffer) {
     this.generator = generator;
     const { options } = generator;
+    const gemini = options.format === 'gemini';
+    this.scanner = new ContentDeltaScanner(gemini ? GEMINI_TEXT_KEY : OPENAI_CONTENT_KEY);
+    this.finishScanner = gemini ? new MarkerScanner('"finishReason"') : null;
     this.client = new Client(options.origin, {
       pipelining: 1,
       headersTimeout: options.requestTimeoutMs,
@@ -160,6 +168,7 @@ class Connection {
     this.lastChunk = null;
     this.firstChunkAt = 0n;
     this.scanner.reset();
+    this.finishScanner?.reset();
     this.start = now();
     this.client.dispatch(this.dispatchOptions, this.handler);
   }
@@ -170,6 +179,7 @@ class Connection {
     if (this.firstChunkAt === 0n && this.scanner.push(chunk)) this.firstChunkAt = now();
     this.events += countDataEvents(chunk);
     this.lastChunk = chunk;
+    this.finishScanner?.push(chunk);
   }
 
   onEnd(): void {
@@ -201,6 +211,7 @@ class Connection {
   }
 
   endsWithDone(): boolean {
+    if (this.finishScanner !== null) return this.finishScanner.found;
     const chunk = this.lastChunk;
     if (chunk === null) return false;
     // `data: [DONE]` is the last event; allow trailing newlines.

@@ -2,7 +2,9 @@
 // a separate, pinned process, and prints direct-to-emulator / floor proxy / gateway side by side, then the target
 // checks as ratios within this one run. All figures also go to bench/results/bench-<timestamp>.json.
 // `--upstream azure-openai` does the same with the Azure OpenAI emulator behind an azure-openai channel; `--upstream
-// both` measures both upstreams in the same alternating rounds and compares them. See bench/README.md.
+// both` measures both upstreams in the same alternating rounds and compares them; `--upstream vertex` adds the Vertex
+// emulator behind a vertex channel (Gemini API) to today's run and compares it with the OpenAI-compatible channel;
+// `--upstream all` does all three. See bench/README.md.
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,8 @@ import type { LoadResult } from './load-generator.ts';
 import { GeneratorHandle } from './lib/generator-handle.ts';
 import { parseOptions, USAGE } from './lib/options.ts';
 import type { BenchOptions, TargetName, Upstream } from './lib/options.ts';
+import { startGoogleCredentialStub } from './lib/google-credentials.ts';
+import type { GoogleCredentialStub } from './lib/google-credentials.ts';
 import { readAllCpu, readAllRss, RssSampler } from './lib/process-metrics.ts';
 import {
   freePort,
@@ -36,7 +40,7 @@ import {
   formatUpstreamComparison,
   targetLabel,
 } from './lib/report.ts';
-import type { Check, Mode, ScenarioResult } from './lib/report.ts';
+import type { Check, ComparedUpstream, Mode, ScenarioResult } from './lib/report.ts';
 import {
   AZURE_API_KEY,
   AZURE_API_VERSION,
@@ -48,8 +52,15 @@ import {
   NON_STREAMING_BODY,
   OPENAI_REQUEST,
   STREAMING_BODY,
+  VERTEX_DIRECT_REQUEST,
+  VERTEX_GATEWAY_REQUEST,
+  VERTEX_LOCATION,
+  VERTEX_MODEL,
+  VERTEX_PROJECT,
+  VERTEX_TOKEN,
 } from './lib/request-body.ts';
 import type { TargetRequest } from './lib/request-body.ts';
+import { checkResponseShape, roundOrder } from './lib/targets.ts';
 
 
 /** V8 flags the gateway's launchers use: a 16 MiB young-generation cap so RSS returns near idle after load. */
@@ -89,8 +100,12 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** One gateway process serves every upstream of the run: model gpt-4o-mini → OpenAI emulator, gpt-4o-mini-azure → Azure. */
-function gatewayConfig(gatewayPort: number, emulatorPort: number | null, azurePort: number | null): string {
+/**
+ * One gateway process serves every upstream of the run: model gpt-4o-mini → OpenAI emulator, gpt-4o-mini-azure →
+ * Azure, gemini-2.5-flash-lite → Vertex (endpoint overridden to the emulator; Google credentials: application default,
+ * which the harness points at its loopback token stub, see lib/google-credentials.ts).
+ */
+function gatewayConfig(gatewayPort: number, emulatorPort: number | null, azurePort: number | null, vertexPort: number | null = null): string {
   const providers: string[] = [];
   const models: string[] = [];
   if (emulatorPort !== null) {
@@ -107,6 +122,17 @@ function gatewayConfig(gatewayPort: number, emulatorPort: number | null, azurePo
       `    auth: { api_key: ${AZURE_API_KEY} }`,
     );
     models.push(`  ${AZURE_MODEL}: { channels: [ { provider: azure, deployment: ${AZURE_DEPLOYMENT} } ] }`);
+  }
+  if (vertexPort !== null) {
+    providers.push(
+      '  vertex:',
+      '    kind: vertex',
+      `    project: ${VERTEX_PROJECT}`,
+      `    location: ${VERTEX_LOCATION}`,
+      `    endpoint: http://127.0.0.1:${vertexPort}`,
+      '    auth: { google: application-default }',
+    );
+    models.push(`  ${VERTEX_MODEL}: { channels: [ { provider: vertex, model: ${VERTEX_MODEL} } ] }`);
   }
   return [
     `listen: 127.0.0.1:${gatewayPort}`,
@@ -155,12 +181,48 @@ async function startAzureEmulator(
   }
 }
 
+/**
+ * The Vertex emulator, pinned like the others: `<emulator-bin> emulate vertex …` when the CLI has it, else
+ * bench/vertex-emulator-process.ts (the same emulator, started from its module, accepting the bench's token).
+ */
+async function startVertexEmulator(
+  options: BenchOptions,
+  serverCore: number | null,
+  temporary: string,
+): Promise<{ process: ManagedProcess; origin: string }> {
+  const attempts: ManagedProcess[] = [];
+  const attempt = async (script: string[], logName: string) => {
+    const port = await freePort();
+    const started = startNodeProcess({
+      name: 'vertex-emulator',
+      nodeArguments: [...script, '--host', '127.0.0.1', '--port', String(port), '--project', VERTEX_PROJECT, '--token', VERTEX_TOKEN, '--quiet'],
+      core: serverCore,
+      cwd: ROOT,
+      logPath: join(temporary, logName),
+      stdinPipe: true,
+    });
+    attempts.push(started);
+    const origin = `http://127.0.0.1:${port}`;
+    // Any HTTP answer means it listens (a GET on a model is a 401 or a 404).
+    await waitForHttp(`${origin}/v1/projects/${VERTEX_PROJECT}/locations/${VERTEX_LOCATION}/publishers/google/models/${VERTEX_MODEL}`, () => true, started, READY_TIMEOUT_MS);
+    return { process: started, origin };
+  };
+  try {
+    return await attempt([options.emulatorBin, 'emulate', 'vertex'], 'vertex-emulator-cli.log');
+  } catch (error) {
+    // Only a CLI that refused (exited at once: no `emulate vertex` yet) falls back; anything else is a failure.
+    if (attempts.length !== 1 || !attempts[0].hasExited()) throw error;
+    log(`\`${options.emulatorBin} emulate vertex\` did not start (${errorText(error).split('\n')[0]}); using bench/vertex-emulator-process.ts`);
+    return attempt([join(BENCH_DIRECTORY, 'vertex-emulator-process.ts'), '--exit-with-stdin'], 'vertex-emulator.log');
+  }
+}
+
 /** One request of each kind, checked for shape, before any load: a broken target is reported, not measured. */
 async function smokeTest(origin: string, request: TargetRequest, streaming: boolean): Promise<string | null> {
   const client = new Client(origin);
   try {
     const response = await client.request({
-      path: request.path,
+      path: streaming ? (request.streamingPath ?? request.path) : request.path,
       method: 'POST',
       headers: request.headers,
       body: streaming ? request.streamingBody : request.nonStreamingBody,
@@ -169,15 +231,7 @@ async function smokeTest(origin: string, request: TargetRequest, streaming: bool
     });
     const text = await response.body.text();
     if (response.statusCode !== 200) return `HTTP ${response.statusCode}: ${text.slice(0, 300)}`;
-    if (streaming) {
-      if (!/"content"\s*:\s*"[^"]/.test(text)) return `stream has no content delta: ${text.slice(0, 300)}`;
-      if (!text.trimEnd().endsWith('data: [DONE]')) return `stream does not end with data: [DONE]: …${text.slice(-200)}`;
-      return null;
-    }
-    const parsed = JSON.parse(text) as { choices?: { message?: { content?: unknown } }[] };
-    const content = parsed.choices?.[0]?.message?.content;
-    if (typeof content !== 'string' || content.length === 0) return `no choices[0].message.content: ${text.slice(0, 300)}`;
-    return null;
+    return checkResponseShape(text, streaming, request.format ?? 'openai');
   } catch (error) {
     return `request failed: ${errorText(error)}`;
   } finally {
@@ -243,10 +297,11 @@ async function runGroup(
           ROOT,
           {
             origin: state.target.origin,
-            path: state.target.request.path,
+            path: streaming ? (state.target.request.streamingPath ?? state.target.request.path) : state.target.request.path,
             body: streaming ? state.target.request.streamingBody : state.target.request.nonStreamingBody,
             headers: state.target.request.headers,
             streaming,
+            ...(state.target.request.format === undefined ? {} : { format: state.target.request.format }),
             connections,
             maxRequests: options.maxRequests,
             requestTimeoutMs: REQUEST_TIMEOUT_MS,
@@ -404,6 +459,8 @@ async function main(): Promise<number> {
   let fatal: string | null = null;
   const wantsOpenAI = options.upstreams.includes('openai-compatible');
   const wantsAzure = options.upstreams.includes('azure-openai');
+  const wantsVertex = options.upstreams.includes('vertex');
+  let googleCredentials: GoogleCredentialStub | null = null;
   const target = (name: TargetName, upstream: Upstream, process: ManagedProcess, processName: string, origin: string, request: TargetRequest): Target =>
     ({ name, upstream, label: targetLabel(name, upstream), request, process, processName, origin, broken: null });
 
@@ -441,9 +498,19 @@ async function main(): Promise<number> {
         directTargets.push(target('direct', 'azure-openai', azure.process, 'azure-emulator', azureOrigin, AZURE_DIRECT_REQUEST));
       }
     }
+    let vertexPort: number | null = null;
+    if (wantsVertex) {
+      const vertex = await startVertexEmulator(options, serverCore, temporary);
+      vertexPort = Number(new URL(vertex.origin).port);
+      serverPids.set('vertex-emulator', vertex.process.pid);
+      log(`Vertex emulator ready on ${vertex.origin} (pid ${vertex.process.pid})`);
+      if (options.only.includes('direct')) {
+        directTargets.push(target('direct', 'vertex', vertex.process, 'vertex-emulator', vertex.origin, VERTEX_DIRECT_REQUEST));
+      }
+    }
 
-    // The floor proxy: in front of the OpenAI emulator (with --upstream both, only there: it is the reference of the
-    // throughput target, and the Azure comparison is gateway against gateway).
+    // The floor proxy: in front of the OpenAI emulator (with --upstream both/vertex/all, only there: it is the reference
+    // of the throughput target, and the Azure and Vertex comparisons are gateway against gateway).
     let floorTarget: Target | null = null;
     if (options.only.includes('floor')) {
       const floorUpstream: Upstream = wantsOpenAI ? 'openai-compatible' : 'azure-openai';
@@ -482,7 +549,11 @@ async function main(): Promise<number> {
     if (options.only.includes('gateway')) {
       const gatewayPort = await freePort();
       const configPath = join(temporary, 'gateway.yaml');
-      writeFileSync(configPath, gatewayConfig(gatewayPort, emulatorPort, azurePort));
+      writeFileSync(configPath, gatewayConfig(gatewayPort, emulatorPort, azurePort, vertexPort));
+      // Vertex: application-default Google credentials that resolve, on loopback only, to the token the emulator accepts.
+      if (wantsVertex) {
+        googleCredentials = await startGoogleCredentialStub({ directory: temporary, accessToken: VERTEX_TOKEN, project: VERTEX_PROJECT });
+      }
       // The gateway runs with the V8 flags its launcher sets (bin/interchange.js's shebang and `npm start`).
       const nodeFlags = options.cpuProf
         ? [
@@ -498,10 +569,12 @@ async function main(): Promise<number> {
         core: serverCore,
         cwd: ROOT,
         logPath: join(temporary, 'gateway.log'),
+        ...(googleCredentials === null ? {} : { env: { ...process.env, ...googleCredentials.env } }),
       });
       const origin = `http://127.0.0.1:${gatewayPort}`;
       if (wantsOpenAI) gatewayTargets.push(target('gateway', 'openai-compatible', gatewayProcess, 'gateway', origin, OPENAI_REQUEST));
       if (wantsAzure) gatewayTargets.push(target('gateway', 'azure-openai', gatewayProcess, 'gateway', origin, AZURE_GATEWAY_REQUEST));
+      if (wantsVertex) gatewayTargets.push(target('gateway', 'vertex', gatewayProcess, 'gateway', origin, VERTEX_GATEWAY_REQUEST));
       try {
         await waitForHttp(`${origin}/readyz`, (status) => status === 200, gatewayProcess, READY_TIMEOUT_MS);
         serverPids.set('gateway', gatewayProcess.pid);
@@ -513,12 +586,7 @@ async function main(): Promise<number> {
       }
     }
 
-    // Order (rounds rotate it): each upstream's direct, floor, gateway; so gateway and gateway-azure run back to back.
-    for (const upstream of options.upstreams) {
-      for (const candidate of [...directTargets, ...(floorTarget === null ? [] : [floorTarget]), ...gatewayTargets]) {
-        if (candidate.upstream === upstream) targets.push(candidate);
-      }
-    }
+    targets.push(...roundOrder([...directTargets, ...(floorTarget === null ? [] : [floorTarget]), ...gatewayTargets], options.upstreams));
 
     const modes: Mode[] = [];
     if (options.nonStreaming) modes.push('non-streaming');
@@ -560,7 +628,13 @@ async function main(): Promise<number> {
   // The issue's targets for the main upstream (in `both`, the OpenAI-compatible one: it has the floor proxy), and with
   // both upstreams the Azure-vs-OpenAI-compatible comparison.
   const checks = computeChecks(results, options.connections, options.upstreams[0]);
-  const upstreamChecks: Check[] = options.upstreams.length > 1 ? computeUpstreamChecks(results, options.connections) : [];
+  const compared = options.upstreams.length > 1 ? options.upstreams.filter((upstream): upstream is ComparedUpstream => upstream !== 'openai-compatible') : [];
+  const comparisonChecks = compared.map((upstream) => ({ upstream, checks: computeUpstreamChecks(results, options.connections, upstream) }));
+  const upstreamChecks: Check[] = comparisonChecks.flatMap((comparison) => comparison.checks);
+  if (googleCredentials !== null) {
+    log(`Google token exchanges the gateway made at the bench's stub: ${googleCredentials.exchanges()} (expected 1)`);
+    await googleCredentials.close();
+  }
   const environment = {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
@@ -594,7 +668,9 @@ async function main(): Promise<number> {
   ];
   const reference = formatReference(results, options.connections, options.upstreams[0]);
   if (reference !== '') output.push('', reference);
-  if (options.upstreams.length > 1) output.push('', formatUpstreamComparison(results, options.connections, upstreamChecks));
+  for (const comparison of comparisonChecks) {
+    output.push('', formatUpstreamComparison(results, options.connections, comparison.checks, comparison.upstream));
+  }
   const failures = results.filter((r) => !r.ok);
   if (failures.length > 0 || fatal !== null) {
     output.push('', 'Problems:');

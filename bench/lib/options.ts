@@ -5,11 +5,29 @@ import { parseArgs } from 'node:util';
 export const TARGETS = ['direct', 'floor', 'gateway'] as const;
 export type TargetName = (typeof TARGETS)[number];
 
-/** What the gateway's channel (and direct-to-emulator) talks to: the OpenAI emulator, or the Azure OpenAI one. */
-export const UPSTREAMS = ['openai-compatible', 'azure-openai'] as const;
+/** What the gateway's channel (and direct-to-emulator) talks to: the OpenAI emulator, the Azure OpenAI one, or Vertex. */
+export const UPSTREAMS = ['openai-compatible', 'azure-openai', 'vertex'] as const;
 export type Upstream = (typeof UPSTREAMS)[number];
-export const UPSTREAM_CHOICES = [...UPSTREAMS, 'both'] as const;
+export const UPSTREAM_CHOICES = [...UPSTREAMS, 'both', 'all'] as const;
 export type UpstreamChoice = (typeof UPSTREAM_CHOICES)[number];
+
+/**
+ * What `--upstream` measures, the main upstream first (its targets are the issue's own ones, judged against its
+ * floor proxy). `vertex` always comes with the OpenAI-compatible upstream: its target is a share of the gateway's own
+ * OpenAI-compatible figure in the same run (there is no floor proxy that speaks Gemini).
+ */
+export function upstreamsOf(choice: UpstreamChoice): Upstream[] {
+  switch (choice) {
+    case 'both':
+      return ['openai-compatible', 'azure-openai'];
+    case 'all':
+      return ['openai-compatible', 'azure-openai', 'vertex'];
+    case 'vertex':
+      return ['openai-compatible', 'vertex'];
+    default:
+      return [choice];
+  }
+}
 
 export type BenchOptions = {
   durationSeconds: number;
@@ -27,7 +45,7 @@ export type BenchOptions = {
   /** Script that provides `emulate openai --host H --port N` (default bin/interchange.js). */
   emulatorBin: string;
   pin: boolean;
-  /** `--upstream` as given; `upstreams` is what it means (both → both, in this order). */
+  /** `--upstream` as given; `upstreams` is what it means (see upstreamsOf), the main upstream first. */
   upstream: UpstreamChoice;
   upstreams: Upstream[];
   help: boolean;
@@ -44,7 +62,10 @@ export const USAGE = `Usage: npm run bench -- [options]
   --upstream <which>     openai-compatible (default): the OpenAI emulator behind an openai-compatible channel;
                          azure-openai: the Azure OpenAI emulator behind an azure-openai channel (direct-azure,
                          floor-azure, gateway-azure); both: the two side by side in the same alternating rounds
-                         (no floor proxy for Azure) plus the azure/openai comparison and its 90% target
+                         (no floor proxy for Azure) plus the azure/openai comparison and its 90% target;
+                         vertex: today's targets plus direct-vertex and gateway-vertex (the gateway's vertex channel,
+                         Gemini API, in front of the Vertex emulator) in the same rounds, plus the vertex/openai
+                         comparison and its 60% non-streaming target; all: openai-compatible, azure-openai and vertex
   --streaming / --no-streaming
                          include streaming scenarios (default yes)
   --no-non-streaming     skip the non-streaming scenarios
@@ -52,7 +73,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --max-requests <n>     cap on recorded requests per scenario (default 1000000)
   --no-pin               do not pin processes to cores even if taskset exists
   --gateway-bin <file>   script run as \`<file> serve --config FILE\` (default bin/interchange.js)
-  --emulator-bin <file>  script run as \`<file> emulate openai --host H --port N --quiet\` (default bin/interchange.js)
+  --emulator-bin <file>  script run as \`<file> emulate openai --host H --port N --quiet\` (default bin/interchange.js;
+                         also \`emulate azure-openai\` / \`emulate vertex\` for those upstreams)
   --help                 this text
 `;
 
@@ -116,7 +138,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     emulatorBin: values['emulator-bin'],
     pin: values.pin,
     upstream: upstream as UpstreamChoice,
-    upstreams: upstream === 'both' ? [...UPSTREAMS] : [upstream as Upstream],
+    upstreams: upstreamsOf(upstream as UpstreamChoice),
     help: values.help,
   };
 }
