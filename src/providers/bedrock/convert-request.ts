@@ -37,13 +37,9 @@
 import { GatewayError } from '../../errors/index.ts';
 import type { AssistantMessage, ChatRequest, ImageContentPart, TextContentPart, ToolChoice, UserContentPart } from '../../spec/index.ts';
 
-export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'webp';
+import type { ImageBytes, ImageFormat } from '../http/fetch-image.ts';
 
-/** An image fetched by the gateway before conversion. */
-export interface ImageBytes {
-  format: ImageFormat;
-  bytes: Uint8Array;
-}
+export type { ImageBytes, ImageFormat };
 
 export type ConverseContentBlock =
   | { text: string }

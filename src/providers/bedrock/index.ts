@@ -12,7 +12,7 @@ import { transportError, type UpstreamIdentity } from '../http/transport-error.t
 import { streamDecoded } from '../http/stream-decoded.ts';
 import { requestBuffered, type UpstreamRequest } from '../http/upstream-call.ts';
 import { createUpstreamPool } from '../http/upstream-pool.ts';
-import { parseUpstreamJson } from '../openai/convert-response.ts';
+import { parseUpstreamJson } from '../http/parse-upstream-json.ts';
 import { createOpenAIDialectAdapter, credentialError } from '../openai/openai-dialect-adapter.ts';
 import {
   createAwsCredentialProvider,
@@ -24,7 +24,7 @@ import {
 import { collectImageUrls, convertToConverseRequest, type ImageBytes } from './convert-request.ts';
 import { convertConverseResponse } from './convert-response.ts';
 import { mapBedrockError } from './errors.ts';
-import { fetchImage } from './fetch-image.ts';
+import { fetchImage } from '../http/fetch-image.ts';
 import { ConverseStreamDecoder } from './stream.ts';
 
 export interface BedrockProviderSettings {

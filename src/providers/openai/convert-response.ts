@@ -4,6 +4,7 @@
 import { GatewayError } from '../../errors/index.ts';
 import type { ChatResult, EmbeddingResult, ToolCall } from '../../spec/index.ts';
 import { truncateBody, type UpstreamIdentity } from '../http/transport-error.ts';
+export { parseUpstreamJson } from '../http/parse-upstream-json.ts';
 import { convertOpenAIUsage, type OpenAIUsage } from './convert-usage.ts';
 import { mapOpenAIFinishReason } from './map-finish-reason.ts';
 
@@ -23,15 +24,6 @@ interface OpenAIChatCompletion {
   usage?: OpenAIUsage | null;
 }
 
-export function parseUpstreamJson(body: Buffer, identity: UpstreamIdentity): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    throw new GatewayError('upstream_error', `${identity.provider} answered malformed JSON: ${(error as Error).message}`, {
-      upstream: { provider: identity.provider, model: identity.model, status: 200, body: truncateBody(body) },
-    });
-  }
-}
 
 export function convertChatResponse(parsed: unknown, identity: UpstreamIdentity): ChatResult {
   const completion = parsed as OpenAIChatCompletion;

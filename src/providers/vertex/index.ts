@@ -6,13 +6,13 @@
 import { GatewayError } from '../../errors/index.ts';
 import type { ChatRequest, ChatResult } from '../../spec/index.ts';
 import type { CallContext, ProviderAdapter, StreamSink } from '../adapter.ts';
-import { fetchImage } from '../bedrock/fetch-image.ts';
+import { fetchImage } from '../http/fetch-image.ts';
 import { BearerTokenSource, type TokenProvider } from '../http/bearer-token-source.ts';
 import { streamDecoded } from '../http/stream-decoded.ts';
 import { transportError, type UpstreamIdentity } from '../http/transport-error.ts';
 import { requestBuffered, type UpstreamRequest } from '../http/upstream-call.ts';
 import { createUpstreamPool } from '../http/upstream-pool.ts';
-import { parseUpstreamJson } from '../openai/convert-response.ts';
+import { parseUpstreamJson } from '../http/parse-upstream-json.ts';
 import { createOpenAIDialectAdapter, credentialError } from '../openai/openai-dialect-adapter.ts';
 import { createGoogleTokenProvider, type GoogleCredentialSettings } from './auth.ts';
 import { collectImageUrls, convertToGeminiRequest } from './convert-request.ts';

@@ -13,9 +13,14 @@ import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'nod
 import { Agent, request, type Dispatcher } from 'undici';
 import { GatewayError, isGatewayError } from '../../errors/index.ts';
 import type { Cancellation } from '../../lib/cancellation.ts';
-import type { ImageBytes, ImageFormat } from './convert-request.ts';
 
-export type { ImageBytes, ImageFormat } from './convert-request.ts';
+export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'webp';
+
+/** An image fetched by the gateway before conversion. */
+export interface ImageBytes {
+  format: ImageFormat;
+  bytes: Uint8Array;
+}
 
 export interface FetchImageOptions {
   readonly maxBytes: number;
