@@ -2,11 +2,11 @@
  * `POST /v1/chat/completions`: read, validate, execute over the model's channels, write JSON or SSE.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isGatewayError, GatewayError } from '../errors/index.ts';
+import { isGatewayError } from '../errors/index.ts';
 import { executeChat, executeChatStream, type StreamResponder } from '../execution/execute-chat.ts';
 import { ChatChunkEncoder, doneEvent, parseChatRequest, writeChatResponse } from '../frontends/openai/index.ts';
 import type { ChatRequest } from '../spec/index.ts';
-import { modelNotFound, recordRequest, type GatewayContext } from './gateway-context.ts';
+import { internalError, modelNotFound, recordRequest, type GatewayContext } from './gateway-context.ts';
 import { readJsonBody } from './read-json-body.ts';
 import { openScope } from './request-scope.ts';
 import { sendError, sendJson } from './respond.ts';
@@ -48,11 +48,6 @@ export async function handleChatCompletions(
       outputTokens: undefined,
     });
   }
-}
-
-export function internalError(caught: unknown, requestId: string, context: GatewayContext): GatewayError {
-  context.logger.error({ err: caught, requestId }, 'unexpected error');
-  return new GatewayError('internal_error', `Internal error; please report request id ${requestId}.`, { cause: caught });
 }
 
 async function completeChat(context: GatewayContext, chatRequest: ChatRequest, response: ServerResponse, requestId: string, startedAt: number): Promise<void> {

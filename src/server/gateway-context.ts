@@ -94,3 +94,9 @@ export function modelNotFound(name: string, endpoint: 'chat' | 'embedding', actu
     param: 'model',
   });
 }
+
+/** A bug surfaced as a 500 that names the request id; the cause goes to the log, never to the client. */
+export function internalError(caught: unknown, requestId: string, context: GatewayContext): GatewayError {
+  context.logger.error({ err: caught, requestId }, 'unexpected error');
+  return new GatewayError('internal_error', `Internal error; please report request id ${requestId}.`, { cause: caught });
+}
