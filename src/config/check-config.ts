@@ -1,18 +1,19 @@
 /**
  * `interchange check-config FILE`: validate a configuration and describe it. On success a short summary (listen
- * address, limits, providers with kind and base URL, models with their channels in order) and any warnings; on
- * failure every problem, one `path: message` per line. Secrets are never printed: an API key shows as "set", extra
- * headers by name only.
+ * address, limits, routing, providers with kind and base URL, models with their route and their channels in order,
+ * agreements and decline rules) and any warnings; on failure every problem, one `path: message` per line. Secrets
+ * are never printed: an API key shows as "set", extra headers by name only.
  *
  * Warnings never fail the check. They flag what is valid but probably not meant: no models at all, a provider no
  * model uses, a duration that looks like seconds written as milliseconds, a primary channel that route "ordered"
- * does not try first, the same channel twice, a per-attempt timeout the request deadline always cuts short.
+ * does not try first, the same channel twice, a per-attempt timeout the request deadline always cuts short, a
+ * licence or decline rule naming a model its channels do not serve.
  */
 
-import type { GatewayConfig } from './types.ts';
-import { ConfigError, loadConfigFile, type Environment } from './load-config.ts';
+import type { ChannelConfig, DeclineRule, GatewayConfig, LicenceAgreement, ModelConfig } from './types.ts';
+import { ConfigError, loadConfigFile, selectsChannel, type Environment } from './load-config.ts';
 import { formatPath, type Problem } from './problem.ts';
-import { formatBytes, formatDuration } from './values.ts';
+import { formatBytes, formatDuration, formatMicros, formatMinuteOfDay } from './values.ts';
 
 export interface CheckConfigResult {
   readonly ok: boolean;
@@ -50,6 +51,7 @@ export function describeConfig(config: GatewayConfig): string {
     `listen   ${formatListenAddress(config.listen)}`,
     `limits   max body ${formatBytes(limits.maxBodyBytes)}, request timeout ${formatDuration(limits.requestTimeoutMs)}, stream idle timeout ${formatDuration(limits.streamIdleTimeoutMs)}`,
     `logging  level ${logging.level}, request log ${logging.requests ? 'on' : 'off'}`,
+    `routing  ${describeRouting(config.routing)}`,
     '',
     `providers (${config.providers.size})`,
   ];
@@ -59,6 +61,7 @@ export function describeConfig(config: GatewayConfig): string {
       ...(azure === undefined ? [] : [azure.api === 'v1' ? 'API v1' : `API deployments, api-version ${azure.apiVersion}`]),
       azure?.entra !== undefined ? `Entra ID (${azure.entra.credential})` : provider.apiKey === undefined ? 'no API key' : 'API key set',
       ...(provider.region === undefined ? [] : [`region ${provider.region}`]),
+      ...(provider.dataPolicy?.zeroRetention === true ? ['zero retention'] : []),
       `${provider.connections} connections`,
       `timeout ${formatDuration(provider.timeoutMs)}`,
       ...(Object.keys(provider.headers).length === 0 ? [] : [`headers: ${Object.keys(provider.headers).join(', ')}`]),
@@ -68,20 +71,117 @@ export function describeConfig(config: GatewayConfig): string {
   lines.push(...table(providerRows, '  '));
   lines.push(`models (${config.models.size})`);
   for (const model of config.models.values()) {
-    lines.push(`  ${model.name}  (${model.type}, route ${model.route}, owned by ${model.ownedBy})`);
-    const channelRows = model.channels.map((channel, index) => [
-      `${index + 1}.`,
-      channel.provider,
-      channel.model,
-      channel.primary ? '(primary)' : '',
-    ]);
+    const options = [
+      ...(model.sticky === undefined ? [] : [`sticky by ${model.sticky.header}`]),
+      ...(model.firstTokenTimeoutMs === undefined ? [] : [`first token within ${formatDuration(model.firstTokenTimeoutMs)}`]),
+    ];
+    lines.push(`  ${model.name}  (${[model.type, `route ${model.route}`, `owned by ${model.ownedBy}`, ...options].join(', ')})`);
+    const channelRows = model.channels.map((channel, index) => {
+      const details = describeChannel(channel, model);
+      return [`${index + 1}.`, channel.provider, channel.model, details.length === 0 ? '' : `(${details.join('; ')})`];
+    });
     lines.push(...table(channelRows, '    '));
+  }
+  if (config.agreements.length > 0) {
+    lines.push(`agreements (${config.agreements.length})`);
+    lines.push(...table(config.agreements.map(describeAgreement), '  '));
+  }
+  if (config.declineRules.length > 0) {
+    lines.push(`decline rules (${config.declineRules.length})`);
+    lines.push(...table(config.declineRules.map(describeDeclineRule), '  '));
   }
   const warnings = configWarnings(config);
   if (warnings.length > 0) {
     lines.push('', `warnings (${warnings.length})`, ...warnings.map((warning) => `  ${warning.path}: ${warning.message}`));
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** `2M`, `128k`, `1500`: exact, shortened only where nothing is lost. */
+export function formatCount(count: number): string {
+  if (count >= 1_000_000 && count % 1_000_000 === 0) return `${count / 1_000_000}M`;
+  if (count >= 1000 && count % 1000 === 0) return `${count / 1000}k`;
+  return String(count);
+}
+
+function describeRouting(routing: GatewayConfig['routing']): string {
+  const { breaker, retries } = routing;
+  const retry =
+    retries.attempts === 0
+      ? 'no retries'
+      : `${retries.attempts} ${retries.attempts === 1 ? 'retry' : 'retries'} per channel (backoff ${formatDuration(retries.baseDelayMs)} to ${formatDuration(retries.maxDelayMs)})`;
+  return [
+    `breaker opens for ${formatDuration(breaker.openForMs)} when ${Number((breaker.failureRate * 100).toFixed(2))}% of at least ${breaker.minimumRequests} requests in ${formatDuration(breaker.windowMs)} fail, then ${breaker.halfOpenProbes} half-open ${breaker.halfOpenProbes === 1 ? 'probe' : 'probes'}`,
+    retry,
+    routing.recentTraces === 0 ? 'no route traces kept' : `${routing.recentTraces} route traces kept`,
+  ].join('; ');
+}
+
+/** A channel's settings beyond provider and model, briefly: primary, weight, capacity, price, what it cannot do. */
+function describeChannel(channel: ChannelConfig, model: ModelConfig): string[] {
+  const details: string[] = [];
+  if (channel.primary) details.push('primary');
+  if (model.route === 'weighted' || channel.weight !== 1) details.push(`weight ${channel.weight}`);
+  const { capacity, price, capabilities } = channel;
+  if (capacity !== undefined) {
+    details.push(
+      'capacity ' +
+        [...(capacity.tpm === undefined ? [] : [`${formatCount(capacity.tpm)} tpm`]), ...(capacity.rpm === undefined ? [] : [`${formatCount(capacity.rpm)} rpm`])].join(', '),
+    );
+  }
+  if (price !== undefined) {
+    const cached = price.cachedInputMicrosPerMillion === price.inputMicrosPerMillion ? '' : `, $${formatMicros(price.cachedInputMicrosPerMillion)} cached`;
+    const output = model.type === 'embedding' && price.outputMicrosPerMillion === 0 ? '' : `, $${formatMicros(price.outputMicrosPerMillion)} out`;
+    details.push(`$${formatMicros(price.inputMicrosPerMillion)} in${cached}${output} per 1M tokens`);
+  }
+  const lacking = (
+    [
+      ['vision', capabilities.vision],
+      ['tools', capabilities.tools],
+      ['json_schema', capabilities.jsonSchema],
+      ['streaming', capabilities.streaming],
+    ] as const
+  ).filter(([, present]) => !present);
+  if (lacking.length > 0) details.push(`no ${lacking.map(([name]) => name).join(', no ')}`);
+  if (capabilities.contextWindow !== undefined) details.push(`context ${formatCount(capabilities.contextWindow)}`);
+  return details;
+}
+
+function describeDays(from: string | undefined, until: string | undefined): string {
+  if (from !== undefined && until !== undefined) return `${from} to ${until}`;
+  if (from !== undefined) return `from ${from}`;
+  if (until !== undefined) return `until ${until}`;
+  return 'no dates';
+}
+
+function describeAgreement(agreement: LicenceAgreement): string[] {
+  const models =
+    agreement.models !== undefined
+      ? `for ${agreement.models.join(', ')}`
+      : agreement.coveredModels.length === 0
+        ? 'for every model its channels serve (none)'
+        : `for every model its channels serve (${agreement.coveredModels.join(', ')})`;
+  return [
+    agreement.name,
+    `${agreement.kind} from ${agreement.party}`,
+    agreement.channels.provider,
+    agreement.channels.model ?? 'any model',
+    `(${[models, describeDays(agreement.from, agreement.until), agreement.exclusive ? 'exclusive' : 'non-exclusive'].join('; ')})`,
+  ];
+}
+
+function describeDeclineRule(rule: DeclineRule): string[] {
+  const { when } = rule;
+  const conditions: string[] = [];
+  if (when.hours !== undefined) conditions.push(`${formatMinuteOfDay(when.hours.startMinute)}-${formatMinuteOfDay(when.hours.endMinute)} UTC`);
+  if (when.days !== undefined) conditions.push(when.days.join(', '));
+  if (when.models !== undefined) conditions.push(`models ${when.models.join(', ')}`);
+  if (when.tenants !== undefined) conditions.push(`tenants ${when.tenants.join(', ')}`);
+  const { minPromptTokens: minimum, maxPromptTokens: maximum } = when;
+  if (minimum !== undefined && maximum !== undefined) conditions.push(`prompts of ${formatCount(minimum)} to ${formatCount(maximum)} tokens`);
+  else if (minimum !== undefined) conditions.push(`prompts of at least ${formatCount(minimum)} tokens`);
+  else if (maximum !== undefined) conditions.push(`prompts of at most ${formatCount(maximum)} tokens`);
+  return [rule.name, 'declines on', rule.channel.provider, rule.channel.model ?? 'any model', `(${conditions.join('; ')})`];
 }
 
 /** Valid but probably unintended settings; `check-config` prints them, nothing else acts on them. */
@@ -126,5 +226,31 @@ export function configWarnings(config: GatewayConfig): Problem[] {
       else warn(path, `same provider and model as channels[${earlier}]; a failure there is retried here`);
     });
   }
+
+  const serves = (selector: LicenceAgreement['channels'], modelName: string) =>
+    config.models.get(modelName)?.channels.some((channel) => selectsChannel(selector, channel)) === true;
+  config.agreements.forEach((agreement, index) => {
+    const path = ['agreements', index];
+    if (agreement.models === undefined) {
+      if (agreement.coveredModels.length === 0) warn([...path, 'channels'], 'no model has a channel it covers, so it applies to nothing');
+      return;
+    }
+    agreement.models.forEach((modelName, position) => {
+      if (serves(agreement.channels, modelName)) return;
+      warn(
+        [...path, 'models', position],
+        agreement.exclusive
+          ? `no channel it covers serves model "${modelName}", so while it is in force no channel may serve it`
+          : `no channel it covers serves model "${modelName}", so it has no effect on it`,
+      );
+    });
+  });
+  config.declineRules.forEach((rule, index) => {
+    rule.when.models?.forEach((modelName, position) => {
+      if (!serves(rule.channel, modelName)) {
+        warn(['decline_rules', index, 'when', 'models', position], `the channel it names does not serve model "${modelName}", so this never matches`);
+      }
+    });
+  });
   return warnings;
 }

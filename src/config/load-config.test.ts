@@ -48,6 +48,14 @@ function problemsOf(text: string, options: ParseConfigOptions = {}): string[] {
   assert.fail('expected the configuration to be rejected');
 }
 
+/** A channel's new settings when the file gives none of them. */
+const channelDefaults = {
+  weight: 1,
+  capacity: undefined,
+  price: undefined,
+  capabilities: { vision: true, tools: true, jsonSchema: true, streaming: true, contextWindow: undefined },
+} as const;
+
 const minimal = (models: string, providers = 'openai: { kind: openai, auth: { api_key: sk-test } }') =>
   `providers:\n  ${providers}\nmodels:\n${models}\n`;
 
@@ -66,6 +74,7 @@ test('the reference configuration maps onto GatewayConfig', () => {
     region: 'us',
     connections: 256,
     timeoutMs: 60_000,
+    dataPolicy: { zeroRetention: false },
     azure: undefined,
     bedrock: undefined,
     vertex: undefined,
@@ -79,6 +88,7 @@ test('the reference configuration maps onto GatewayConfig', () => {
     region: undefined,
     connections: 256,
     timeoutMs: 60_000,
+    dataPolicy: { zeroRetention: false },
     azure: undefined,
     bedrock: undefined,
     vertex: undefined,
@@ -89,9 +99,11 @@ test('the reference configuration maps onto GatewayConfig', () => {
     route: 'ordered',
     ownedBy: 'openai',
     channels: [
-      { provider: 'openai', model: 'gpt-4o-2024-08-06', primary: true },
-      { provider: 'local-vllm', model: 'llama-3.1-70b', primary: false },
+      { provider: 'openai', model: 'gpt-4o-2024-08-06', primary: true, ...channelDefaults },
+      { provider: 'local-vllm', model: 'llama-3.1-70b', primary: false, ...channelDefaults },
     ],
+    sticky: undefined,
+    firstTokenTimeoutMs: undefined,
   });
 });
 
@@ -118,7 +130,10 @@ test('defaults: provider and model fields', () => {
   assert.equal(model?.type, 'chat');
   assert.equal(model?.route, 'ordered');
   assert.equal(model?.ownedBy, 'interchange');
-  assert.deepEqual(model?.channels, [{ provider: 'openai', model: 'dep-1', primary: false }], 'deployment is an alias of model');
+  assert.deepEqual(model?.channels, [{ provider: 'openai', model: 'dep-1', primary: false, ...channelDefaults }], 'deployment is an alias of model');
+  assert.equal(model?.sticky, undefined);
+  assert.equal(model?.firstTokenTimeoutMs, undefined);
+  assert.deepEqual(provider?.dataPolicy, { zeroRetention: false });
 });
 
 test('the result is read-only', () => {
@@ -242,7 +257,7 @@ logging: { Level: info }
 providers:
   p: { kind: openai, auth: { api_kye: sk }, api_key: sk2, endpoint: "https://x", zzz: 1 }
 models:
-  m: { channel: [], channels: [{ provider: p, model: x, weight: 2 }] }
+  m: { channel: [], channels: [{ provider: p, model: x, priority: 2 }] }
 `;
   assert.deepEqual(problemsOf(text), [
     'lisen: unknown field; did you mean "listen"?',
@@ -255,7 +270,7 @@ models:
     'providers.p.endpoint: only for kinds "azure-openai", "bedrock" and "vertex"; did you mean "base_url"?',
     'providers.p.zzz: unknown field',
     'models.m.channel: unknown field; did you mean "channels"?',
-    'models.m.channels[0].weight: unknown field; not available in this build (route "ordered" tries channels in the order listed)',
+    'models.m.channels[0].priority: unknown field; not available in this build (route "ordered" tries channels in the order listed)',
   ]);
 });
 
@@ -324,7 +339,7 @@ test('provider fields: base_url, headers, connections, timeout, names', () => {
 });
 
 test('models: channels are required and non-empty; one primary; model xor deployment; type and route', () => {
-  const text = minimal(`  a: { type: chta, route: primary-first, channels: [] }
+  const text = minimal(`  a: { type: chta, route: primary-frist, channels: [] }
   b: {}
   c: { channels: [{ provider: openai, model: x, deployment: y }, { model: z }, "openai"] }
   d: { type: embedding, route: weighted, owned_by: "", channels: [{ provider: openai, model: e, primary: maybe }] }
@@ -332,13 +347,12 @@ test('models: channels are required and non-empty; one primary; model xor deploy
 `);
   assert.deepEqual(problemsOf(text), [
     'models.a.type: unknown type "chta"; did you mean "chat"?',
-    'models.a.route: route "primary-first" is not available in this build (available: ordered)',
+    'models.a.route: unknown route "primary-frist"; did you mean "primary-first"?',
     'models.a.channels: must list at least one channel',
     'models.b.channels: required field missing: a model needs at least one channel ({ provider, model })',
     'models.c.channels[0].deployment: give either model or deployment, not both (deployment is another name for model)',
     'models.c.channels[1].provider: required field missing (the name of a provider under providers:)',
     'models.c.channels[2]: expected a mapping (key: value), got text',
-    'models.d.route: route "weighted" is not available in this build (available: ordered)',
     'models.d.owned_by: must not be empty',
     'models.d.channels[0].primary: expected true or false, got "maybe"',
     'models.e: expected a mapping (key: value), got an empty value',

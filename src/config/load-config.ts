@@ -8,7 +8,19 @@ import { readFile } from 'node:fs/promises';
 import { inspect, type InspectOptionsStylized } from 'node:util';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { z } from 'zod';
-import type { AwsCredentialSource, AzureApiStyle, BedrockApi, ChannelConfig, GatewayConfig, ModelConfig, ProviderConfig, VertexApi } from './types.ts';
+import type {
+  AgreementConfig,
+  AwsCredentialSource,
+  AzureApiStyle,
+  BedrockApi,
+  ChannelConfig,
+  ChannelSelector,
+  DeclineRule,
+  GatewayConfig,
+  ModelConfig,
+  ProviderConfig,
+  VertexApi,
+} from './types.ts';
 import { configSchema, decodeUnknownKeys, defaults, type AwsAuthDocument, type ConfigDocument } from './schema.ts';
 import { semanticChecks } from './semantic-checks.ts';
 import {
@@ -19,6 +31,7 @@ import {
   type Substitution,
 } from './env-references.ts';
 import { describeType, formatPath, renderValues, type PathSegment, type Problem, type RawProblem } from './problem.ts';
+import { startOfDay } from './values.ts';
 
 export type { Problem } from './problem.ts';
 export type { Environment } from './env-references.ts';
@@ -324,6 +337,7 @@ function toGatewayConfig(document: ConfigDocument): GatewayConfig {
         region: provider.region,
         connections: provider.connections,
         timeoutMs: provider.timeout,
+        dataPolicy: Object.freeze({ zeroRetention: provider.data_policy?.zero_retention ?? defaults.zeroRetention }),
         azure:
           provider.kind === 'azure-openai'
             ? Object.freeze({
@@ -369,13 +383,40 @@ function toGatewayConfig(document: ConfigDocument): GatewayConfig {
           // semantic-checks guarantees exactly one of the two.
           model: (channel.model ?? channel.deployment) as string,
           primary: channel.primary,
+          weight: channel.weight,
+          capacity: channel.capacity === undefined ? undefined : Object.freeze({ tpm: channel.capacity.tpm, rpm: channel.capacity.rpm }),
+          price:
+            channel.price === undefined
+              ? undefined
+              : Object.freeze({
+                  inputMicrosPerMillion: channel.price.input,
+                  cachedInputMicrosPerMillion: channel.price.cached_input ?? channel.price.input,
+                  // semantic-checks requires it for chat models; an embedding model produces no output tokens.
+                  outputMicrosPerMillion: channel.price.output ?? 0,
+                }),
+          capabilities: Object.freeze({
+            vision: channel.capabilities.vision,
+            tools: channel.capabilities.tools,
+            jsonSchema: channel.capabilities.json_schema,
+            streaming: channel.capabilities.streaming,
+            contextWindow: channel.capabilities.context_window,
+          }),
         }),
     );
     return [
       name,
-      Object.freeze({ name, type: model.type, route: model.route, channels: Object.freeze(channels), ownedBy: model.owned_by }),
+      Object.freeze({
+        name,
+        type: model.type,
+        route: model.route,
+        channels: Object.freeze(channels),
+        ownedBy: model.owned_by,
+        sticky: model.sticky === undefined ? undefined : Object.freeze({ header: model.sticky.header }),
+        firstTokenTimeoutMs: model.first_token_timeout,
+      }),
     ];
   });
+  const { breaker, retries } = document.routing;
   return Object.freeze({
     listen: Object.freeze({ host: document.listen.host, port: document.listen.port }),
     limits: Object.freeze({
@@ -386,5 +427,66 @@ function toGatewayConfig(document: ConfigDocument): GatewayConfig {
     logging: Object.freeze({ level: document.logging.level, requests: document.logging.requests }),
     providers: new FrozenMap(providers),
     models: new FrozenMap(models),
+    routing: Object.freeze({
+      breaker: Object.freeze({
+        failureRate: breaker.failure_rate,
+        minimumRequests: breaker.minimum_requests,
+        windowMs: breaker.window,
+        openForMs: breaker.open_for,
+        halfOpenProbes: breaker.half_open_probes,
+      }),
+      retries: Object.freeze({ attempts: retries.attempts, baseDelayMs: retries.base_delay, maxDelayMs: retries.max_delay }),
+      recentTraces: document.routing.recent_traces,
+    }),
+    agreements: Object.freeze(document.agreements.map((agreement) => toAgreement(agreement, models))),
+    declineRules: Object.freeze(document.decline_rules.map(toDeclineRule)),
+  });
+}
+
+const dayMs = 86_400_000;
+
+function toSelector(selector: { provider: string; model?: string | undefined }): ChannelSelector {
+  return Object.freeze({ provider: selector.provider, model: selector.model });
+}
+
+/** Whether a selector picks a channel: same provider and, when the selector names one, the same upstream model. */
+export function selectsChannel(selector: ChannelSelector, channel: ChannelConfig): boolean {
+  return selector.provider === channel.provider && (selector.model === undefined || selector.model === channel.model);
+}
+
+function toAgreement(agreement: ConfigDocument['agreements'][number], models: ReadonlyArray<readonly [string, ModelConfig]>): AgreementConfig {
+  // semantic-checks guarantees name, party and channels for a licence (the only kind a valid document holds).
+  const channels = toSelector(agreement.channels!);
+  const coveredModels =
+    agreement.models ?? models.filter(([, model]) => model.channels.some((channel) => selectsChannel(channels, channel))).map(([name]) => name);
+  return Object.freeze({
+    name: agreement.name!,
+    kind: agreement.kind,
+    party: agreement.party!,
+    channels,
+    models: agreement.models === undefined ? undefined : Object.freeze([...agreement.models]),
+    coveredModels: Object.freeze([...coveredModels]),
+    from: agreement.from,
+    until: agreement.until,
+    startsAtMs: agreement.from === undefined ? undefined : startOfDay(agreement.from),
+    endsAtMs: agreement.until === undefined ? undefined : startOfDay(agreement.until) + dayMs,
+    exclusive: agreement.exclusive,
+  });
+}
+
+function toDeclineRule(rule: ConfigDocument['decline_rules'][number]): DeclineRule {
+  const { when } = rule;
+  const list = <T>(items: readonly T[] | undefined) => (items === undefined ? undefined : Object.freeze([...items]));
+  return Object.freeze({
+    name: rule.name,
+    channel: toSelector(rule.channel),
+    when: Object.freeze({
+      hours: when.hours === undefined ? undefined : Object.freeze({ startMinute: when.hours.startMinute, endMinute: when.hours.endMinute }),
+      days: list(when.days),
+      models: list(when.models),
+      tenants: list(when.tenants),
+      minPromptTokens: when.min_prompt_tokens,
+      maxPromptTokens: when.max_prompt_tokens,
+    }),
   });
 }

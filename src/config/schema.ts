@@ -10,8 +10,13 @@
 
 import { z } from 'zod';
 import {
+  agreementKinds,
   azureApiStyles,
   bedrockApis,
+  routePolicies,
+  weekdays,
+  type AgreementKind,
+  type Weekday,
   entraCredentialKinds,
   vertexApis,
   type BedrockApi,
@@ -33,9 +38,14 @@ import {
   parseBaseUrl,
   parseBoolean,
   parseCount,
+  parseDate,
   parseDuration,
   parseListen,
+  parseNumber,
+  parsePrice,
+  parseShare,
   parseSize,
+  parseTimeRange,
   type Report,
 } from './values.ts';
 
@@ -58,12 +68,22 @@ export const defaults = {
   vertexApi: 'gemini' as VertexApi,
   azureApiVersion: '2024-10-21',
   entraScope: 'https://cognitiveservices.azure.com/.default',
+  zeroRetention: false,
+  weight: 1,
+  capability: true,
+  exclusive: false,
+  breaker: { failureRate: 0.5, minimumRequests: 10, windowMs: 30_000, openForMs: 30_000, halfOpenProbes: 2 },
+  retries: { attempts: 1, baseDelayMs: 100, maxDelayMs: 2_000 },
+  recentTraces: 1000,
 } as const;
 
 /** Kinds on the roadmap that this build cannot call; named so the message can say so. */
 export const laterProviderKinds = [] as const;
-export const routePolicies = ['ordered'] as const satisfies readonly RoutePolicy[];
-export const laterRoutePolicies = ['primary-first', 'weighted', 'lowest-cost', 'lowest-latency', 'round-robin'] as const;
+export { routePolicies };
+/** Routes on the roadmap that this build cannot follow (none left: every route is available). */
+export const laterRoutePolicies: readonly string[] = [];
+/** Agreement kinds on the roadmap that this build cannot apply yet. */
+export const laterAgreementKinds = ['revenue-share', 'commitment'] as const;
 export const modelTypes = ['chat', 'embedding'] as const satisfies readonly ModelType[];
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const satisfies readonly LogLevel[];
 
@@ -77,10 +97,12 @@ const normaliseKey = (key: string): string => key.toLowerCase().replace(/[-_]/g,
  * better message than "did you mean" for keys people predictably put in the wrong place; they are keyed by the
  * key in lower case without `_` and `-` (`apikey` matches `api_key`, `apiKey` and `API-Key`).
  */
-function strictObject<Shape extends z.ZodRawShape>(shape: Shape, hints: Readonly<Record<string, string>> = {}) {
+function strictObject<Shape extends z.ZodRawShape>(shape: Shape, hints: Readonly<Record<string, string>> = {}, missing?: string) {
   const known = Object.keys(shape);
   return z.strictObject(shape, {
     error: (issue) => {
+      // `missing` explains what belongs there when the object is required and absent.
+      if (missing !== undefined && issue.code === 'invalid_type' && (issue.input === undefined || issue.input === null)) return `required field missing${missing}`;
       if (issue.code !== 'unrecognized_keys') return undefined;
       const entries = issue.keys.map((key) => [key, `unknown field${hints[normaliseKey(key)] ?? didYouMean(key, known)}`]);
       return unknownKeysMarker + JSON.stringify(entries);
@@ -198,6 +220,7 @@ const parseApi = (input: unknown, report: Report): AzureApiStyle | BedrockApi | 
   return choice<AzureApiStyle>('api', azureApiStyles, allApis.filter((api) => !(azureApiStyles as readonly string[]).includes(api)))(input, report);
 };
 const parseEntraCredential = choice<EntraCredentialKind>('credential', entraCredentialKinds);
+const parseAgreementKind = choice<AgreementKind>('kind', agreementKinds, laterAgreementKinds);
 
 const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Headers the gateway or the HTTP client owns; setting them per provider would corrupt requests. */
@@ -257,6 +280,81 @@ function parseHeaders(input: unknown, report: Report): Readonly<Record<string, s
   }
   return failed ? undefined : headers;
 }
+
+/** A request header name (an HTTP token), returned in lower case as Node presents incoming headers. */
+function parseHeaderName(input: unknown, report: Report): string | undefined {
+  const text = parseText(input, report);
+  if (text === undefined) return undefined;
+  const name = text.trim();
+  if (!headerName.test(name)) {
+    report(`invalid header name ${quoteValue(text)}; names are letters, digits and !#$%&'*+.^_\`|~-`);
+    return undefined;
+  }
+  return name.toLowerCase();
+}
+
+/**
+ * A non-empty list whose items `parseItem` checks one by one (every item is checked, even after a problem); an item
+ * equal to an earlier one (by `identity`) is a problem too.
+ */
+function listOf<T>(what: string, example: string, parseItem: Parse<T>, identity: (item: T) => string): Parse<readonly T[]> {
+  return (input, report) => {
+    if (!Array.isArray(input)) {
+      report(`expected a list of ${what} names (e.g. [${example}]), got ${describeType(input)}`);
+      return undefined;
+    }
+    if (input.length === 0) {
+      report(`must list at least one ${what}`);
+      return undefined;
+    }
+    let failed = false;
+    const items: T[] = [];
+    const seen = new Map<string, number>();
+    input.forEach((element: unknown, index) => {
+      const item = parseItem(element, (message) => {
+        failed = true;
+        report(message, [index]);
+      });
+      if (item === undefined) return;
+      const key = identity(item);
+      const earlier = seen.get(key);
+      if (earlier !== undefined) {
+        failed = true;
+        report(`${quoteValue(key)} is listed twice (also at [${earlier}])`, [index]);
+        return;
+      }
+      seen.set(key, index);
+      items.push(item);
+    });
+    return failed ? undefined : items;
+  };
+}
+
+const trimmedText: Parse<string> = (input, report) => parseText(input, report)?.trim();
+
+/** A list of distinct, non-empty names (`[gpt-4o, gpt-4.1]`); `what` names one item in messages. */
+const nameList = (what: string, example: string) => listOf(what, example, trimmedText, (name) => name);
+
+/** Day names in week order for messages (Monday first). */
+const weekOrder: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+const fullDayNames: Readonly<Record<string, Weekday>> = Object.fromEntries(
+  ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'].map((name, index) => [name, weekdays[index]]),
+);
+
+/** A three-letter day name, any case: `sat`, `Sun`. */
+function parseDay(input: unknown, report: Report): Weekday | undefined {
+  const name = trimmedText(input, report);
+  if (name === undefined) return undefined;
+  const day = name.toLowerCase();
+  if ((weekdays as readonly string[]).includes(day)) return day as Weekday;
+  const abbreviation = fullDayNames[day];
+  const hint = abbreviation !== undefined ? `; did you mean ${JSON.stringify(abbreviation)}?` : didYouMean(day, weekOrder);
+  report(`unknown day ${quoteValue(name)}${hint === '' ? ` (days: ${weekOrder.join(', ')})` : hint}`);
+  return undefined;
+}
+
+/** `[sat, sun]`. */
+const parseDays = listOf('day', 'sat, sun', parseDay, (day) => day);
 
 const listenSchema = optionalLeaf(parseListen, defaults.listen);
 
@@ -393,6 +491,10 @@ export const providerSchema = strictObject(
     region: maybeLeaf(parseText),
     connections: optionalLeaf((input, report) => parseCount(input, report, 1, maximumConnections), defaults.connections),
     timeout: optionalLeaf(parseDuration, defaults.providerTimeoutMs),
+    data_policy: z.preprocess(
+      (input) => input ?? undefined,
+      strictObject({ zero_retention: optionalLeaf(parseBoolean, defaults.zeroRetention) }, { zerodataretention: '; did you mean "zero_retention"?' }).optional(),
+    ),
   },
   {
     apikey: '; the API key goes under auth: { api_key: … }',
@@ -400,21 +502,70 @@ export const providerSchema = strictObject(
   },
 );
 
-const laterChannelField = '; not available in this build (route "ordered" tries channels in the order listed)';
+const positiveCount = (input: unknown, report: Report) => parseCount(input, report, 1, Number.MAX_SAFE_INTEGER);
+const tokenCount = (input: unknown, report: Report) => parseCount(input, report, 0, Number.MAX_SAFE_INTEGER);
+
+/** `capacity: { tpm, rpm }`; that at least one is given is a semantic check. */
+const capacitySchema = strictObject(
+  { tpm: maybeLeaf(positiveCount), rpm: maybeLeaf(positiveCount) },
+  { tokensperminute: '; did you mean "tpm"?', requestsperminute: '; did you mean "rpm"?' },
+);
+
+/** `price: { input, cached_input, output }` in US dollars per million tokens, as micro-dollars. */
+const priceSchema = strictObject(
+  {
+    input: requiredLeaf(parsePrice, ' (US dollars per million input tokens, e.g. 2.50)'),
+    cached_input: maybeLeaf(parsePrice),
+    output: maybeLeaf(parsePrice),
+  },
+  { cached: '; did you mean "cached_input"?', cachedinputtokens: '; did you mean "cached_input"?', currency: '; prices are in US dollars' },
+);
+
+const capabilitiesSchema = strictObject(
+  {
+    vision: optionalLeaf(parseBoolean, defaults.capability),
+    tools: optionalLeaf(parseBoolean, defaults.capability),
+    json_schema: optionalLeaf(parseBoolean, defaults.capability),
+    streaming: optionalLeaf(parseBoolean, defaults.capability),
+    context_window: maybeLeaf(positiveCount),
+  },
+  {
+    images: '; did you mean "vision"?',
+    functions: '; did you mean "tools"?',
+    functioncalling: '; did you mean "tools"?',
+    structuredoutputs: '; did you mean "json_schema"?',
+    jsonmode: '; did you mean "json_schema"?',
+    contextlength: '; did you mean "context_window"?',
+    maxcontext: '; did you mean "context_window"?',
+  },
+);
+
+const optionalObject = <T extends z.ZodType>(schema: T) => z.preprocess((input) => input ?? undefined, schema.optional());
+
 export const channelSchema = strictObject(
   {
     provider: requiredLeaf(parseText, ' (the name of a provider under providers:)'),
     model: maybeLeaf(parseText),
     deployment: maybeLeaf(parseText),
     primary: optionalLeaf(parseBoolean, false),
+    weight: optionalLeaf((input, report) => parseNumber(input, report, { above: 0, atMost: 1_000_000 }), defaults.weight),
+    capacity: optionalObject(capacitySchema),
+    price: optionalObject(priceSchema),
+    capabilities: section(capabilitiesSchema),
   },
-  { weight: laterChannelField, capacity: laterChannelField, priority: laterChannelField },
+  { priority: '; not available in this build (route "ordered" tries channels in the order listed)' },
 );
+
+const stickySchema = strictObject({
+  header: requiredLeaf(parseHeaderName, ' (the request header whose value keeps requests on one channel, e.g. x-session-id)'),
+});
 
 export const modelSchema = strictObject({
   type: optionalLeaf(parseModelType, defaults.modelType),
   route: optionalLeaf(parseRoute, defaults.route),
   owned_by: optionalLeaf(parseText, defaults.ownedBy),
+  sticky: optionalObject(stickySchema),
+  first_token_timeout: maybeLeaf(parseDuration),
   channels: z.array(channelSchema, {
     error: (issue) =>
       issue.code === 'invalid_type' && (issue.input === undefined || issue.input === null)
@@ -432,18 +583,122 @@ const mapping = <T extends z.ZodType>(values: T, what: string) =>
     }),
   );
 
+const list = <T extends z.ZodType>(items: T, what: string, example: string) =>
+  z.preprocess(
+    (input) => input ?? [],
+    z.array(items, {
+      error: (issue) => (issue.code === 'invalid_type' ? `expected a list of ${what} (${example}), got ${describeType(issue.input)}` : undefined),
+    }),
+  );
+
+const routingSchema = section(
+  strictObject(
+    {
+      breaker: section(
+        strictObject({
+          failure_rate: optionalLeaf(parseShare, defaults.breaker.failureRate),
+          minimum_requests: optionalLeaf((input, report) => parseCount(input, report, 1, 1_000_000), defaults.breaker.minimumRequests),
+          window: optionalLeaf(parseDuration, defaults.breaker.windowMs),
+          open_for: optionalLeaf(parseDuration, defaults.breaker.openForMs),
+          half_open_probes: optionalLeaf((input, report) => parseCount(input, report, 1, 1000), defaults.breaker.halfOpenProbes),
+        }),
+      ),
+      retries: section(
+        strictObject(
+          {
+            attempts: optionalLeaf((input, report) => parseCount(input, report, 0, 10), defaults.retries.attempts),
+            base_delay: optionalLeaf(parseDuration, defaults.retries.baseDelayMs),
+            max_delay: optionalLeaf(parseDuration, defaults.retries.maxDelayMs),
+          },
+          { retries: '; did you mean "attempts"?', maxattempts: '; did you mean "attempts" (extra attempts per channel)?' },
+        ),
+      ),
+      recent_traces: optionalLeaf((input, report) => parseCount(input, report, 0, 100_000), defaults.recentTraces),
+    },
+    { traces: '; did you mean "recent_traces"?' },
+  ),
+);
+
+/** `{ provider, model }`; `missing` explains what belongs there when the selector is required. */
+const channelSelectorSchema = (missing?: string) =>
+  strictObject(
+    {
+      provider: requiredLeaf(parseText, ' (the name of a provider under providers:)'),
+      model: maybeLeaf(parseText),
+    },
+    { deployment: '; write the upstream model or deployment name under model' },
+    missing,
+  );
+
+/** What an agreement of a kind this build cannot apply yet is reduced to: its kind, which says so. */
+function onlyKindOfLaterAgreement(input: unknown): unknown {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return input;
+  const kind = (input as Record<string, unknown>).kind;
+  return typeof kind === 'string' && (laterAgreementKinds as readonly string[]).includes(kind.trim()) ? { kind } : input;
+}
+
+/**
+ * A licence. `name`, `party` and `channels` are required, but that is a semantic check: an agreement of a kind this
+ * build cannot apply yet reports only its kind, not the fields a licence would need.
+ */
+const agreementSchema = z.preprocess(
+  onlyKindOfLaterAgreement,
+  strictObject(
+    {
+      name: maybeLeaf(trimmedText),
+      kind: requiredLeaf(parseAgreementKind, ` (available kinds: ${agreementKinds.join(', ')})`),
+      party: maybeLeaf(trimmedText),
+      channels: optionalObject(channelSelectorSchema()),
+      models: maybeLeaf(nameList('model', 'gpt-4o')),
+      from: maybeLeaf(parseDate),
+      until: maybeLeaf(parseDate),
+      exclusive: optionalLeaf(parseBoolean, defaults.exclusive),
+    },
+    {
+      appliesto: '; a licence names its channels under channels: { provider, model } and its models under models: [...]',
+      to: '; did you mean "until"?',
+      start: '; did you mean "from"?',
+      end: '; did you mean "until"?',
+    },
+  ),
+);
+
+const declineConditionsSchema = strictObject(
+  {
+    hours: maybeLeaf(parseTimeRange),
+    days: maybeLeaf(parseDays),
+    models: maybeLeaf(nameList('model', 'gpt-4o')),
+    tenants: maybeLeaf(nameList('tenant', 'batch-team')),
+    min_prompt_tokens: maybeLeaf(tokenCount),
+    max_prompt_tokens: maybeLeaf(tokenCount),
+  },
+  {},
+  ': the conditions under which the channel declines (hours, days, models, tenants, min_prompt_tokens, max_prompt_tokens)',
+);
+
+const declineRuleSchema = strictObject(
+  {
+    name: requiredLeaf(trimmedText, ' (a name for the rule, shown in route traces)'),
+    channel: channelSelectorSchema(': the channel that declines, { provider, model }'),
+    when: declineConditionsSchema,
+  },
+  { channels: '; did you mean "channel"? (a decline rule names one provider, optionally one model)' },
+);
+
 export const configSchema = strictObject(
   {
     listen: listenSchema,
     limits: limitsSchema,
     logging: loggingSchema,
+    routing: routingSchema,
     providers: mapping(providerSchema, 'provider'),
     models: mapping(modelSchema, 'model'),
+    agreements: list(agreementSchema, 'agreements', '- { name, kind, party, channels, … }'),
+    decline_rules: list(declineRuleSchema, 'decline rules', '- { name, channel, when }'),
   },
   {
     port: '; set the address with listen: "host:port"',
     host: '; set the address with listen: "host:port"',
-    agreements: '; agreements are not available in this build',
   },
 );
 

@@ -89,6 +89,16 @@ export interface ProviderConfig {
   readonly bedrock?: BedrockSettings | undefined;
   /** Settings of kind vertex; undefined for other kinds. */
   readonly vertex?: VertexSettings | undefined;
+  /**
+   * What the provider does with the data it is sent. The loader always sets it (`{ zeroRetention: false }` when the
+   * file says nothing); optional only so that providers built by hand elsewhere keep compiling.
+   */
+  readonly dataPolicy?: DataPolicy;
+}
+
+export interface DataPolicy {
+  /** The provider keeps no prompts or completions (e.g. an approved zero-data-retention agreement). Default false. */
+  readonly zeroRetention: boolean;
 }
 
 export type ModelType = 'chat' | 'embedding';
@@ -98,9 +108,57 @@ export interface ChannelConfig {
   /** The upstream model (or deployment) name this channel sends. */
   readonly model: string;
   readonly primary: boolean;
+  /** Route `weighted`: this channel's relative share of the traffic. Greater than 0; default 1. */
+  readonly weight: number;
+  /** The capacity reserved for this channel (e.g. Azure provisioned throughput); undefined when none is declared. */
+  readonly capacity: ChannelCapacity | undefined;
+  /** What this channel costs; undefined when unknown (route `lowest-cost` requires it on every channel). */
+  readonly price: ChannelPrice | undefined;
+  readonly capabilities: ChannelCapabilities;
 }
 
-export type RoutePolicy = 'ordered';
+/** A reserved capacity window: at least one of the two is set; each a positive whole number. */
+export interface ChannelCapacity {
+  /** Tokens per minute. */
+  readonly tpm: number | undefined;
+  /** Requests per minute. */
+  readonly rpm: number | undefined;
+}
+
+/**
+ * US dollars per million tokens, kept as whole micro-dollars (millionths of a dollar) so that costs add up exactly:
+ * a price of 2.50 USD per million tokens is `2_500_000`, i.e. 2.5 micro-dollars per token.
+ */
+export interface ChannelPrice {
+  readonly inputMicrosPerMillion: number;
+  /** Defaults to the input price. */
+  readonly cachedInputMicrosPerMillion: number;
+  /** 0 for an embedding channel that gives no output price. */
+  readonly outputMicrosPerMillion: number;
+}
+
+/** What a channel can do; a request needing something a channel lacks passes it over as unable. */
+export interface ChannelCapabilities {
+  /** Image inputs. Default true. */
+  readonly vision: boolean;
+  /** Tool (function) calling. Default true. */
+  readonly tools: boolean;
+  /** Structured outputs (`response_format: json_schema`). Default true. */
+  readonly jsonSchema: boolean;
+  /** Streaming responses. Default true. */
+  readonly streaming: boolean;
+  /** The context window in tokens; undefined when unknown, and then never checked. */
+  readonly contextWindow: number | undefined;
+}
+
+/** How a model's channels are ordered for a request (routing implements each). */
+export const routePolicies = ['ordered', 'primary-first', 'weighted', 'round-robin', 'lowest-cost', 'lowest-latency'] as const;
+export type RoutePolicy = (typeof routePolicies)[number];
+
+export interface StickyConfig {
+  /** The request header (lower case) whose value keeps requests on the same channel. */
+  readonly header: string;
+}
 
 export interface ModelConfig {
   readonly name: string;
@@ -109,6 +167,13 @@ export interface ModelConfig {
   readonly channels: readonly ChannelConfig[];
   /** Shown as `owned_by` in `/v1/models`. */
   readonly ownedBy: string;
+  /** Requests with the same value of this header prefer the same channel; undefined: no stickiness. */
+  readonly sticky: StickyConfig | undefined;
+  /**
+   * Streaming responses are held until their first token arrives within this time, so a stream that dies early can
+   * still fail over to another channel; undefined: streams are passed on at once. At most `limits.requestTimeoutMs`.
+   */
+  readonly firstTokenTimeoutMs: number | undefined;
 }
 
 export interface LimitsConfig {
@@ -127,10 +192,117 @@ export interface LoggingConfig {
   readonly requests: boolean;
 }
 
+/** The circuit breaker kept per channel. */
+export interface BreakerConfig {
+  /** It opens when this share of the requests in the window failed: 0 < x ≤ 1. Default 0.5. */
+  readonly failureRate: number;
+  /** It opens only once the window holds at least this many requests. Default 10. */
+  readonly minimumRequests: number;
+  /** The rolling window the failure rate is measured over. Default 30 s. */
+  readonly windowMs: number;
+  /** How long it stays open before letting half-open probes through. Default 30 s. */
+  readonly openForMs: number;
+  /** Probes let through while half-open; all must succeed for it to close. Default 2. */
+  readonly halfOpenProbes: number;
+}
+
+/** Retrying the same channel after a retryable failure (whether to move on to another channel is the route's call). */
+export interface RetryConfig {
+  /** Extra attempts per channel; 0: none. Default 1. */
+  readonly attempts: number;
+  /** Exponential backoff with full jitter starts here (a `retry-after` from upstream takes precedence). Default 100 ms. */
+  readonly baseDelayMs: number;
+  /** The longest backoff delay; never shorter than `baseDelayMs`. Default 2 s. */
+  readonly maxDelayMs: number;
+}
+
+export interface RoutingConfig {
+  readonly breaker: BreakerConfig;
+  readonly retries: RetryConfig;
+  /** Route traces kept for the admin endpoint; 0 keeps none. Default 1000. */
+  readonly recentTraces: number;
+}
+
+/** Channels named by provider and, optionally, the upstream model (or deployment) they send. */
+export interface ChannelSelector {
+  readonly provider: string;
+  /** Undefined: every channel of the provider. */
+  readonly model: string | undefined;
+}
+
+/** Agreement kinds this build understands. */
+export const agreementKinds = ['licence'] as const;
+export type AgreementKind = (typeof agreementKinds)[number];
+
+/** A licence: the channels it covers may serve its models while it is in force. */
+export interface LicenceAgreement {
+  readonly name: string;
+  readonly kind: 'licence';
+  /** Who granted it (statements group by party). */
+  readonly party: string;
+  readonly channels: ChannelSelector;
+  /** The public models it covers, as written; undefined: every model those channels serve. */
+  readonly models: readonly string[] | undefined;
+  /**
+   * The public models it covers, resolved at load time: `models` when given, otherwise every model with a channel
+   * that `channels` selects, in configuration order.
+   */
+  readonly coveredModels: readonly string[];
+  /** The first day in force, `YYYY-MM-DD` (UTC), inclusive; undefined: since always. */
+  readonly from: string | undefined;
+  /** The last day in force, `YYYY-MM-DD` (UTC), inclusive; undefined: no end. */
+  readonly until: string | undefined;
+  /** `from` as a time: 00:00 UTC that day (epoch milliseconds). */
+  readonly startsAtMs: number | undefined;
+  /** The first instant no longer in force: 00:00 UTC the day after `until` (epoch milliseconds). */
+  readonly endsAtMs: number | undefined;
+  /** While in force, no channel other than the ones it covers may serve its models. */
+  readonly exclusive: boolean;
+}
+
+export type AgreementConfig = LicenceAgreement;
+
+/** Day names, in the order of `Date.prototype.getUTCDay()` (0 is Sunday). */
+export const weekdays = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+export type Weekday = (typeof weekdays)[number];
+
+/** A time of day range in UTC, in minutes after midnight; `startMinute > endMinute` crosses midnight. */
+export interface UtcTimeRange {
+  /** Inclusive, 0–1439. */
+  readonly startMinute: number;
+  /** Exclusive, 1–1440 (1440: midnight at the end of the day); never equal to `startMinute`. */
+  readonly endMinute: number;
+}
+
+/** Conditions of a decline rule: every one given must match; at least one is given. */
+export interface DeclineConditions {
+  readonly hours: UtcTimeRange | undefined;
+  readonly days: readonly Weekday[] | undefined;
+  /** Public model names. */
+  readonly models: readonly string[] | undefined;
+  /** The request's tenant. */
+  readonly tenants: readonly string[] | undefined;
+  /** Bounds on the request's estimated prompt tokens, inclusive. */
+  readonly minPromptTokens: number | undefined;
+  readonly maxPromptTokens: number | undefined;
+}
+
+/** An explicit reason for a channel to decline traffic (decided without a network call). */
+export interface DeclineRule {
+  readonly name: string;
+  readonly channel: ChannelSelector;
+  readonly when: DeclineConditions;
+}
+
 export interface GatewayConfig {
   readonly listen: { readonly host: string; readonly port: number };
   readonly limits: LimitsConfig;
   readonly logging: LoggingConfig;
   readonly providers: ReadonlyMap<string, ProviderConfig>;
   readonly models: ReadonlyMap<string, ModelConfig>;
+  readonly routing: RoutingConfig;
+  /** In the order written. */
+  readonly agreements: readonly AgreementConfig[];
+  /** In the order written. */
+  readonly declineRules: readonly DeclineRule[];
 }

@@ -6,11 +6,19 @@ import {
   formatDuration,
   parseBaseUrl,
   parseBoolean,
+  formatMicros,
+  formatMinuteOfDay,
   parseCount,
+  parseDate,
   parseDuration,
   parseListen,
+  parseNumber,
   parsePort,
+  parsePrice,
+  parseShare,
   parseSize,
+  parseTimeRange,
+  startOfDay,
   type Report,
 } from './values.ts';
 
@@ -165,4 +173,93 @@ test('no parser message repeats a base URL, which may carry a secret', () => {
   for (const input of ['https://user:hunter2@h/v1', 'https://h/v1?key=hunter2', 'https://h/hunter2#x', 'hunter2', 'gopher://hunter2']) {
     for (const problem of run(parseBaseUrl, input).problems) assert.doesNotMatch(problem, /hunter2/, input);
   }
+});
+
+test('counts without a practical upper bound say only the lower one', () => {
+  const positive = (input: unknown, report: Report) => parseCount(input, report, 1, Number.MAX_SAFE_INTEGER);
+  assert.deepEqual(run(positive, '2000000'), { value: 2_000_000, problems: [] });
+  assert.deepEqual(run(positive, 0).problems, ['must be at least 1, got 0']);
+  assert.deepEqual(run(positive, 2 ** 60).problems, [`must be from 1 to ${Number.MAX_SAFE_INTEGER}, got ${2 ** 60}`]);
+});
+
+test('numbers: decimals and text, within exclusive and inclusive bounds', () => {
+  const weight = (input: unknown, report: Report) => parseNumber(input, report, { above: 0, atMost: 100 });
+  assert.deepEqual(run(weight, 0.5), { value: 0.5, problems: [] });
+  assert.deepEqual(run(weight, ' 3 '), { value: 3, problems: [] });
+  assert.deepEqual(run(weight, 0).problems, ['must be greater than 0, got 0']);
+  assert.deepEqual(run(weight, '-1').problems, ['must be greater than 0, got -1']);
+  assert.deepEqual(run(weight, 101).problems, ['must be at most 100, got 101']);
+  assert.deepEqual(run(weight, 'heavy').problems, ['expected a number, got text']);
+  assert.deepEqual(run(weight, Number.POSITIVE_INFINITY).problems, ['must be a finite number']);
+  assert.deepEqual(run((input, report) => parseNumber(input, report, { atLeast: 1 }), 0.5).problems, ['must be at least 1, got 0.5']);
+});
+
+test('shares: 0 < x ≤ 1; a percentage is pointed out', () => {
+  assert.deepEqual(run(parseShare, 0.5), { value: 0.5, problems: [] });
+  assert.deepEqual(run(parseShare, 1), { value: 1, problems: [] });
+  assert.deepEqual(run(parseShare, '0.25'), { value: 0.25, problems: [] });
+  assert.deepEqual(run(parseShare, 0).problems, ['must be greater than 0, got 0']);
+  assert.deepEqual(run(parseShare, 50).problems, ['must be at most 1 (a share: 0.5 is half), got 50']);
+  assert.deepEqual(run(parseShare, '50%').problems, ['expected a share from 0 to 1 (0.5 is half), got "50%"']);
+});
+
+test('prices: US dollars per million tokens become whole micro-dollars, never rounded', () => {
+  const cases: Array<[unknown, number]> = [
+    [2.5, 2_500_000],
+    [10, 10_000_000],
+    [0, 0],
+    [0.075, 75_000],
+    [0.000001, 1],
+    [1.25, 1_250_000],
+    ['2.50', 2_500_000],
+    [' 0.15 ', 150_000],
+    [1_000_000, 1_000_000_000_000],
+  ];
+  for (const [input, expected] of cases) assert.deepEqual(run(parsePrice, input), { value: expected, problems: [] }, String(input));
+  const tooFine = 'must have at most 6 decimal places (prices are kept in millionths of a US dollar)';
+  assert.deepEqual(run(parsePrice, 2.5000001).problems, [tooFine]);
+  assert.deepEqual(run(parsePrice, 1e-7).problems, [tooFine]);
+  assert.deepEqual(run(parsePrice, '0.0000001').problems, [tooFine]);
+  assert.deepEqual(run(parsePrice, -1).problems, ['must not be negative, got -1']);
+  assert.deepEqual(run(parsePrice, '-1').problems, ['must not be negative, got "-1"']);
+  assert.deepEqual(run(parsePrice, 1_000_001).problems, ['must be at most 1000000 (US dollars per million tokens), got 1000001']);
+  assert.deepEqual(run(parsePrice, '$2.50').problems, ['invalid price "$2.50"; expected a number of US dollars per million tokens, e.g. 2.50']);
+  assert.deepEqual(run(parsePrice, [1]).problems, ['expected a price in US dollars per million tokens (e.g. 2.50), got a list']);
+  assert.deepEqual(run(parsePrice, Number.NaN).problems, ['must be a finite number']);
+});
+
+test('formatMicros shows dollars with at least two decimals, exactly', () => {
+  assert.equal(formatMicros(2_500_000), '2.50');
+  assert.equal(formatMicros(75_000), '0.075');
+  assert.equal(formatMicros(10_000_000), '10.00');
+  assert.equal(formatMicros(1), '0.000001');
+  assert.equal(formatMicros(0), '0.00');
+});
+
+test('dates: real YYYY-MM-DD days only', () => {
+  assert.deepEqual(run(parseDate, '2032-12-31'), { value: '2032-12-31', problems: [] });
+  assert.deepEqual(run(parseDate, ' 2024-02-29 '), { value: '2024-02-29', problems: [] });
+  assert.deepEqual(run(parseDate, '2025-02-29').problems, ['invalid date "2025-02-29": there is no such day']);
+  assert.deepEqual(run(parseDate, '2025-13-01').problems, ['invalid date "2025-13-01": there is no such day']);
+  assert.deepEqual(run(parseDate, '1969-12-31').problems, ['invalid date "1969-12-31": must be in 1970 or later']);
+  assert.deepEqual(run(parseDate, '31/12/2032').problems, ['invalid date "31/12/2032"; expected "YYYY-MM-DD", e.g. "2032-12-31"']);
+  assert.deepEqual(run(parseDate, '2032-1-5').problems, ['invalid date "2032-1-5"; expected "YYYY-MM-DD", e.g. "2032-12-31"']);
+  assert.deepEqual(run(parseDate, 2032).problems, ['expected a date "YYYY-MM-DD" (e.g. "2032-12-31"), got a whole number']);
+  assert.equal(startOfDay('2032-12-31'), Date.UTC(2032, 11, 31));
+});
+
+test('time ranges: HH:MM-HH:MM, crossing midnight allowed, 24:00 only as an end', () => {
+  assert.deepEqual(run(parseTimeRange, '22:00-06:00'), { value: { startMinute: 1320, endMinute: 360 }, problems: [] });
+  assert.deepEqual(run(parseTimeRange, '9:30 - 17:45'), { value: { startMinute: 570, endMinute: 1065 }, problems: [] });
+  assert.deepEqual(run(parseTimeRange, '00:00-24:00'), { value: { startMinute: 0, endMinute: 1440 }, problems: [] });
+  const outOfRange = (text: string) => `invalid time range "${text}": hours are 00 to 23 and minutes 00 to 59 (24:00 only as an end)`;
+  assert.deepEqual(run(parseTimeRange, '25:00-06:00').problems, [outOfRange('25:00-06:00')]);
+  assert.deepEqual(run(parseTimeRange, '24:00-06:00').problems, [outOfRange('24:00-06:00')]);
+  assert.deepEqual(run(parseTimeRange, '22:60-06:00').problems, [outOfRange('22:60-06:00')]);
+  assert.deepEqual(run(parseTimeRange, '06:00-06:00').problems, ['invalid time range "06:00-06:00": the start and the end are the same time']);
+  assert.deepEqual(run(parseTimeRange, '10pm-6am').problems, ['invalid time range "10pm-6am"; expected "HH:MM-HH:MM", e.g. "22:00-06:00"']);
+  assert.deepEqual(run(parseTimeRange, 22).problems, ['expected a time range "HH:MM-HH:MM" (e.g. "22:00-06:00"), got a whole number']);
+  assert.equal(formatMinuteOfDay(1320), '22:00');
+  assert.equal(formatMinuteOfDay(1440), '24:00');
+  assert.equal(formatMinuteOfDay(65), '01:05');
 });

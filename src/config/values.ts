@@ -221,10 +221,199 @@ export function parseCount(input: unknown, report: Report, minimum: number, maxi
     return undefined;
   }
   if (count < minimum || count > maximum) {
-    report(`must be from ${minimum} to ${maximum}, got ${count}`);
+    // No practical upper bound (`Number.MAX_SAFE_INTEGER`): say only what the lower bound is.
+    report(maximum === Number.MAX_SAFE_INTEGER && count < minimum ? `must be at least ${minimum}, got ${count}` : `must be from ${minimum} to ${maximum}, got ${count}`);
     return undefined;
   }
   return count;
+}
+
+export interface NumberBounds {
+  /** Exclusive lower bound. */
+  readonly above?: number;
+  /** Inclusive lower bound. */
+  readonly atLeast?: number;
+  /** Inclusive upper bound. */
+  readonly atMost?: number;
+}
+
+/** A number (decimals allowed) within `bounds`; text of a plain decimal number is accepted. */
+export function parseNumber(input: unknown, report: Report, bounds: NumberBounds): number | undefined {
+  const text = typeof input === 'string' ? input.trim() : undefined;
+  const value = text !== undefined && /^-?\d+(?:\.\d+)?$/.test(text) ? Number(text) : input;
+  if (typeof value !== 'number') {
+    report(`expected a number, got ${describeType(input)}`);
+    return undefined;
+  }
+  if (!Number.isFinite(value)) {
+    report('must be a finite number');
+    return undefined;
+  }
+  if (bounds.above !== undefined && value <= bounds.above) {
+    report(`must be greater than ${bounds.above}, got ${value}`);
+    return undefined;
+  }
+  if (bounds.atLeast !== undefined && value < bounds.atLeast) {
+    report(`must be at least ${bounds.atLeast}, got ${value}`);
+    return undefined;
+  }
+  if (bounds.atMost !== undefined && value > bounds.atMost) {
+    report(`must be at most ${bounds.atMost}, got ${value}`);
+    return undefined;
+  }
+  return value;
+}
+
+/** A share of a whole: 0 < x ≤ 1 (`0.5` is half); a percentage is pointed out rather than guessed at. */
+export function parseShare(input: unknown, report: Report): number | undefined {
+  if (typeof input === 'string' && /^\s*\d+(?:\.\d+)?\s*%\s*$/.test(input)) {
+    report(`expected a share from 0 to 1 (0.5 is half), got ${quoteValue(input)}`);
+    return undefined;
+  }
+  const value = parseNumber(input, report, { above: 0 });
+  if (value !== undefined && value > 1) {
+    report(`must be at most 1 (a share: 0.5 is half), got ${value}`);
+    return undefined;
+  }
+  return value;
+}
+
+/** The largest accepted price, in US dollars per million tokens. */
+export const maximumPrice = 1_000_000;
+
+/**
+ * A price in US dollars per million tokens (`2.50`, `0.075`, `0`; text of the same from the environment), returned
+ * as whole micro-dollars per million tokens (`2_500_000`, `75_000`, `0`). At most six decimal places: a finer
+ * price would be rounded, and money is never rounded silently.
+ */
+export function parsePrice(input: unknown, report: Report): number | undefined {
+  let text: string;
+  if (typeof input === 'number') {
+    if (!Number.isFinite(input)) {
+      report('must be a finite number');
+      return undefined;
+    }
+    if (input < 0) {
+      report(`must not be negative, got ${input}`);
+      return undefined;
+    }
+    if (input > maximumPrice) {
+      report(`must be at most ${maximumPrice} (US dollars per million tokens), got ${input}`);
+      return undefined;
+    }
+    // The shortest text that reads back as the same number: what was written, for any price with few decimals.
+    text = String(input);
+    if (text.includes('e')) {
+      report('must have at most 6 decimal places (prices are kept in millionths of a US dollar)');
+      return undefined;
+    }
+  } else if (typeof input === 'string') {
+    text = input.trim();
+    if (!/^-?\d+(?:\.\d+)?$/.test(text)) {
+      report(`invalid price ${quoteValue(input)}; expected a number of US dollars per million tokens, e.g. 2.50`);
+      return undefined;
+    }
+    if (text.startsWith('-')) {
+      report(`must not be negative, got ${quoteValue(input)}`);
+      return undefined;
+    }
+    if (Number(text) > maximumPrice) {
+      report(`must be at most ${maximumPrice} (US dollars per million tokens), got ${quoteValue(input)}`);
+      return undefined;
+    }
+  } else {
+    report(`expected a price in US dollars per million tokens (e.g. 2.50), got ${describeType(input)}`);
+    return undefined;
+  }
+  const [whole, fraction = ''] = text.split('.');
+  const digits = fraction.replace(/0+$/, '');
+  if (digits.length > 6) {
+    report('must have at most 6 decimal places (prices are kept in millionths of a US dollar)');
+    return undefined;
+  }
+  return Number(whole) * 1_000_000 + Number(digits.padEnd(6, '0'));
+}
+
+/** `2.50`, `0.075`, `10.00`: micro-dollars as dollars, with at least two decimals. */
+export function formatMicros(micros: number): string {
+  const whole = Math.floor(micros / 1_000_000);
+  const fraction = String(micros % 1_000_000).padStart(6, '0').replace(/0+$/, '').padEnd(2, '0');
+  return `${whole}.${fraction}`;
+}
+
+const dateExample = 'e.g. "2032-12-31"';
+
+/** A calendar day, `YYYY-MM-DD` (the year 1970 or later); returned as written, trimmed. */
+export function parseDate(input: unknown, report: Report): string | undefined {
+  if (typeof input !== 'string') {
+    report(`expected a date "YYYY-MM-DD" (${dateExample}), got ${describeType(input)}`);
+    return undefined;
+  }
+  const text = input.trim();
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (match === null) {
+    report(`invalid date ${quoteValue(input)}; expected "YYYY-MM-DD", ${dateExample}`);
+    return undefined;
+  }
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (year < 1970 || date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+    report(year < 1970 ? `invalid date ${quoteValue(input)}: must be in 1970 or later` : `invalid date ${quoteValue(input)}: there is no such day`);
+    return undefined;
+  }
+  return text;
+}
+
+/** 00:00 UTC on a day given as `YYYY-MM-DD`, in epoch milliseconds. */
+export function startOfDay(day: string): number {
+  return Date.parse(`${day}T00:00:00Z`);
+}
+
+export interface TimeRange {
+  /** Minutes after midnight, inclusive: 0–1439. */
+  readonly startMinute: number;
+  /** Minutes after midnight, exclusive: 1–1440; before `startMinute` when the range crosses midnight. */
+  readonly endMinute: number;
+}
+
+const timeRangeExample = 'e.g. "22:00-06:00"';
+
+/**
+ * A time of day range, `HH:MM-HH:MM` (`"22:00-06:00"`, `"9:00-17:30"`): the start inclusive, the end exclusive;
+ * an end before the start crosses midnight. `24:00` is accepted as an end (`00:00-24:00` is the whole day). Start and
+ * end must differ.
+ */
+export function parseTimeRange(input: unknown, report: Report): TimeRange | undefined {
+  if (typeof input !== 'string') {
+    report(`expected a time range "HH:MM-HH:MM" (${timeRangeExample}), got ${describeType(input)}`);
+    return undefined;
+  }
+  const match = /^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$/.exec(input.trim());
+  if (match === null) {
+    report(`invalid time range ${quoteValue(input)}; expected "HH:MM-HH:MM", ${timeRangeExample}`);
+    return undefined;
+  }
+  const minuteOf = (hours: string, minutes: string, end: boolean): number | undefined => {
+    const [h, m] = [Number(hours), Number(minutes)];
+    if (end && h === 24 && m === 0) return 1440;
+    return h <= 23 && m <= 59 ? h * 60 + m : undefined;
+  };
+  const startMinute = minuteOf(match[1], match[2], false);
+  const endMinute = minuteOf(match[3], match[4], true);
+  if (startMinute === undefined || endMinute === undefined) {
+    report(`invalid time range ${quoteValue(input)}: hours are 00 to 23 and minutes 00 to 59 (24:00 only as an end)`);
+    return undefined;
+  }
+  if (startMinute === endMinute) {
+    report(`invalid time range ${quoteValue(input)}: the start and the end are the same time`);
+    return undefined;
+  }
+  return { startMinute, endMinute };
+}
+
+/** `22:00`, `06:00`, `24:00`. */
+export function formatMinuteOfDay(minute: number): string {
+  return `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
 }
 
 /** `true` or `false`; the text `"true"` and `"false"` (any case) too, for values from environment variables. */

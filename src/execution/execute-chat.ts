@@ -1,25 +1,69 @@
 /**
- * Runs a request against its ordered channels: one attempt per channel, falling back to the next on a retryable
- * failure as long as nothing has reached the client and the deadline allows. A `retry-after` hint cools the channel
- * down (later requests try it last); when the last channel left is rate limited, the request waits the hint out and
- * tries it again, within the deadline. Knows no provider and no HTTP server.
+ * Runs a request over the channels its route plan ordered: one attempt per channel, falling back to the next on a
+ * retryable failure as long as nothing has reached the client and the deadline allows. Every attempt updates the
+ * channel's breaker, capacity window and latency average, and the route trace. A `retry-after` cools the channel
+ * down; when the last channel left fails retryably, it is retried with exponential backoff and jitter (honouring
+ * retry-after) within the deadline. Knows no provider and no HTTP server.
  */
-import type { ChannelConfig, ModelConfig } from '../config/types.ts';
-import { GatewayError, isGatewayError } from '../errors/index.ts';
+import type { ModelConfig } from '../config/types.ts';
+import { GatewayError, isGatewayError, type ErrorCode } from '../errors/index.ts';
+import { Cancellation } from '../lib/cancellation.ts';
 import { sleep } from '../lib/sleep.ts';
 import type { CallContext, ProviderAdapter, StreamSink } from '../providers/adapter.ts';
-import { planRoute } from '../routing/plan-route.ts';
+import {
+  cooldownReason,
+  nextDelay,
+  planRoute,
+  reasons,
+  type ClientPreferences,
+  type RequestFeatures,
+  type RouteChannel,
+  type RoutePlan,
+} from '../routing/index.ts';
 import type { ChatRequest, ChatResult, FinishReason, StreamPart, Usage } from '../spec/index.ts';
 import { attemptFromError, attemptSucceeded, exhaustedError, type AttemptRecord } from './attempts.ts';
 import type { ExecutionRuntime, RequestScope } from './execution-runtime.ts';
 
-/** The longest a request waits for a rate-limited channel (a retry-after beyond it fails over or fails at once). */
+/** The longest a request waits for a rate-limited or backed-off channel. */
 export const maxRetryWaitMs = 30_000;
-/** How often one request retries the same channel after a retry-after. */
-export const maxRetriesPerChannel = 2;
+
+/** What a request asks of routing besides its content: preferences, residency, tenant, sticky key. */
+export interface RouteRequest {
+  readonly preferences: ClientPreferences | undefined;
+  readonly allowedRegions: readonly string[] | undefined;
+  readonly zeroRetention: boolean;
+  readonly tenant: string | undefined;
+  readonly stickyKey: string | undefined;
+}
+
+export const noRouteRequest: RouteRequest = Object.freeze({
+  preferences: undefined,
+  allowedRegions: undefined,
+  zeroRetention: false,
+  tenant: undefined,
+  stickyKey: undefined,
+});
+
+/** Plans a request's route: the candidates in order, the channels passed over with reasons, and the trace. */
+export function planRequest(runtime: ExecutionRuntime, model: ModelConfig, features: RequestFeatures, routeRequest: RouteRequest): RoutePlan {
+  return planRoute({
+    route: runtime.routing.routes.get(model.name)!,
+    request: features,
+    preferences: routeRequest.preferences,
+    requirements:
+      routeRequest.allowedRegions === undefined && !routeRequest.zeroRetention
+        ? undefined
+        : { allowedRegions: routeRequest.allowedRegions as string[] | undefined, zeroRetention: routeRequest.zeroRetention },
+    tenant: routeRequest.tenant,
+    stickyKey: routeRequest.stickyKey,
+    state: runtime.routing.readers,
+    now: Date.now(),
+    random: Math.random,
+  });
+}
 
 export type BufferedOutcome<T> =
-  | { readonly ok: true; readonly result: T; readonly channel: ChannelConfig; readonly attempts: AttemptRecord[] }
+  | { readonly ok: true; readonly result: T; readonly channel: RouteChannel; readonly attempts: AttemptRecord[] }
   | { readonly ok: false; readonly error: GatewayError; readonly attempts: AttemptRecord[] };
 
 export type ChatOutcome = BufferedOutcome<ChatResult>;
@@ -27,7 +71,7 @@ export type ChatOutcome = BufferedOutcome<ChatResult>;
 /** Receives a stream once a channel produced its first part. */
 export interface StreamResponder {
   /** Called once, before the first part is written, with the channel that is answering. */
-  commit(channel: ChannelConfig): void;
+  commit(channel: RouteChannel): void;
   /** Returns false when the client is saturated. */
   write(part: StreamPart): boolean;
   onDrain(resume: () => void): void;
@@ -36,7 +80,7 @@ export interface StreamResponder {
 export type ChatStreamOutcome =
   | {
       readonly ok: true;
-      readonly channel: ChannelConfig;
+      readonly channel: RouteChannel;
       readonly attempts: AttemptRecord[];
       readonly usage: Usage | undefined;
       readonly finishReason: FinishReason | undefined;
@@ -46,7 +90,7 @@ export type ChatStreamOutcome =
       readonly error: GatewayError;
       readonly attempts: AttemptRecord[];
       /** The channel whose stream had already reached the client when it failed; undefined when nothing was sent. */
-      readonly channel: ChannelConfig | undefined;
+      readonly channel: RouteChannel | undefined;
     };
 
 function asGatewayError(error: unknown): GatewayError {
@@ -54,35 +98,43 @@ function asGatewayError(error: unknown): GatewayError {
   return new GatewayError('internal_error', `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
 
+/** Failures that count against a channel's breaker: the channel's fault, not the client's or a rate limit. */
+const breakerFailures = new Set<ErrorCode>(['upstream_unavailable', 'upstream_timeout', 'upstream_error', 'upstream_authentication_failed', 'upstream_stream_error']);
+
 type LoopOutcome<T> =
-  | { readonly ok: true; readonly value: T; readonly channel: ChannelConfig; readonly attempts: AttemptRecord[] }
-  | { readonly ok: false; readonly error: GatewayError; readonly attempts: AttemptRecord[]; readonly committed: ChannelConfig | undefined };
+  | { readonly ok: true; readonly value: T; readonly channel: RouteChannel; readonly attempts: AttemptRecord[] }
+  | { readonly ok: false; readonly error: GatewayError; readonly attempts: AttemptRecord[]; readonly committed: RouteChannel | undefined };
 
 interface Attempt<T> {
-  run(adapter: ProviderAdapter, channel: ChannelConfig, context: CallContext): Promise<T>;
+  run(adapter: ProviderAdapter, channel: RouteChannel, context: CallContext): Promise<T>;
   /** Whether the attempt now running has already sent bytes to the client (then it must not fall back). */
   committed(): boolean;
+  /** Milliseconds from the attempt's start to its first token, when it streamed one. */
+  firstTokenMs(): number | undefined;
 }
 
 /** The attempt loop shared by every operation. */
-async function runChannels<T>(runtime: ExecutionRuntime, model: ModelConfig, channels: readonly ChannelConfig[], scope: RequestScope, streaming: boolean, attempt: Attempt<T>): Promise<LoopOutcome<T>> {
+async function runChannels<T>(runtime: ExecutionRuntime, model: ModelConfig, plan: RoutePlan, scope: RequestScope, streaming: boolean, attempt: Attempt<T>): Promise<LoopOutcome<T>> {
+  const { candidates, trace } = plan;
+  const routing = runtime.routing;
   const attempts: AttemptRecord[] = [];
   const errors: GatewayError[] = [];
-  const fail = (error: GatewayError, committed?: ChannelConfig): LoopOutcome<T> => ({ ok: false, error, attempts, committed });
+  const fail = (error: GatewayError, committed?: RouteChannel): LoopOutcome<T> => ({ ok: false, error, attempts, committed });
   let retries = 0;
-  for (let index = 0; index < channels.length; index++) {
-    const channel = channels[index];
-    const last = index === channels.length - 1;
+  for (let index = 0; index < candidates.length; index++) {
+    const channel = candidates[index];
+    const last = index === candidates.length - 1;
     if (scope.cancellation.cancelled) return fail(asGatewayError(scope.cancellation.reason));
 
-    // A channel cooling down comes last: wait for it only if that fits the deadline and the retry limit.
-    const cooling = runtime.cooldowns.remainingMs(channel, performance.now());
+    // A channel cooling down comes last: wait for it only when nothing else is left and the deadline allows.
+    const cooling = routing.cooldowns.remainingMs(channel, Date.now());
     if (cooling > 0) {
-      if (cooling > Math.min(maxRetryWaitMs, scope.deadline - performance.now())) {
+      if (!last || cooling > Math.min(maxRetryWaitMs, scope.deadline - performance.now())) {
+        trace.attemptSkipped(channel, cooldownReason(cooling));
         const skipped = new GatewayError('upstream_rate_limited', `${channel.provider} is rate limited for another ${Math.ceil(cooling / 1000)} s (retry-after)`, {
           retryAfterMs: cooling,
         });
-        attempts.push(attemptFromError(channel.provider, channel.model, skipped, performance.now()));
+        attempts.push(attemptFromError(channel.provider, channel.upstreamModel, skipped, performance.now()));
         errors.push(skipped);
         continue;
       }
@@ -93,15 +145,25 @@ async function runChannels<T>(runtime: ExecutionRuntime, model: ModelConfig, cha
       }
     }
 
+    const breaker = routing.breakers.for(channel);
+    if (!breaker.allowRequest(Date.now())) {
+      trace.attemptSkipped(channel, reasons.circuitHalfOpen);
+      const skipped = new GatewayError('upstream_unavailable', `${channel.provider} is unavailable (circuit breaker)`);
+      attempts.push(attemptFromError(channel.provider, channel.upstreamModel, skipped, performance.now()));
+      errors.push(skipped);
+      continue;
+    }
+
     const remaining = scope.deadline - performance.now();
     if (remaining <= 0) {
       const timeout = new GatewayError('upstream_timeout', 'The request deadline passed before another channel could be tried.');
       return fail(errors.length === 0 ? timeout : exhaustedError(model.name, attempts, [...errors, timeout]));
     }
+    routing.capacity.record(channel, plan.estimatedTokens, Date.now());
     const provider = runtime.providers.get(channel.provider)!;
     const idle = runtime.limits.streamIdleTimeoutMs;
     const context: CallContext = {
-      upstreamModel: channel.model,
+      upstreamModel: channel.upstreamModel,
       requestId: scope.requestId,
       cancellation: scope.cancellation,
       headersTimeoutMs: Math.max(1, Math.min(provider.timeoutMs, remaining)),
@@ -110,24 +172,39 @@ async function runChannels<T>(runtime: ExecutionRuntime, model: ModelConfig, cha
     const startedAt = performance.now();
     try {
       const value = await attempt.run(runtime.adapters.get(channel.provider)!, channel, context);
-      const record = attemptSucceeded(channel.provider, channel.model, startedAt);
+      const record = attemptSucceeded(channel.provider, channel.upstreamModel, startedAt);
       attempts.push(record);
       runtime.observer.attempt(record);
+      breaker.record('success', Date.now());
+      const firstToken = attempt.firstTokenMs();
+      routing.latency.observe(channel, firstToken ?? record.durationMs);
+      if (!attempt.committed()) trace.attemptSucceeded(channel, record.durationMs, firstToken);
       return { ok: true, value, channel, attempts };
     } catch (caught) {
       const error = asGatewayError(caught);
-      const record = attemptFromError(channel.provider, channel.model, error, startedAt);
+      const record = attemptFromError(channel.provider, channel.upstreamModel, error, startedAt);
       attempts.push(record);
       runtime.observer.attempt(record);
-      if (attempt.committed()) return fail(error, channel);
+      const committed = attempt.committed();
+      trace.attemptFailed(channel, error.upstream?.status, error.code, record.durationMs, committed);
+      if (error.code !== 'client_closed_request') breaker.record(breakerFailures.has(error.code) ? 'failure' : 'success', Date.now());
+      if (committed) return fail(error, channel);
       if (error.code === 'client_closed_request' || scope.cancellation.cancelled) return fail(error);
       if (!error.isRetryable) return fail(error);
       errors.push(error);
-      if (error.retryAfterMs !== undefined) {
-        runtime.cooldowns.coolDown(channel, performance.now() + error.retryAfterMs);
-        // The last channel left: wait the hint out and try it again, if the deadline allows.
-        if (last && retries < maxRetriesPerChannel && error.retryAfterMs <= Math.min(maxRetryWaitMs, scope.deadline - performance.now())) {
+      if (error.retryAfterMs !== undefined) routing.cooldowns.coolDown(channel, Date.now() + error.retryAfterMs);
+      // The last channel left: back off (honouring retry-after) and try it again, if the deadline allows.
+      if (last) {
+        const delay = nextDelay(retries, error.retryAfterMs, Math.random, runtime.retries);
+        if (delay !== undefined && delay <= Math.min(maxRetryWaitMs, scope.deadline - performance.now())) {
           retries++;
+          if (error.retryAfterMs === undefined) {
+            try {
+              await sleep(delay, scope.cancellation);
+            } catch (reason) {
+              return fail(asGatewayError(reason));
+            }
+          }
           index--;
         }
       }
@@ -136,56 +213,104 @@ async function runChannels<T>(runtime: ExecutionRuntime, model: ModelConfig, cha
   return fail(exhaustedError(model.name, attempts, errors));
 }
 
+const noFirstToken = (): undefined => undefined;
+const neverCommitted = (): boolean => false;
+
 /** Runs a non-streaming call (chat or embeddings) over the planned channels with fallback. */
 export async function executeBuffered<T>(
   runtime: ExecutionRuntime,
   model: ModelConfig,
-  channels: readonly ChannelConfig[],
+  plan: RoutePlan,
   scope: RequestScope,
   call: (adapter: ProviderAdapter, context: CallContext) => Promise<T>,
 ): Promise<BufferedOutcome<T>> {
-  const outcome = await runChannels(runtime, model, channels, scope, false, {
+  const outcome = await runChannels(runtime, model, plan, scope, false, {
     run: (adapter, _channel, context) => call(adapter, context),
-    committed: () => false,
+    committed: neverCommitted,
+    firstTokenMs: noFirstToken,
   });
   return outcome.ok ? { ok: true, result: outcome.value, channel: outcome.channel, attempts: outcome.attempts } : { ok: false, error: outcome.error, attempts: outcome.attempts };
 }
 
-export function executeChat(runtime: ExecutionRuntime, model: ModelConfig, request: ChatRequest, scope: RequestScope): Promise<ChatOutcome> {
-  const channels = planRoute(model, request, runtime.cooldowns, performance.now());
-  return executeBuffered(runtime, model, channels, scope, (adapter, context) => adapter.chat(request, context));
+export function executeChat(runtime: ExecutionRuntime, model: ModelConfig, request: ChatRequest, scope: RequestScope, plan: RoutePlan): Promise<ChatOutcome> {
+  return executeBuffered(runtime, model, plan, scope, (adapter, context) => adapter.chat(request, context));
 }
 
+/**
+ * Streams over the planned channels. With `firstTokenTimeoutMs`, the response is held until the first token (text,
+ * reasoning or a tool call) arrives within that time: a stream that dies before it, or does not produce it in time,
+ * still falls over to the next channel.
+ */
 export async function executeChatStream(
   runtime: ExecutionRuntime,
   model: ModelConfig,
   request: ChatRequest,
   scope: RequestScope,
+  plan: RoutePlan,
   responder: StreamResponder,
 ): Promise<ChatStreamOutcome> {
+  const holdFor = model.firstTokenTimeoutMs;
   let committed = false;
   let usage: Usage | undefined;
   let finishReason: FinishReason | undefined;
-  const channels = planRoute(model, request, runtime.cooldowns, performance.now());
-  const outcome = await runChannels(runtime, model, channels, scope, true, {
+  let firstTokenMs: number | undefined;
+  const outcome = await runChannels(runtime, model, plan, scope, true, {
     run(adapter, channel, context) {
+      usage = undefined;
+      finishReason = undefined;
+      firstTokenMs = undefined;
+      const startedAt = performance.now();
+      let held: StreamPart[] | undefined = holdFor === undefined ? undefined : [];
+      let attemptContext = context;
+      let timer: NodeJS.Timeout | undefined;
+      let stopListening: (() => void) | undefined;
+      if (holdFor !== undefined) {
+        // The attempt gets its own cancellation, so a missed first-token deadline aborts this channel only.
+        const cancellation = new Cancellation();
+        stopListening = context.cancellation.listen((reason) => cancellation.cancel(reason));
+        timer = setTimeout(() => {
+          if (firstTokenMs === undefined) {
+            cancellation.cancel(new GatewayError('upstream_timeout', `${channel.provider} sent no first token within ${holdFor} ms (first_token_timeout)`));
+          }
+        }, holdFor);
+        attemptContext = { ...context, cancellation };
+      }
+      const commit = (): void => {
+        committed = true;
+        plan.trace.attemptSucceeded(channel, performance.now() - startedAt, firstTokenMs);
+        responder.commit(channel);
+      };
       const sink: StreamSink = {
         write(part) {
-          if (!committed) {
-            committed = true;
-            responder.commit(channel);
-          }
           if (part.type === 'usage') usage = part.usage;
           else if (part.type === 'finish') finishReason = part.finishReason;
+          else if (firstTokenMs === undefined && part.type !== 'start' && part.type !== 'annotation') firstTokenMs = performance.now() - startedAt;
+          if (held !== undefined) {
+            held.push(part);
+            if (firstTokenMs === undefined && part.type !== 'finish' && part.type !== 'usage') return true;
+            // The first token (or the end) arrived: commit and release what was held.
+            const release = held;
+            held = undefined;
+            if (timer !== undefined) clearTimeout(timer);
+            commit();
+            let flowing = true;
+            for (const heldPart of release) flowing = responder.write(heldPart) && flowing;
+            return flowing;
+          }
+          if (!committed) commit();
           return responder.write(part);
         },
         onDrain(resume) {
           responder.onDrain(resume);
         },
       };
-      return adapter.streamChat(request, context, sink);
+      return adapter.streamChat(request, attemptContext, sink).finally(() => {
+        if (timer !== undefined) clearTimeout(timer);
+        stopListening?.();
+      });
     },
     committed: () => committed,
+    firstTokenMs: () => firstTokenMs,
   });
   if (outcome.ok) return { ok: true, channel: outcome.channel, attempts: outcome.attempts, usage, finishReason };
   const { error, committed: channel } = outcome;

@@ -2,10 +2,10 @@
  * What executing a request needs from the running gateway: the adapters by provider name, the limits, and an observer
  * for attempts (metrics). Built once at start-up.
  */
-import type { LimitsConfig, ProviderConfig } from '../config/types.ts';
+import type { LimitsConfig, ProviderConfig, RetryConfig } from '../config/types.ts';
 import type { Cancellation } from '../lib/cancellation.ts';
 import type { ProviderAdapter } from '../providers/adapter.ts';
-import type { ChannelCooldowns } from '../routing/channel-cooldowns.ts';
+import type { RoutingState } from './routing-runtime.ts';
 import type { AttemptRecord } from './attempts.ts';
 
 export interface AttemptObserver {
@@ -17,8 +17,9 @@ export interface ExecutionRuntime {
   readonly providers: ReadonlyMap<string, ProviderConfig>;
   readonly limits: LimitsConfig;
   readonly observer: AttemptObserver;
-  /** Channels that answered with a retry-after hint, until it passes. */
-  readonly cooldowns: ChannelCooldowns;
+  /** Routes, licences and per-channel state (breakers, cooldowns, capacity, latency). */
+  readonly routing: RoutingState;
+  readonly retries: RetryConfig;
 }
 
 /** One client request's scope: identity, cancellation (client gone or deadline passed) and its deadline. */

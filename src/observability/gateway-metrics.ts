@@ -39,6 +39,7 @@ export class GatewayMetrics {
   readonly #tokens: ChildCache<Counter<string>>;
   readonly #errors: ChildCache<Counter<string>>;
   readonly #fallbacks: ChildCache<Counter<string>>;
+  readonly #passovers: ChildCache<Counter<string>>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -110,6 +111,18 @@ export class GatewayMetrics {
         registers,
       }),
     );
+    this.#passovers = new ChildCache(
+      new Counter({
+        name: 'interchange_primary_passover_total',
+        help: 'Requests a model\'s primary channel did not serve, by reason (unable_*, declined_*, excluded_*).',
+        labelNames: ['reason'],
+        registers,
+      }),
+    );
+  }
+
+  passover(reason: string): void {
+    this.#passovers.get(reason).inc();
   }
 
   request(endpoint: string, model: string, provider: string, status: number, seconds: number, stream: boolean): void {

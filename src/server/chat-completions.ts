@@ -3,12 +3,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isGatewayError } from '../errors/index.ts';
-import { executeChat, executeChatStream, type StreamResponder } from '../execution/execute-chat.ts';
+import type { ModelConfig } from '../config/types.ts';
+import { executeChat, executeChatStream, planRequest, type StreamResponder } from '../execution/execute-chat.ts';
+import { describeRequest, noRouteError, preferencesHeader, readClientPreferences, withoutGatewayExtension, type RoutePlan } from '../routing/index.ts';
 import { ChatChunkEncoder, doneEvent, parseChatRequest, writeChatResponse } from '../frontends/openai/index.ts';
 import type { ChatRequest } from '../spec/index.ts';
 import { internalError, modelNotFound, recordRequest, type GatewayContext } from './gateway-context.ts';
 import { readJsonBody } from './read-json-body.ts';
 import { openScope } from './request-scope.ts';
+import { readRouteRequest } from './route-request.ts';
 import { sendError, sendJson } from './respond.ts';
 
 const endpoint = 'chat_completions';
@@ -21,18 +24,25 @@ export async function handleChatCompletions(
   startedAt: number,
 ): Promise<void> {
   let chatRequest: ChatRequest | undefined;
+  let plan: RoutePlan | undefined;
   try {
-    chatRequest = parseChatRequest(await readJsonBody(request, context.config.limits.maxBodyBytes), {
+    const raw = await readJsonBody(request, context.config.limits.maxBodyBytes);
+    const preferences = readClientPreferences(single(request.headers[preferencesHeader]), isRecord(raw) ? raw : {});
+    chatRequest = parseChatRequest(isRecord(raw) ? withoutGatewayExtension(raw) : raw, {
       providerAnnotations: request.headers['x-interchange-provider-annotations'] === 'include',
     });
     const model = context.config.models.get(chatRequest.model);
     if (model === undefined) throw modelNotFound(chatRequest.model, 'chat');
     if (model.type !== 'chat') throw modelNotFound(chatRequest.model, 'chat', model.type);
-    if (chatRequest.stream) await streamChat(context, chatRequest, response, requestId, startedAt);
-    else await completeChat(context, chatRequest, response, requestId, startedAt);
+    const route = context.runtime.routing.routes.get(model.name)!;
+    const features = describeRequest(chatRequest, { contextWindow: route.smallestContextWindow });
+    plan = planRequest(context.runtime, model, features, readRouteRequest(request.headers, model, preferences));
+    if (plan.candidates.length === 0) throw noRouteError(plan);
+    if (chatRequest.stream) await streamChat(context, model, chatRequest, plan, response, requestId, startedAt);
+    else await completeChat(context, model, chatRequest, plan, response, requestId, startedAt);
   } catch (caught) {
     const error = isGatewayError(caught) ? caught : internalError(caught, requestId, context);
-    sendError(response, error, requestId);
+    sendError(response, error, requestId, plan?.trace.toHeader());
     recordRequest(context, {
       requestId,
       endpoint,
@@ -46,14 +56,30 @@ export async function handleChatCompletions(
       errorCode: error.code,
       inputTokens: undefined,
       outputTokens: undefined,
+      trace: plan?.trace,
     });
   }
 }
 
-async function completeChat(context: GatewayContext, chatRequest: ChatRequest, response: ServerResponse, requestId: string, startedAt: number): Promise<void> {
-  const model = context.config.models.get(chatRequest.model)!;
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+async function completeChat(
+  context: GatewayContext,
+  model: ModelConfig,
+  chatRequest: ChatRequest,
+  plan: RoutePlan,
+  response: ServerResponse,
+  requestId: string,
+  startedAt: number,
+): Promise<void> {
   const scope = openScope(requestId, response, context.config.limits.requestTimeoutMs, startedAt);
-  const outcome = await executeChat(context.runtime, model, chatRequest, scope);
+  const outcome = await executeChat(context.runtime, model, chatRequest, scope, plan);
   scope.close();
   let status: number;
   if (outcome.ok) {
@@ -65,12 +91,14 @@ async function completeChat(context: GatewayContext, chatRequest: ChatRequest, r
       'x-interchange-provider',
       channel.provider,
       'x-interchange-model',
-      channel.model,
+      channel.upstreamModel,
+      'x-interchange-route',
+      plan.trace.toHeader(),
     ]);
     if (result.usage !== undefined) context.metrics.tokens(channel.provider, model.name, result.usage);
   } else {
     status = outcome.error.status;
-    sendError(response, outcome.error, requestId);
+    sendError(response, outcome.error, requestId, plan.trace.toHeader());
   }
   const served = outcome.ok ? outcome.channel : undefined;
   const usage = outcome.ok ? outcome.result.usage : undefined;
@@ -82,16 +110,24 @@ async function completeChat(context: GatewayContext, chatRequest: ChatRequest, r
     status,
     durationMs: performance.now() - startedAt,
     provider: served?.provider,
-    upstreamModel: served?.model,
+    upstreamModel: served?.upstreamModel,
     attempts: outcome.attempts,
     errorCode: outcome.ok ? undefined : outcome.error.code,
     inputTokens: usage?.inputTokens.total,
     outputTokens: usage?.outputTokens.total,
+    trace: plan.trace,
   });
 }
 
-async function streamChat(context: GatewayContext, chatRequest: ChatRequest, response: ServerResponse, requestId: string, startedAt: number): Promise<void> {
-  const model = context.config.models.get(chatRequest.model)!;
+async function streamChat(
+  context: GatewayContext,
+  model: ModelConfig,
+  chatRequest: ChatRequest,
+  plan: RoutePlan,
+  response: ServerResponse,
+  requestId: string,
+  startedAt: number,
+): Promise<void> {
   const scope = openScope(requestId, response, context.config.limits.requestTimeoutMs, startedAt);
   const encoder = new ChatChunkEncoder(chatRequest.includeUsage, requestId);
   let resume: (() => void) | undefined;
@@ -119,7 +155,9 @@ async function streamChat(context: GatewayContext, chatRequest: ChatRequest, res
         'x-interchange-provider',
         channel.provider,
         'x-interchange-model',
-        channel.model,
+        channel.upstreamModel,
+        'x-interchange-route',
+        plan.trace.toHeader(),
       ]);
       context.metrics.firstChunk(model.name, channel.provider, (performance.now() - startedAt) / 1000);
     },
@@ -138,7 +176,7 @@ async function streamChat(context: GatewayContext, chatRequest: ChatRequest, res
       }
     },
   };
-  const outcome = await executeChatStream(context.runtime, model, chatRequest, scope, responder);
+  const outcome = await executeChatStream(context.runtime, model, chatRequest, scope, plan, responder);
   scope.close();
   let status = 200;
   const unsent = pending;
@@ -152,7 +190,7 @@ async function streamChat(context: GatewayContext, chatRequest: ChatRequest, res
     if (!response.destroyed) response.end(unsent + encoder.error(outcome.error));
   } else {
     status = outcome.error.status;
-    sendError(response, outcome.error, requestId);
+    sendError(response, outcome.error, requestId, plan.trace.toHeader());
   }
   const served = outcome.channel;
   const usage = outcome.ok ? outcome.usage : undefined;
@@ -164,10 +202,11 @@ async function streamChat(context: GatewayContext, chatRequest: ChatRequest, res
     status,
     durationMs: performance.now() - startedAt,
     provider: served?.provider,
-    upstreamModel: served?.model,
+    upstreamModel: served?.upstreamModel,
     attempts: outcome.attempts,
     errorCode: outcome.ok ? undefined : outcome.error.code,
     inputTokens: usage?.inputTokens.total,
     outputTokens: usage?.outputTokens.total,
+    trace: plan.trace,
   });
 }

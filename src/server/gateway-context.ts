@@ -8,7 +8,9 @@ import type { ExecutionRuntime } from '../execution/execution-runtime.ts';
 import type { GatewayMetrics } from '../observability/gateway-metrics.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ProviderAdapter } from '../providers/adapter.ts';
-import { ChannelCooldowns } from '../routing/channel-cooldowns.ts';
+import type { RouteTrace } from '../routing/index.ts';
+import { createRoutingState } from '../execution/routing-runtime.ts';
+import { RecentRoutes } from '../observability/recent-routes.ts';
 
 export interface GatewayContext {
   readonly config: GatewayConfig;
@@ -17,6 +19,8 @@ export interface GatewayContext {
   readonly logger: Logger;
   /** The `/v1/models` body, rendered once. */
   readonly modelsBody: string;
+  /** Route traces of recent requests, for `GET /admin/routes`. */
+  readonly recentRoutes: RecentRoutes;
   ready: boolean;
 }
 
@@ -33,6 +37,8 @@ export interface RequestLog {
   readonly errorCode: string | undefined;
   readonly inputTokens: number | undefined;
   readonly outputTokens: number | undefined;
+  /** The request's route trace, when it got as far as planning. */
+  readonly trace: RouteTrace | undefined;
 }
 
 export function createGatewayContext(config: GatewayConfig, adapters: ReadonlyMap<string, ProviderAdapter>, metrics: GatewayMetrics, logger: Logger): GatewayContext {
@@ -40,10 +46,11 @@ export function createGatewayContext(config: GatewayConfig, adapters: ReadonlyMa
   const data = [...config.models.values()].map((model) => ({ id: model.name, object: 'model', created, owned_by: model.ownedBy }));
   return {
     config,
-    runtime: { adapters, providers: config.providers, limits: config.limits, observer: metrics, cooldowns: new ChannelCooldowns() },
+    runtime: { adapters, providers: config.providers, limits: config.limits, observer: metrics, routing: createRoutingState(config), retries: config.routing.retries },
     metrics,
     logger,
     modelsBody: JSON.stringify({ object: 'list', data }),
+    recentRoutes: new RecentRoutes(config.routing.recentTraces),
     ready: false,
   };
 }
@@ -59,6 +66,12 @@ export function recordRequest(context: GatewayContext, entry: RequestLog): void 
   context.metrics.request(entry.endpoint, model, entry.provider ?? 'none', entry.status, entry.durationMs / 1000, entry.stream);
   if (entry.errorCode !== undefined) context.metrics.error(entry.errorCode);
   if (entry.attempts.length > 1 && entry.errorCode === undefined) context.metrics.fallback(model);
+  const trace = entry.trace;
+  if (trace !== undefined) {
+    const passover = trace.passoverLabel();
+    if (passover !== undefined) context.metrics.passover(passover);
+    context.recentRoutes.add({ requestId: entry.requestId, at: new Date().toISOString(), model: model, status: entry.status, trace: trace.toJSON() });
+  }
   if (!context.config.logging.requests) return;
   const line = {
     requestId: entry.requestId,
@@ -79,6 +92,7 @@ export function recordRequest(context: GatewayContext, entry: RequestLog): void 
     errorCode: entry.errorCode,
     inputTokens: entry.inputTokens,
     outputTokens: entry.outputTokens,
+    route: trace?.toHeader(),
   };
   if (entry.status >= 500) context.logger.warn(line, 'request failed');
   else context.logger.info(line, 'request');

@@ -76,6 +76,15 @@ function route(context: GatewayContext, request: IncomingMessage, response: Serv
       );
       return;
   }
+  if (path === '/admin/routes' && method === 'GET') {
+    const limit = Math.max(1, Math.min(1000, Number(new URLSearchParams(query === -1 ? '' : url.slice(query + 1)).get('limit') ?? 50) || 50));
+    return sendJson(response, 200, JSON.stringify({ object: 'list', data: context.recentRoutes.list(limit) }), ['x-request-id', requestId, 'cache-control', 'no-store']);
+  }
+  if (path.startsWith('/admin/routes/') && method === 'GET') {
+    const found = context.recentRoutes.find(decodeURIComponent(path.slice('/admin/routes/'.length)));
+    if (found === undefined) return sendError(response, new GatewayError('not_found', 'No recent route trace for that request id.'), requestId);
+    return sendJson(response, 200, JSON.stringify(found), ['x-request-id', requestId, 'cache-control', 'no-store']);
+  }
   if (path.startsWith('/v1/models/') && method === 'GET') return modelDetail(context, response, requestId, decodeURIComponent(path.slice('/v1/models/'.length)));
   sendError(response, new GatewayError('not_found', `No route for ${method} ${path}.`), requestId);
 }

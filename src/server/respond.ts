@@ -10,9 +10,10 @@ export function sendJson(response: ServerResponse, status: number, body: string,
   response.end(body);
 }
 
-export function sendError(response: ServerResponse, error: GatewayError, requestId: string): void {
+export function sendError(response: ServerResponse, error: GatewayError, requestId: string, route?: string): void {
   if (response.headersSent || response.destroyed) return;
   const headers = ['x-request-id', requestId];
+  if (route !== undefined && route !== '') headers.push('x-interchange-route', route);
   if (error.retryAfterMs !== undefined) headers.push('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
   if (error.code === 'request_too_large') headers.push('connection', 'close');
   sendJson(response, error.status, JSON.stringify(error.toJSON()), headers);

@@ -12,6 +12,7 @@ import { startOpenAIEmulator, type RunningEmulator } from '../../emulators/opena
 import { parseConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startGateway, type RunningGateway } from '../../src/server/gateway-server.ts';
+import { resetRoutingState } from '../../src/execution/routing-runtime.ts';
 
 const azureKey = 'azure-test-key';
 
@@ -113,7 +114,7 @@ after(async () => {
 beforeEach(() => {
   azure.setFault(undefined);
   azure.resetQuotas();
-  gateway.context.runtime.cooldowns.clear();
+  resetRoutingState(gateway.context.runtime.routing);
 });
 
 const direct = () => new AzureOpenAI({ endpoint: azure.url, apiKey: azureKey, apiVersion: '2024-10-21', deployment: 'gpt-4o-mini', maxRetries: 0 });

@@ -12,6 +12,7 @@ import { startOpenAIEmulator, type RunningEmulator } from '../../emulators/opena
 import { parseConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startGateway, type RunningGateway } from '../../src/server/gateway-server.ts';
+import { resetRoutingState } from '../../src/execution/routing-runtime.ts';
 
 const credentials = { accessKeyId: 'AKIDGATEWAYTEST', secretAccessKey: 'gateway-test-secret' };
 const bedrockApiKey = 'bedrock-api-key-test';
@@ -96,7 +97,7 @@ after(async () => {
 beforeEach(() => {
   bedrock.setFault(undefined);
   bedrock.resetQuotas();
-  gateway.context.runtime.cooldowns.clear();
+  resetRoutingState(gateway.context.runtime.routing);
 });
 
 const weather: OpenAI.Chat.ChatCompletionTool = {

@@ -6,6 +6,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { request } from 'undici';
 import { startGatewayStack, type GatewayStack } from '../support/gateway-stack.ts';
+import { resetRoutingState } from '../../src/execution/routing-runtime.ts';
 
 let stack: GatewayStack;
 let client: OpenAI;
@@ -19,7 +20,7 @@ after(() => stack.close());
 beforeEach(() => {
   stack.primary.setFault(undefined);
   stack.secondary.setFault(undefined);
-  stack.gateway.context.runtime.cooldowns.clear();
+  resetRoutingState(stack.gateway.context.runtime.routing);
 });
 
 async function served(stream: boolean): Promise<{ provider: string | null; text: string }> {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { primaryKey, startGatewayStack, type GatewayStack } from '../support/gateway-stack.ts';
+import { resetRoutingState } from '../../src/execution/routing-runtime.ts';
 
 let stack: GatewayStack;
 let client: OpenAI;
@@ -32,7 +33,7 @@ after(() => stack.close());
 beforeEach(() => {
   stack.primary.setFault(undefined);
   stack.secondary.setFault(undefined);
-  stack.gateway.context.runtime.cooldowns.clear();
+  resetRoutingState(stack.gateway.context.runtime.routing);
 });
 
 describe('chat completions through the gateway (openai SDK)', () => {

@@ -15,6 +15,7 @@ import { startOpenAIEmulator, type RunningEmulator } from '../../emulators/opena
 import { parseConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startGateway, type RunningGateway } from '../../src/server/gateway-server.ts';
+import { resetRoutingState } from '../../src/execution/routing-runtime.ts';
 
 let vertex: RunningVertexEmulator;
 let fallback: RunningEmulator;
@@ -105,7 +106,7 @@ after(async () => {
 beforeEach(() => {
   vertex.setFault(undefined);
   vertex.resetQuotas();
-  gateway.context.runtime.cooldowns.clear();
+  resetRoutingState(gateway.context.runtime.routing);
 });
 
 const weather: OpenAI.Chat.ChatCompletionTool = {

@@ -1,0 +1,105 @@
+/**
+ * The routing engine's inputs built once at start-up from configuration (compiled routes, the licence book) and its
+ * shared per-channel state (breakers, cooldowns, capacity windows, latency averages, round-robin turns). Routing stays
+ * pure; this is where configuration and live state meet it.
+ */
+import type { GatewayConfig, ProviderConfig } from '../config/types.ts';
+import {
+  CapacityWindows,
+  CircuitBreakers,
+  ConfiguredDeclineRule,
+  ConfiguredLicenceBook,
+  LatencyTracker,
+  RoundRobinCounters,
+  compileModelRoute,
+  selectsChannel,
+  type ModelRoute,
+  type RouteChannelSpec,
+  type RouteState,
+} from '../routing/index.ts';
+import { ChannelCooldowns } from '../routing/channel-cooldowns.ts';
+
+/** Every configured model's compiled route, by public model name. */
+export function buildRoutes(config: GatewayConfig): Map<string, ModelRoute> {
+  const declineRules = config.declineRules.map((rule) => ({ selector: rule.channel, rule: new ConfiguredDeclineRule({ name: rule.name, when: rule.when }) }));
+  const routes = new Map<string, ModelRoute>();
+  for (const model of config.models.values()) {
+    const channels = model.channels.map((channel): RouteChannelSpec => {
+      const provider = config.providers.get(channel.provider) as ProviderConfig;
+      const identity = { provider: channel.provider, upstreamModel: channel.model };
+      return {
+        provider: channel.provider,
+        providerKind: provider.kind,
+        upstreamModel: channel.model,
+        primary: channel.primary,
+        weight: channel.weight,
+        price: channel.price,
+        capacity: channel.capacity,
+        capabilities: channel.capabilities,
+        region: provider.region ?? provider.vertex?.location ?? provider.bedrock?.region,
+        dataPolicy: provider.dataPolicy,
+        declineRules: declineRules
+          .filter(({ selector }) => selectsChannel({ provider: selector.provider, model: selector.model }, identity))
+          .map(({ rule }) => rule),
+      };
+    });
+    routes.set(model.name, compileModelRoute({ model: model.name, policy: model.route, sticky: model.sticky !== undefined, channels }));
+  }
+  return routes;
+}
+
+export function buildLicenceBook(config: GatewayConfig): ConfiguredLicenceBook {
+  return new ConfiguredLicenceBook(
+    config.agreements
+      .filter((agreement) => agreement.kind === 'licence')
+      .map((licence) => ({
+        name: licence.name,
+        party: licence.party,
+        channels: { provider: licence.channels.provider, model: licence.channels.model },
+        models: licence.models,
+        coveredModels: licence.coveredModels,
+        from: licence.from,
+        until: licence.until,
+        exclusive: licence.exclusive,
+      })),
+  );
+}
+
+/** The routing state one gateway process keeps (shared across replicas later, behind the same readers). */
+export interface RoutingState {
+  readonly routes: ReadonlyMap<string, ModelRoute>;
+  readonly licences: ConfiguredLicenceBook;
+  readonly breakers: CircuitBreakers;
+  readonly cooldowns: ChannelCooldowns;
+  readonly capacity: CapacityWindows;
+  readonly latency: LatencyTracker;
+  readonly roundRobin: RoundRobinCounters;
+  /** The same state as the planner reads it (one object for every request). */
+  readonly readers: RouteState;
+}
+
+export function createRoutingState(config: GatewayConfig): RoutingState {
+  const licences = buildLicenceBook(config);
+  const breakers = new CircuitBreakers(config.routing.breaker);
+  const cooldowns = new ChannelCooldowns();
+  const capacity = new CapacityWindows();
+  const latency = new LatencyTracker();
+  const roundRobin = new RoundRobinCounters();
+  return {
+    routes: buildRoutes(config),
+    licences,
+    breakers,
+    cooldowns,
+    capacity,
+    latency,
+    roundRobin,
+    readers: { breakers, cooldowns, capacity, latency, licences, roundRobin },
+  };
+}
+
+/** Forgets live routing state: breakers closed, cooldowns and capacity windows emptied (latency averages kept). */
+export function resetRoutingState(state: RoutingState): void {
+  state.breakers.clear();
+  state.cooldowns.clear();
+  state.capacity.clear();
+}

@@ -1,0 +1,43 @@
+/**
+ * The route traces of the most recent requests, in a fixed-size ring (no growth, no shifting): what
+ * `GET /admin/routes` answers.
+ */
+import type { RouteTraceRecord } from '../routing/index.ts';
+
+export interface RecentRoute {
+  readonly requestId: string;
+  readonly at: string;
+  readonly model: string;
+  readonly status: number;
+  readonly trace: RouteTraceRecord;
+}
+
+export class RecentRoutes {
+  readonly #ring: Array<RecentRoute | undefined>;
+  #next = 0;
+
+  constructor(capacity: number) {
+    this.#ring = new Array(capacity);
+  }
+
+  add(entry: RecentRoute): void {
+    if (this.#ring.length === 0) return;
+    this.#ring[this.#next] = entry;
+    this.#next = (this.#next + 1) % this.#ring.length;
+  }
+
+  /** Newest first, at most `limit`. */
+  list(limit: number): RecentRoute[] {
+    const result: RecentRoute[] = [];
+    for (let step = 1; step <= this.#ring.length && result.length < limit; step++) {
+      const entry = this.#ring[(this.#next - step + this.#ring.length) % this.#ring.length];
+      if (entry === undefined) break;
+      result.push(entry);
+    }
+    return result;
+  }
+
+  find(requestId: string): RecentRoute | undefined {
+    return this.#ring.find((entry) => entry?.requestId === requestId);
+  }
+}

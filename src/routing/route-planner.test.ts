@@ -1,0 +1,439 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CapacityWindows } from './capacity-window.ts';
+import { CircuitBreakers } from './circuit-breaker.ts';
+import { parsePreferencesHeader } from './client-preferences.ts';
+import { ConfiguredDeclineRule } from './decline-rules.ts';
+import { LatencyTracker } from './latency-tracker.ts';
+import { ConfiguredLicenceBook } from './licences.ts';
+import { compileModelRoute } from './model-route.ts';
+import { noRouteError } from './no-route-error.ts';
+import { reasonText } from './pass-reasons.ts';
+import { RoundRobinCounters } from './round-robin-counters.ts';
+import { planRoute, rendezvousPick } from './route-planner.ts';
+import type { ModelRoute, RequestFeatures, RouteChannel, RouteChannelSpec, RouteInput, RoutePolicyName, RouteState } from './routing-types.ts';
+import { seededRandom } from './seeded-random.ts';
+
+const noon = Date.UTC(2030, 5, 14, 12, 0); // a Friday
+
+function route(policy: RoutePolicyName, channels: RouteChannelSpec[], extra: { sticky?: boolean } = {}): ModelRoute {
+  return compileModelRoute({ model: 'gpt-4o', policy, channels, ...extra });
+}
+
+const spec = (provider: string, extra: Partial<RouteChannelSpec> = {}): RouteChannelSpec => ({ provider, upstreamModel: 'gpt-4o', ...extra });
+
+function features(extra: Partial<RequestFeatures> = {}): RequestFeatures {
+  return {
+    vision: false,
+    images: 0,
+    tools: false,
+    jsonSchema: false,
+    streaming: false,
+    promptTokens: 100,
+    promptTokensExact: false,
+    promptTokensUpperBound: 400,
+    maxOutputTokens: undefined,
+    ...extra,
+  };
+}
+
+function input(model: ModelRoute, extra: Partial<RouteInput> = {}, state: RouteState = {}): RouteInput {
+  return { route: model, request: features(), state, now: noon, random: seededRandom(1), ...extra };
+}
+
+const providers = (channels: readonly RouteChannel[]): string[] => channels.map((channel) => channel.provider);
+const byProvider = (model: ModelRoute, provider: string): RouteChannel => model.channels.find((channel) => channel.provider === provider)!;
+
+describe('planRoute: fast paths', () => {
+  it('returns the route order itself and a shared empty skipped list when every channel is ready', () => {
+    const single = route('ordered', [spec('azure')]);
+    const first = planRoute(input(single));
+    const second = planRoute(input(single));
+    assert.equal(first.candidates, single.order);
+    assert.equal(first.skipped.length, 0);
+    assert.equal(first.skipped, second.skipped);
+
+    const primaryFirst = route('primary-first', [spec('bedrock'), spec('azure', { primary: true }), spec('vertex')]);
+    const plan = planRoute(input(primaryFirst, {}, { breakers: new CircuitBreakers(), capacity: new CapacityWindows() }));
+    assert.equal(plan.candidates, primaryFirst.order);
+    assert.deepEqual(providers(plan.candidates), ['azure', 'bedrock', 'vertex']);
+  });
+
+  it('estimates the tokens to record: prompt plus the output limit, or the expected output', () => {
+    const model = route('ordered', [spec('azure')]);
+    assert.equal(planRoute(input(model, { request: features({ promptTokens: 500 }) })).estimatedTokens, 500 + 1_024);
+    assert.equal(planRoute(input(model, { request: features({ promptTokens: 500, maxOutputTokens: 200 }) })).estimatedTokens, 700);
+  });
+});
+
+describe('planRoute: primary-first', () => {
+  const model = route('primary-first', [
+    spec('bedrock'),
+    spec('azure', { primary: true, capacity: { tpm: 2_000_000 }, capabilities: { vision: false }, declineRules: [new ConfiguredDeclineRule({ name: 'night-batch', when: { hours: { startMinute: 22 * 60, endMinute: 6 * 60 } } })] }),
+    spec('vertex'),
+  ]);
+  const azure = byProvider(model, 'azure');
+
+  it('gives the primary first call while it is healthy', () => {
+    const plan = planRoute(input(model, {}, { breakers: new CircuitBreakers() }));
+    assert.deepEqual(providers(plan.candidates), ['azure', 'bedrock', 'vertex']);
+    assert.equal(plan.trace.primaryPassover(), undefined);
+    assert.equal(plan.trace.passoverLabel(), undefined);
+  });
+
+  it('passes the primary over as unable when its circuit is open', () => {
+    const breakers = new CircuitBreakers({ failureRate: 0.5, minimumRequests: 2, windowMs: 10_000, openForMs: 30_000, halfOpenProbes: 1 });
+    breakers.for(azure).record('failure', noon - 1_000);
+    breakers.for(azure).record('failure', noon - 500);
+    const plan = planRoute(input(model, {}, { breakers }));
+    assert.deepEqual(providers(plan.candidates), ['bedrock', 'vertex']);
+    assert.equal(reasonText(plan.skipped[0].reason), 'unable: circuit open');
+    assert.equal(plan.trace.passoverLabel(), 'unable_circuit_open');
+  });
+
+  it('passes the primary over as unable when it lacks a capability', () => {
+    const plan = planRoute(input(model, { request: features({ vision: true, images: 1 }) }));
+    assert.deepEqual(providers(plan.candidates), ['bedrock', 'vertex']);
+    assert.equal(reasonText(plan.trace.primaryPassover()!), 'unable: no vision');
+    assert.equal(plan.trace.passoverLabel(), 'unable_vision');
+  });
+
+  it('tries a primary cooling down after a 429 last, as unable with the time left', () => {
+    const cooldowns = { remainingMs: (channel: RouteChannel) => (channel === azure ? 1_500 : 0) };
+    const plan = planRoute(input(model, {}, { cooldowns }));
+    assert.deepEqual(providers(plan.candidates), ['bedrock', 'vertex', 'azure']);
+    assert.equal(reasonText(plan.skipped[0].reason), 'unable: 429 retry-after 2s');
+    assert.equal(plan.skipped[0].deferred, true);
+    assert.equal(plan.trace.passoverLabel(), 'unable_429');
+  });
+
+  it('passes the primary over as declining when its capacity window is full', () => {
+    const capacity = new CapacityWindows();
+    capacity.record(azure, 1_999_500, noon - 10_000);
+    const plan = planRoute(input(model, { request: features({ promptTokens: 400, maxOutputTokens: 200 }) }, { capacity }));
+    assert.deepEqual(providers(plan.candidates), ['bedrock', 'vertex']);
+    assert.equal(reasonText(plan.skipped[0].reason), 'declined: capacity tpm 2,000,000 reached');
+    assert.equal(plan.trace.passoverLabel(), 'declined_tpm');
+    // A smaller request still fits.
+    assert.deepEqual(providers(planRoute(input(model, { request: features({ promptTokens: 100, maxOutputTokens: 100 }) }, { capacity })).candidates)[0], 'azure');
+  });
+
+  it('passes the primary over as declining when a decline rule matches', () => {
+    const night = Date.UTC(2030, 5, 14, 23, 30);
+    const plan = planRoute(input(model, { now: night }));
+    assert.equal(reasonText(plan.skipped[0].reason), 'declined: rule night-batch');
+    assert.equal(plan.trace.passoverLabel(), 'declined_rule');
+    assert.equal(providers(planRoute(input(model)).candidates)[0], 'azure');
+  });
+
+  it('names the unable reason before the declined one', () => {
+    const breakers = new CircuitBreakers({ failureRate: 0.5, minimumRequests: 1, windowMs: 10_000, openForMs: 30_000, halfOpenProbes: 1 });
+    breakers.for(azure).record('failure', noon);
+    const capacity = new CapacityWindows();
+    capacity.record(azure, 2_000_000, noon);
+    assert.equal(planRoute(input(model, {}, { breakers, capacity })).trace.passoverLabel(), 'unable_circuit_open');
+  });
+});
+
+describe('planRoute: ordered and round-robin', () => {
+  it('keeps configuration order, skipping what cannot serve', () => {
+    const model = route('ordered', [spec('a'), spec('b', { capabilities: { tools: false } }), spec('c')]);
+    const plan = planRoute(input(model, { request: features({ tools: true }) }));
+    assert.deepEqual(providers(plan.candidates), ['a', 'c']);
+    assert.equal(reasonText(plan.skipped[0].reason), 'unable: no tools');
+    assert.equal(plan.trace.passoverLabel(), undefined, 'no primary, no pass-over');
+  });
+
+  it('rotates the first channel with the counter, among the ready channels only', () => {
+    const model = route('round-robin', [spec('a'), spec('b'), spec('c')]);
+    const counter = new RoundRobinCounters();
+    const firsts = Array.from({ length: 6 }, () => planRoute(input(model, {}, { roundRobin: counter })).candidates[0].provider);
+    assert.deepEqual(firsts, ['a', 'b', 'c', 'a', 'b', 'c']);
+    assert.deepEqual(providers(planRoute(input(model, {}, { roundRobin: counter })).candidates), ['a', 'b', 'c']);
+    assert.deepEqual(providers(planRoute(input(model, {}, { roundRobin: counter })).candidates), ['b', 'c', 'a']);
+
+    const preferences = parsePreferencesHeader('ignore=b');
+    const counter2 = new RoundRobinCounters();
+    const withoutB = Array.from({ length: 4 }, () => planRoute(input(model, { preferences }, { roundRobin: counter2 })).candidates[0].provider);
+    assert.deepEqual(withoutB, ['a', 'c', 'a', 'c']);
+  });
+});
+
+describe('planRoute: weighted', () => {
+  it('draws the first channel in proportion to weight (10,000 seeded draws, ±2%)', () => {
+    const model = route('weighted', [spec('a', { weight: 70 }), spec('b', { weight: 20 }), spec('c', { weight: 10 })]);
+    const random = seededRandom(20250101);
+    const counts = new Map<string, number>();
+    for (let draw = 0; draw < 10_000; draw++) {
+      const plan = planRoute(input(model, { random }));
+      counts.set(plan.candidates[0].provider, (counts.get(plan.candidates[0].provider) ?? 0) + 1);
+      assert.equal(plan.candidates.length, 3);
+    }
+    for (const [provider, share] of [['a', 0.7], ['b', 0.2], ['c', 0.1]] as const) {
+      const observed = (counts.get(provider) ?? 0) / 10_000;
+      assert.ok(Math.abs(observed - share) <= 0.02, `${provider}: ${observed} vs ${share}`);
+    }
+  });
+
+  it('draws once per plan, and orders the rest by weight', () => {
+    const model = route('weighted', [spec('small', { weight: 1 }), spec('big', { weight: 8 }), spec('mid', { weight: 3 })]);
+    let draws = 0;
+    const random = (): number => {
+      draws++;
+      return 0.99;
+    };
+    const plan = planRoute(input(model, { random }));
+    assert.equal(draws, 1);
+    assert.deepEqual(providers(plan.candidates), ['small', 'big', 'mid']);
+    assert.deepEqual(providers(planRoute(input(model, { random: () => 0 })).candidates), ['big', 'mid', 'small']);
+  });
+
+  it('renormalises over the channels left, and uses weight-0 channels only as fallbacks', () => {
+    const model = route('weighted', [spec('a', { weight: 1 }), spec('b', { weight: 1 }), spec('backup', { weight: 0 })]);
+    const preferences = parsePreferencesHeader('ignore=a');
+    const random = seededRandom(7);
+    for (let draw = 0; draw < 200; draw++) {
+      const plan = planRoute(input(model, { preferences, random }));
+      assert.deepEqual(providers(plan.candidates), ['b', 'backup']);
+    }
+  });
+});
+
+describe('planRoute: lowest-cost', () => {
+  // a: cheap input, dear output; b: dear input, cheap output (micro-dollars per million tokens).
+  const model = route('lowest-cost', [
+    spec('unpriced'),
+    spec('a', { price: { inputMicrosPerMillion: 1_000_000, outputMicrosPerMillion: 10_000_000 } }),
+    spec('b', { price: { inputMicrosPerMillion: 5_000_000, outputMicrosPerMillion: 2_000_000 } }),
+  ]);
+
+  it("chooses by the request's estimated tokens", () => {
+    const longPrompt = planRoute(input(model, { request: features({ promptTokens: 100_000, maxOutputTokens: 100 }) }));
+    assert.deepEqual(providers(longPrompt.candidates), ['a', 'b', 'unpriced']);
+    const longAnswer = planRoute(input(model, { request: features({ promptTokens: 100, maxOutputTokens: 10_000 }) }));
+    assert.deepEqual(providers(longAnswer.candidates), ['b', 'a', 'unpriced']);
+  });
+
+  it("assumes the route's expected output when the request sets no limit", () => {
+    const cheapOutput = compileModelRoute({ model: 'm', policy: 'lowest-cost', expectedOutputTokens: 50_000, channels: model.channels.map((channel) => ({ provider: channel.provider, upstreamModel: channel.upstreamModel, price: channel.price })) });
+    assert.equal(planRoute(input(cheapOutput, { request: features({ promptTokens: 1_000 }) })).candidates[0].provider, 'b');
+  });
+});
+
+describe('planRoute: lowest-latency', () => {
+  it('adapts when a channel slows down', () => {
+    const model = route('lowest-latency', [spec('a'), spec('b'), spec('c')]);
+    const latency = new LatencyTracker(0.5);
+    const [a, b, c] = model.channels;
+    // Unobserved channels rank first so they get measured.
+    latency.observe(a, 300);
+    latency.observe(b, 150);
+    assert.deepEqual(providers(planRoute(input(model, {}, { latency })).candidates), ['c', 'b', 'a']);
+    latency.observe(c, 400);
+    assert.deepEqual(providers(planRoute(input(model, {}, { latency })).candidates), ['b', 'a', 'c']);
+    // b slows down: its average overtakes a's within a few observations.
+    latency.observe(b, 900);
+    latency.observe(b, 900);
+    assert.ok(latency.averageMs(b)! > 300);
+    assert.deepEqual(providers(planRoute(input(model, {}, { latency })).candidates), ['a', 'c', 'b']);
+  });
+});
+
+describe('planRoute: sticky keys', () => {
+  const model = route('weighted', [spec('a'), spec('b'), spec('c')], { sticky: true });
+
+  it('keeps a key on the same first channel whatever the random draw', () => {
+    for (const key of ['session-1', 'session-2', 'user-42']) {
+      const firsts = new Set(Array.from({ length: 20 }, (_, seed) => planRoute(input(model, { stickyKey: key, random: seededRandom(seed) })).candidates[0].provider));
+      assert.equal(firsts.size, 1, key);
+    }
+  });
+
+  it('spreads keys over the channels by weight', () => {
+    const counts = new Map<string, number>();
+    for (let key = 0; key < 3_000; key++) {
+      const first = planRoute(input(model, { stickyKey: `user-${key}` })).candidates[0].provider;
+      counts.set(first, (counts.get(first) ?? 0) + 1);
+    }
+    for (const provider of ['a', 'b', 'c']) assert.ok(Math.abs(counts.get(provider)! / 3_000 - 1 / 3) < 0.04, `${provider}: ${counts.get(provider)}`);
+
+    const weighted = route('weighted', [spec('heavy', { weight: 3 }), spec('light', { weight: 1 })], { sticky: true });
+    let heavy = 0;
+    for (let key = 0; key < 4_000; key++) if (planRoute(input(weighted, { stickyKey: `k${key}` })).candidates[0].provider === 'heavy') heavy++;
+    assert.ok(Math.abs(heavy / 4_000 - 0.75) < 0.03, `heavy: ${heavy}`);
+  });
+
+  it('moves only the keys of a channel that stops being a candidate', () => {
+    const preferences = parsePreferencesHeader('ignore=c');
+    let moved = 0;
+    for (let key = 0; key < 1_000; key++) {
+      const before = planRoute(input(model, { stickyKey: `s${key}` })).candidates[0].provider;
+      const after = planRoute(input(model, { stickyKey: `s${key}`, preferences })).candidates[0].provider;
+      if (before !== 'c') assert.equal(after, before);
+      else moved++;
+    }
+    assert.ok(moved > 250 && moved < 420, `moved ${moved}`);
+  });
+
+  it('ignores the key when the route is not sticky', () => {
+    const plain = route('weighted', [spec('a'), spec('b')]);
+    const firsts = new Set(Array.from({ length: 40 }, (_, seed) => planRoute(input(plain, { stickyKey: 'same', random: seededRandom(seed) })).candidates[0].provider));
+    assert.equal(firsts.size, 2);
+  });
+
+  it('picks by rendezvous among the channels given', () => {
+    assert.equal(rendezvousPick(model.channels, 12345), rendezvousPick(model.channels, 12345));
+    assert.equal(rendezvousPick(route('weighted', [spec('a', { weight: 0 }), spec('b')]).channels.filter((channel) => channel.weight === 0), 1), -1);
+  });
+});
+
+describe('planRoute: capabilities', () => {
+  const model = route('ordered', [
+    spec('full'),
+    spec('no-vision', { capabilities: { vision: false } }),
+    spec('no-tools', { capabilities: { tools: false } }),
+    spec('no-schema', { capabilities: { jsonSchema: false } }),
+    spec('no-stream', { capabilities: { streaming: false } }),
+    spec('small', { capabilities: { contextWindow: 128_000, maxOutputTokens: 4_096 } }),
+    spec('large', { capabilities: { contextWindow: 400_000 } }),
+  ]);
+  const reasonsFor = (request: RequestFeatures): Record<string, string> =>
+    Object.fromEntries(planRoute(input(model, { request })).skipped.map((entry) => [entry.channel.provider, reasonText(entry.reason)]));
+
+  it('excludes channels lacking vision, tools, JSON schema or streaming', () => {
+    assert.deepEqual(reasonsFor(features({ vision: true, images: 2 })), { 'no-vision': 'unable: no vision' });
+    assert.deepEqual(reasonsFor(features({ tools: true })), { 'no-tools': 'unable: no tools' });
+    assert.deepEqual(reasonsFor(features({ jsonSchema: true })), { 'no-schema': 'unable: no json schema' });
+    assert.deepEqual(reasonsFor(features({ streaming: true })), { 'no-stream': 'unable: no streaming' });
+    assert.deepEqual(reasonsFor(features()), {});
+  });
+
+  it('excludes a 128k window for a 200k prompt, and an output limit above the channel maximum', () => {
+    const big = features({ promptTokens: 200_000, promptTokensExact: true, promptTokensUpperBound: 200_000, maxOutputTokens: 1_000 });
+    assert.deepEqual(reasonsFor(big), { small: 'unable: context 201,000 > 128,000' });
+    // The prompt alone fits, but not with the output limit.
+    assert.deepEqual(reasonsFor(features({ promptTokens: 127_000, promptTokensExact: true, promptTokensUpperBound: 127_000, maxOutputTokens: 2_000 })), {
+      small: 'unable: context 129,000 > 128,000',
+    });
+    assert.deepEqual(reasonsFor(features({ maxOutputTokens: 8_000 })), { small: 'unable: max output 4,096' });
+  });
+
+  it('lets the cheap upper bound settle requests far below the window', () => {
+    const cheap = features({ promptTokens: 10_000, promptTokensExact: false, promptTokensUpperBound: 40_000 });
+    assert.deepEqual(reasonsFor(cheap), {});
+  });
+});
+
+describe('planRoute: region, data policy and licences', () => {
+  const model = route('primary-first', [
+    spec('azure-eastus', { primary: true, region: 'eastus', regionGroups: ['us'] }),
+    spec('azure-westeurope', { region: 'westeurope', regionGroups: ['EU'], dataPolicy: { zeroRetention: true } }),
+    spec('bedrock-euc1', { region: 'eu-central-1', regionGroups: ['eu'] }),
+  ]);
+
+  it("excludes channels outside the request's allowed regions", () => {
+    const plan = planRoute(input(model, { requirements: { allowedRegions: ['eu'] } }));
+    assert.deepEqual(providers(plan.candidates), ['azure-westeurope', 'bedrock-euc1']);
+    assert.equal(reasonText(plan.skipped[0].reason), 'excluded: region eu-only');
+    assert.equal(plan.trace.passoverLabel(), 'excluded_region');
+    const byName = planRoute(input(model, { requirements: { allowedRegions: ['eu-central-1'] } }));
+    assert.deepEqual(providers(byName.candidates), ['bedrock-euc1']);
+    const preferred = planRoute(input(model, { preferences: parsePreferencesHeader('require_region=EU') }));
+    assert.equal(reasonText(preferred.skipped[0].reason), 'excluded: preference region eu-only');
+  });
+
+  it('requires a zero-retention data policy when the request does', () => {
+    const plan = planRoute(input(model, { requirements: { zeroRetention: true } }));
+    assert.deepEqual(providers(plan.candidates), ['azure-westeurope']);
+    assert.deepEqual(
+      plan.skipped.map((entry) => reasonText(entry.reason)),
+      ['excluded: data policy zero retention required', 'excluded: data policy zero retention required'],
+    );
+    assert.deepEqual(providers(planRoute(input(model, { preferences: parsePreferencesHeader('zdr=true') })).candidates), ['azure-westeurope']);
+  });
+
+  it('excludes a channel whose licence expired, to the day', () => {
+    const licences = new ConfiguredLicenceBook([{ name: 'msft', party: 'Microsoft', channels: { provider: 'azure-eastus' }, until: '2032-12-31', exclusive: false }]);
+    const lastDay = Date.UTC(2032, 11, 31, 23, 59);
+    assert.equal(planRoute(input(model, { now: lastDay }, { licences })).candidates[0].provider, 'azure-eastus');
+    const plan = planRoute(input(model, { now: lastDay + 60_000 }, { licences }));
+    assert.equal(reasonText(plan.skipped[0].reason), 'excluded: licence expired 2032-12-31');
+    assert.equal(plan.trace.passoverLabel(), 'excluded_licence_expired');
+  });
+
+  it('excludes every other channel while an exclusive licence is in force', () => {
+    const licences = new ConfiguredLicenceBook([{ name: 'msft-2019', party: 'Microsoft', channels: { provider: 'azure-eastus' }, models: ['gpt-4o'], until: '2030-12-31', exclusive: true }]);
+    const plan = planRoute(input(model, {}, { licences }));
+    assert.deepEqual(providers(plan.candidates), ['azure-eastus']);
+    assert.equal(reasonText(plan.skipped[0].reason), 'excluded: licence exclusive to Microsoft');
+  });
+});
+
+describe('planRoute: client preferences', () => {
+  const model = route('primary-first', [spec('azure', { primary: true, providerKind: 'azure-openai' }), spec('bedrock', { providerKind: 'bedrock' }), spec('vertex', { providerKind: 'vertex' })]);
+
+  it('ignores, restricts and reorders by provider, channel id or kind', () => {
+    const ignored = planRoute(input(model, { preferences: parsePreferencesHeader('ignore=azure-openai') }));
+    assert.deepEqual(providers(ignored.candidates), ['bedrock', 'vertex']);
+    assert.equal(reasonText(ignored.skipped[0].reason), 'excluded: preference ignore');
+    assert.equal(ignored.trace.passoverLabel(), 'excluded_preference_ignore');
+
+    const only = planRoute(input(model, { preferences: parsePreferencesHeader('only=vertex/gpt-4o,bedrock') }));
+    assert.deepEqual(providers(only.candidates), ['bedrock', 'vertex']);
+    assert.equal(reasonText(only.skipped[0].reason), 'excluded: preference only');
+
+    const ordered = planRoute(input(model, { preferences: parsePreferencesHeader('order=vertex,bedrock') }));
+    assert.deepEqual(providers(ordered.candidates), ['vertex', 'bedrock', 'azure']);
+    assert.equal(ordered.trace.passoverLabel(), 'excluded_preference_order');
+  });
+
+  it('forbids fallback: the first candidate only, or the channels named in order', () => {
+    const first = planRoute(input(model, { preferences: parsePreferencesHeader('allow_fallbacks=false') }));
+    assert.deepEqual(providers(first.candidates), ['azure']);
+    assert.deepEqual(first.skipped.map((entry) => reasonText(entry.reason)), ['excluded: preference no fallback', 'excluded: preference no fallback']);
+
+    const named = planRoute(input(model, { preferences: parsePreferencesHeader('order=vertex,bedrock; allow_fallbacks=false') }));
+    assert.deepEqual(providers(named.candidates), ['vertex', 'bedrock']);
+  });
+
+  it('keeps a cooling channel as a last resort, but drops it without fallbacks', () => {
+    const cooldowns = { remainingMs: (channel: RouteChannel) => (channel.provider === 'bedrock' ? 10_000 : 0) };
+    const plan = planRoute(input(model, { preferences: parsePreferencesHeader('ignore=vertex') }, { cooldowns }));
+    assert.deepEqual(providers(plan.candidates), ['azure', 'bedrock']);
+    const strict = planRoute(input(model, { preferences: parsePreferencesHeader('order=bedrock,azure; allow_fallbacks=false') }, { cooldowns }));
+    assert.deepEqual(providers(strict.candidates), ['azure', 'bedrock']);
+    const single = planRoute(input(model, { preferences: parsePreferencesHeader('ignore=azure; allow_fallbacks=false') }, { cooldowns }));
+    assert.deepEqual(providers(single.candidates), ['vertex']);
+    const bedrock = single.skipped.find((entry) => entry.channel.provider === 'bedrock')!;
+    assert.equal(bedrock.deferred, false);
+    assert.equal(reasonText(bedrock.reason), 'unable: 429 retry-after 10s');
+  });
+
+  it('orders several cooling channels soonest first', () => {
+    const cooldowns = { remainingMs: (channel: RouteChannel) => ({ azure: 5_000, bedrock: 2_000, vertex: 0 })[channel.provider]! };
+    assert.deepEqual(providers(planRoute(input(model, {}, { cooldowns })).candidates), ['vertex', 'bedrock', 'azure']);
+  });
+});
+
+describe('noRouteError', () => {
+  it('says whose move it is', () => {
+    const small = route('ordered', [spec('a', { capabilities: { contextWindow: 1_000 } }), spec('b', { capabilities: { contextWindow: 2_000 } })]);
+    const tooBig = planRoute(input(small, { request: features({ promptTokens: 5_000, promptTokensExact: true, promptTokensUpperBound: 5_000 }) }));
+    assert.equal(tooBig.candidates.length, 0);
+    assert.equal(noRouteError(tooBig).code, 'context_length_exceeded');
+
+    const model = route('ordered', [spec('a'), spec('b', { capabilities: { vision: false } })]);
+    const byPreference = planRoute(input(model, { request: features({ vision: true }), preferences: parsePreferencesHeader('only=b') }));
+    const error = noRouteError(byPreference);
+    assert.equal(error.code, 'invalid_request');
+    assert.equal(error.param, 'interchange.providers');
+    assert.match(error.message, /a\/gpt-4o \(excluded: preference only\); b\/gpt-4o \(unable: no vision\)/);
+
+    const capacity = new CapacityWindows();
+    const limited = route('ordered', [spec('a', { capacity: { rpm: 1 } })]);
+    capacity.record(limited.channels[0], 10, noon);
+    const declined = noRouteError(planRoute(input(limited, {}, { capacity })));
+    assert.equal(declined.code, 'upstream_unavailable');
+    assert.match(declined.message, /declined: capacity rpm 1 reached/);
+  });
+});

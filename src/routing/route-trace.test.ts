@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CircuitBreakers } from './circuit-breaker.ts';
+import { compileModelRoute } from './model-route.ts';
+import { reasons } from './pass-reasons.ts';
+import { planRoute } from './route-planner.ts';
+import { parseRouteHeader } from './route-trace.ts';
+import type { RequestFeatures, RouteChannel, RouteState } from './routing-types.ts';
+
+const model = compileModelRoute({
+  model: 'gpt-oss-120b',
+  policy: 'primary-first',
+  channels: [
+    { provider: 'azure-eastus', upstreamModel: 'gpt-oss-120b', primary: true },
+    { provider: 'bedrock-use1', upstreamModel: 'openai.gpt-oss-120b-1:0' },
+    { provider: 'vertex-usc1', upstreamModel: 'openai/gpt-oss-120b-maas', capabilities: { vision: false } },
+  ],
+});
+const [azure, bedrock, vertex] = model.channels;
+const request: RequestFeatures = { vision: false, images: 0, tools: false, jsonSchema: false, streaming: true, promptTokens: 10, promptTokensExact: false, promptTokensUpperBound: 40, maxOutputTokens: undefined };
+const plan = (state: RouteState = {}, vision = false) => planRoute({ route: model, request: { ...request, vision }, state, now: 0, random: Math.random });
+const coolingAzure = { remainingMs: (channel: RouteChannel) => (channel === azure ? 2_000 : 0) };
+
+describe('RouteTrace: x-interchange-route', () => {
+  it('encodes pass-overs and attempts in the order they happened', () => {
+    const trace = plan({ cooldowns: coolingAzure }).trace;
+    trace.attemptSucceeded(bedrock, 212.4, 212.4);
+    assert.equal(trace.toHeader(), 'azure-eastus/gpt-oss-120b:unable=429;bedrock-use1/openai.gpt-oss-120b-1:0:ok@212ms');
+  });
+
+  it('encodes failed and skipped attempts', () => {
+    const trace = plan({}, true).trace;
+    trace.attemptFailed(azure, 503, 'upstream_unavailable', 80);
+    trace.attemptSkipped(bedrock, reasons.circuitHalfOpen);
+    trace.attemptFailed(bedrock, undefined, 'upstream_timeout', 30_000);
+    assert.equal(
+      trace.toHeader(),
+      'vertex-usc1/openai/gpt-oss-120b-maas:unable=vision;azure-eastus/gpt-oss-120b:fail=503@80ms;bedrock-use1/openai.gpt-oss-120b-1:0:unable=circuit-half-open;bedrock-use1/openai.gpt-oss-120b-1:0:fail=timeout@30000ms',
+    );
+    assert.equal(trace.winner, undefined);
+  });
+
+  it('is empty before anything happened on a clean plan, and parses back', () => {
+    const trace = plan().trace;
+    assert.equal(trace.toHeader(), '');
+    trace.attemptSucceeded(azure, 35);
+    const header = trace.toHeader();
+    assert.equal(header, 'azure-eastus/gpt-oss-120b:ok@35ms');
+    assert.deepEqual(parseRouteHeader('azure-eastus/gpt-oss-120b:unable=429;bedrock-use1/openai.gpt-oss-120b-1:0:ok@212ms'), [
+      { channel: 'azure-eastus/gpt-oss-120b', verdict: 'unable=429' },
+      { channel: 'bedrock-use1/openai.gpt-oss-120b-1:0', verdict: 'ok@212ms' },
+    ]);
+  });
+
+  it('percent-encodes separators and non-ASCII in channel names, and stays under 1,024 characters', () => {
+    const odd = compileModelRoute({ model: 'm', policy: 'ordered', channels: [{ provider: 'local', upstreamModel: 'modèle;v1 %' }] });
+    const trace = planRoute({ route: odd, request, state: {}, now: 0, random: Math.random }).trace;
+    trace.attemptSucceeded(odd.channels[0], 5);
+    const header = trace.toHeader();
+    assert.equal(header, 'local/mod%C3%A8le%3Bv1%20%25:ok@5ms');
+    assert.match(header, /^[\x21-\x7e]+$/);
+    assert.deepEqual(parseRouteHeader(header), [{ channel: 'local/modèle;v1 %', verdict: 'ok@5ms' }]);
+
+    const many = plan().trace;
+    for (let index = 0; index < 100; index++) many.attemptFailed(bedrock, 500, undefined, 1);
+    const long = many.toHeader();
+    assert.ok(long.length <= 1_024, String(long.length));
+    assert.match(long, /;\+\d+$/);
+  });
+});
+
+describe('RouteTrace: primary pass-over', () => {
+  it('is unset when the primary serves', () => {
+    const trace = plan().trace;
+    trace.attemptSucceeded(azure, 10);
+    assert.equal(trace.passoverLabel(), undefined);
+  });
+
+  it('names a failed attempt on the primary', () => {
+    const failed = (status: number | undefined, code: string) => {
+      const trace = plan().trace;
+      trace.attemptFailed(azure, status, code, 10);
+      trace.attemptSucceeded(bedrock, 20);
+      return trace.passoverLabel();
+    };
+    assert.equal(failed(429, 'upstream_rate_limited'), 'unable_429');
+    assert.equal(failed(502, 'upstream_error'), 'unable_5xx');
+    assert.equal(failed(undefined, 'upstream_timeout'), 'unable_timeout');
+    assert.equal(failed(undefined, 'upstream_unavailable'), 'unable_error');
+  });
+
+  it('follows a deferred primary to its attempt', () => {
+    const served = plan({ cooldowns: coolingAzure }).trace;
+    assert.equal(served.passoverLabel(), 'unable_429');
+    served.attemptFailed(bedrock, 500, undefined, 5);
+    served.attemptFailed(vertex, 500, undefined, 5);
+    served.attemptSucceeded(azure, 2_100);
+    assert.equal(served.passoverLabel(), undefined, 'the primary served in the end');
+  });
+
+  it('is never set for policies without a primary', () => {
+    const ordered = compileModelRoute({ model: 'm', policy: 'ordered', channels: [{ provider: 'a', upstreamModel: 'x', primary: true }, { provider: 'b', upstreamModel: 'x' }] });
+    const breakers = new CircuitBreakers({ failureRate: 0.5, minimumRequests: 1, windowMs: 1_000, openForMs: 1_000, halfOpenProbes: 1 });
+    breakers.for(ordered.channels[0]).record('failure', 0);
+    const trace = planRoute({ route: ordered, request, state: { breakers }, now: 0, random: Math.random }).trace;
+    assert.equal(trace.skipped.length, 1);
+    assert.equal(trace.passoverLabel(), undefined);
+  });
+});
+
+describe('RouteTrace: document', () => {
+  it('renders the whole story as JSON', () => {
+    const trace = plan({ cooldowns: coolingAzure }).trace;
+    trace.attemptFailed(bedrock, 503, 'upstream_unavailable', 41.6);
+    trace.attemptSucceeded(vertex, 300.2, 120.7);
+    assert.deepEqual(JSON.parse(JSON.stringify(trace)), {
+      model: 'gpt-oss-120b',
+      policy: 'primary-first',
+      candidates: ['bedrock-use1/openai.gpt-oss-120b-1:0', 'vertex-usc1/openai/gpt-oss-120b-maas', 'azure-eastus/gpt-oss-120b'],
+      skipped: [{ channel: 'azure-eastus/gpt-oss-120b', reason: 'unable: 429 retry-after 2s', deferred: true }],
+      attempts: [
+        { channel: 'bedrock-use1/openai.gpt-oss-120b-1:0', outcome: 'failed', status: 503, code: 'upstream_unavailable', elapsedMs: 42 },
+        { channel: 'vertex-usc1/openai/gpt-oss-120b-maas', outcome: 'ok', status: 200, elapsedMs: 300, firstTokenMs: 121 },
+      ],
+      winner: 'vertex-usc1/openai/gpt-oss-120b-maas',
+      primaryPassover: 'unable: 429 retry-after 2s',
+    });
+  });
+});
