@@ -8,6 +8,7 @@ import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { runCheckConfig } from './check-config-command.ts';
 import { runDemo } from './demo-command.ts';
 import { runEmulate } from './emulate-command.ts';
+import { runRoute } from './route-explain-command.ts';
 import { runServe } from './serve-command.ts';
 
 export const usage = `Usage: interchange <command> [options]
@@ -16,6 +17,15 @@ Commands:
   serve [--config FILE] [--host H] [--port N]
                        Run the gateway. FILE defaults to $INTERCHANGE_CONFIG.
   check-config FILE    Validate a configuration file and print what it defines (or every problem).
+  route explain [--config FILE] (--request FILE | --model NAME [--stream] [--tools] [--image] [--json-schema]
+                [--prompt TEXT] [--max-tokens N]) [--prompt-tokens N] [--region R[,R…]] [--zero-retention]
+                [--tenant T] [--sticky-key K] [--providers 'only=a,b; ignore=c; order=c,a; require_region=eu;
+                allow_fallbacks=false; zdr=true'] [--at 2031-06-01T12:00:00Z] [--json]
+                       Dry-run routing: the channels a request would try, in order, and why the others are passed
+                       over (fresh state: no circuit open, no cooldown, no capacity used; nothing is called).
+                       FILE defaults to $INTERCHANGE_CONFIG; --request is an OpenAI request body; --providers takes
+                       the x-interchange-providers header's grammar; --at sets the time (licences, decline rules).
+                       Exits 1 on an invalid configuration or unknown model, 2 when no channel can take the request.
   emulate <cloud> [--host H] [--port N] [--api-key KEY] [--fault SPEC] [--fault-count N]
                        Run a local cloud emulator. Clouds: openai, azure-openai, bedrock, vertex
                        (bedrock also: --region R --access-key-id ID --secret-access-key KEY;
@@ -33,6 +43,8 @@ export async function main(argv: string[]): Promise<number | void> {
       return runServe(rest);
     case 'check-config':
       return runCheckConfig(rest);
+    case 'route':
+      return runRoute(rest);
     case 'emulate':
       return runEmulate(rest);
     case 'demo':
