@@ -64,6 +64,12 @@ models:
     channels:
       - { provider: azure-eastus, deployment: gpt-oss-120b, primary: true, capacity: { rpm: 2 } }
       - { provider: vertex-euw4, model: openai/gpt-oss-120b-maas }
+  held:
+    route: primary-first
+    first_token_timeout: 300ms
+    channels:
+      - { provider: azure-eastus, deployment: gpt-oss-120b, primary: true }
+      - { provider: bedrock-use1, model: "openai.gpt-oss-120b-1:0" }
 agreements:
   - { name: msft-licence, kind: licence, party: Microsoft, channels: { provider: azure-eastus }, until: 2032-12-31, exclusive: false }
 `,
@@ -191,6 +197,24 @@ describe('routing: the primary partner first, every pass-over explained', () => 
     await ask('gpt-oss-120b', { 'x-request-id': 'cooling-2' });
     const found = (await (await request(`${gateway.url}/admin/routes/cooling-2`)).body.text());
     assert.match(found, /429 retry-after [45]s/);
+  });
+
+  it('first-token failover: a stream whose first token does not come in time, or that dies before it, still fails over', async () => {
+    for (const fault of ['delay-chunks=600', 'cut-after=1']) {
+      azure.setFault(fault);
+      const stream = await client.chat.completions.create({ model: 'held', messages: [{ role: 'user', content: 'stream please' }], stream: true }).withResponse();
+      let text = '';
+      for await (const chunk of stream.data) text += chunk.choices[0]?.delta.content ?? '';
+      assert.equal(stream.response.headers.get('x-interchange-provider'), 'bedrock-use1', fault);
+      assert.match(stream.response.headers.get('x-interchange-route') ?? '', /^azure-eastus\/gpt-oss-120b:fail=/);
+      assert.ok(text.length > 0);
+    }
+    azure.setFault(undefined);
+    const healthy = await client.chat.completions.create({ model: 'held', messages: [{ role: 'user', content: 'stream please' }], stream: true }).withResponse();
+    for await (const _chunk of healthy.data) {
+      // drain
+    }
+    assert.equal(healthy.response.headers.get('x-interchange-provider'), 'azure-eastus');
   });
 
   it('recent traces are queryable on the admin endpoint', async () => {
