@@ -109,7 +109,7 @@ function describeRouting(routing: GatewayConfig['routing']): string {
   const retry =
     retries.attempts === 0
       ? 'no retries'
-      : `${retries.attempts} ${retries.attempts === 1 ? 'retry' : 'retries'} per channel (backoff ${formatDuration(retries.baseDelayMs)} to ${formatDuration(retries.maxDelayMs)})`;
+      : `${retries.attempts} ${retries.attempts === 1 ? 'retry' : 'retries'} on the last channel left (backoff ${formatDuration(retries.baseDelayMs)} to ${formatDuration(retries.maxDelayMs)})`;
   return [
     `breaker opens for ${formatDuration(breaker.openForMs)} when ${Number((breaker.failureRate * 100).toFixed(2))}% of at least ${breaker.minimumRequests} requests in ${formatDuration(breaker.windowMs)} fail, then ${breaker.halfOpenProbes} half-open ${breaker.halfOpenProbes === 1 ? 'probe' : 'probes'}`,
     retry,
