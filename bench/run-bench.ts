@@ -4,7 +4,8 @@
 // `--upstream azure-openai` does the same with the Azure OpenAI emulator behind an azure-openai channel; `--upstream
 // both` measures both upstreams in the same alternating rounds and compares them; `--upstream vertex` adds the Vertex
 // emulator behind a vertex channel (Gemini API) to today's run and compares it with the OpenAI-compatible channel;
-// `--upstream all` does all three. See bench/README.md.
+// `--upstream all` does all three. `--routing` adds gateway-routed (the same gateway, a model routed primary-first
+// over three channels at the same emulator) and compares it with the single-channel gateway. See bench/README.md.
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { Client } from 'undici';
 import type { LoadResult } from './load-generator.ts';
 import { GeneratorHandle } from './lib/generator-handle.ts';
 import { parseOptions, USAGE } from './lib/options.ts';
-import type { BenchOptions, TargetName, Upstream } from './lib/options.ts';
+import type { BenchOptions, TargetName, TargetRoute, Upstream } from './lib/options.ts';
 import { startGoogleCredentialStub } from './lib/google-credentials.ts';
 import type { GoogleCredentialStub } from './lib/google-credentials.ts';
 import { readAllCpu, readAllRss, RssSampler } from './lib/process-metrics.ts';
@@ -33,24 +34,27 @@ import {
 import type { ManagedProcess } from './lib/processes.ts';
 import {
   computeChecks,
+  computeRoutingChecks,
   computeUpstreamChecks,
   formatChecks,
   formatReference,
+  formatRoutingComparison,
   formatTables,
   formatUpstreamComparison,
+  resultLabel,
   targetLabel,
 } from './lib/report.ts';
 import type { Check, ComparedUpstream, Mode, ScenarioResult } from './lib/report.ts';
 import {
   AZURE_API_KEY,
-  AZURE_API_VERSION,
-  AZURE_DEPLOYMENT,
   AZURE_DIRECT_REQUEST,
   AZURE_GATEWAY_REQUEST,
-  AZURE_MODEL,
   MODEL,
   NON_STREAMING_BODY,
   OPENAI_REQUEST,
+  ROUTED_GATEWAY_REQUEST,
+  ROUTED_MODEL,
+  ROUTED_PRIMARY,
   STREAMING_BODY,
   VERTEX_DIRECT_REQUEST,
   VERTEX_GATEWAY_REQUEST,
@@ -60,7 +64,9 @@ import {
   VERTEX_TOKEN,
 } from './lib/request-body.ts';
 import type { TargetRequest } from './lib/request-body.ts';
-import { checkResponseShape, roundOrder } from './lib/targets.ts';
+import { gatewayConfig } from './lib/gateway-config.ts';
+import { checkResponseShape, checkRouteHeader, roundOrder, summarizeRoutedMetrics } from './lib/targets.ts';
+import type { RoutedMetrics } from './lib/targets.ts';
 
 
 /** V8 flags the gateway's launchers use: a 16 MiB young-generation cap so RSS returns near idle after load. */
@@ -76,7 +82,9 @@ const READY_TIMEOUT_MS = 30_000;
 type Target = {
   name: TargetName;
   upstream: Upstream;
-  /** `gateway`, or `gateway-azure` through the Azure upstream (see targetLabel). */
+  /** `--routing`: gateway-routed's model is routed primary-first over three channels; undefined on every other target. */
+  route?: TargetRoute;
+  /** `gateway`, or `gateway-azure` through the Azure upstream, `gateway-routed` (see targetLabel). */
   label: string;
   /** Path, headers and bodies this target is sent. */
   request: TargetRequest;
@@ -98,51 +106,6 @@ function sleep(milliseconds: number): Promise<void> {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * One gateway process serves every upstream of the run: model gpt-4o-mini → OpenAI emulator, gpt-4o-mini-azure →
- * Azure, gemini-2.5-flash-lite → Vertex (endpoint overridden to the emulator; Google credentials: application default,
- * which the harness points at its loopback token stub, see lib/google-credentials.ts).
- */
-function gatewayConfig(gatewayPort: number, emulatorPort: number | null, azurePort: number | null, vertexPort: number | null = null): string {
-  const providers: string[] = [];
-  const models: string[] = [];
-  if (emulatorPort !== null) {
-    providers.push(`  emulator: { kind: openai-compatible, base_url: http://127.0.0.1:${emulatorPort}/v1 }`);
-    models.push(`  ${MODEL}: { channels: [ { provider: emulator, model: ${MODEL} } ] }`);
-  }
-  if (azurePort !== null) {
-    providers.push(
-      '  azure:',
-      '    kind: azure-openai',
-      `    endpoint: http://127.0.0.1:${azurePort}`,
-      '    api: deployments',
-      `    api_version: "${AZURE_API_VERSION}"`,
-      `    auth: { api_key: ${AZURE_API_KEY} }`,
-    );
-    models.push(`  ${AZURE_MODEL}: { channels: [ { provider: azure, deployment: ${AZURE_DEPLOYMENT} } ] }`);
-  }
-  if (vertexPort !== null) {
-    providers.push(
-      '  vertex:',
-      '    kind: vertex',
-      `    project: ${VERTEX_PROJECT}`,
-      `    location: ${VERTEX_LOCATION}`,
-      `    endpoint: http://127.0.0.1:${vertexPort}`,
-      '    auth: { google: application-default }',
-    );
-    models.push(`  ${VERTEX_MODEL}: { channels: [ { provider: vertex, model: ${VERTEX_MODEL} } ] }`);
-  }
-  return [
-    `listen: 127.0.0.1:${gatewayPort}`,
-    'logging: { level: warn, requests: false }',
-    'providers:',
-    ...providers,
-    'models:',
-    ...models,
-    '',
-  ].join('\n');
 }
 
 /**
@@ -217,8 +180,18 @@ async function startVertexEmulator(
   }
 }
 
-/** One request of each kind, checked for shape, before any load: a broken target is reported, not measured. */
-async function smokeTest(origin: string, request: TargetRequest, streaming: boolean): Promise<string | null> {
+/**
+ * One request of each kind, checked for shape, before any load: a broken target is reported, not measured. With
+ * `routeChannel`, the response's x-interchange-route must say that channel answered first time (see checkRouteHeader),
+ * and `onRoute` gets the header's value.
+ */
+async function smokeTest(
+  origin: string,
+  request: TargetRequest,
+  streaming: boolean,
+  routeChannel: string | null = null,
+  onRoute: (value: string) => void = () => {},
+): Promise<string | null> {
   const client = new Client(origin);
   try {
     const response = await client.request({
@@ -231,9 +204,29 @@ async function smokeTest(origin: string, request: TargetRequest, streaming: bool
     });
     const text = await response.body.text();
     if (response.statusCode !== 200) return `HTTP ${response.statusCode}: ${text.slice(0, 300)}`;
-    return checkResponseShape(text, streaming, request.format ?? 'openai');
+    const shape = checkResponseShape(text, streaming, request.format ?? 'openai');
+    if (shape !== null || routeChannel === null) return shape;
+    const route = response.headers['x-interchange-route'];
+    if (route !== undefined) onRoute(Array.isArray(route) ? route.join(', ') : route);
+    return checkRouteHeader(route, routeChannel);
   } catch (error) {
     return `request failed: ${errorText(error)}`;
+  } finally {
+    await client.close().catch(() => {});
+  }
+}
+
+/** `--routing`: the gateway's /metrics after the load, for which channels served the routed model (null if unreadable). */
+async function readRoutedMetrics(origin: string): Promise<RoutedMetrics | null> {
+  const client = new Client(origin);
+  try {
+    const response = await client.request({ path: '/metrics', method: 'GET', headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS });
+    const text = await response.body.text();
+    if (response.statusCode !== 200) throw new Error(`HTTP ${response.statusCode}`);
+    return summarizeRoutedMetrics(text, ROUTED_MODEL);
+  } catch (error) {
+    log(`could not read the gateway's /metrics: ${errorText(error)}`);
+    return null;
   } finally {
     await client.close().catch(() => {});
   }
@@ -388,6 +381,7 @@ async function runGroup(
     return {
       target: state.target.name,
       upstream: state.target.upstream,
+      ...(state.target.route === undefined ? {} : { route: state.target.route }),
       mode,
       connections,
       ok: error === null && state.load !== null,
@@ -461,6 +455,7 @@ async function main(): Promise<number> {
   const wantsAzure = options.upstreams.includes('azure-openai');
   const wantsVertex = options.upstreams.includes('vertex');
   let googleCredentials: GoogleCredentialStub | null = null;
+  let routedMetrics: RoutedMetrics | null = null;
   const target = (name: TargetName, upstream: Upstream, process: ManagedProcess, processName: string, origin: string, request: TargetRequest): Target =>
     ({ name, upstream, label: targetLabel(name, upstream), request, process, processName, origin, broken: null });
 
@@ -549,7 +544,7 @@ async function main(): Promise<number> {
     if (options.only.includes('gateway')) {
       const gatewayPort = await freePort();
       const configPath = join(temporary, 'gateway.yaml');
-      writeFileSync(configPath, gatewayConfig(gatewayPort, emulatorPort, azurePort, vertexPort));
+      writeFileSync(configPath, gatewayConfig(gatewayPort, emulatorPort, azurePort, vertexPort, options.routing));
       // Vertex: application-default Google credentials that resolve, on loopback only, to the token the emulator accepts.
       if (wantsVertex) {
         googleCredentials = await startGoogleCredentialStub({ directory: temporary, accessToken: VERTEX_TOKEN, project: VERTEX_PROJECT });
@@ -573,6 +568,13 @@ async function main(): Promise<number> {
       });
       const origin = `http://127.0.0.1:${gatewayPort}`;
       if (wantsOpenAI) gatewayTargets.push(target('gateway', 'openai-compatible', gatewayProcess, 'gateway', origin, OPENAI_REQUEST));
+      if (options.routing) {
+        gatewayTargets.push({
+          ...target('gateway', 'openai-compatible', gatewayProcess, 'gateway', origin, ROUTED_GATEWAY_REQUEST),
+          route: 'primary-first',
+          label: targetLabel('gateway', 'openai-compatible', 'primary-first'),
+        });
+      }
       if (wantsAzure) gatewayTargets.push(target('gateway', 'azure-openai', gatewayProcess, 'gateway', origin, AZURE_GATEWAY_REQUEST));
       if (wantsVertex) gatewayTargets.push(target('gateway', 'vertex', gatewayProcess, 'gateway', origin, VERTEX_GATEWAY_REQUEST));
       try {
@@ -595,7 +597,11 @@ async function main(): Promise<number> {
     for (const target of targets) {
       if (target.broken !== null) continue;
       for (const mode of modes) {
-        const problem = await smokeTest(target.origin, target.request, mode === 'streaming');
+        // gateway-routed: the primary channel must answer, first time (x-interchange-route names it with ok).
+        const routeChannel = target.route === undefined ? null : `${ROUTED_PRIMARY}/${MODEL}`;
+        const problem = await smokeTest(target.origin, target.request, mode === 'streaming', routeChannel, (value) =>
+          log(`${target.label} (${mode}): x-interchange-route: ${value}`),
+        );
         if (problem !== null) {
           target.broken = `smoke test (${mode}) failed: ${problem}`;
           log(`${target.label}: ${target.broken}`);
@@ -614,10 +620,12 @@ async function main(): Promise<number> {
             `alternating rounds of ${(options.durationSeconds / options.rounds).toFixed(2)} s`,
         );
         const group = await runGroup(options, targets, mode, connections, serverPids);
-        for (const result of group) if (!result.ok) log(`  ${targetLabel(result.target, result.upstream)} failed: ${result.error}`);
+        for (const result of group) if (!result.ok) log(`  ${resultLabel(result)} failed: ${result.error}`);
         results.push(...group);
       }
     }
+    const routed = targets.find((candidate) => candidate.route !== undefined);
+    if (routed !== undefined && !routed.process.hasExited()) routedMetrics = await readRoutedMetrics(routed.origin);
   } catch (error) {
     fatal = errorText(error);
     log(`fatal: ${fatal}`);
@@ -631,6 +639,8 @@ async function main(): Promise<number> {
   const compared = options.upstreams.length > 1 ? options.upstreams.filter((upstream): upstream is ComparedUpstream => upstream !== 'openai-compatible') : [];
   const comparisonChecks = compared.map((upstream) => ({ upstream, checks: computeUpstreamChecks(results, options.connections, upstream) }));
   const upstreamChecks: Check[] = comparisonChecks.flatMap((comparison) => comparison.checks);
+  // --routing: gateway-routed (primary-first over three channels) against gateway (one channel).
+  const routingChecks = options.routing ? computeRoutingChecks(results, options.connections) : [];
   if (googleCredentials !== null) {
     log(`Google token exchanges the gateway made at the bench's stub: ${googleCredentials.exchanges()} (expected 1)`);
     await googleCredentials.close();
@@ -660,7 +670,8 @@ async function main(): Promise<number> {
     `Interchange bench — ${started.toISOString()} — node ${process.version}, ${environment.cores} cores, ` +
       (pinned ? `generator on core ${GENERATOR_CORE}, servers on core ${SERVER_CORE}` : 'unpinned') +
       `, per scenario ${options.durationSeconds}s measured in ${options.rounds} rounds alternating with the other targets` +
-      (options.upstream === 'openai-compatible' ? '' : `, upstream: ${options.upstream}`),
+      (options.upstream === 'openai-compatible' ? '' : `, upstream: ${options.upstream}`) +
+      (options.routing ? ', routing: primary-first over three channels' : ''),
     '',
     formatTables(results, options.connections),
     '',
@@ -671,12 +682,13 @@ async function main(): Promise<number> {
   for (const comparison of comparisonChecks) {
     output.push('', formatUpstreamComparison(results, options.connections, comparison.checks, comparison.upstream));
   }
+  if (options.routing) output.push('', formatRoutingComparison(results, options.connections, routingChecks, routedMetrics));
   const failures = results.filter((r) => !r.ok);
   if (failures.length > 0 || fatal !== null) {
     output.push('', 'Problems:');
     if (fatal !== null) output.push(`  fatal: ${fatal}`);
     for (const failure of failures) {
-      output.push(`  ${failure.mode}, ${failure.connections} conn, ${targetLabel(failure.target, failure.upstream)}: ${failure.error}`);
+      output.push(`  ${failure.mode}, ${failure.connections} conn, ${resultLabel(failure)}: ${failure.error}`);
     }
   }
 
@@ -684,7 +696,21 @@ async function main(): Promise<number> {
   const jsonPath = join(RESULTS_DIRECTORY, fileName);
   writeFileSync(
     jsonPath,
-    JSON.stringify({ startedAt: started.toISOString(), options, environment, fatal, results, checks, upstreamChecks, profiles }, null, 2) + '\n',
+    JSON.stringify(
+      {
+        startedAt: started.toISOString(),
+        options,
+        environment,
+        fatal,
+        results,
+        checks,
+        upstreamChecks,
+        ...(options.routing ? { routingChecks, routedMetrics } : {}),
+        profiles,
+      },
+      null,
+      2,
+    ) + '\n',
   );
   output.push('', `Figures written to ${relative(ROOT, jsonPath)}`);
   if (options.cpuProf) {

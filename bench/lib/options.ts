@@ -5,6 +5,12 @@ import { parseArgs } from 'node:util';
 export const TARGETS = ['direct', 'floor', 'gateway'] as const;
 export type TargetName = (typeof TARGETS)[number];
 
+/**
+ * How a gateway target's model is routed when it is not a single channel: `--routing` adds `gateway-routed`, whose
+ * model has route primary-first over three channels. Absent (undefined) on every other target.
+ */
+export type TargetRoute = 'primary-first';
+
 /** What the gateway's channel (and direct-to-emulator) talks to: the OpenAI emulator, the Azure OpenAI one, or Vertex. */
 export const UPSTREAMS = ['openai-compatible', 'azure-openai', 'vertex'] as const;
 export type Upstream = (typeof UPSTREAMS)[number];
@@ -48,6 +54,11 @@ export type BenchOptions = {
   /** `--upstream` as given; `upstreams` is what it means (see upstreamsOf), the main upstream first. */
   upstream: UpstreamChoice;
   upstreams: Upstream[];
+  /**
+   * `--routing`: one more target, `gateway-routed` (the same gateway process, model gpt-4o-mini-routed: route
+   * primary-first over three channels on three providers, all at the OpenAI emulator), compared with `gateway`.
+   */
+  routing: boolean;
   help: boolean;
 };
 
@@ -66,6 +77,10 @@ export const USAGE = `Usage: npm run bench -- [options]
                          vertex: today's targets plus direct-vertex and gateway-vertex (the gateway's vertex channel,
                          Gemini API, in front of the Vertex emulator) in the same rounds, plus the vertex/openai
                          comparison and its 60% non-streaming target; all: openai-compatible, azure-openai and vertex
+  --routing              add gateway-routed: the same gateway, model gpt-4o-mini-routed (route primary-first over
+                         three channels on three providers, all at the OpenAI emulator), in the same alternating
+                         rounds, plus the routed/single-channel comparison and its 95% non-streaming target
+                         (needs the openai-compatible upstream and the gateway target)
   --streaming / --no-streaming
                          include streaming scenarios (default yes)
   --no-non-streaming     skip the non-streaming scenarios
@@ -101,6 +116,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'max-requests': { type: 'string', default: '1000000' },
       pin: { type: 'boolean', default: true },
       upstream: { type: 'string', default: 'openai-compatible' },
+      routing: { type: 'boolean', default: false },
       'gateway-bin': { type: 'string', default: 'bin/interchange.js' },
       'emulator-bin': { type: 'string', default: 'bin/interchange.js' },
       help: { type: 'boolean', default: false },
@@ -120,6 +136,11 @@ export function parseOptions(argv: string[]): BenchOptions {
   if (!(UPSTREAM_CHOICES as readonly string[]).includes(upstream)) {
     throw new Error(`--upstream: unknown value "${upstream}" (${UPSTREAM_CHOICES.join(', ')})`);
   }
+  const upstreams = upstreamsOf(upstream as UpstreamChoice);
+  if (values.routing && !upstreams.includes('openai-compatible')) {
+    throw new Error(`--routing: the routed channels end at the OpenAI emulator; use it with --upstream openai-compatible, both, vertex or all (not ${upstream})`);
+  }
+  if (values.routing && !only.includes('gateway')) throw new Error('--routing: needs the gateway target (--only … ,gateway)');
   const maxRequests = positiveNumber('--max-requests', values['max-requests']);
   const settle = Number(values.settle);
   if (!Number.isFinite(settle) || settle < 0) throw new Error(`--settle must be ≥ 0`);
@@ -138,7 +159,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     emulatorBin: values['emulator-bin'],
     pin: values.pin,
     upstream: upstream as UpstreamChoice,
-    upstreams: upstreamsOf(upstream as UpstreamChoice),
+    upstreams,
+    routing: values.routing,
     help: values.help,
   };
 }

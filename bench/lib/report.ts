@@ -1,9 +1,10 @@
 // The side-by-side tables and the target checks, computed from one run's scenario results.
 
 import type { LoadResult } from '../load-generator.ts';
-import type { TargetName, Upstream } from './options.ts';
-import { VERTEX_MODEL } from './request-body.ts';
+import type { TargetName, TargetRoute, Upstream } from './options.ts';
+import { MODEL, ROUTED_MODEL, ROUTED_PRIMARY, ROUTED_PRIMARY_RPM, ROUTED_PROVIDERS, VERTEX_MODEL } from './request-body.ts';
 import type { LatencySummary } from './statistics.ts';
+import type { RoutedMetrics } from './targets.ts';
 
 export type Mode = 'non-streaming' | 'streaming';
 
@@ -20,6 +21,8 @@ export type ScenarioResult = {
   target: TargetName;
   /** What the target ends at: the OpenAI emulator (openai-compatible channel) or the Azure OpenAI emulator. */
   upstream: Upstream;
+  /** `--routing`: set on gateway-routed (route primary-first over three channels); absent on every other target. */
+  route?: TargetRoute;
   mode: Mode;
   connections: number;
   ok: boolean;
@@ -54,14 +57,24 @@ export const LIMITS = {
   azureThroughputRatio: 0.9,
   /** --upstream vertex: gateway via vertex non-streaming throughput ≥ this × gateway via openai-compatible. */
   vertexThroughputRatio: 0.6,
+  /** --routing: gateway-routed (primary-first over three channels) non-streaming throughput ≥ this × gateway ("within 5%"). */
+  routingThroughputRatio: 0.95,
 } as const;
 
 const MIB = 1024 * 1024;
 
-/** How a target is printed: `gateway` through the OpenAI-compatible upstream (today's names), `gateway-azure`, `gateway-vertex`. */
-export function targetLabel(target: TargetName, upstream: Upstream): string {
-  if (upstream === 'openai-compatible') return target;
-  return upstream === 'azure-openai' ? `${target}-azure` : `${target}-vertex`;
+/**
+ * How a target is printed: `gateway` through the OpenAI-compatible upstream (today's names), `gateway-azure`,
+ * `gateway-vertex`; with a route (`--routing`) `gateway-routed`.
+ */
+export function targetLabel(target: TargetName, upstream: Upstream, route?: TargetRoute): string {
+  const base = upstream === 'openai-compatible' ? target : upstream === 'azure-openai' ? `${target}-azure` : `${target}-vertex`;
+  return route === undefined ? base : `${base}-routed`;
+}
+
+/** A result's printed name (see targetLabel). */
+export function resultLabel(result: Pick<ScenarioResult, 'target' | 'upstream' | 'route'>): string {
+  return targetLabel(result.target, result.upstream, result.route);
 }
 
 function find(
@@ -70,9 +83,16 @@ function find(
   mode: Mode,
   connections: number,
   upstream: Upstream = 'openai-compatible',
+  routed = false,
 ): ScenarioResult | undefined {
   return results.find(
-    (r) => r.target === target && r.upstream === upstream && r.mode === mode && r.connections === connections && r.ok,
+    (r) =>
+      r.target === target &&
+      r.upstream === upstream &&
+      (r.route !== undefined) === routed &&
+      r.mode === mode &&
+      r.connections === connections &&
+      r.ok,
   );
 }
 
@@ -177,7 +197,7 @@ export function formatTables(results: ScenarioResult[], connectionsList: number[
         const isDirect = result.target === 'direct';
         rows.push([
           String(connections),
-          targetLabel(result.target, result.upstream),
+          resultLabel(result),
           fixed(load?.requestsPerSecond, 0),
           spreadCell(result),
           floor?.load && load ? percent(load.requestsPerSecond / floor.load.requestsPerSecond) : '—',
@@ -213,7 +233,7 @@ export function formatTables(results: ScenarioResult[], connectionsList: number[
         const isDirect = result.target === 'direct';
         rows.push([
           String(connections),
-          targetLabel(result.target, result.upstream),
+          resultLabel(result),
           fixed(load?.requestsPerSecond, 0),
           spreadCell(result),
           floor?.load && load ? percent(load.requestsPerSecond / floor.load.requestsPerSecond) : '—',
@@ -264,6 +284,12 @@ export function formatTables(results: ScenarioResult[], connectionsList: number[
       '-vertex targets end at the Vertex emulator (the gateway through its vertex channel, api: gemini; direct-vertex sends\n' +
         'the Gemini request that channel sends); their +x are over direct-vertex, their RSS for direct-vertex is the Vertex\n' +
         'emulator; no floor proxy speaks Gemini, so they have no "of floor".',
+    );
+  }
+  if (results.some((r) => r.route !== undefined)) {
+    out.push(
+      `gateway-routed is the same gateway process sent model ${ROUTED_MODEL} (route primary-first over three channels on\n` +
+        `providers ${ROUTED_PROVIDERS.join(', ')}, all at the OpenAI emulator); its +x and "of floor" are over direct / floor.`,
     );
   }
   return out.join('\n');
@@ -329,7 +355,7 @@ export function computeChecks(
   const peakOf = (target: TargetName) => {
     let peak: number | null = null;
     for (const result of results) {
-      if (result.target !== target || result.upstream !== upstream || !result.ok || result.rss?.peak == null) continue;
+      if (result.target !== target || result.upstream !== upstream || result.route !== undefined || !result.ok || result.rss?.peak == null) continue;
       peak = Math.max(peak ?? 0, result.rss.peak);
     }
     return peak;
@@ -351,7 +377,7 @@ export function computeChecks(
   // seconds, if ever), so the absolute after/idle ratio mostly measures V8. The floor proxy, run the same way,
   // shows what a healthy undici proxy keeps; the gateway is judged against that.
   const lastAfter = (target: TargetName) => {
-    const runs = results.filter((r) => r.target === target && r.upstream === upstream && r.ok && r.rss?.after != null);
+    const runs = results.filter((r) => r.target === target && r.upstream === upstream && r.route === undefined && r.ok && r.rss?.after != null);
     return runs.length === 0 ? null : (runs[runs.length - 1].rss?.after ?? null);
   };
   const gatewayAfter = lastAfter('gateway');
@@ -417,7 +443,7 @@ export function formatReference(
     }
   }
   for (const target of ['floor', 'gateway'] as const) {
-    const runs = results.filter((r) => r.target === target && r.upstream === upstream && r.ok && r.rss !== null);
+    const runs = results.filter((r) => r.target === target && r.upstream === upstream && r.route === undefined && r.ok && r.rss !== null);
     if (runs.length === 0) continue;
     const idle = runs[0].rss?.idleBefore ?? null;
     const afters = runs.map((r) => mib(r.rss?.after)).join(' → ');
@@ -568,7 +594,12 @@ function throughputComparison(
   const compared = find(results, 'gateway', mode, connections, spec.upstream);
   const openai = find(results, 'gateway', mode, connections, 'openai-compatible');
   const ran = results.some(
-    (r) => r.target === 'gateway' && (r.upstream === spec.upstream || r.upstream === 'openai-compatible') && r.mode === mode && r.connections === connections,
+    (r) =>
+      r.target === 'gateway' &&
+      r.route === undefined &&
+      (r.upstream === spec.upstream || r.upstream === 'openai-compatible') &&
+      r.mode === mode &&
+      r.connections === connections,
   );
   if (!ran) return null;
   const ratio = ratioOf(rate(compared), rate(openai));
@@ -823,4 +854,227 @@ export function formatUpstreamComparison(
     out.push('', 'Reference (not targets): how much of the gap is the emulators, how much the gateway', ...reference);
   }
   return out.join('\n');
+}
+
+// --routing: the same gateway process, same OpenAI emulator, model gpt-4o-mini-routed (route primary-first over three
+// channels on three providers) against model gpt-4o-mini (one channel), measured in the same alternating rounds.
+
+const ROUTING_TOLERANCE = 1 - LIMITS.routingThroughputRatio;
+
+/** gateway-routed's rate as a share of gateway's (single channel), for a mode and connection count; null when neither ran. */
+function routingComparison(results: ScenarioResult[], mode: Mode, connections: number): Check | null {
+  const ran = results.some(
+    (r) => r.target === 'gateway' && r.upstream === 'openai-compatible' && r.mode === mode && r.connections === connections,
+  );
+  if (!ran) return null;
+  const routed = find(results, 'gateway', mode, connections, 'openai-compatible', true);
+  const single = find(results, 'gateway', mode, connections, 'openai-compatible');
+  const ratio = ratioOf(rate(routed), rate(single));
+  const perRound = roundRatios(routed, single);
+  const unit = mode === 'streaming' ? 'streams/s' : 'req/s';
+  return {
+    name: `routing cost @${connections} conn, ${mode}: gateway-routed (primary-first over three channels) / gateway (single channel)`,
+    detail: `${fixed(rate(routed), 0)} / ${fixed(rate(single), 0)} ${unit}` + (perRound.length > 1 ? `; per round ${roundRange(perRound)}` : ''),
+    value: ratio,
+    limit: LIMITS.routingThroughputRatio,
+    unit: 'ratio≥',
+    pass: ratio === null ? null : ratio >= LIMITS.routingThroughputRatio,
+  };
+}
+
+/** The judged lines of `--routing`: non-streaming gateway-routed ≥ 95% of gateway, at each connection count. */
+export function computeRoutingChecks(results: ScenarioResult[], connectionsList: number[]): Check[] {
+  const checks: Check[] = [];
+  for (const connections of connectionsList) {
+    const check = routingComparison(results, 'non-streaming', connections);
+    if (check !== null) checks.push(check);
+  }
+  return checks;
+}
+
+/**
+ * The routing comparison: tables, CPU per request, the 95% target lines, streaming and latency beside them, and (when
+ * the harness could read it) what the gateway's /metrics said about the routed model after the run.
+ */
+export function formatRoutingComparison(
+  results: ScenarioResult[],
+  connectionsList: number[],
+  checks: Check[],
+  metrics: RoutedMetrics | null = null,
+): string {
+  const channels = ROUTED_PROVIDERS.map((provider) =>
+    provider === ROUTED_PRIMARY ? `${provider} (primary, capacity ${ROUTED_PRIMARY_RPM} rpm)` : provider,
+  ).join(', ');
+  const out: string[] = [
+    'Routing, primary-first over three channels vs a single channel: one gateway process, one OpenAI emulator, same',
+    `alternating rounds. gateway: model ${MODEL} → one openai-compatible channel (provider emulator). gateway-routed:`,
+    `model ${ROUTED_MODEL}, route primary-first → ${channels};`,
+    `three openai-compatible providers at the same emulator, each sending model ${MODEL}.`,
+  ];
+  for (const mode of MODES) {
+    const key: LatencyKey = mode === 'streaming' ? 'timeToFirstChunk' : 'latency';
+    const rows: string[][] = [];
+    for (const connections of connectionsList) {
+      const single = find(results, 'gateway', mode, connections, 'openai-compatible');
+      const routed = find(results, 'gateway', mode, connections, 'openai-compatible', true);
+      if (single === undefined && routed === undefined) continue;
+      const cells = (which: LatencyKey, quantile: 'p50' | 'p99') => [
+        fixed(latencyOf(single, which, quantile)),
+        fixed(latencyOf(routed, which, quantile)),
+        signed(subtract(latencyOf(routed, which, quantile), latencyOf(single, which, quantile))),
+      ];
+      const row = [
+        String(connections),
+        fixed(rate(single), 0),
+        fixed(rate(routed), 0),
+        percentFine(ratioOf(rate(routed), rate(single))),
+        roundRange(roundRatios(routed, single)),
+        ...cells(key, 'p50'),
+        ...cells(key, 'p99'),
+      ];
+      if (mode === 'streaming') {
+        row.push(...cells('latency', 'p50'), `${fixed(single?.load?.meanEventsPerStream, 1)}/${fixed(routed?.load?.meanEventsPerStream, 1)}`);
+      }
+      rows.push(row);
+    }
+    if (rows.length === 0) continue;
+    out.push('');
+    if (mode === 'non-streaming') {
+      out.push('Non-streaming, single = gateway (one channel), routed = gateway-routed (latency: whole response, ms)');
+      out.push(
+        table(
+          ['conns', 'single req/s', 'routed req/s', 'routed/single', 'per round', 'single p50', 'routed p50', 'Δp50', 'single p99', 'routed p99', 'Δp99'],
+          rows,
+          [true, true, true, true, true, true, true, true, true, true, true],
+        ),
+      );
+    } else {
+      out.push('Streaming (TTFC = time to first content chunk; full = end of stream; ms)');
+      out.push(
+        table(
+          [
+            'conns', 'single str/s', 'routed str/s', 'routed/single', 'per round', 'single TTFC p50', 'routed TTFC p50', 'ΔTTFC p50',
+            'single TTFC p99', 'routed TTFC p99', 'ΔTTFC p99', 'single full p50', 'routed full p50', 'Δfull p50', 'events s/r',
+          ],
+          rows,
+          [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true],
+        ),
+      );
+    }
+  }
+  const cpuRows: string[][] = [];
+  for (const mode of MODES) {
+    for (const connections of connectionsList) {
+      const single = find(results, 'gateway', mode, connections, 'openai-compatible');
+      const routed = find(results, 'gateway', mode, connections, 'openai-compatible', true);
+      if (single === undefined && routed === undefined) continue;
+      const gatewaySingle = cpuPerRequest(single, 'gateway');
+      const gatewayRouted = cpuPerRequest(routed, 'gateway');
+      const emulatorSingle = cpuPerRequest(single, 'emulator');
+      const emulatorRouted = cpuPerRequest(routed, 'emulator');
+      cpuRows.push([
+        String(connections),
+        mode,
+        fixed(gatewaySingle, 1),
+        fixed(gatewayRouted, 1),
+        signed(subtract(gatewayRouted, gatewaySingle), 1),
+        percentFine(ratioOf(gatewayRouted, gatewaySingle)),
+        fixed(emulatorSingle, 1),
+        fixed(emulatorRouted, 1),
+        percentFine(ratioOf(emulatorRouted, emulatorSingle)),
+        fixed(sum(gatewaySingle, emulatorSingle), 1),
+        fixed(sum(gatewayRouted, emulatorRouted), 1),
+      ]);
+    }
+  }
+  if (cpuRows.length > 0) {
+    out.push('');
+    out.push('CPU per request on core 1 during the gateway scenarios (µs; /proc, 10 ms ticks over the windows)');
+    out.push(
+      table(
+        [
+          'conns', 'mode', 'gateway single', 'gateway routed', 'Δ gateway', 'routed/single', 'emulator single', 'emulator routed',
+          'routed/single', 'sum single', 'sum routed',
+        ],
+        cpuRows,
+        [true, false, true, true, true, true, true, true, true, true, true],
+      ),
+    );
+  }
+  out.push(
+    '',
+    'Δ = routed − single (positive: slower, or more CPU, with routing). per round = lowest–highest routed/single ratio over\n' +
+      'the alternating rounds. Both targets are the same gateway process in front of the same emulator and get the same\n' +
+      'reply: only the model name (7 bytes) and what routing does per request differ. CPU per request: when core 1 is full\n' +
+      '(64 connections), gateway + emulator CPU per request sets the rate; Δ gateway is what routing costs per request.',
+  );
+
+  out.push(
+    '',
+    formatChecks(
+      checks,
+      'Target "routing cost: primary-first over three channels ≥ 95% of a single channel\'s throughput" (non-streaming,\n' +
+        'gateway-routed / gateway; streaming reported beside, not judged):',
+    ),
+  );
+  const infoLines: string[] = [];
+  for (const connections of connectionsList) {
+    const check = routingComparison(results, 'streaming', connections);
+    if (check === null) continue;
+    infoLines.push(
+      `  info  ${check.name} = ${check.value === null ? 'not measured' : `${(check.value * 100).toFixed(1)}%`}  (reported, not judged; ${check.detail})`,
+    );
+  }
+  for (const mode of MODES) {
+    for (const connections of connectionsList) {
+      const routed = find(results, 'gateway', mode, connections, 'openai-compatible', true);
+      const single = find(results, 'gateway', mode, connections, 'openai-compatible');
+      if (routed === undefined && single === undefined) continue;
+      const key: LatencyKey = mode === 'streaming' ? 'timeToFirstChunk' : 'latency';
+      const what = mode === 'streaming' ? 'TTFC' : 'latency';
+      const parts = (['p50', 'p99'] as const).map(
+        (quantile) =>
+          `${quantile} ${fixed(latencyOf(routed, key, quantile))} vs ${fixed(latencyOf(single, key, quantile))} ms: ` +
+          describeLatency(latencyOf(routed, key, quantile), latencyOf(single, key, quantile), ROUTING_TOLERANCE),
+      );
+      infoLines.push(`  info  ${mode} ${what} @${connections} conn, gateway-routed vs gateway: ${parts.join('; ')}`);
+    }
+  }
+  if (metrics !== null) infoLines.push(`  info  ${describeRoutedMetrics(metrics)}`);
+  out.push(...infoLines);
+
+  const reference: string[] = [];
+  for (const mode of MODES) {
+    for (const connections of connectionsList) {
+      const floor = find(results, 'floor', mode, connections, 'openai-compatible');
+      const single = find(results, 'gateway', mode, connections, 'openai-compatible');
+      const routed = find(results, 'gateway', mode, connections, 'openai-compatible', true);
+      if (floor === undefined || (single === undefined && routed === undefined)) continue;
+      const key: LatencyKey = mode === 'streaming' ? 'timeToFirstChunk' : 'latency';
+      reference.push(
+        `  ${mode} @${connections} conn: of floor proxy ${percentFine(ratioOf(rate(routed), rate(floor)))} routed vs ` +
+          `${percentFine(ratioOf(rate(single), rate(floor)))} single; ${mode === 'streaming' ? 'TTFC ' : ''}p50 over floor ` +
+          `${signed(subtract(latencyOf(routed, key, 'p50'), latencyOf(floor, key, 'p50')))} ms routed vs ` +
+          `${signed(subtract(latencyOf(single, key, 'p50'), latencyOf(floor, key, 'p50')))} ms single`,
+      );
+    }
+  }
+  if (reference.length > 0) out.push('', 'Reference (not targets): both gateway targets against the floor proxy', ...reference);
+  return out.join('\n');
+}
+
+/** "gateway /metrics after the run, …: 61234 served by emulator-a, 0 by emulator-b, …" (and whether the primary served all). */
+export function describeRoutedMetrics(metrics: RoutedMetrics): string {
+  const providers = [...ROUTED_PROVIDERS, ...Object.keys(metrics.servedBy).filter((name) => !(ROUTED_PROVIDERS as readonly string[]).includes(name))];
+  const served = providers.map((provider, index) => `${metrics.servedBy[provider] ?? 0} ${index === 0 ? 'served by ' : 'by '}${provider}`);
+  const primaryOnly =
+    metrics.notOk === 0 &&
+    metrics.fallbacks === 0 &&
+    metrics.passovers === 0 &&
+    providers.every((provider) => provider === ROUTED_PRIMARY || (metrics.servedBy[provider] ?? 0) === 0);
+  return (
+    `gateway /metrics after the run, model ${ROUTED_MODEL}: ${served.join(', ')}; ${metrics.notOk} not 200; ` +
+    `${metrics.fallbacks} fallbacks; primary passed over ${metrics.passovers} times` +
+    (primaryOnly ? ' (the primary served every request)' : ' (NOT primary-only: the routed figures include other channels or failures)')
+  );
 }

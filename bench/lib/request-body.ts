@@ -164,3 +164,21 @@ export const VERTEX_GATEWAY_REQUEST: TargetRequest = {
   nonStreamingBody: VERTEX_GATEWAY_NON_STREAMING_BODY,
   streamingBody: VERTEX_GATEWAY_STREAMING_BODY,
 };
+
+// --routing: the same conversation through the gateway's routed model (route primary-first over three channels on
+// three providers, all pointing at the same OpenAI emulator). Only the model name differs from OPENAI_REQUEST.
+
+/** The gateway's routed model (see ROUTED_PROVIDERS); 7 bytes longer than gpt-4o-mini. */
+export const ROUTED_MODEL = 'gpt-4o-mini-routed';
+/** The three providers of the routed model's channels, the primary first; each sends model gpt-4o-mini. */
+export const ROUTED_PROVIDERS = ['emulator-a', 'emulator-b', 'emulator-c'] as const;
+export const ROUTED_PRIMARY = ROUTED_PROVIDERS[0];
+/** The primary channel's reserved capacity: far above any rate here, so the capacity window is kept but never full. */
+export const ROUTED_PRIMARY_RPM = 100_000_000;
+
+export const ROUTED_GATEWAY_REQUEST: TargetRequest = {
+  path: CHAT_PATH,
+  headers: REQUEST_HEADERS,
+  nonStreamingBody: JSON.stringify({ ...base, model: ROUTED_MODEL }),
+  streamingBody: JSON.stringify({ ...base, model: ROUTED_MODEL, stream: true, stream_options: { include_usage: true } }),
+};

@@ -12,6 +12,7 @@ import {
   LatencyTracker,
   RoundRobinCounters,
   compileModelRoute,
+  preloadTokenizer,
   selectsChannel,
   type ModelRoute,
   type RouteChannelSpec,
@@ -85,8 +86,11 @@ export function createRoutingState(config: GatewayConfig): RoutingState {
   const capacity = new CapacityWindows();
   const latency = new LatencyTracker();
   const roundRobin = new RoundRobinCounters();
+  const routes = buildRoutes(config);
+  // Counting prompt tokens matters only against a context window: load the tokenizer now if any channel has one.
+  if ([...routes.values()].some((route) => route.smallestContextWindow !== undefined)) preloadTokenizer();
   return {
-    routes: buildRoutes(config),
+    routes,
     licences,
     breakers,
     cooldowns,

@@ -11,8 +11,25 @@
  * 1024×1024 image in OpenAI's tiling, and 85 for `low`). Other vendors tokenize differently: the count is an estimate
  * for ranking and for windows, not a bill.
  */
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { createRequire } from 'node:module';
 import type { ChatRequest, EmbeddingRequest } from '../spec/index.ts';
+
+const requireFromHere = createRequire(import.meta.url);
+type CountTokens = (text: string, options?: object) => number;
+let countTokensFunction: CountTokens | undefined;
+
+/**
+ * The o200k tokenizer, loaded on first use: its tables cost about 77 MiB of memory, which a gateway whose channels
+ * declare no context window never needs. `preloadTokenizer` loads it at start-up when one does.
+ */
+function countTokens(text: string, options?: object): number {
+  countTokensFunction ??= (requireFromHere('gpt-tokenizer/cjs/encoding/o200k_base') as { countTokens: CountTokens }).countTokens;
+  return countTokensFunction(text, options);
+}
+
+export function preloadTokenizer(): void {
+  countTokens('');
+}
 import type { RequestFeatures } from './routing-types.ts';
 
 export const imageTokens = { high: 765, low: 85 } as const;

@@ -4,7 +4,7 @@
  */
 export * from './routing-types.ts';
 export { compileModelRoute, defaultExpectedOutputTokens, hashString } from './model-route.ts';
-export { describeRequest, describeEmbeddingRequest, imageTokens, type DescribeOptions } from './describe-request.ts';
+export { describeRequest, describeEmbeddingRequest, imageTokens, preloadTokenizer, type DescribeOptions } from './describe-request.ts';
 export { planRoute, channelPassReason, capabilityReason, requestTokens, rendezvousPick, namesChannel, type RoutePlan } from './route-planner.ts';
 export { RouteTrace, routeHeader, parseRouteHeader, type TraceAttempt, type RouteTraceRecord, type RouteHeaderEntry } from './route-trace.ts';
 export { passReason, reasonText, reasons, cooldownReason, formatCount } from './pass-reasons.ts';
