@@ -1,15 +1,20 @@
 /**
- * The route traces of the most recent requests, in a fixed-size ring (no growth, no shifting): what
- * `GET /admin/routes` answers.
+ * The routes of the most recent requests, in a fixed-size ring (no growth, no shifting): what `GET /admin/routes`
+ * answers. Every request keeps its compact route (the `x-interchange-route` value); the full trace, with reasons in
+ * words, is kept only for requests where something happened (a channel passed over, an attempt failed, an error), so
+ * that the common case allocates one small entry.
  */
 import type { RouteTraceRecord } from '../routing/index.ts';
 
 export interface RecentRoute {
   readonly requestId: string;
-  readonly at: string;
+  /** Epoch milliseconds. */
+  readonly at: number;
   readonly model: string;
   readonly status: number;
-  readonly trace: RouteTraceRecord;
+  /** The compact route, as sent in `x-interchange-route`. */
+  readonly route: string;
+  readonly trace: RouteTraceRecord | undefined;
 }
 
 export class RecentRoutes {

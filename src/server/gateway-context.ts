@@ -67,10 +67,12 @@ export function recordRequest(context: GatewayContext, entry: RequestLog): void 
   if (entry.errorCode !== undefined) context.metrics.error(entry.errorCode);
   if (entry.attempts.length > 1 && entry.errorCode === undefined) context.metrics.fallback(model);
   const trace = entry.trace;
+  const route = trace?.toHeader();
   if (trace !== undefined) {
     const passover = trace.passoverLabel();
     if (passover !== undefined) context.metrics.passover(passover);
-    context.recentRoutes.add({ requestId: entry.requestId, at: new Date().toISOString(), model: model, status: entry.status, trace: trace.toJSON() });
+    const eventful = passover !== undefined || entry.attempts.length > 1 || entry.status >= 400;
+    context.recentRoutes.add({ requestId: entry.requestId, at: Date.now(), model, status: entry.status, route: route!, trace: eventful ? trace.toJSON() : undefined });
   }
   if (!context.config.logging.requests) return;
   const line = {
@@ -92,7 +94,7 @@ export function recordRequest(context: GatewayContext, entry: RequestLog): void 
     errorCode: entry.errorCode,
     inputTokens: entry.inputTokens,
     outputTokens: entry.outputTokens,
-    route: trace?.toHeader(),
+    route,
   };
   if (entry.status >= 500) context.logger.warn(line, 'request failed');
   else context.logger.info(line, 'request');

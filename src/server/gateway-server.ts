@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from '../config/types.ts';
 import { GatewayError } from '../errors/index.ts';
 import { GatewayMetrics } from '../observability/gateway-metrics.ts';
+import type { RecentRoute } from '../observability/recent-routes.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import type { ProviderAdapter } from '../providers/adapter.ts';
 import { createAdapters, type AdapterDependencies } from '../providers/registry.ts';
@@ -78,15 +79,20 @@ function route(context: GatewayContext, request: IncomingMessage, response: Serv
   }
   if (path === '/admin/routes' && method === 'GET') {
     const limit = Math.max(1, Math.min(1000, Number(new URLSearchParams(query === -1 ? '' : url.slice(query + 1)).get('limit') ?? 50) || 50));
-    return sendJson(response, 200, JSON.stringify({ object: 'list', data: context.recentRoutes.list(limit) }), ['x-request-id', requestId, 'cache-control', 'no-store']);
+    const data = context.recentRoutes.list(limit).map(presentRoute);
+    return sendJson(response, 200, JSON.stringify({ object: 'list', data }), ['x-request-id', requestId, 'cache-control', 'no-store']);
   }
   if (path.startsWith('/admin/routes/') && method === 'GET') {
     const found = context.recentRoutes.find(decodeURIComponent(path.slice('/admin/routes/'.length)));
     if (found === undefined) return sendError(response, new GatewayError('not_found', 'No recent route trace for that request id.'), requestId);
-    return sendJson(response, 200, JSON.stringify(found), ['x-request-id', requestId, 'cache-control', 'no-store']);
+    return sendJson(response, 200, JSON.stringify(presentRoute(found)), ['x-request-id', requestId, 'cache-control', 'no-store']);
   }
   if (path.startsWith('/v1/models/') && method === 'GET') return modelDetail(context, response, requestId, decodeURIComponent(path.slice('/v1/models/'.length)));
   sendError(response, new GatewayError('not_found', `No route for ${method} ${path}.`), requestId);
+}
+
+function presentRoute(entry: RecentRoute): object {
+  return { ...entry, at: new Date(entry.at).toISOString() };
 }
 
 function modelDetail(context: GatewayContext, response: ServerResponse, requestId: string, name: string): void {
