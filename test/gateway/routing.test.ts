@@ -11,6 +11,7 @@ import OpenAI from 'openai';
 import { request } from 'undici';
 import { startAzureOpenAIEmulator, type RunningAzureOpenAIEmulator } from '../../emulators/azure-openai/index.ts';
 import { startBedrockEmulator, type RunningBedrockEmulator } from '../../emulators/bedrock/index.ts';
+import { startOpenAIEmulator, type RunningEmulator } from '../../emulators/openai/index.ts';
 import { createTestServiceAccount, startVertexEmulator, type RunningVertexEmulator } from '../../emulators/vertex/index.ts';
 import { parseConfig } from '../../src/config/load-config.ts';
 import { resetRoutingState } from '../../src/execution/routing-runtime.ts';
@@ -21,6 +22,7 @@ const awsCredentials = { accessKeyId: 'AKIDROUTING', secretAccessKey: 'routing-s
 let azure: RunningAzureOpenAIEmulator;
 let bedrock: RunningBedrockEmulator;
 let vertex: RunningVertexEmulator;
+let openai: RunningEmulator;
 let gateway: RunningGateway;
 let client: OpenAI;
 let directory: string;
@@ -30,6 +32,7 @@ before(async () => {
   azure = await startAzureOpenAIEmulator({ apiKey: 'azure-key', deployments: { 'gpt-oss-120b': { model: 'gpt-oss-120b', contextWindow: 128_000 } }, quiet: true });
   bedrock = await startBedrockEmulator({ region: 'us-east-1', credentials: [awsCredentials], quiet: true });
   vertex = await startVertexEmulator({ project: 'acme-ai', publicKey: account.publicKey, models: { 'openai/gpt-oss-120b-maas': { contextWindow: 1_000_000 } }, quiet: true });
+  openai = await startOpenAIEmulator({ apiKey: 'sk-openai', quiet: true });
   directory = await mkdtemp(join(tmpdir(), 'interchange-routing-'));
   const keyFile = join(directory, 'key.json');
   await writeFile(
@@ -52,6 +55,7 @@ providers:
   azure-eastus: { kind: azure-openai, endpoint: \${AZURE}, api: deployments, auth: { api_key: azure-key }, region: eastus }
   bedrock-use1: { kind: bedrock, region: us-east-1, endpoint: \${BEDROCK}, auth: { aws: { access_key_id: ${awsCredentials.accessKeyId}, secret_access_key: ${awsCredentials.secretAccessKey} } } }
   vertex-euw4: { kind: vertex, project: acme-ai, location: europe-west4, api: openai, endpoint: \${VERTEX}, auth: { google: { service_account_file: \${KEY_FILE} } } }
+  openai: { kind: openai, base_url: \${OPENAI}, auth: { api_key: sk-openai }, region: us }
 models:
   gpt-oss-120b:
     route: primary-first
@@ -59,6 +63,7 @@ models:
       - { provider: azure-eastus, deployment: gpt-oss-120b, primary: true, capabilities: { context_window: 128000 } }
       - { provider: bedrock-use1, model: "openai.gpt-oss-120b-1:0", capabilities: { context_window: 128000 } }
       - { provider: vertex-euw4, model: openai/gpt-oss-120b-maas, capabilities: { context_window: 1000000 } }
+      - { provider: openai, model: gpt-oss-120b, capabilities: { context_window: 128000 } }
   reserved:
     route: primary-first
     channels:
@@ -73,7 +78,7 @@ models:
 agreements:
   - { name: msft-licence, kind: licence, party: Microsoft, channels: { provider: azure-eastus }, until: 2032-12-31, exclusive: false }
 `,
-    { env: { AZURE: azure.url, BEDROCK: bedrock.url, VERTEX: vertex.url, KEY_FILE: keyFile } },
+    { env: { AZURE: azure.url, BEDROCK: bedrock.url, VERTEX: vertex.url, OPENAI: openai.baseUrl, KEY_FILE: keyFile } },
   );
   gateway = await startGateway(config, { logger: createLogger('silent'), host: '127.0.0.1', port: 0, drainTimeoutMs: 500 });
   client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'client', maxRetries: 0 });
@@ -81,7 +86,7 @@ agreements:
 
 after(async () => {
   await gateway.close();
-  await Promise.all([azure.close(), bedrock.close(), vertex.close()]);
+  await Promise.all([azure.close(), bedrock.close(), vertex.close(), openai.close()]);
   await rm(directory, { recursive: true, force: true });
 });
 
@@ -107,7 +112,21 @@ describe('routing: the primary partner first, every pass-over explained', () => 
       assert.equal(provider, 'azure-eastus');
       assert.match(route, /^azure-eastus\/gpt-oss-120b:ok@\d+ms$/);
     }
-    assert.equal(bedrock.stats.requests + vertex.stats.requests, 0);
+    assert.equal(bedrock.stats.requests + vertex.stats.requests + openai.stats.requests, 0);
+  });
+
+  it('when Azure, Bedrock and Vertex all fail, OpenAI\'s own API serves, and the trace names every step', async () => {
+    azure.setFault('status=503', 1);
+    bedrock.setFault('status=503', 1);
+    vertex.setFault('status=503', 1);
+    try {
+      const { provider, route } = await ask('gpt-oss-120b');
+      assert.equal(provider, 'openai');
+      assert.match(route, /^azure-eastus\/gpt-oss-120b:fail=503@\d+ms;bedrock-use1\/openai\.gpt-oss-120b-1:0:fail=503@\d+ms;vertex-euw4\/openai\/gpt-oss-120b-maas:fail=503@\d+ms;openai\/gpt-oss-120b:ok@\d+ms$/);
+    } finally {
+      bedrock.setFault(undefined);
+      vertex.setFault(undefined);
+    }
   });
 
   it('Azure 429 → Bedrock, and the trace says why', async () => {
