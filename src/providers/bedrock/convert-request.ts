@@ -34,6 +34,7 @@
  * - Not Converse fields, dropped: `seed`, `user`, `parallel_tool_calls`, message `name`s, image `detail`, and every
  *   field the gateway does not model (there is no pass-through into `additionalModelRequestFields`).
  */
+import { imageParam, startsWithScheme, unsupportedScheme } from '../http/image-urls.ts';
 import { GatewayError } from '../../errors/index.ts';
 import type { AssistantMessage, ChatRequest, ImageContentPart, TextContentPart, ToolChoice, UserContentPart } from '../../spec/index.ts';
 
@@ -84,31 +85,6 @@ const formatByMimeType: Record<string, ImageFormat> = {
   'image/gif': 'gif',
   'image/webp': 'webp',
 };
-
-/**
- * The `https:` image URLs the gateway must fetch before `convertToConverseRequest`, each once, in order of
- * appearance. Throws `invalid_request` for an image URL that is neither `https:` nor a `data:` URI, before anything is
- * fetched.
- */
-export function collectImageUrls(request: ChatRequest): string[] {
-  let urls: string[] | undefined;
-  const messages = request.messages;
-  for (let messageIndex = 0; messageIndex < messages.length; messageIndex++) {
-    const message = messages[messageIndex];
-    if (message.role !== 'user' || typeof message.content === 'string') continue;
-    const parts = message.content;
-    for (let partIndex = 0; partIndex < parts.length; partIndex++) {
-      const part = parts[partIndex];
-      if (part.type !== 'image_url') continue;
-      const url = part.image_url.url;
-      if (startsWithScheme(url, 'data:')) continue;
-      if (!startsWithScheme(url, 'https:')) throw unsupportedScheme(url, imageParam(messageIndex, partIndex));
-      urls ??= [];
-      if (!urls.includes(url)) urls.push(url);
-    }
-  }
-  return urls ?? [];
-}
 
 export function convertToConverseRequest(request: ChatRequest, images: ReadonlyMap<string, ImageBytes>): ConverseRequestBody {
   const system: Array<{ text: string }> = [];
@@ -351,16 +327,6 @@ function hash(text: string): string {
   return (value >>> 0).toString(16).padStart(8, '0');
 }
 
-function startsWithScheme(url: string, scheme: string): boolean {
-  return url.length >= scheme.length && url.slice(0, scheme.length).toLowerCase() === scheme;
-}
 
-function imageParam(messageIndex: number, partIndex: number): string {
-  return `messages[${messageIndex}].content[${partIndex}].image_url.url`;
-}
 
-function unsupportedScheme(url: string, param: string): GatewayError {
-  const colon = url.indexOf(':');
-  const scheme = colon > 0 && colon < 16 ? url.slice(0, colon + 1) : 'this kind of';
-  return new GatewayError('invalid_request', `${param}: ${scheme} image URLs are not supported; use an https: URL or a base64 data: URI`, { param });
-}
+

@@ -21,7 +21,8 @@ import {
   type AwsCredentialSettings,
   type RequestAuthenticator,
 } from './auth.ts';
-import { collectImageUrls, convertToConverseRequest, type ImageBytes } from './convert-request.ts';
+import { convertToConverseRequest, type ImageBytes } from './convert-request.ts';
+import { collectImageUrls } from '../http/image-urls.ts';
 import { convertConverseResponse } from './convert-response.ts';
 import { mapBedrockError } from './errors.ts';
 import { fetchImage } from '../http/fetch-image.ts';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GatewayError } from '../../errors/index.ts';
 import type { ChatMessage, ChatRequest } from '../../spec/index.ts';
-import { collectImageUrls, convertToGeminiRequest, skippedThoughtSignature, type GeminiImage, type GeminiRequestBody } from './convert-request.ts';
+import { collectImageUrls } from '../http/image-urls.ts';
+import { convertToGeminiRequest, skippedThoughtSignature, type GeminiImage, type GeminiRequestBody } from './convert-request.ts';
 
 function chatRequest(overrides: Partial<ChatRequest> & { messages: ChatMessage[] }): ChatRequest {
   return {

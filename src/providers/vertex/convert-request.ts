@@ -35,6 +35,7 @@
  *   and every field the gateway does not model (`presence_penalty`, `frequency_penalty`, `logprobs`,
  *   `reasoning_effort`…): there is no pass-through.
  */
+import { imageParam, startsWithScheme, unsupportedScheme } from '../http/image-urls.ts';
 import { GatewayError } from '../../errors/index.ts';
 import type { AssistantMessage, ChatRequest, ImageContentPart, TextContentPart, ToolChoice, UserContentPart } from '../../spec/index.ts';
 import { convertResponseSchema, convertToolParameters, type GeminiSchema } from './convert-schema.ts';
@@ -94,30 +95,6 @@ export const skippedThoughtSignature = 'skip_thought_signature_validator';
 
 const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
 const dataUriPattern = /^data:([^;,]*)((?:;[^;,]*)*),/i;
-
-/**
- * The `https:` image URLs the gateway must fetch before `convertToGeminiRequest`, each once, in order of appearance.
- * Throws `invalid_request` for an image URL that is neither `https:` nor a `data:` URI, before anything is fetched.
- */
-export function collectImageUrls(request: ChatRequest): string[] {
-  let urls: string[] | undefined;
-  const messages = request.messages;
-  for (let messageIndex = 0; messageIndex < messages.length; messageIndex++) {
-    const message = messages[messageIndex];
-    if (message.role !== 'user' || typeof message.content === 'string') continue;
-    const parts = message.content;
-    for (let partIndex = 0; partIndex < parts.length; partIndex++) {
-      const part = parts[partIndex];
-      if (part.type !== 'image_url') continue;
-      const url = part.image_url.url;
-      if (startsWithScheme(url, 'data:')) continue;
-      if (!startsWithScheme(url, 'https:')) throw unsupportedScheme(url, imageParam(messageIndex, partIndex));
-      urls ??= [];
-      if (!urls.includes(url)) urls.push(url);
-    }
-  }
-  return urls ?? [];
-}
 
 export function convertToGeminiRequest(request: ChatRequest, images: ReadonlyMap<string, GeminiImage>): GeminiRequestBody {
   const system: string[] = [];
@@ -351,16 +328,6 @@ function convertGenerationConfig(request: ChatRequest): GeminiGenerationConfig |
   return used ? config : undefined;
 }
 
-function startsWithScheme(url: string, scheme: string): boolean {
-  return url.length >= scheme.length && url.slice(0, scheme.length).toLowerCase() === scheme;
-}
 
-function imageParam(messageIndex: number, partIndex: number): string {
-  return `messages[${messageIndex}].content[${partIndex}].image_url.url`;
-}
 
-function unsupportedScheme(url: string, param: string): GatewayError {
-  const colon = url.indexOf(':');
-  const scheme = colon > 0 && colon < 16 ? url.slice(0, colon + 1) : 'this kind of';
-  return new GatewayError('invalid_request', `${param}: ${scheme} image URLs are not supported; use an https: URL or a base64 data: URI`, { param });
-}
+
