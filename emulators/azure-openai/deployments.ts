@@ -3,6 +3,7 @@
  * and tokens per minute over a rolling 60-second window, charged when a request is received with Azure's estimate
  * (prompt tokens + the requested maximum output), like the real service.
  */
+import { MinuteWindow } from '../core/minute-window.ts';
 import { ModelCatalog, isEmbeddingModel } from '../openai/models.ts';
 import { isReasoningModel } from '../openai/chat-request.ts';
 import { hashString } from '../core/index.ts';
@@ -70,7 +71,6 @@ export function versionedModelName(model: string): string {
   return VERSIONED_NAMES[model] ?? model;
 }
 
-const WINDOW_MS = 60_000;
 /** Reported for a dimension without a quota. */
 const NOMINAL_REQUESTS = 10_000;
 const NOMINAL_TOKENS = 1_000_000;
@@ -101,10 +101,7 @@ export class DeploymentState {
   readonly staticHeaders: readonly string[];
   /** Rate-limit headers of an unlimited deployment. */
   readonly #unlimitedHeaders: readonly string[];
-  #times: number[] = [];
-  #tokens: number[] = [];
-  #head = 0;
-  #tokenSum = 0;
+  readonly #window = new MinuteWindow();
 
   constructor(name: string, deployment: AzureDeployment, catalog: ModelCatalog) {
     this.name = name;
@@ -144,37 +141,25 @@ export class DeploymentState {
    * has room. Requests per minute are checked first, as Azure does.
    */
   take(now: number, estimate: number): QuotaRefusal | undefined {
-    this.#evict(now);
-    const times = this.#times;
-    const count = times.length - this.#head;
+    const window = this.#window;
+    const count = window.count(now);
     if (count >= this.rpm) {
       return {
         kind: 'call',
-        retryAfterMs: Math.max(1, times[this.#head] + WINDOW_MS - now),
+        retryAfterMs: window.untilOldestLeaves(now),
         remainingRequests: 0,
-        remainingTokens: Math.max(0, this.tpm - this.#tokenSum),
+        remainingTokens: Math.max(0, this.tpm - window.weight),
       };
     }
-    if (this.#tokenSum + estimate > this.tpm) {
-      let retryAfterMs = WINDOW_MS;
-      let left = this.#tokenSum;
-      for (let index = this.#head; index < times.length; index++) {
-        left -= this.#tokens[index];
-        if (left + estimate <= this.tpm) {
-          retryAfterMs = Math.max(1, times[index] + WINDOW_MS - now);
-          break;
-        }
-      }
+    if (window.weight + estimate > this.tpm) {
       return {
         kind: 'token',
-        retryAfterMs,
+        retryAfterMs: window.untilWeightFits(now, estimate, this.tpm),
         remainingRequests: Math.max(0, this.rpm - count),
-        remainingTokens: Math.max(0, this.tpm - this.#tokenSum),
+        remainingTokens: Math.max(0, this.tpm - window.weight),
       };
     }
-    times.push(now);
-    this.#tokens.push(estimate);
-    this.#tokenSum += estimate;
+    window.record(now, estimate);
     return undefined;
   }
 
@@ -184,7 +169,7 @@ export class DeploymentState {
       for (const value of this.#unlimitedHeaders) headers.push(value);
       return;
     }
-    const count = this.#times.length - this.#head;
+    const count = this.#window.count(Date.now());
     const limitRequests = Number.isFinite(this.rpm) ? this.rpm : NOMINAL_REQUESTS;
     const limitTokens = Number.isFinite(this.tpm) ? this.tpm : NOMINAL_TOKENS;
     headers.push(
@@ -195,31 +180,12 @@ export class DeploymentState {
       'x-ratelimit-remaining-requests',
       String(Math.max(0, limitRequests - count)),
       'x-ratelimit-remaining-tokens',
-      String(Math.max(0, limitTokens - (Number.isFinite(this.tpm) ? this.#tokenSum : 1_000))),
+      String(Math.max(0, limitTokens - (Number.isFinite(this.tpm) ? this.#window.weight : 1_000))),
     );
   }
 
   resetQuota(): void {
-    this.#times = [];
-    this.#tokens = [];
-    this.#head = 0;
-    this.#tokenSum = 0;
-  }
-
-  #evict(now: number): void {
-    const times = this.#times;
-    const cutoff = now - WINDOW_MS;
-    let head = this.#head;
-    while (head < times.length && times[head] <= cutoff) {
-      this.#tokenSum -= this.#tokens[head];
-      head++;
-    }
-    if (head > 1024 && head * 2 > times.length) {
-      this.#times = times.slice(head);
-      this.#tokens = this.#tokens.slice(head);
-      head = 0;
-    }
-    this.#head = head;
+    this.#window.reset();
   }
 }
 

@@ -2,6 +2,7 @@
  * The models a Bedrock emulator serves (foundation model IDs, `us.`/`eu.`/`global.` inference profiles, ARNs), how a
  * request's model identifier resolves to one, and each model's requests-per-minute quota over a rolling 60 s window.
  */
+import { MinuteWindow } from '../core/minute-window.ts';
 import { ModelCatalog, type ModelEntry } from '../openai/models.ts';
 
 export interface BedrockModel {
@@ -33,7 +34,6 @@ export const DEFAULT_BEDROCK_MODELS: Readonly<Record<string, BedrockModel>> = Ob
   'mistral.mistral-large-2407-v1:0': {},
 });
 
-const WINDOW_MS = 60_000;
 
 export class ModelState {
   readonly id: string;
@@ -41,8 +41,7 @@ export class ModelState {
   readonly rpm: number;
   /** The model as the OpenAI-compatible endpoint reports it. */
   readonly openai: ModelEntry;
-  #times: number[] = [];
-  #head = 0;
+  readonly #window = new MinuteWindow();
 
   constructor(id: string, definition: BedrockModel, openai: ModelEntry) {
     this.id = id;
@@ -54,23 +53,13 @@ export class ModelState {
   /** Charges one request at `now`; returns false (nothing charged) when the window is full. */
   take(now: number): boolean {
     if (this.rpm === Number.POSITIVE_INFINITY) return true;
-    const times = this.#times;
-    const cutoff = now - WINDOW_MS;
-    let head = this.#head;
-    while (head < times.length && times[head] <= cutoff) head++;
-    if (head > 1024 && head * 2 > times.length) {
-      this.#times = times.slice(head);
-      head = 0;
-    }
-    this.#head = head;
-    if (this.#times.length - head >= this.rpm) return false;
-    this.#times.push(now);
+    if (this.#window.count(now) >= this.rpm) return false;
+    this.#window.record(now);
     return true;
   }
 
   resetQuota(): void {
-    this.#times = [];
-    this.#head = 0;
+    this.#window.reset();
   }
 }
 

@@ -3,6 +3,7 @@
  * OpenAI-compatible partner / open models (`publisher/model` IDs, answered on `endpoints/openapi/chat/completions`),
  * with each model's context window, output limit, thinking behaviour and requests-per-minute quota.
  */
+import { MinuteWindow } from '../core/minute-window.ts';
 import { ModelCatalog, type ModelEntry } from '../openai/models.ts';
 
 export interface VertexModel {
@@ -50,7 +51,6 @@ export function thinkingMode(model: string): ThinkingMode {
   return 'none';
 }
 
-const WINDOW_MS = 60_000;
 
 export class ModelState {
   /** The served ID: `gemini-2.5-flash`, or `publisher/model` for an OpenAI-compatible model. */
@@ -65,8 +65,7 @@ export class ModelState {
   readonly thinking: ThinkingMode;
   /** The model as the OpenAI-compatible endpoint reports it (for a Gemini model: `google/<id>`). */
   readonly openai: ModelEntry;
-  #times: number[] = [];
-  #head = 0;
+  readonly #window = new MinuteWindow();
 
   constructor(id: string, definition: VertexModel, openai: ModelEntry) {
     this.id = id;
@@ -84,23 +83,13 @@ export class ModelState {
   /** Charges one request at `now`; returns false (nothing charged) when the window is full. */
   take(now: number): boolean {
     if (this.rpm === Number.POSITIVE_INFINITY) return true;
-    const times = this.#times;
-    const cutoff = now - WINDOW_MS;
-    let head = this.#head;
-    while (head < times.length && times[head] <= cutoff) head++;
-    if (head > 1024 && head * 2 > times.length) {
-      this.#times = times.slice(head);
-      head = 0;
-    }
-    this.#head = head;
-    if (this.#times.length - head >= this.rpm) return false;
-    this.#times.push(now);
+    if (this.#window.count(now) >= this.rpm) return false;
+    this.#window.record(now);
     return true;
   }
 
   resetQuota(): void {
-    this.#times = [];
-    this.#head = 0;
+    this.#window.reset();
   }
 }
 

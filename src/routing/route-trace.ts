@@ -77,6 +77,8 @@ export class RouteTrace {
   readonly primary: RouteChannel | undefined;
   #attempts: TraceAttempt[] | undefined;
   #winner: RouteChannel | undefined;
+  /** The header as last rendered (the response and the request log both need it); every new attempt clears it. */
+  #header: string | undefined;
 
   constructor(model: string, policy: RoutePolicyName, candidates: readonly RouteChannel[], skipped: readonly SkippedChannel[], primary: RouteChannel | undefined) {
     this.model = model;
@@ -96,6 +98,7 @@ export class RouteTrace {
 
   #push(attempt: TraceAttempt): void {
     (this.#attempts ??= []).push(attempt);
+    this.#header = undefined;
   }
 
   /** The attempt answered; call when its response starts reaching the client (the header is written then). */
@@ -152,8 +155,12 @@ export class RouteTrace {
     return this.primaryPassover()?.label;
   }
 
-  /** The compact `x-interchange-route` value (see the grammar above). */
+  /** The compact `x-interchange-route` value (see the grammar above), rendered once per change of the trace. */
   toHeader(): string {
+    return (this.#header ??= this.#renderHeader());
+  }
+
+  #renderHeader(): string {
     let value = '';
     let left = 0;
     for (const skipped of this.skipped) {
