@@ -5,7 +5,7 @@
  * content-filter markers and the shared fault injection. Replies are planned by the OpenAI emulator's generator, so a
  * model answers the same on both clouds. Documented in emulators/README.md. Never imports from `src/`.
  */
-import { countTokens, startEmulatorServer, type EmulatorHandler, type EmulatorServer, type Exchange, type Fault } from '../core/index.ts';
+import { countTokens, RunningEmulatorServer, startEmulatorServer, type EmulatorHandler, type EmulatorServer, type Exchange, type Fault } from '../core/index.ts';
 import { readChatRequest } from '../openai/chat-request.ts';
 import { embeddingsBody, readEmbeddingRequest } from '../openai/embeddings.ts';
 import { ModelCatalog } from '../openai/models.ts';
@@ -300,37 +300,16 @@ class AzureOpenAIHandler implements EmulatorHandler {
   }
 }
 
-class RunningAzureOpenAI implements RunningAzureOpenAIEmulator {
-  readonly #server: EmulatorServer;
+class RunningAzureOpenAI extends RunningEmulatorServer implements RunningAzureOpenAIEmulator {
   readonly #handler: AzureOpenAIHandler;
-  readonly url: string;
-  readonly port: number;
 
   constructor(server: EmulatorServer, handler: AzureOpenAIHandler) {
-    this.#server = server;
+    super(server);
     this.#handler = handler;
-    this.url = server.url;
-    this.port = server.port;
-  }
-
-  get stats(): { requests: number; aborted: number; open: number } {
-    return this.#server.stats;
-  }
-
-  get received(): RunningAzureOpenAIEmulator['received'] {
-    return this.#server.received;
-  }
-
-  setFault(spec: string | undefined, count?: number): void {
-    this.#server.setFault(spec, count);
   }
 
   resetQuotas(): void {
     for (const deployment of this.#handler.deployments.values()) deployment.resetQuota();
-  }
-
-  close(): Promise<void> {
-    return this.#server.close();
   }
 }
 

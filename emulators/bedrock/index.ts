@@ -5,7 +5,7 @@
  * caching, stop-reason markers and the shared fault injection. Replies are planned by the OpenAI emulator's generator,
  * so a model answers the same on every cloud. Documented in emulators/README.md. Never imports from `src/`.
  */
-import { startEmulatorServer, type EmulatorHandler, type EmulatorServer, type Exchange, type Fault } from '../core/index.ts';
+import { RunningEmulatorServer, startEmulatorServer, type EmulatorHandler, type EmulatorServer, type Exchange, type Fault } from '../core/index.ts';
 import { readChatRequest } from '../openai/chat-request.ts';
 import { sendChatCompletion } from '../openai/chat-completions.ts';
 import {
@@ -200,31 +200,14 @@ class BedrockHandler implements EmulatorHandler {
   }
 }
 
-class RunningBedrock implements RunningBedrockEmulator {
-  readonly #server: EmulatorServer;
+class RunningBedrock extends RunningEmulatorServer implements RunningBedrockEmulator {
   readonly #handler: BedrockHandler;
-  readonly url: string;
-  readonly port: number;
   readonly region: string;
 
   constructor(server: EmulatorServer, handler: BedrockHandler, region: string) {
-    this.#server = server;
+    super(server);
     this.#handler = handler;
-    this.url = server.url;
-    this.port = server.port;
     this.region = region;
-  }
-
-  get stats(): { requests: number; aborted: number; open: number } {
-    return this.#server.stats;
-  }
-
-  get received(): RunningBedrockEmulator['received'] {
-    return this.#server.received;
-  }
-
-  setFault(spec: string | undefined, count?: number): void {
-    this.#server.setFault(spec, count);
   }
 
   resetQuotas(): void {
@@ -233,10 +216,6 @@ class RunningBedrock implements RunningBedrockEmulator {
 
   resetPromptCache(): void {
     this.#handler.cache.clear();
-  }
-
-  close(): Promise<void> {
-    return this.#server.close();
   }
 }
 

@@ -293,3 +293,35 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
   implementation.log?.(`listening on ${implementation.url}`);
   return implementation;
 }
+
+/**
+ * What every cloud's running emulator exposes about its server: address, live counters, recorded requests, fault
+ * control and shutdown. Each cloud extends it with what it adds (quotas, caches).
+ */
+export class RunningEmulatorServer {
+  readonly #server: EmulatorServer;
+  readonly url: string;
+  readonly port: number;
+
+  constructor(server: EmulatorServer) {
+    this.#server = server;
+    this.url = server.url;
+    this.port = server.port;
+  }
+
+  get stats(): { requests: number; aborted: number; open: number } {
+    return this.#server.stats;
+  }
+
+  get received(): ReadonlyArray<ReceivedRequest> {
+    return this.#server.received;
+  }
+
+  setFault(spec: string | undefined, count?: number): void {
+    this.#server.setFault(spec, count);
+  }
+
+  close(): Promise<void> {
+    return this.#server.close();
+  }
+}

@@ -2,7 +2,7 @@
  * The emulator framework: what every vendor emulator (OpenAI, Azure OpenAI, Bedrock, Vertex) is built on.
  * Emulators never import anything from `src/`.
  */
-export { startEmulatorServer } from './emulator-server.ts';
+export { RunningEmulatorServer, startEmulatorServer } from './emulator-server.ts';
 export type { EmulatorHandler, EmulatorServer, EmulatorServerOptions, ReceivedRequest } from './emulator-server.ts';
 export { Exchange } from './exchange.ts';
 export type { EmulatorStats, HeaderList, StreamEvent, StreamOptions } from './exchange.ts';

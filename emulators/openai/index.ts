@@ -3,7 +3,7 @@
  * `/v1/models`, with OpenAI's exact wire format, deterministic replies and fault injection.
  * Behaviour and the fault grammar are documented in emulators/README.md. Never imports from `src/`.
  */
-import { startEmulatorServer, type EmulatorHandler, type EmulatorServer, type Exchange, type Fault } from '../core/index.ts';
+import { RunningEmulatorServer, startEmulatorServer, type EmulatorHandler, type EmulatorServer, type Exchange, type Fault } from '../core/index.ts';
 import { readChatRequest } from './chat-request.ts';
 import { sendChatCompletion } from './chat-completions.ts';
 import { readEmbeddingRequest, sendEmbeddings } from './embeddings.ts';
@@ -154,33 +154,12 @@ class OpenAIHandler implements EmulatorHandler {
   }
 }
 
-class RunningOpenAIEmulator implements RunningEmulator {
-  readonly #server: EmulatorServer;
-  readonly url: string;
+class RunningOpenAIEmulator extends RunningEmulatorServer implements RunningEmulator {
   readonly baseUrl: string;
-  readonly port: number;
 
   constructor(server: EmulatorServer) {
-    this.#server = server;
-    this.url = server.url;
+    super(server);
     this.baseUrl = server.url + '/v1';
-    this.port = server.port;
-  }
-
-  get stats(): { requests: number; aborted: number; open: number } {
-    return this.#server.stats;
-  }
-
-  get received(): RunningEmulator['received'] {
-    return this.#server.received;
-  }
-
-  setFault(spec: string | undefined, count?: number): void {
-    this.#server.setFault(spec, count);
-  }
-
-  close(): Promise<void> {
-    return this.#server.close();
   }
 }
 

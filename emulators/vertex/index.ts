@@ -7,7 +7,7 @@
  * model answers the same on every cloud. Documented in emulators/README.md. Never imports from `src/`.
  */
 import type { KeyObject } from 'node:crypto';
-import { startEmulatorServer, type EmulatorHandler, type EmulatorServer, type Exchange, type Fault } from '../core/index.ts';
+import { RunningEmulatorServer, startEmulatorServer, type EmulatorHandler, type EmulatorServer, type Exchange, type Fault } from '../core/index.ts';
 import { readChatRequest } from '../openai/chat-request.ts';
 import { sendChatCompletion } from '../openai/chat-completions.ts';
 import { INVALID_JSON, isOpenAIError, sendOpenAIError } from '../openai/openai-errors.ts';
@@ -268,37 +268,16 @@ class VertexHandler implements EmulatorHandler {
   }
 }
 
-class RunningVertex implements RunningVertexEmulator {
-  readonly #server: EmulatorServer;
+class RunningVertex extends RunningEmulatorServer implements RunningVertexEmulator {
   readonly #handler: VertexHandler;
-  readonly url: string;
-  readonly port: number;
 
   constructor(server: EmulatorServer, handler: VertexHandler) {
-    this.#server = server;
+    super(server);
     this.#handler = handler;
-    this.url = server.url;
-    this.port = server.port;
-  }
-
-  get stats(): { requests: number; aborted: number; open: number } {
-    return this.#server.stats;
-  }
-
-  get received(): RunningVertexEmulator['received'] {
-    return this.#server.received;
-  }
-
-  setFault(spec: string | undefined, count?: number): void {
-    this.#server.setFault(spec, count);
   }
 
   resetQuotas(): void {
     this.#handler.models.resetQuotas();
-  }
-
-  close(): Promise<void> {
-    return this.#server.close();
   }
 }
 
