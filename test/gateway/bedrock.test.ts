@@ -297,7 +297,10 @@ describe('Bedrock errors through the gateway', () => {
       body: JSON.stringify({ model: 'bedrock-only', messages: [{ role: 'user', content: 'tell me a long story please' }], stream: true }),
     });
     const text = await raw.body.text();
-    if (raw.statusCode === 200) assert.match(text, /"code":"upstream_stream_error"/);
-    else assert.equal(raw.statusCode, 502);
+    // The corrupted frame follows messageStart, before any content reached the client: no bytes sent, so a clear 502.
+    assert.equal(raw.statusCode, 502);
+    const error = JSON.parse(text) as { error: { code: string; message: string } };
+    assert.equal(error.error.code, 'upstream_error');
+    assert.match(error.error.message, /checksum|CRC|frame/i);
   });
 });

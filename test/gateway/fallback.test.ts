@@ -168,12 +168,10 @@ describe('failure after the first byte', () => {
       body: JSON.stringify({ model: 'gpt-4o-mini', messages, stream: true }),
     });
     const body = await response.body.text();
-    if (response.statusCode === 200) {
-      assert.match(body, /"code":"upstream_stream_error"/);
-      assert.doesNotMatch(body, /\[DONE\]/);
-    } else {
-      assert.equal(response.statusCode, 502);
-    }
+    // The emulator corrupts an event after the first one, which the client already has: 200, then an error event.
+    assert.equal(response.statusCode, 200);
+    assert.match(body, /"code":"upstream_stream_error"/);
+    assert.doesNotMatch(body, /\[DONE\]/);
   });
 });
 
