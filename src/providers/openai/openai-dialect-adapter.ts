@@ -148,13 +148,18 @@ export function credentialError(error: unknown, identity: UpstreamIdentity): Gat
   });
 }
 
-/** Removes provider annotations from an OpenAI-dialect completion body (for clients that did not ask for them). */
+/**
+ * Removes provider annotations from an OpenAI-dialect completion body (for clients that did not ask for them). The
+ * fields are set to undefined rather than deleted: JSON.stringify leaves them out just the same, and the objects keep
+ * the fast shape V8 gave them when parsing (a delete turns each into a slower dictionary for the stringify after).
+ */
 function removeAnnotations(body: Record<string, unknown>, annotations: AnnotationFields): void {
-  for (const name of annotations.prompt) delete body[name];
+  for (const name of annotations.prompt) if (body[name] !== undefined) body[name] = undefined;
   const choices = body.choices;
   if (!Array.isArray(choices)) return;
   for (const choice of choices) {
-    if (choice !== null && typeof choice === 'object') for (const name of annotations.choice) delete (choice as Record<string, unknown>)[name];
+    if (choice === null || typeof choice !== 'object') continue;
+    for (const name of annotations.choice) if ((choice as Record<string, unknown>)[name] !== undefined) (choice as Record<string, unknown>)[name] = undefined;
   }
 }
 

@@ -9,10 +9,14 @@ import type { Usage } from '../../spec/index.ts';
 import type { StreamSink } from '../adapter.ts';
 import { truncateBody, type UpstreamIdentity } from '../http/transport-error.ts';
 import { convertOpenAIUsage, type OpenAIUsage } from './convert-usage.ts';
+import { DeltaTemplate, plainDeltaField } from './delta-template.ts';
 import { mapOpenAIFinishReason } from './map-finish-reason.ts';
 
 /** The largest single SSE event accepted from an upstream before the stream is refused. */
 const maxEventBytes = 8 * 1024 * 1024;
+
+/** How many times one stream may try to learn a delta template (a stream usually needs one, two with reasoning). */
+const templateAttempts = 3;
 
 interface OpenAIChunk {
   id?: unknown;
@@ -52,12 +56,17 @@ export class OpenAIStreamDecoder {
   #saturated = false;
   #usage: Usage | undefined = undefined;
   #error: GatewayError | undefined = undefined;
+  /** The plain delta chunks of this stream, learned from one of them (see delta-template.ts). */
+  #template: DeltaTemplate | undefined = undefined;
+  #templateAttempts: number;
 
   /** `annotations`: the fields to pass on as annotation parts, or undefined to drop them. */
   constructor(sink: StreamSink, identity: UpstreamIdentity, annotations?: AnnotationFields) {
     this.#sink = sink;
     this.#identity = identity;
     this.#annotations = annotations;
+    // Chunks that carry annotations to pass on are read whole.
+    this.#templateAttempts = annotations === undefined ? templateAttempts : 0;
     this.#parser = createParser({
       onEvent: (event) => this.#onEvent(event),
       maxBufferSize: maxEventBytes,
@@ -109,6 +118,14 @@ export class OpenAIStreamDecoder {
       this.#fail(`stream error event: ${truncateBody(data)}`);
       return;
     }
+    const template = this.#template;
+    if (template !== undefined) {
+      const value = template.match(data);
+      if (value !== undefined) {
+        if (value !== '') this.#write(template.field === 'content' ? { type: 'text-delta', delta: value } : { type: 'reasoning-delta', delta: value });
+        return;
+      }
+    }
     let chunk: OpenAIChunk;
     try {
       chunk = JSON.parse(data) as OpenAIChunk;
@@ -126,6 +143,14 @@ export class OpenAIStreamDecoder {
       return;
     }
     this.#onChunk(chunk);
+    if (this.#templateAttempts > 0 && this.#started && this.#error === undefined) this.#learn(data, chunk);
+  }
+
+  #learn(data: string, chunk: OpenAIChunk): void {
+    if (plainDeltaField(chunk) === undefined) return;
+    this.#templateAttempts--;
+    const learned = DeltaTemplate.learn(data, chunk);
+    if (learned !== undefined) this.#template = learned;
   }
 
   #onChunk(chunk: OpenAIChunk): void {
