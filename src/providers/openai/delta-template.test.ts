@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StreamPart } from '../../spec/index.ts';
 import { DeltaTemplate, plainDeltaField } from './delta-template.ts';
-import { OpenAIStreamDecoder } from './stream.ts';
+import { OpenAIStreamDecoder, type StreamMemo } from './stream.ts';
 
 /** OpenAI's key order, with the usage placeholder and obfuscation padding a stream with include_usage carries. */
 function openaiChunk(delta: string, obfuscation = 'abc'): string {
@@ -27,7 +27,7 @@ function azureChunk(delta: string): string {
 }
 
 function learn(text: string): DeltaTemplate | undefined {
-  return DeltaTemplate.learn(text, JSON.parse(text) as Record<string, unknown>);
+  return DeltaTemplate.learn(text);
 }
 
 describe('DeltaTemplate', () => {
@@ -112,9 +112,9 @@ describe('DeltaTemplate', () => {
 });
 
 describe('OpenAIStreamDecoder with delta templates', () => {
-  function decode(events: string[], annotations?: { prompt: string[]; choice: string[] }): { parts: StreamPart[]; error: unknown } {
+  function decode(events: string[], annotations?: { prompt: string[]; choice: string[] }, memo?: StreamMemo): { parts: StreamPart[]; error: unknown } {
     const parts: StreamPart[] = [];
-    const decoder = new OpenAIStreamDecoder({ write: (part) => (parts.push(part), true), onDrain: () => {} }, { provider: 'p', model: 'm' }, annotations);
+    const decoder = new OpenAIStreamDecoder({ write: (part) => (parts.push(part), true), onDrain: () => {} }, { provider: 'p', model: 'm' }, annotations, memo);
     decoder.push(Buffer.from(events.map((event) => `data: ${event}\n\n`).join('')));
     return { parts, error: decoder.end() };
   }
@@ -165,5 +165,36 @@ describe('OpenAIStreamDecoder with delta templates', () => {
       parts.slice(1, 7).map((part) => (part.type === 'reasoning-delta' ? `r:${part.delta}` : part.type === 'text-delta' ? `t:${part.delta}` : part.type)),
       ['r:a', 'r:b', 'r:c', 't:x', 't:y', 't:z'],
     );
+  });
+
+  it('starts the stream from a first chunk that is already plain text, and reads the rest through a template', () => {
+    const events = [...['a', 'b', 'c'].map((text) => openaiChunk(`{"content":"${text}"}`)), openaiChunk('{}').replace('"finish_reason":null', '"finish_reason":"length"'), '[DONE]'];
+    const { parts, error } = decode(events);
+    assert.equal(error, undefined);
+    assert.deepEqual(
+      parts.map((part) => part.type),
+      ['start', 'text-delta', 'text-delta', 'text-delta', 'finish'],
+    );
+    assert.deepEqual(parts[0], { type: 'start', id: 'chatcmpl-1', created: 1731000000, model: 'gpt-4o-mini' });
+  });
+
+  const promptEvent =
+    `{"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":[{"prompt_index":0,"content_filter_results":${filterResults}}]}`;
+
+  it('skips a stream-opening event that changed nothing in the previous stream, and nothing else', () => {
+    const memo: StreamMemo = {};
+    const first = decode([promptEvent, ...azureStream], undefined, memo);
+    assert.equal(first.error, undefined);
+    assert.equal(memo.skippable, promptEvent);
+    const second = decode([promptEvent, ...azureStream], undefined, memo);
+    assert.deepEqual(second.parts, first.parts);
+    // The same text as an error event still fails the stream.
+    const parts: StreamPart[] = [];
+    const decoder = new OpenAIStreamDecoder({ write: (part) => (parts.push(part), true), onDrain: () => {} }, { provider: 'p', model: 'm' }, undefined, memo);
+    decoder.push(Buffer.from(`event: error\ndata: ${promptEvent}\n\n`));
+    assert.match(String(decoder.error?.message), /stream error event/);
+    // A client that asked for annotations gets them, memo or not.
+    const annotated = decode([promptEvent, ...azureStream], { prompt: ['prompt_filter_results'], choice: ['content_filter_results'] }, memo);
+    assert.equal(annotated.parts.filter((part) => part.type === 'annotation' && part.scope === 'prompt').length, 1);
   });
 });

@@ -7,8 +7,8 @@
  * plain chunk once, learns it as a template (fixed text around one or two string slots), and matches the following
  * chunks against it: the fixed text compared as strings, the slots read as JSON string literals.
  *
- * It is exact, not heuristic. A template is only learned after a second parse, with sentinels in the slots, proves
- * that the first slot is `choices[0].delta.<field>` and that the chunk still has no other field the decoder reads. A
+ * It is exact, not heuristic. A template is only learned after a parse of the chunk with sentinels in its slots proves
+ * that the first slot is `choices[0].delta.<field>` and that the chunk has no other field the decoder reads. A
  * matching chunk is then the learned chunk with other string values in the slots, so it means what it would mean
  * parsed whole. Anything else (a different field, a finish reason, usage, a malformed literal) does not match, and the
  * decoder parses the chunk as usual, errors included.
@@ -19,6 +19,8 @@ export type DeltaField = 'content' | 'reasoning_content' | 'reasoning';
 
 const deltaFields: readonly DeltaField[] = ['content', 'reasoning_content', 'reasoning'];
 
+const deltaMarker = '"delta":{"';
+
 /** Top-level fields whose string value may change from chunk to chunk without changing what the chunk means. */
 const paddingMarker = '"obfuscation":';
 
@@ -27,6 +29,7 @@ const paddingSentinel = '\u0000interchange-template-padding';
 
 const quote = 34; // "
 const backslash = 92; // \
+const closingBrace = 125; // }
 
 interface PlainChunk {
   choices: [{ delta: Record<string, unknown>; finish_reason?: unknown }];
@@ -68,16 +71,26 @@ export class DeltaTemplate {
   }
 
   /**
-   * A template learned from a chunk's text and its parsed value, or undefined when the chunk is not a plain delta
-   * chunk or its text does not locate the slots unambiguously.
+   * A template learned from a chunk's text alone, or undefined when the text is not a plain delta chunk or does not
+   * locate its slots unambiguously. It costs one JSON.parse (of the text with sentinels in the slots), so the chunk
+   * it was learned from is then read through the template like the rest.
    */
-  static learn(text: string, chunk: Record<string, unknown>): DeltaTemplate | undefined {
-    const field = plainDeltaField(chunk);
+  static learn(text: string): DeltaTemplate | undefined {
+    const delta = text.indexOf(deltaMarker);
+    if (delta === -1 || text.indexOf(deltaMarker, delta + 1) !== -1) return undefined;
+    const fieldStart = delta + deltaMarker.length;
+    let field: DeltaField | undefined;
+    for (const candidate of deltaFields) {
+      if (text.slice(fieldStart, fieldStart + candidate.length + 3) === `${candidate}":"`) {
+        field = candidate;
+        break;
+      }
+    }
     if (field === undefined) return undefined;
-    const valueStart = uniqueValueStart(text, `"delta":{"${field}":`);
-    if (valueStart === -1) return undefined;
+    const valueStart = fieldStart + field.length + 2;
     const valueEnd = literalEnd(text, valueStart);
-    if (valueEnd === -1) return undefined;
+    // The delta must close right after its one field.
+    if (valueEnd === -1 || text.charCodeAt(valueEnd + 1) !== closingBrace) return undefined;
     const slots: Array<{ start: number; end: number; sentinel: string }> = [
       { start: valueStart, end: valueEnd, sentinel: valueSentinel },
     ];
@@ -98,14 +111,15 @@ export class DeltaTemplate {
     }
     fixed.push(text.slice(position));
     probe += text.slice(position);
-    // The proof: with sentinels in the slots the chunk is still a plain delta chunk, and its value is the first slot.
+    // The proof: with sentinels in the slots the chunk is a plain delta chunk, and its value is the first slot.
     let proven: Record<string, unknown>;
     try {
       proven = JSON.parse(probe) as Record<string, unknown>;
     } catch {
       return undefined;
     }
-    if (plainDeltaField(proven) !== field || (proven as unknown as PlainChunk).choices[0].delta[field] !== valueSentinel) return undefined;
+    if (proven === null || typeof proven !== 'object' || plainDeltaField(proven) !== field) return undefined;
+    if ((proven as unknown as PlainChunk).choices[0].delta[field] !== valueSentinel) return undefined;
     return new DeltaTemplate(field, fixed, slots.findIndex((slot) => slot.sentinel === valueSentinel));
   }
 

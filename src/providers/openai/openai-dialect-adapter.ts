@@ -13,7 +13,7 @@ import { requestBuffered, type UpstreamRequest } from '../http/upstream-call.ts'
 import { convertChatRequest, convertEmbeddingRequest, type OpenAIDialect } from './convert-request.ts';
 import { convertChatResponse, convertEmbeddingResponse, parseUpstreamJson } from './convert-response.ts';
 import { mapOpenAIError } from './errors.ts';
-import { OpenAIStreamDecoder, type AnnotationFields } from './stream.ts';
+import { OpenAIStreamDecoder, type AnnotationFields, type StreamMemo } from './stream.ts';
 
 export type UpstreamHeaderSet = Readonly<Record<string, string>>;
 
@@ -40,6 +40,7 @@ export interface OpenAIDialectSettings {
 export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): ProviderAdapter {
   const { pool, dialect, annotations } = settings;
   const identities = new Map<string, UpstreamIdentity>();
+  const streamMemo: StreamMemo = {};
   const paths = new Map<string, string>();
   const identityFor = (model: string): UpstreamIdentity => {
     let identity = identities.get(model);
@@ -96,7 +97,7 @@ export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): Pro
         const contentType = responseHeaders['content-type'];
         // A server that ignored `stream: true` answers one JSON body; it is read whole and replayed as parts.
         if (typeof contentType === 'string' && contentType.includes('application/json')) return undefined;
-        return new OpenAIStreamDecoder(sink, identity, passOn);
+        return new OpenAIStreamDecoder(sink, identity, passOn, streamMemo);
       },
       buffered(status, responseHeaders, buffered) {
         if (status < 200 || status >= 300) throw mapOpenAIError(status, responseHeaders, buffered, identity);

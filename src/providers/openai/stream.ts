@@ -9,14 +9,17 @@ import type { Usage } from '../../spec/index.ts';
 import type { StreamSink } from '../adapter.ts';
 import { truncateBody, type UpstreamIdentity } from '../http/transport-error.ts';
 import { convertOpenAIUsage, type OpenAIUsage } from './convert-usage.ts';
-import { DeltaTemplate, plainDeltaField } from './delta-template.ts';
+import { DeltaTemplate } from './delta-template.ts';
 import { mapOpenAIFinishReason } from './map-finish-reason.ts';
 
 /** The largest single SSE event accepted from an upstream before the stream is refused. */
 const maxEventBytes = 8 * 1024 * 1024;
 
-/** How many times one stream may try to learn a delta template (a stream usually needs one, two with reasoning). */
-const templateAttempts = 3;
+/**
+ * How many chunks of one stream may be tried as a delta template: a stream usually needs one (two with reasoning),
+ * and its role chunk may be tried and refused first.
+ */
+const templateAttempts = 4;
 
 interface OpenAIChunk {
   id?: unknown;
@@ -35,6 +38,14 @@ interface OpenAIChunk {
   usage?: OpenAIUsage | null;
   error?: { message?: unknown; code?: unknown } | string;
   [field: string]: unknown;
+}
+
+/**
+ * State an adapter shares between its streams' decoders: the text of the last event that came before a stream's
+ * start and changed nothing, so the same event opening the next stream is skipped unparsed.
+ */
+export interface StreamMemo {
+  skippable?: string;
 }
 
 /** Provider annotation fields to pass on: chunk-level (`prompt`) and per-choice (`choice`) field names. */
@@ -59,14 +70,19 @@ export class OpenAIStreamDecoder {
   /** The plain delta chunks of this stream, learned from one of them (see delta-template.ts). */
   #template: DeltaTemplate | undefined = undefined;
   #templateAttempts: number;
+  readonly #memo: StreamMemo | undefined;
 
-  /** `annotations`: the fields to pass on as annotation parts, or undefined to drop them. */
-  constructor(sink: StreamSink, identity: UpstreamIdentity, annotations?: AnnotationFields) {
+  /**
+   * `annotations`: the fields to pass on as annotation parts, or undefined to drop them. `memo`: shared by the streams
+   * of one upstream (used only when annotations are dropped).
+   */
+  constructor(sink: StreamSink, identity: UpstreamIdentity, annotations?: AnnotationFields, memo?: StreamMemo) {
     this.#sink = sink;
     this.#identity = identity;
     this.#annotations = annotations;
     // Chunks that carry annotations to pass on are read whole.
     this.#templateAttempts = annotations === undefined ? templateAttempts : 0;
+    this.#memo = annotations === undefined ? memo : undefined;
     this.#parser = createParser({
       onEvent: (event) => this.#onEvent(event),
       maxBufferSize: maxEventBytes,
@@ -118,13 +134,10 @@ export class OpenAIStreamDecoder {
       this.#fail(`stream error event: ${truncateBody(data)}`);
       return;
     }
-    const template = this.#template;
-    if (template !== undefined) {
-      const value = template.match(data);
-      if (value !== undefined) {
-        if (value !== '') this.#write(template.field === 'content' ? { type: 'text-delta', delta: value } : { type: 'reasoning-delta', delta: value });
-        return;
-      }
+    if (!this.#started) {
+      if (data === this.#memo?.skippable) return;
+    } else if (this.#templateAttempts > 0 || this.#template !== undefined) {
+      if (this.#readPlainDelta(data)) return;
     }
     let chunk: OpenAIChunk;
     try {
@@ -143,14 +156,26 @@ export class OpenAIStreamDecoder {
       return;
     }
     this.#onChunk(chunk);
-    if (this.#templateAttempts > 0 && this.#started && this.#error === undefined) this.#learn(data, chunk);
+    // A chunk before the start that changed nothing (Azure's prompt annotations, not passed on): the next stream's
+    // identical first event is skipped without parsing.
+    if (!this.#started && this.#memo !== undefined) this.#memo.skippable = data;
   }
 
-  #learn(data: string, chunk: OpenAIChunk): void {
-    if (plainDeltaField(chunk) === undefined) return;
-    this.#templateAttempts--;
-    const learned = DeltaTemplate.learn(data, chunk);
-    if (learned !== undefined) this.#template = learned;
+  /** Reads a plain delta chunk through the stream's template (learning one if needed); false when it is not one. */
+  #readPlainDelta(data: string): boolean {
+    let template = this.#template;
+    let value = template?.match(data);
+    if (value === undefined) {
+      if (this.#templateAttempts === 0 || data.indexOf('"delta":{"') === -1) return false;
+      this.#templateAttempts--;
+      const learned = DeltaTemplate.learn(data);
+      if (learned === undefined) return false;
+      this.#template = template = learned;
+      value = learned.match(data);
+      if (value === undefined) return false;
+    }
+    if (value !== '') this.#write(template!.field === 'content' ? { type: 'text-delta', delta: value } : { type: 'reasoning-delta', delta: value });
+    return true;
   }
 
   #onChunk(chunk: OpenAIChunk): void {
