@@ -55,7 +55,9 @@ describe('DeltaTemplate', () => {
         make('{"content":"a","content":"b"}'),
         make('{"tool_calls":[{"index":0,"function":{"arguments":"{}"}}]}'),
         make('{"content":"a"}').replace('"finish_reason":null', '"finish_reason":"stop"'),
-        make('{"content":"a"}').replace('"created":1731000000', '"created":1731000001'),
+        make('{"content":"a"}').replace('"created":1731000000', '"created":1731000000.5'),
+        make('{"content":"a"}').replace('"created":1731000000', '"created":"1731000000"'),
+        make('{"content":"a"}').replace('"created":1731000000', '"created":01731000000'),
         make('{"content":"a"}').replace(/}$/, ',"usage":{"prompt_tokens":1}}'),
       ]) {
         assert.equal(template.match(other), undefined, other);
@@ -77,8 +79,21 @@ describe('DeltaTemplate', () => {
     });
   }
 
+  it('lets id and created change between streams, and fixes them for one stream', () => {
+    const general = learn(azureChunk('{"content":"a"}'));
+    assert.ok(general?.general);
+    const other = azureChunk('{"content":"b"}').replace('"id":"chatcmpl-2"', '"id":"chatcmpl-9"').replace('"created":1731000000', '"created":1731009999');
+    assert.equal(general.match(other), 'b');
+    const stream = general.forStream(other);
+    assert.ok(stream);
+    assert.equal(stream.general, false);
+    assert.equal(stream.match(other.replace('"content":"b"', '"content":"c"')), 'c');
+    assert.equal(stream.match(azureChunk('{"content":"c"}')), undefined);
+    assert.equal(general.forStream(azureChunk('{"content":"a","role":"assistant"}')), undefined);
+  });
+
   it('lets the obfuscation padding change from chunk to chunk', () => {
-    const template = learn(openaiChunk('{"content":"a"}', 'xyz'));
+    const template = learn(openaiChunk('{"content":"a"}', 'xyz'))?.forStream(openaiChunk('{"content":"a"}', 'xyz'));
     assert.ok(template);
     assert.equal(template.match(openaiChunk('{"content":"b"}', 'Q')), 'b');
     assert.equal(template.match(openaiChunk('{"content":"c"}', 'with \\"escape')), 'c');
@@ -186,8 +201,13 @@ describe('OpenAIStreamDecoder with delta templates', () => {
     const first = decode([promptEvent, ...azureStream], undefined, memo);
     assert.equal(first.error, undefined);
     assert.equal(memo.skippable, promptEvent);
+    assert.ok(memo.template?.general);
     const second = decode([promptEvent, ...azureStream], undefined, memo);
     assert.deepEqual(second.parts, first.parts);
+    // The next stream, with its own id and created time, is read through the shared template.
+    const next = decode(azureStream.map((event) => event.replace('"id":"chatcmpl-2"', '"id":"chatcmpl-3"').replace('"created":1731000000', '"created":1731000042')), undefined, memo);
+    assert.deepEqual(next.parts.slice(1), first.parts.slice(1));
+    assert.deepEqual(next.parts[0], { type: 'start', id: 'chatcmpl-3', created: 1731000042, model: 'gpt-4o-mini-2024-07-18' });
     // The same text as an error event still fails the stream.
     const parts: StreamPart[] = [];
     const decoder = new OpenAIStreamDecoder({ write: (part) => (parts.push(part), true), onDrain: () => {} }, { provider: 'p', model: 'm' }, undefined, memo);

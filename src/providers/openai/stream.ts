@@ -41,10 +41,12 @@ interface OpenAIChunk {
 }
 
 /**
- * State an adapter shares between its streams' decoders: the text of the last event that came before a stream's
+ * State an adapter shares between its streams' decoders (used only when annotations are dropped): the last general
+ * delta template learned, which later streams specialize instead of learning their own, and the text of the last event that came before a stream's
  * start and changed nothing, so the same event opening the next stream is skipped unparsed.
  */
 export interface StreamMemo {
+  template?: DeltaTemplate;
   skippable?: string;
 }
 
@@ -67,7 +69,7 @@ export class OpenAIStreamDecoder {
   #saturated = false;
   #usage: Usage | undefined = undefined;
   #error: GatewayError | undefined = undefined;
-  /** The plain delta chunks of this stream, learned from one of them (see delta-template.ts). */
+  /** The plain delta chunks of this stream (see delta-template.ts). */
   #template: DeltaTemplate | undefined = undefined;
   #templateAttempts: number;
   readonly #memo: StreamMemo | undefined;
@@ -161,17 +163,25 @@ export class OpenAIStreamDecoder {
     if (!this.#started && this.#memo !== undefined) this.#memo.skippable = data;
   }
 
-  /** Reads a plain delta chunk through the stream's template (learning one if needed); false when it is not one. */
+  /**
+   * Reads a plain delta chunk through the stream's template; false when it is not one. The stream's template is the
+   * upstream's general one (shared in the memo, learned once) filled in with this stream's id and created time.
+   */
   #readPlainDelta(data: string): boolean {
     let template = this.#template;
     let value = template?.match(data);
     if (value === undefined) {
       if (this.#templateAttempts === 0 || data.indexOf('"delta":{"') === -1) return false;
       this.#templateAttempts--;
-      const learned = DeltaTemplate.learn(data);
-      if (learned === undefined) return false;
-      this.#template = template = learned;
-      value = learned.match(data);
+      template = this.#memo?.template?.forStream(data);
+      if (template === undefined) {
+        const general = DeltaTemplate.learn(data);
+        if (general === undefined) return false;
+        if (this.#memo !== undefined) this.#memo.template = general;
+        template = general.forStream(data) ?? general;
+      }
+      this.#template = template;
+      value = template.match(data);
       if (value === undefined) return false;
     }
     if (value !== '') this.#write(template!.field === 'content' ? { type: 'text-delta', delta: value } : { type: 'reasoning-delta', delta: value });
