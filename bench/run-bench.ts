@@ -45,6 +45,7 @@ import {
   targetLabel,
 } from './lib/report.ts';
 import type { Check, ComparedUpstream, Mode, ScenarioResult } from './lib/report.ts';
+import { compareCoreFigures, formatCoreComparison } from './lib/core-comparison.ts';
 import {
   AZURE_API_KEY,
   AZURE_DIRECT_REQUEST,
@@ -504,16 +505,18 @@ async function main(): Promise<number> {
       }
     }
 
-    // The floor proxy: in front of the OpenAI emulator (with --upstream both/vertex/all, only there: it is the reference
-    // of the throughput target, and the Azure and Vertex comparisons are gateway against gateway).
-    let floorTarget: Target | null = null;
-    if (options.only.includes('floor')) {
-      const floorUpstream: Upstream = wantsOpenAI ? 'openai-compatible' : 'azure-openai';
+    // The floor proxy: in front of the OpenAI emulator, and (with --upstream azure-openai/both/all) one in front of the
+    // Azure emulator, so the core targets can be judged against each upstream in the same run. Vertex speaks Gemini,
+    // which the pass-through floor does not model; its comparison is gateway against gateway.
+    const floorTargets: Target[] = [];
+    const floorUpstreams: Upstream[] = [...(wantsOpenAI ? ['openai-compatible' as const] : []), ...(wantsAzure ? ['azure-openai' as const] : [])];
+    for (const floorUpstream of options.only.includes('floor') ? floorUpstreams : []) {
       const upstreamOrigin = floorUpstream === 'openai-compatible' ? emulatorOrigin : azureOrigin;
       if (upstreamOrigin === null) throw new Error('no emulator for the floor proxy');
+      const label = targetLabel('floor', floorUpstream);
       const floorPort = await freePort();
       const floor = startNodeProcess({
-        name: 'floor',
+        name: label,
         nodeArguments: [
           join(BENCH_DIRECTORY, 'floor-proxy.ts'),
           '--port', String(floorPort),
@@ -523,20 +526,15 @@ async function main(): Promise<number> {
         ],
         core: serverCore,
         cwd: ROOT,
-        logPath: join(temporary, 'floor.log'),
+        logPath: join(temporary, `${label}.log`),
         stdinPipe: true,
       });
       const origin = `http://127.0.0.1:${floorPort}`;
       await waitForHttp(`${origin}/`, () => true, floor, READY_TIMEOUT_MS);
-      serverPids.set('floor', floor.pid);
-      log(`floor proxy ready on ${origin} (pid ${floor.pid})`);
-      floorTarget = target(
-        'floor',
-        floorUpstream,
-        floor,
-        'floor',
-        origin,
-        floorUpstream === 'openai-compatible' ? OPENAI_REQUEST : AZURE_DIRECT_REQUEST,
+      serverPids.set(label, floor.pid);
+      log(`${label === 'floor' ? 'floor proxy' : label} ready on ${origin} (pid ${floor.pid})`);
+      floorTargets.push(
+        target('floor', floorUpstream, floor, label, origin, floorUpstream === 'openai-compatible' ? OPENAI_REQUEST : AZURE_DIRECT_REQUEST),
       );
     }
 
@@ -588,7 +586,7 @@ async function main(): Promise<number> {
       }
     }
 
-    targets.push(...roundOrder([...directTargets, ...(floorTarget === null ? [] : [floorTarget]), ...gatewayTargets], options.upstreams));
+    targets.push(...roundOrder([...directTargets, ...floorTargets, ...gatewayTargets], options.upstreams));
 
     const modes: Mode[] = [];
     if (options.nonStreaming) modes.push('non-streaming');
@@ -639,6 +637,13 @@ async function main(): Promise<number> {
   const compared = options.upstreams.length > 1 ? options.upstreams.filter((upstream): upstream is ComparedUpstream => upstream !== 'openai-compatible') : [];
   const comparisonChecks = compared.map((upstream) => ({ upstream, checks: computeUpstreamChecks(results, options.connections, upstream) }));
   const upstreamChecks: Check[] = comparisonChecks.flatMap((comparison) => comparison.checks);
+  // With an Azure floor beside the OpenAI-compatible one: the core targets against the Azure emulator, and each core
+  // figure via Azure compared with the same figure via the OpenAI-compatible upstream.
+  const azureCore =
+    options.upstreams[0] === 'openai-compatible' && results.some((result) => result.target === 'floor' && result.upstream === 'azure-openai')
+      ? computeChecks(results, options.connections, 'azure-openai')
+      : [];
+  const coreComparisonChecks = azureCore.length > 0 ? compareCoreFigures(checks, azureCore, 'azure-openai') : [];
   // --routing: gateway-routed (primary-first over three channels) against gateway (one channel).
   const routingChecks = options.routing ? computeRoutingChecks(results, options.connections) : [];
   if (googleCredentials !== null) {
@@ -682,6 +687,16 @@ async function main(): Promise<number> {
   for (const comparison of comparisonChecks) {
     output.push('', formatUpstreamComparison(results, options.connections, comparison.checks, comparison.upstream));
   }
+  if (azureCore.length > 0) {
+    output.push('', formatChecks(azureCore, 'Core targets against the Azure OpenAI emulator (ratios within this run):'));
+    output.push(
+      '',
+      formatCoreComparison(
+        coreComparisonChecks,
+        'Core figures via azure-openai vs via openai-compatible (the issue\'s "within 10% of the plain OpenAI-compatible figures"):',
+      ),
+    );
+  }
   if (options.routing) output.push('', formatRoutingComparison(results, options.connections, routingChecks, routedMetrics));
   const failures = results.filter((r) => !r.ok);
   if (failures.length > 0 || fatal !== null) {
@@ -705,6 +720,7 @@ async function main(): Promise<number> {
         results,
         checks,
         upstreamChecks,
+        ...(azureCore.length > 0 ? { azureCoreChecks: azureCore, coreComparisonChecks } : {}),
         ...(options.routing ? { routingChecks, routedMetrics } : {}),
         profiles,
       },
