@@ -42,8 +42,9 @@ interface OpenAIChunk {
 
 /**
  * State an adapter shares between its streams' decoders (used only when annotations are dropped): the last general
- * delta template learned, which later streams specialize instead of learning their own, and the text of the last event that came before a stream's
- * start and changed nothing, so the same event opening the next stream is skipped unparsed.
+ * delta template learned, which later streams specialize instead of learning their own, and the text of the last
+ * event that came before a stream's start and changed nothing, so the same event opening the next stream is skipped
+ * unparsed.
  */
 export interface StreamMemo {
   template?: DeltaTemplate;
