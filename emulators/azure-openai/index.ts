@@ -5,7 +5,7 @@
  * content-filter markers and the shared fault injection. Replies are planned by the OpenAI emulator's generator, so a
  * model answers the same on both clouds. Documented in emulators/README.md. Never imports from `src/`.
  */
-import { countTokens, RunningEmulatorServer, startEmulatorServer, type EmulatorHandler, type EmulatorServer, type Exchange, type Fault } from '../core/index.ts';
+import { countTokens, RunningEmulatorServer, startEmulatorServer, type EmulatorHandler, type RunningEmulatorBase, type EmulatorServer, type Exchange, type Fault } from '../core/index.ts';
 import { readChatRequest } from '../openai/chat-request.ts';
 import { embeddingsBody, readEmbeddingRequest } from '../openai/embeddings.ts';
 import { ModelCatalog } from '../openai/models.ts';
@@ -69,25 +69,10 @@ export interface AzureOpenAIEmulatorOptions {
   bodyLimit?: number;
 }
 
-export interface RunningAzureOpenAIEmulator {
-  /** Origin = the resource endpoint, e.g. http://127.0.0.1:41234. */
-  readonly url: string;
-  readonly port: number;
-  /** Live counters: requests received, requests abandoned by their client, requests in flight. */
-  readonly stats: { requests: number; aborted: number; open: number };
-  /** The last 100 requests, oldest first, with parsed JSON bodies. */
-  readonly received: ReadonlyArray<{
-    method: string;
-    path: string;
-    headers: Record<string, string | string[] | undefined>;
-    body: unknown;
-  }>;
-  /** Changes the emulator-wide fault; `count` limits it to the next N requests. Throws on a bad spec. */
-  setFault(spec: string | undefined, count?: number): void;
+/** `url` is the resource endpoint. */
+export interface RunningAzureOpenAIEmulator extends RunningEmulatorBase {
   /** Empties every deployment's RPM/TPM window. */
   resetQuotas(): void;
-  /** Closes the server and every socket. */
-  close(): Promise<void>;
 }
 
 const DEPLOYMENTS_PREFIX = '/openai/deployments/';

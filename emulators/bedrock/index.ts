@@ -5,7 +5,7 @@
  * caching, stop-reason markers and the shared fault injection. Replies are planned by the OpenAI emulator's generator,
  * so a model answers the same on every cloud. Documented in emulators/README.md. Never imports from `src/`.
  */
-import { RunningEmulatorServer, startEmulatorServer, type EmulatorHandler, type EmulatorServer, type Exchange, type Fault } from '../core/index.ts';
+import { RunningEmulatorServer, startEmulatorServer, type EmulatorHandler, type RunningEmulatorBase, type EmulatorServer, type Exchange, type Fault } from '../core/index.ts';
 import { readChatRequest } from '../openai/chat-request.ts';
 import { sendChatCompletion } from '../openai/chat-completions.ts';
 import {
@@ -69,28 +69,13 @@ export interface BedrockEmulatorOptions {
   bodyLimit?: number;
 }
 
-export interface RunningBedrockEmulator {
-  /** Origin = the endpoint, e.g. http://127.0.0.1:41234. */
-  readonly url: string;
-  readonly port: number;
+/** `url` is the endpoint. */
+export interface RunningBedrockEmulator extends RunningEmulatorBase {
   readonly region: string;
-  /** Live counters: requests received, requests abandoned by their client, requests in flight. */
-  readonly stats: { requests: number; aborted: number; open: number };
-  /** The last 100 requests, oldest first, with parsed JSON bodies. */
-  readonly received: ReadonlyArray<{
-    method: string;
-    path: string;
-    headers: Record<string, string | string[] | undefined>;
-    body: unknown;
-  }>;
-  /** Changes the emulator-wide fault; `count` limits it to the next N requests. Throws on a bad spec. */
-  setFault(spec: string | undefined, count?: number): void;
   /** Empties every model's RPM window. */
   resetQuotas(): void;
   /** Forgets every cached prompt prefix (the next request with a cache point writes again). */
   resetPromptCache(): void;
-  /** Closes the server and every socket. */
-  close(): Promise<void>;
 }
 
 export const DEFAULT_CREDENTIALS: readonly BedrockCredentials[] = Object.freeze([

@@ -294,11 +294,26 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
   return implementation;
 }
 
+/** What every running emulator exposes; each cloud's interface extends it with what it adds (quotas, caches). */
+export interface RunningEmulatorBase {
+  /** Origin, e.g. http://127.0.0.1:41234. */
+  readonly url: string;
+  readonly port: number;
+  /** Live counters: requests received, requests abandoned by their client, requests in flight. */
+  readonly stats: { requests: number; aborted: number; open: number };
+  /** The last requests (100 unless `recordLimit` says otherwise), oldest first, with parsed JSON bodies. */
+  readonly received: ReadonlyArray<ReceivedRequest>;
+  /** Changes the emulator-wide fault; `count` limits it to the next N requests. Throws on a bad spec. */
+  setFault(spec: string | undefined, count?: number): void;
+  /** Closes the server and every socket. */
+  close(): Promise<void>;
+}
+
 /**
  * What every cloud's running emulator exposes about its server: address, live counters, recorded requests, fault
  * control and shutdown. Each cloud extends it with what it adds (quotas, caches).
  */
-export class RunningEmulatorServer {
+export class RunningEmulatorServer implements RunningEmulatorBase {
   readonly #server: EmulatorServer;
   readonly url: string;
   readonly port: number;

@@ -3,7 +3,7 @@
  * Emulators never import anything from `src/`.
  */
 export { RunningEmulatorServer, startEmulatorServer } from './emulator-server.ts';
-export type { EmulatorHandler, EmulatorServer, EmulatorServerOptions, ReceivedRequest } from './emulator-server.ts';
+export type { EmulatorHandler, EmulatorServer, EmulatorServerOptions, ReceivedRequest, RunningEmulatorBase } from './emulator-server.ts';
 export { Exchange } from './exchange.ts';
 export type { EmulatorStats, HeaderList, StreamEvent, StreamOptions } from './exchange.ts';
 export { FAULT_HEADER, FaultSpecError, NO_FAULT, findFaultMarker, isNoFault, parseFault } from './faults.ts';

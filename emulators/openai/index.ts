@@ -3,7 +3,7 @@
  * `/v1/models`, with OpenAI's exact wire format, deterministic replies and fault injection.
  * Behaviour and the fault grammar are documented in emulators/README.md. Never imports from `src/`.
  */
-import { RunningEmulatorServer, startEmulatorServer, type EmulatorHandler, type EmulatorServer, type Exchange, type Fault } from '../core/index.ts';
+import { RunningEmulatorServer, startEmulatorServer, type EmulatorHandler, type RunningEmulatorBase, type EmulatorServer, type Exchange, type Fault } from '../core/index.ts';
 import { readChatRequest } from './chat-request.ts';
 import { sendChatCompletion } from './chat-completions.ts';
 import { readEmbeddingRequest, sendEmbeddings } from './embeddings.ts';
@@ -47,25 +47,9 @@ export interface OpenAIEmulatorOptions {
   bodyLimit?: number;
 }
 
-export interface RunningEmulator {
-  /** Origin, e.g. http://127.0.0.1:41234. */
-  readonly url: string;
+export interface RunningEmulator extends RunningEmulatorBase {
   /** `url` + '/v1'. */
   readonly baseUrl: string;
-  readonly port: number;
-  /** Live counters: requests received, requests abandoned by their client, requests in flight. */
-  readonly stats: { requests: number; aborted: number; open: number };
-  /** The last 100 requests, oldest first, with parsed JSON bodies. */
-  readonly received: ReadonlyArray<{
-    method: string;
-    path: string;
-    headers: Record<string, string | string[] | undefined>;
-    body: unknown;
-  }>;
-  /** Changes the emulator-wide fault; `count` limits it to the next N requests. Throws on a bad spec. */
-  setFault(spec: string | undefined, count?: number): void;
-  /** Closes the server and every socket. */
-  close(): Promise<void>;
 }
 
 const MODEL_PATH_PREFIX = '/v1/models/';

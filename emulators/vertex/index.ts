@@ -7,7 +7,7 @@
  * model answers the same on every cloud. Documented in emulators/README.md. Never imports from `src/`.
  */
 import type { KeyObject } from 'node:crypto';
-import { RunningEmulatorServer, startEmulatorServer, type EmulatorHandler, type EmulatorServer, type Exchange, type Fault } from '../core/index.ts';
+import { RunningEmulatorServer, startEmulatorServer, type EmulatorHandler, type RunningEmulatorBase, type EmulatorServer, type Exchange, type Fault } from '../core/index.ts';
 import { readChatRequest } from '../openai/chat-request.ts';
 import { sendChatCompletion } from '../openai/chat-completions.ts';
 import { INVALID_JSON, isOpenAIError, sendOpenAIError } from '../openai/openai-errors.ts';
@@ -70,25 +70,10 @@ export interface VertexEmulatorOptions {
   bodyLimit?: number;
 }
 
-export interface RunningVertexEmulator {
-  /** Origin; stands for every Vertex host (`aiplatform.googleapis.com`, `{location}-aiplatform.googleapis.com`…). */
-  readonly url: string;
-  readonly port: number;
-  /** Live counters: requests received, requests abandoned by their client, requests in flight. */
-  readonly stats: { requests: number; aborted: number; open: number };
-  /** The last 100 requests, oldest first, with parsed JSON bodies. */
-  readonly received: ReadonlyArray<{
-    method: string;
-    path: string;
-    headers: Record<string, string | string[] | undefined>;
-    body: unknown;
-  }>;
-  /** Changes the emulator-wide fault; `count` limits it to the next N requests. Throws on a bad spec. */
-  setFault(spec: string | undefined, count?: number): void;
+/** `url` stands for every Vertex host (`aiplatform.googleapis.com`, `{location}-aiplatform.googleapis.com`…). */
+export interface RunningVertexEmulator extends RunningEmulatorBase {
   /** Empties every model's RPM window. */
   resetQuotas(): void;
-  /** Closes the server and every socket. */
-  close(): Promise<void>;
 }
 
 export const DEFAULT_PROJECT = 'interchange-demo';

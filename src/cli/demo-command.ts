@@ -6,10 +6,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startAzureOpenAIEmulator, type RunningAzureOpenAIEmulator } from '../../emulators/azure-openai/index.ts';
-import { startBedrockEmulator, type RunningBedrockEmulator } from '../../emulators/bedrock/index.ts';
+import { startAzureOpenAIEmulator } from '../../emulators/azure-openai/index.ts';
+import { startBedrockEmulator } from '../../emulators/bedrock/index.ts';
+import type { RunningEmulatorBase } from '../../emulators/core/index.ts';
 import { startOpenAIEmulator, type RunningEmulator } from '../../emulators/openai/index.ts';
-import { createTestServiceAccount, startVertexEmulator, type RunningVertexEmulator } from '../../emulators/vertex/index.ts';
+import { createTestServiceAccount, startVertexEmulator } from '../../emulators/vertex/index.ts';
 import { ConfigError, loadConfigFile } from '../config/load-config.ts';
 import { startGateway } from '../server/gateway-server.ts';
 import { parseCommandArgs, parsePort, waitForShutdownSignal } from './main.ts';
@@ -28,7 +29,7 @@ export async function runDemo(args: string[]): Promise<number> {
     'bedrock-port': { type: 'string' },
     'vertex-port': { type: 'string' },
   });
-  const emulators: Array<RunningEmulator | RunningAzureOpenAIEmulator | RunningBedrockEmulator | RunningVertexEmulator> = [];
+  const emulators: RunningEmulatorBase[] = [];
   const scratch = await mkdtemp(join(tmpdir(), 'interchange-demo-'));
   try {
     const openai = await startOpenAIEmulator({ port: parsePort(values['openai-port'], '--openai-port') ?? 9101, apiKey: demoOpenAIKey, quiet: true });
