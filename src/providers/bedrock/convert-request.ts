@@ -147,27 +147,12 @@ export function convertToConverseRequest(request: ChatRequest, images: ReadonlyM
   if (system.length > 0) body.system = system;
 
   const inferenceConfig: NonNullable<ConverseRequestBody['inferenceConfig']> = {};
-  let hasInferenceConfig = false;
-  if (request.maxOutputTokens !== undefined) {
-    inferenceConfig.maxTokens = request.maxOutputTokens;
-    hasInferenceConfig = true;
-  }
-  if (request.temperature !== undefined) {
-    inferenceConfig.temperature = request.temperature;
-    hasInferenceConfig = true;
-  }
-  if (request.topP !== undefined) {
-    inferenceConfig.topP = request.topP;
-    hasInferenceConfig = true;
-  }
-  if (request.stop !== undefined) {
-    const stopSequences = request.stop.filter((sequence) => sequence !== '');
-    if (stopSequences.length > 0) {
-      inferenceConfig.stopSequences = stopSequences;
-      hasInferenceConfig = true;
-    }
-  }
-  if (hasInferenceConfig) body.inferenceConfig = inferenceConfig;
+  if (request.maxOutputTokens !== undefined) inferenceConfig.maxTokens = request.maxOutputTokens;
+  if (request.temperature !== undefined) inferenceConfig.temperature = request.temperature;
+  if (request.topP !== undefined) inferenceConfig.topP = request.topP;
+  const stopSequences = request.stop?.filter((sequence) => sequence !== '');
+  if (stopSequences !== undefined && stopSequences.length > 0) inferenceConfig.stopSequences = stopSequences;
+  if (Object.keys(inferenceConfig).length > 0) body.inferenceConfig = inferenceConfig;
 
   const toolConfig = convertTools(request, hasToolBlocks, historyToolNames);
   if (toolConfig !== undefined) body.toolConfig = toolConfig;

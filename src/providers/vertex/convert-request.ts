@@ -294,40 +294,17 @@ function convertToolChoice(choice: ToolChoice | undefined): GeminiFunctionCallin
 
 function convertGenerationConfig(request: ChatRequest): GeminiGenerationConfig | undefined {
   const config: GeminiGenerationConfig = {};
-  let used = false;
-  if (request.maxOutputTokens !== undefined) {
-    config.maxOutputTokens = request.maxOutputTokens;
-    used = true;
-  }
-  if (request.temperature !== undefined) {
-    config.temperature = request.temperature;
-    used = true;
-  }
-  if (request.topP !== undefined) {
-    config.topP = request.topP;
-    used = true;
-  }
-  if (request.seed !== undefined) {
-    config.seed = request.seed;
-    used = true;
-  }
-  if (request.stop !== undefined) {
-    const stopSequences = request.stop.filter((sequence) => sequence !== '');
-    if (stopSequences.length > 0) {
-      config.stopSequences = stopSequences;
-      used = true;
-    }
-  }
+  if (request.maxOutputTokens !== undefined) config.maxOutputTokens = request.maxOutputTokens;
+  if (request.temperature !== undefined) config.temperature = request.temperature;
+  if (request.topP !== undefined) config.topP = request.topP;
+  if (request.seed !== undefined) config.seed = request.seed;
+  const stopSequences = request.stop?.filter((sequence) => sequence !== '');
+  if (stopSequences !== undefined && stopSequences.length > 0) config.stopSequences = stopSequences;
   const responseFormat = request.responseFormat;
   if (responseFormat?.type === 'json_object' || responseFormat?.type === 'json_schema') {
     config.responseMimeType = 'application/json';
-    used = true;
     const schema = responseFormat.type === 'json_schema' ? responseFormat.json_schema.schema : undefined;
     if (schema !== undefined && schema !== null) Object.assign(config, convertResponseSchema(schema));
   }
-  return used ? config : undefined;
+  return Object.keys(config).length > 0 ? config : undefined;
 }
-
-
-
-
