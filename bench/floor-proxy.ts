@@ -10,12 +10,12 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Pool } from 'undici';
+import { argumentValue, exitOnShutdown } from './lib/child-process.ts';
 
 function argument(name: string, fallback?: string): string {
-  const index = process.argv.indexOf(name);
-  if (index !== -1 && index + 1 < process.argv.length) return process.argv[index + 1];
-  if (fallback !== undefined) return fallback;
-  throw new Error(`floor-proxy: missing ${name}`);
+  const value = argumentValue(name) ?? fallback;
+  if (value === undefined) throw new Error(`floor-proxy: missing ${name}`);
+  return value;
 }
 
 const host = argument('--host', '127.0.0.1');
@@ -78,15 +78,8 @@ server.listen(port, host, () => {
   process.stdout.write(`floor-proxy listening on http://${host}:${port}\n`);
 });
 
-function shutdown(): void {
+exitOnShutdown(() => {
   server.close();
   server.closeAllConnections();
-  pool.destroy().finally(() => process.exit(0));
-}
-if (process.argv.includes('--exit-with-stdin')) {
-  process.stdin.on('end', shutdown);
-  process.stdin.on('error', shutdown);
-  process.stdin.resume();
-}
-process.on('SIGTERM', shutdown);
-process.on('SIGINT', shutdown);
+  return pool.destroy();
+});
