@@ -184,59 +184,73 @@ function problems(result: ScenarioResult): string {
   return parts.length === 0 ? '0' : parts.join(', ');
 }
 
+/**
+ * One table for a mode: per connection count and result, the cells every mode shares (connections, target, rate,
+ * rounds, share of floor; RSS, core, generator, errors) around the mode's own latency cells.
+ */
+function modeTable(
+  results: ScenarioResult[],
+  connectionsList: number[],
+  mode: Mode,
+  columns: { rate: string; latency: string[]; aligned: boolean[] },
+  latencyCells: (result: ScenarioResult, direct: ScenarioResult | undefined) => string[],
+): string {
+  const rows: string[][] = [];
+  for (const connections of connectionsList) {
+    for (const result of results) {
+      if (result.mode !== mode || result.connections !== connections) continue;
+      const direct = find(results, 'direct', mode, connections, result.upstream);
+      const floor = find(results, 'floor', mode, connections, result.upstream);
+      const load = result.load;
+      rows.push([
+        String(connections),
+        resultLabel(result),
+        fixed(load?.requestsPerSecond, 0),
+        spreadCell(result),
+        floor?.load && load ? percent(load.requestsPerSecond / floor.load.requestsPerSecond) : '—',
+        ...latencyCells(result, direct),
+        rssCell(result),
+        coreCell(result),
+        percent(load?.generatorCpu),
+        problems(result),
+      ]);
+    }
+  }
+  return table(
+    ['conns', 'target', columns.rate, 'rounds', 'of floor', ...columns.latency, 'RSS MiB idle/peak/after', 'core1', 'gen', 'errors'],
+    rows,
+    [true, false, true, true, true, ...columns.aligned, true, true, true, false],
+  );
+}
+
 export function formatTables(results: ScenarioResult[], connectionsList: number[]): string {
   const out: string[] = [];
-  const nonStreaming = results.filter((r) => r.mode === 'non-streaming');
-  if (nonStreaming.length > 0) {
-    const rows: string[][] = [];
-    for (const connections of connectionsList) {
-      for (const result of nonStreaming.filter((r) => r.connections === connections)) {
-        const direct = find(results, 'direct', 'non-streaming', connections, result.upstream);
-        const floor = find(results, 'floor', 'non-streaming', connections, result.upstream);
+  if (results.some((r) => r.mode === 'non-streaming')) {
+    const latency = ['p50 ms', 'p90 ms', 'p99 ms', '+p50 ms', '+p99 ms'];
+    out.push('Non-streaming: whole response');
+    out.push(
+      modeTable(results, connectionsList, 'non-streaming', { rate: 'req/s', latency, aligned: latency.map(() => true) }, (result, direct) => {
         const load = result.load;
         const isDirect = result.target === 'direct';
-        rows.push([
-          String(connections),
-          resultLabel(result),
-          fixed(load?.requestsPerSecond, 0),
-          spreadCell(result),
-          floor?.load && load ? percent(load.requestsPerSecond / floor.load.requestsPerSecond) : '—',
+        return [
           fixed(load?.latency?.p50),
           fixed(load?.latency?.p90),
           fixed(load?.latency?.p99),
           isDirect ? '' : signed(difference(load?.latency, direct?.load?.latency, 'p50')),
           isDirect ? '' : signed(difference(load?.latency, direct?.load?.latency, 'p99')),
-          rssCell(result),
-          coreCell(result),
-          percent(load?.generatorCpu),
-          problems(result),
-        ]);
-      }
-    }
-    out.push('Non-streaming: whole response');
-    out.push(
-      table(
-        ['conns', 'target', 'req/s', 'rounds', 'of floor', 'p50 ms', 'p90 ms', 'p99 ms', '+p50 ms', '+p99 ms', 'RSS MiB idle/peak/after', 'core1', 'gen', 'errors'],
-        rows,
-        [true, false, true, true, true, true, true, true, true, true, true, true, true, false],
-      ),
+        ];
+      }),
     );
   }
-  const streaming = results.filter((r) => r.mode === 'streaming');
-  if (streaming.length > 0) {
-    const rows: string[][] = [];
-    for (const connections of connectionsList) {
-      for (const result of streaming.filter((r) => r.connections === connections)) {
-        const direct = find(results, 'direct', 'streaming', connections, result.upstream);
-        const floor = find(results, 'floor', 'streaming', connections, result.upstream);
+  if (results.some((r) => r.mode === 'streaming')) {
+    const latency = ['TTFC p50', 'TTFC p90', 'TTFC p99', '+TTFC p50', 'full p50', 'full p90', 'full p99', '+full p50', 'events'];
+    out.push('');
+    out.push('Streaming: TTFC = time to first chunk with content; full = time to end of stream');
+    out.push(
+      modeTable(results, connectionsList, 'streaming', { rate: 'streams/s', latency, aligned: latency.map(() => true) }, (result, direct) => {
         const load = result.load;
         const isDirect = result.target === 'direct';
-        rows.push([
-          String(connections),
-          resultLabel(result),
-          fixed(load?.requestsPerSecond, 0),
-          spreadCell(result),
-          floor?.load && load ? percent(load.requestsPerSecond / floor.load.requestsPerSecond) : '—',
+        return [
           fixed(load?.timeToFirstChunk?.p50),
           fixed(load?.timeToFirstChunk?.p90),
           fixed(load?.timeToFirstChunk?.p99),
@@ -246,24 +260,8 @@ export function formatTables(results: ScenarioResult[], connectionsList: number[
           fixed(load?.latency?.p99),
           isDirect ? '' : signed(difference(load?.latency, direct?.load?.latency, 'p50')),
           fixed(load?.meanEventsPerStream, 1),
-          rssCell(result),
-          coreCell(result),
-          percent(load?.generatorCpu),
-          problems(result),
-        ]);
-      }
-    }
-    out.push('');
-    out.push('Streaming: TTFC = time to first chunk with content; full = time to end of stream');
-    out.push(
-      table(
-        [
-          'conns', 'target', 'streams/s', 'rounds', 'of floor', 'TTFC p50', 'TTFC p90', 'TTFC p99', '+TTFC p50',
-          'full p50', 'full p90', 'full p99', '+full p50', 'events', 'RSS MiB idle/peak/after', 'core1', 'gen', 'errors',
-        ],
-        rows,
-        [true, false, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false],
-      ),
+        ];
+      }),
     );
   }
   out.push('');
