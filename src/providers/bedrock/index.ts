@@ -8,9 +8,9 @@ import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { GatewayError } from '../../errors/index.ts';
 import type { ChatRequest, ChatResult } from '../../spec/index.ts';
 import type { CallContext, ProviderAdapter, StreamSink } from '../adapter.ts';
-import { transportError, type UpstreamIdentity } from '../http/transport-error.ts';
+import { identityCache, transportError } from '../http/transport-error.ts';
 import { streamDecoded } from '../http/stream-decoded.ts';
-import { requestBuffered, type UpstreamRequest } from '../http/upstream-call.ts';
+import { postRequest, requestBuffered, type UpstreamRequest } from '../http/upstream-call.ts';
 import { createUpstreamPool } from '../http/upstream-pool.ts';
 import { parseUpstreamJson } from '../http/parse-upstream-json.ts';
 import { createOpenAIDialectAdapter, credentialError } from '../openai/openai-dialect-adapter.ts';
@@ -21,11 +21,10 @@ import {
   type AwsCredentialSettings,
   type RequestAuthenticator,
 } from './auth.ts';
-import { convertToConverseRequest, type ImageBytes } from './convert-request.ts';
-import { collectImageUrls } from '../http/image-urls.ts';
+import { convertToConverseRequest } from './convert-request.ts';
+import { fetchRequestImages } from '../http/image-urls.ts';
 import { convertConverseResponse } from './convert-response.ts';
 import { mapBedrockError } from './errors.ts';
-import { fetchImage } from '../http/fetch-image.ts';
 import { ConverseStreamDecoder } from './stream.ts';
 
 export interface BedrockProviderSettings {
@@ -78,13 +77,8 @@ export function createBedrockAdapter(settings: BedrockProviderSettings, dependen
 }
 
 function createConverseAdapter(name: string, basePath: string, pool: ReturnType<typeof createUpstreamPool>, authenticate: RequestAuthenticator): ProviderAdapter {
-  const identities = new Map<string, UpstreamIdentity>();
+  const identityFor = identityCache(name);
   const modelPaths = new Map<string, string>();
-  const identityFor = (model: string): UpstreamIdentity => {
-    let identity = identities.get(model);
-    if (identity === undefined) identities.set(model, (identity = { provider: name, model }));
-    return identity;
-  };
   /** `/model/{modelId}` with the ID as one segment (`:` and `/` of ARNs percent-encoded). */
   const modelPath = (model: string): string => {
     let path = modelPaths.get(model);
@@ -95,12 +89,7 @@ function createConverseAdapter(name: string, basePath: string, pool: ReturnType<
   /** The Converse body (images at https URLs fetched first) and the signed request for one attempt. */
   const prepare = async (request: ChatRequest, context: CallContext, operation: 'converse' | 'converse-stream'): Promise<UpstreamRequest> => {
     const identity = identityFor(context.upstreamModel);
-    const urls = collectImageUrls(request);
-    const images = new Map<string, ImageBytes>();
-    if (urls.length > 0) {
-      const fetched = await Promise.all(urls.map((url) => fetchImage(url, { ...imageFetchLimits, cancellation: context.cancellation })));
-      urls.forEach((url, index) => images.set(url, fetched[index]));
-    }
+    const images = await fetchRequestImages(request, imageFetchLimits, context.cancellation);
     const body = JSON.stringify(convertToConverseRequest(request, images));
     const path = `${modelPath(context.upstreamModel)}/${operation}`;
     let headers: Readonly<Record<string, string>>;
@@ -109,15 +98,7 @@ function createConverseAdapter(name: string, basePath: string, pool: ReturnType<
     } catch (error) {
       throw credentialError(error, identity);
     }
-    return {
-      method: 'POST',
-      path,
-      headers,
-      body,
-      cancellation: context.cancellation,
-      headersTimeoutMs: context.headersTimeoutMs,
-      bodyTimeoutMs: context.bodyTimeoutMs,
-    };
+    return postRequest(path, headers, body, context);
   };
 
   return {

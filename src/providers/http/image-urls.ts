@@ -3,7 +3,9 @@
  * must fetch first, and the errors for URLs it will not fetch.
  */
 import { GatewayError } from '../../errors/index.ts';
+import type { Cancellation } from '../../lib/cancellation.ts';
 import type { ChatRequest } from '../../spec/index.ts';
+import { fetchImage, type ImageBytes } from './fetch-image.ts';
 
 export function startsWithScheme(url: string, scheme: string): boolean {
   return url.length >= scheme.length && url.slice(0, scheme.length).toLowerCase() === scheme;
@@ -41,4 +43,21 @@ export function collectImageUrls(request: ChatRequest): string[] {
     }
   }
   return urls ?? [];
+}
+
+/**
+ * The request's `https:` images fetched (in parallel, within `limits`), by URL; empty when it has none. Throws like
+ * `collectImageUrls` for an unsupported URL, and like `fetchImage` for one that cannot be fetched.
+ */
+export async function fetchRequestImages(
+  request: ChatRequest,
+  limits: { readonly maxBytes: number; readonly timeoutMs: number },
+  cancellation: Cancellation,
+): Promise<Map<string, ImageBytes>> {
+  const urls = collectImageUrls(request);
+  const images = new Map<string, ImageBytes>();
+  if (urls.length === 0) return images;
+  const fetched = await Promise.all(urls.map((url) => fetchImage(url, { ...limits, cancellation })));
+  urls.forEach((url, index) => images.set(url, fetched[index]));
+  return images;
 }

@@ -10,6 +10,16 @@ export interface UpstreamIdentity {
   readonly model: string;
 }
 
+/** One identity object per upstream model of a provider, made once and reused by every call (errors carry it). */
+export function identityCache(provider: string): (model: string) => UpstreamIdentity {
+  const identities = new Map<string, UpstreamIdentity>();
+  return (model) => {
+    let identity = identities.get(model);
+    if (identity === undefined) identities.set(model, (identity = { provider, model }));
+    return identity;
+  };
+}
+
 const timeoutCodes = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
 /** A transport error (undici's, a socket's, or a cancellation reason that already is a GatewayError) as a GatewayError. */

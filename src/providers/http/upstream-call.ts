@@ -18,6 +18,26 @@ export interface UpstreamRequest {
   readonly bodyTimeoutMs: number;
 }
 
+/** A call's cancellation and per-attempt timeouts (what a provider's CallContext carries). */
+export interface CallLimits {
+  readonly cancellation: Cancellation;
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+}
+
+/** A POST of `body` to `path` under a call's cancellation and timeouts. */
+export function postRequest(path: string, headers: Record<string, string>, body: string, limits: CallLimits): UpstreamRequest {
+  return {
+    method: 'POST',
+    path,
+    headers,
+    body,
+    cancellation: limits.cancellation,
+    headersTimeoutMs: limits.headersTimeoutMs,
+    bodyTimeoutMs: limits.bodyTimeoutMs,
+  };
+}
+
 export interface BufferedResponse {
   readonly status: number;
   readonly headers: UpstreamHeaders;

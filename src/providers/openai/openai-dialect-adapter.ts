@@ -7,9 +7,9 @@ import type { Pool } from 'undici';
 import { GatewayError, isGatewayError } from '../../errors/index.ts';
 import type { ChatRequest, ChatResult, EmbeddingRequest, EmbeddingResult } from '../../spec/index.ts';
 import type { CallContext, ProviderAdapter, StreamSink } from '../adapter.ts';
-import { transportError, type UpstreamIdentity } from '../http/transport-error.ts';
+import { identityCache, transportError, type UpstreamIdentity } from '../http/transport-error.ts';
 import { streamDecoded } from '../http/stream-decoded.ts';
-import { requestBuffered, type UpstreamRequest } from '../http/upstream-call.ts';
+import { postRequest, requestBuffered } from '../http/upstream-call.ts';
 import { convertChatRequest, convertEmbeddingRequest, type OpenAIDialect } from './convert-request.ts';
 import { convertChatResponse, convertEmbeddingResponse, parseUpstreamJson } from './convert-response.ts';
 import { mapOpenAIError } from './errors.ts';
@@ -39,30 +39,15 @@ export interface OpenAIDialectSettings {
 
 export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): ProviderAdapter {
   const { pool, dialect, annotations } = settings;
-  const identities = new Map<string, UpstreamIdentity>();
+  const identityFor = identityCache(settings.name);
   const streamMemo: StreamMemo = {};
   const paths = new Map<string, string>();
-  const identityFor = (model: string): UpstreamIdentity => {
-    let identity = identities.get(model);
-    if (identity === undefined) identities.set(model, (identity = { provider: settings.name, model }));
-    return identity;
-  };
   const pathFor = (operation: OpenAIOperation, model: string): string => {
     const key = `${operation} ${model}`;
     let path = paths.get(key);
     if (path === undefined) paths.set(key, (path = settings.path(operation, model)));
     return path;
   };
-
-  const upstreamRequest = (path: string, headers: UpstreamHeaderSet, body: string, context: CallContext): UpstreamRequest => ({
-    method: 'POST',
-    path,
-    headers,
-    body,
-    cancellation: context.cancellation,
-    headersTimeoutMs: context.headersTimeoutMs,
-    bodyTimeoutMs: context.bodyTimeoutMs,
-  });
 
   /** The call's headers, turning a credential failure into the attempt's error. */
   const awaitHeaders = async (pending: Promise<UpstreamHeaderSet>, identity: UpstreamIdentity): Promise<UpstreamHeaderSet> => {
@@ -80,7 +65,7 @@ export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): Pro
     const headers = current instanceof Promise ? await awaitHeaders(current, identity) : current;
     let response;
     try {
-      response = await requestBuffered(pool, upstreamRequest(path, headers, body, context));
+      response = await requestBuffered(pool, postRequest(path, headers, body, context));
     } catch (error) {
       throw transportError(error, identity);
     }
@@ -91,7 +76,7 @@ export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): Pro
   const stream = (request: ChatRequest, context: CallContext, sink: StreamSink, path: string, body: string, headers: UpstreamHeaderSet): Promise<void> => {
     const identity = identityFor(context.upstreamModel);
     const passOn = request.providerAnnotations ? annotations : undefined;
-    return streamDecoded(pool, upstreamRequest(path, headers, body, context), sink, identity, {
+    return streamDecoded(pool, postRequest(path, headers, body, context), sink, identity, {
       decoder(status, responseHeaders) {
         if (status < 200 || status >= 300) return undefined;
         const contentType = responseHeaders['content-type'];

@@ -6,17 +6,16 @@
 import { GatewayError } from '../../errors/index.ts';
 import type { ChatRequest, ChatResult } from '../../spec/index.ts';
 import type { CallContext, ProviderAdapter, StreamSink } from '../adapter.ts';
-import { fetchImage } from '../http/fetch-image.ts';
 import { BearerTokenSource, type TokenProvider } from '../http/bearer-token-source.ts';
 import { streamDecoded } from '../http/stream-decoded.ts';
-import { transportError, type UpstreamIdentity } from '../http/transport-error.ts';
-import { requestBuffered, type UpstreamRequest } from '../http/upstream-call.ts';
+import { identityCache, transportError } from '../http/transport-error.ts';
+import { postRequest, requestBuffered, type UpstreamRequest } from '../http/upstream-call.ts';
 import { createUpstreamPool } from '../http/upstream-pool.ts';
 import { parseUpstreamJson } from '../http/parse-upstream-json.ts';
 import { createOpenAIDialectAdapter, credentialError } from '../openai/openai-dialect-adapter.ts';
 import { createGoogleTokenProvider, type GoogleCredentialSettings } from './auth.ts';
 import { convertToGeminiRequest } from './convert-request.ts';
-import { collectImageUrls } from '../http/image-urls.ts';
+import { fetchRequestImages } from '../http/image-urls.ts';
 import { convertGeminiResponse } from './convert-response.ts';
 import { mapVertexError } from './errors.ts';
 import { GeminiStreamDecoder } from './stream.ts';
@@ -67,21 +66,14 @@ export function createVertexAdapter(settings: VertexProviderSettings, dependenci
 }
 
 function createGeminiAdapter(name: string, modelsPath: string, pool: ReturnType<typeof createUpstreamPool>, tokens: BearerTokenSource): ProviderAdapter {
-  const identities = new Map<string, UpstreamIdentity>();
-  const identityFor = (model: string): UpstreamIdentity => {
-    let identity = identities.get(model);
-    if (identity === undefined) identities.set(model, (identity = { provider: name, model }));
-    return identity;
-  };
+  const identityFor = identityCache(name);
 
   /** The Gemini body (images at https URLs fetched first) and the authenticated request for one attempt. */
   const prepare = async (request: ChatRequest, context: CallContext, method: 'generateContent' | 'streamGenerateContent?alt=sse'): Promise<UpstreamRequest> => {
     const identity = identityFor(context.upstreamModel);
-    const urls = collectImageUrls(request);
     const images = new Map<string, { mimeType: string; data: string }>();
-    if (urls.length > 0) {
-      const fetched = await Promise.all(urls.map((url) => fetchImage(url, { ...imageFetchLimits, cancellation: context.cancellation })));
-      urls.forEach((url, index) => images.set(url, { mimeType: `image/${fetched[index].format}`, data: Buffer.from(fetched[index].bytes).toString('base64') }));
+    for (const [url, image] of await fetchRequestImages(request, imageFetchLimits, context.cancellation)) {
+      images.set(url, { mimeType: `image/${image.format}`, data: Buffer.from(image.bytes).toString('base64') });
     }
     const current = tokens.headers();
     let headers: Readonly<Record<string, string>>;
@@ -90,15 +82,8 @@ function createGeminiAdapter(name: string, modelsPath: string, pool: ReturnType<
     } catch (error) {
       throw credentialError(error, identity);
     }
-    return {
-      method: 'POST',
-      path: `${modelsPath}/${encodeURIComponent(context.upstreamModel)}:${method}`,
-      headers,
-      body: JSON.stringify(convertToGeminiRequest(request, images)),
-      cancellation: context.cancellation,
-      headersTimeoutMs: context.headersTimeoutMs,
-      bodyTimeoutMs: context.bodyTimeoutMs,
-    };
+    const path = `${modelsPath}/${encodeURIComponent(context.upstreamModel)}:${method}`;
+    return postRequest(path, headers, JSON.stringify(convertToGeminiRequest(request, images)), context);
   };
 
   return {
