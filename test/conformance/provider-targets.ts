@@ -4,6 +4,7 @@
  */
 import { startAzureOpenAIEmulator } from '../../emulators/azure-openai/index.ts';
 import { startBedrockEmulator } from '../../emulators/bedrock/index.ts';
+import type { RunningEmulatorBase } from '../../emulators/core/index.ts';
 import { startOpenAIEmulator } from '../../emulators/openai/index.ts';
 import { createTestServiceAccount, mintTestToken, startVertexEmulator } from '../../emulators/vertex/index.ts';
 import type { ProviderConfig } from '../../src/config/types.ts';
@@ -28,6 +29,21 @@ export interface ConformanceTarget {
   start(): Promise<ConformanceUpstream>;
 }
 
+/** An adapter under test with the emulator behind it: faults, aborts and shutdown go to the emulator. */
+function upstream(emulator: RunningEmulatorBase, adapter: ProviderAdapter, chatModel: string, embeddingModel: string | undefined): ConformanceUpstream {
+  return {
+    adapter,
+    chatModel,
+    embeddingModel,
+    setFault: (spec) => emulator.setFault(spec),
+    aborted: () => emulator.stats.aborted,
+    async close() {
+      await adapter.close();
+      await emulator.close();
+    },
+  };
+}
+
 function openAIDialectTarget(kind: 'openai' | 'openai-compatible'): ConformanceTarget {
   return {
     name: kind,
@@ -46,17 +62,7 @@ function openAIDialectTarget(kind: 'openai' | 'openai-compatible'): ConformanceT
         azure: undefined,
       };
       const adapter = createAdapter(provider);
-      return {
-        adapter,
-        chatModel: 'gpt-4o-mini',
-        embeddingModel: 'text-embedding-3-small',
-        setFault: (spec) => emulator.setFault(spec),
-        aborted: () => emulator.stats.aborted,
-        async close() {
-          await adapter.close();
-          await emulator.close();
-        },
-      };
+      return upstream(emulator, adapter, 'gpt-4o-mini', 'text-embedding-3-small');
     },
   };
 }
@@ -79,17 +85,7 @@ function azureOpenAITarget(api: 'v1' | 'deployments'): ConformanceTarget {
         azure: { api, apiVersion: '2024-10-21', entra: undefined },
       };
       const adapter = createAdapter(provider);
-      return {
-        adapter,
-        chatModel: 'gpt-4o-mini',
-        embeddingModel: 'text-embedding-3-small',
-        setFault: (spec) => emulator.setFault(spec),
-        aborted: () => emulator.stats.aborted,
-        async close() {
-          await adapter.close();
-          await emulator.close();
-        },
-      };
+      return upstream(emulator, adapter, 'gpt-4o-mini', 'text-embedding-3-small');
     },
   };
 }
@@ -113,17 +109,7 @@ function bedrockTarget(api: 'converse' | 'openai'): ConformanceTarget {
         bedrock: { api, region: 'eu-central-1', credentials: { source: 'static', ...credentials, sessionToken: undefined } },
       };
       const adapter = createAdapter(provider);
-      return {
-        adapter,
-        chatModel: 'openai.gpt-oss-120b-1:0',
-        embeddingModel: undefined,
-        setFault: (spec) => emulator.setFault(spec),
-        aborted: () => emulator.stats.aborted,
-        async close() {
-          await adapter.close();
-          await emulator.close();
-        },
-      };
+      return upstream(emulator, adapter, 'openai.gpt-oss-120b-1:0', undefined);
     },
   };
 }
@@ -149,17 +135,7 @@ function vertexTarget(api: 'gemini' | 'openai'): ConformanceTarget {
       const adapter = createAdapter(provider, {
         googleTokens: () => async () => ({ token: await mintTestToken(account.privateKey, { email: account.email }), expiresOnTimestamp: Date.now() + 3_600_000 }),
       });
-      return {
-        adapter,
-        chatModel: api === 'gemini' ? 'gemini-2.5-flash' : 'openai/gpt-oss-120b-maas',
-        embeddingModel: undefined,
-        setFault: (spec) => emulator.setFault(spec),
-        aborted: () => emulator.stats.aborted,
-        async close() {
-          await adapter.close();
-          await emulator.close();
-        },
-      };
+      return upstream(emulator, adapter, api === 'gemini' ? 'gemini-2.5-flash' : 'openai/gpt-oss-120b-maas', undefined);
     },
   };
 }
