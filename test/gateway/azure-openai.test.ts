@@ -13,6 +13,7 @@ import { parseConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startGateway, type RunningGateway } from '../../src/server/gateway-server.ts';
 import { resetRoutingState } from '../../src/execution/routing-runtime.ts';
+import { collectStream } from '../support/collect-stream.ts';
 
 const azureKey = 'azure-test-key';
 
@@ -187,17 +188,7 @@ describe('Azure OpenAI channel through the gateway (openai SDK)', () => {
     const request_ = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Call get_weather and get_time' }], tools };
     const whole = await client.chat.completions.create(request_);
     const stream = await client.chat.completions.create({ ...request_, stream: true, stream_options: { include_usage: true } });
-    const calls: Array<{ id: string; name: string; arguments: string }> = [];
-    let usage: OpenAI.CompletionUsage | undefined;
-    for await (const chunk of stream) {
-      if (chunk.usage) usage = chunk.usage;
-      for (const delta of chunk.choices[0]?.delta.tool_calls ?? []) {
-        calls[delta.index] ??= { id: '', name: '', arguments: '' };
-        if (delta.id) calls[delta.index].id = delta.id;
-        if (delta.function?.name) calls[delta.index].name = delta.function.name;
-        calls[delta.index].arguments += delta.function?.arguments ?? '';
-      }
-    }
+    const { calls, usage } = await collectStream(stream);
     assert.equal(calls.length, 2);
     assert.deepEqual(
       calls,

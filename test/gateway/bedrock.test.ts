@@ -13,6 +13,7 @@ import { parseConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startGateway, type RunningGateway } from '../../src/server/gateway-server.ts';
 import { resetRoutingState } from '../../src/execution/routing-runtime.ts';
+import { collectStream } from '../support/collect-stream.ts';
 
 const credentials = { accessKeyId: 'AKIDGATEWAYTEST', secretAccessKey: 'gateway-test-secret' };
 const bedrockApiKey = 'bedrock-api-key-test';
@@ -155,17 +156,7 @@ describe('Bedrock Converse through the gateway (openai SDK)', () => {
       ['get_weather', 'get_time'],
     );
     const stream = await client.chat.completions.create({ ...base, stream: true });
-    const calls: Array<{ id: string; name: string; arguments: string }> = [];
-    let finish: string | null = null;
-    for await (const chunk of stream) {
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      for (const delta of chunk.choices[0]?.delta.tool_calls ?? []) {
-        calls[delta.index] ??= { id: '', name: '', arguments: '' };
-        if (delta.id) calls[delta.index].id = delta.id;
-        if (delta.function?.name) calls[delta.index].name = delta.function.name;
-        calls[delta.index].arguments += delta.function?.arguments ?? '';
-      }
-    }
+    const { calls, finish } = await collectStream(stream);
     assert.equal(finish, 'tool_calls');
     assert.deepEqual(
       calls.map((call) => ({ name: call.name, arguments: JSON.parse(call.arguments) })),

@@ -6,6 +6,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { primaryKey, startGatewayStack, type GatewayStack } from '../support/gateway-stack.ts';
 import { resetRoutingState } from '../../src/execution/routing-runtime.ts';
+import { collectStream } from '../support/collect-stream.ts';
 
 let stack: GatewayStack;
 let client: OpenAI;
@@ -146,17 +147,7 @@ describe('chat completions through the gateway (openai SDK)', () => {
     };
     const whole = await client.chat.completions.create(request);
     const stream = await client.chat.completions.create({ ...request, stream: true });
-    const calls: Array<{ id: string; name: string; arguments: string }> = [];
-    let finish: string | null = null;
-    for await (const chunk of stream) {
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      for (const delta of chunk.choices[0]?.delta.tool_calls ?? []) {
-        calls[delta.index] ??= { id: '', name: '', arguments: '' };
-        if (delta.id) calls[delta.index].id = delta.id;
-        if (delta.function?.name) calls[delta.index].name = delta.function.name;
-        calls[delta.index].arguments += delta.function?.arguments ?? '';
-      }
-    }
+    const { calls, finish } = await collectStream(stream);
     assert.equal(finish, 'tool_calls');
     assert.deepEqual(
       calls,
