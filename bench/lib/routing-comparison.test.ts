@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LoadResult } from '../load-generator.ts';
 import { parseConfig } from '../../src/config/load-config.ts';
 import { gatewayConfig } from './gateway-config.ts';
 import { parseOptions } from './options.ts';
@@ -18,10 +17,7 @@ import {
 import type { Mode, ScenarioResult } from './report.ts';
 import { ROUTED_GATEWAY_REQUEST, ROUTED_MODEL, OPENAI_REQUEST } from './request-body.ts';
 import { checkRouteHeader, roundOrder, summarizeRoutedMetrics } from './targets.ts';
-
-function latency(p50: number, p99: number) {
-  return { count: 100, min: p50 / 2, mean: p50, p50, p90: (p50 + p99) / 2, p99, max: p99 * 2 };
-}
+import { fixtureScenario } from './scenario-fixture.ts';
 
 function scenario(
   target: TargetName,
@@ -31,41 +27,9 @@ function scenario(
   p50: number,
   serverCpu: Record<string, number | null> = {},
   route?: TargetRoute,
-  perRound: number[] = [requestsPerSecond, requestsPerSecond],
+  perRound?: number[],
 ): ScenarioResult {
-  const load = {
-    connections,
-    streaming: mode === 'streaming',
-    segments: perRound.map((rate) => ({ seconds: 1, completed: rate, requestsPerSecond: rate, generatorCpu: 0.3 })),
-    windowSeconds: perRound.length,
-    requestsPerSecond,
-    completedInWindow: requestsPerSecond * perRound.length,
-    recorded: requestsPerSecond * perRound.length,
-    capped: false,
-    errors: 0,
-    non2xx: 0,
-    incompleteStreams: 0,
-    firstError: null,
-    latency: latency(p50, p50 * 4),
-    timeToFirstChunk: mode === 'streaming' ? latency(p50 / 2, p50 * 2) : null,
-    meanResponseBytes: 500,
-    meanEventsPerStream: mode === 'streaming' ? 33 : 0,
-    generatorCpu: 0.3,
-  } satisfies LoadResult;
-  const upstream: Upstream = 'openai-compatible';
-  return {
-    target,
-    upstream,
-    ...(route === undefined ? {} : { route }),
-    mode,
-    connections,
-    ok: true,
-    error: null,
-    load,
-    rss: null,
-    rssAll: {},
-    serverCpu,
-  };
+  return fixtureScenario(target, 'openai-compatible', mode, connections, requestsPerSecond, p50, serverCpu, route, perRound);
 }
 
 const routed = (mode: Mode, connections: number, rate: number, p50: number, cpu: Record<string, number | null> = {}, perRound?: number[]) =>

@@ -1,48 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LoadResult } from '../load-generator.ts';
 import { parseOptions } from './options.ts';
-import type { TargetName, Upstream } from './options.ts';
 import { computeChecks, computeUpstreamChecks, formatUpstreamComparison, targetLabel } from './report.ts';
-import type { Mode, ScenarioResult } from './report.ts';
+import { fixtureScenario } from './scenario-fixture.ts';
 
-function latency(p50: number, p99: number) {
-  return { count: 100, min: p50 / 2, mean: p50, p50, p90: (p50 + p99) / 2, p99, max: p99 * 2 };
-}
-
-function scenario(
-  target: TargetName,
-  upstream: Upstream,
-  mode: Mode,
-  connections: number,
-  requestsPerSecond: number,
-  p50: number,
-  serverCpu: Record<string, number | null> = {},
-): ScenarioResult {
-  const load = {
-    connections,
-    streaming: mode === 'streaming',
-    segments: [
-      { seconds: 1, completed: requestsPerSecond, requestsPerSecond, generatorCpu: 0.3 },
-      { seconds: 1, completed: requestsPerSecond, requestsPerSecond, generatorCpu: 0.3 },
-    ],
-    windowSeconds: 2,
-    requestsPerSecond,
-    completedInWindow: requestsPerSecond * 2,
-    recorded: requestsPerSecond * 2,
-    capped: false,
-    errors: 0,
-    non2xx: 0,
-    incompleteStreams: 0,
-    firstError: null,
-    latency: latency(p50, p50 * 4),
-    timeToFirstChunk: mode === 'streaming' ? latency(p50 / 2, p50 * 2) : null,
-    meanResponseBytes: 500,
-    meanEventsPerStream: mode === 'streaming' ? 33 : 0,
-    generatorCpu: 0.3,
-  } satisfies LoadResult;
-  return { target, upstream, mode, connections, ok: true, error: null, load, rss: null, rssAll: {}, serverCpu };
-}
+const scenario = fixtureScenario;
 
 test('--upstream: default is today\'s openai-compatible only; both means both, in order; anything else is refused', () => {
   assert.deepEqual(parseOptions([]).upstreams, ['openai-compatible']);
