@@ -124,7 +124,7 @@ export class DeltaTemplate {
     for (let index = 0; index < this.#slots.length; index++) {
       const slot = this.#slots[index];
       const end = slot.kind === 'integer' ? integerEnd(text, position) : stringEnd(text, position);
-      if (end === -1 || (slot.kind === 'string' && stringValue(text, position, end) === undefined)) return undefined;
+      if (end === -1 || (slot.kind === 'string' && !validString(text, position, end))) return undefined;
       const next = this.#fixed[index + 1];
       if (text.slice(end + 1, end + 1 + next.length) !== next) return undefined;
       if (slot.perStream) {
@@ -214,9 +214,12 @@ export class DeltaTemplate {
       }
       const end = stringEnd(text, start);
       if (end === -1) return undefined;
-      const literal = stringValue(text, start, end);
-      if (literal === undefined) return undefined;
-      if (index === this.#valueSlot) value = literal;
+      if (index === this.#valueSlot) {
+        value = stringValue(text, start, end);
+        if (value === undefined) return undefined;
+      } else if (!validString(text, start, end)) {
+        return undefined;
+      }
       position = end + 1;
     }
     const tail = fixed[last];
@@ -255,20 +258,26 @@ function stringEnd(text: string, start: number): number {
   return -1;
 }
 
-/** The value of the literal between the quotes at `start` and `end`, or undefined when it is not valid JSON. */
-function stringValue(text: string, start: number, end: number): string | undefined {
-  let simple = true;
+/** Whether the literal between the quotes at `start` and `end` has no escape and no control character. */
+function plainString(text: string, start: number, end: number): boolean {
   for (let index = start + 1; index < end; index++) {
     const code = text.charCodeAt(index);
-    if (code < 0x20 || code === backslash) {
-      simple = false;
-      break;
-    }
+    if (code < 0x20 || code === backslash) return false;
   }
-  if (simple) return text.slice(start + 1, end);
+  return true;
+}
+
+/** The value of the literal between the quotes at `start` and `end`, or undefined when it is not valid JSON. */
+function stringValue(text: string, start: number, end: number): string | undefined {
+  if (plainString(text, start, end)) return text.slice(start + 1, end);
   try {
     return JSON.parse(text.slice(start, end + 1)) as string;
   } catch {
     return undefined;
   }
+}
+
+/** Whether the literal between the quotes at `start` and `end` is valid JSON (without making its value if it is plain). */
+function validString(text: string, start: number, end: number): boolean {
+  return plainString(text, start, end) || stringValue(text, start, end) !== undefined;
 }
