@@ -4,9 +4,9 @@
 import { GatewayError } from '../../errors/index.ts';
 import { truncateBody, type UpstreamIdentity } from './transport-error.ts';
 
-export function parseUpstreamJson(body: Buffer, identity: UpstreamIdentity): unknown {
+export function parseUpstreamJson(body: Buffer | string, identity: UpstreamIdentity): unknown {
   try {
-    return JSON.parse(body.toString('utf8'));
+    return JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
   } catch (error) {
     throw new GatewayError('upstream_error', `${identity.provider} answered malformed JSON: ${(error as Error).message}`, {
       upstream: { provider: identity.provider, model: identity.model, status: 200, body: truncateBody(body) },

@@ -12,6 +12,7 @@ import { streamDecoded } from '../http/stream-decoded.ts';
 import { postRequest, requestBuffered } from '../http/upstream-call.ts';
 import { convertChatRequest, convertEmbeddingRequest, type OpenAIDialect } from './convert-request.ts';
 import { convertChatResponse, convertEmbeddingResponse, parseUpstreamJson } from './convert-response.ts';
+import { createAnnotationStripper } from './annotation-stripper.ts';
 import { mapOpenAIError } from './errors.ts';
 import { OpenAIStreamDecoder, type AnnotationFields, type StreamMemo } from './stream.ts';
 
@@ -41,6 +42,7 @@ export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): Pro
   const { pool, dialect, annotations } = settings;
   const identityFor = identityCache(settings.name);
   const streamMemo: StreamMemo = {};
+  const stripper = annotations === undefined ? undefined : createAnnotationStripper(annotations);
   const paths = new Map<string, string>();
   const pathFor = (operation: OpenAIOperation, model: string): string => {
     const key = `${operation} ${model}`;
@@ -59,7 +61,13 @@ export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): Pro
   };
 
   /** POSTs a JSON body and resolves with the parsed 2xx body; rejects with the mapped GatewayError. */
-  const postJson = async (operation: OpenAIOperation, body: string, context: CallContext, identity: UpstreamIdentity): Promise<unknown> => {
+  const postJson = async (
+    operation: OpenAIOperation,
+    body: string,
+    context: CallContext,
+    identity: UpstreamIdentity,
+    parse: (body: Buffer, identity: UpstreamIdentity) => unknown = parseUpstreamJson,
+  ): Promise<unknown> => {
     const path = pathFor(operation, context.upstreamModel);
     const current = settings.headers(path, body);
     const headers = current instanceof Promise ? await awaitHeaders(current, identity) : current;
@@ -70,7 +78,7 @@ export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): Pro
       throw transportError(error, identity);
     }
     if (response.status >= 300) throw mapOpenAIError(response.status, response.headers, response.body, identity);
-    return parseUpstreamJson(response.body, identity);
+    return parse(response.body, identity);
   };
 
   const stream = (request: ChatRequest, context: CallContext, sink: StreamSink, path: string, body: string, headers: UpstreamHeaderSet): Promise<void> => {
@@ -98,11 +106,8 @@ export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): Pro
     async chat(request: ChatRequest, context: CallContext): Promise<ChatResult> {
       const identity = identityFor(context.upstreamModel);
       const body = convertChatRequest(request, context.upstreamModel, dialect, false);
-      const result = convertChatResponse(await postJson('chat/completions', body, context, identity), identity);
-      if (annotations !== undefined && !request.providerAnnotations && result.openaiBody !== undefined) {
-        removeAnnotations(result.openaiBody, annotations);
-      }
-      return result;
+      const parse = stripper !== undefined && !request.providerAnnotations ? stripper.parse : parseUpstreamJson;
+      return convertChatResponse(await postJson('chat/completions', body, context, identity, parse), identity);
     },
 
     streamChat(request: ChatRequest, context: CallContext, sink: StreamSink): Promise<void> {
@@ -132,21 +137,6 @@ export function credentialError(error: unknown, identity: UpstreamIdentity): Gat
     upstream: { provider: identity.provider, model: identity.model, status: undefined, body: undefined },
     cause: error,
   });
-}
-
-/**
- * Removes provider annotations from an OpenAI-dialect completion body (for clients that did not ask for them). The
- * fields are set to undefined rather than deleted: JSON.stringify leaves them out just the same, and the objects keep
- * the fast shape V8 gave them when parsing (a delete turns each into a slower dictionary for the stringify after).
- */
-function removeAnnotations(body: Record<string, unknown>, annotations: AnnotationFields): void {
-  for (const name of annotations.prompt) if (body[name] !== undefined) body[name] = undefined;
-  const choices = body.choices;
-  if (!Array.isArray(choices)) return;
-  for (const choice of choices) {
-    if (choice === null || typeof choice !== 'object') continue;
-    for (const name of annotations.choice) if ((choice as Record<string, unknown>)[name] !== undefined) (choice as Record<string, unknown>)[name] = undefined;
-  }
 }
 
 /** Replays a whole completion as stream parts (for upstreams that answer JSON to a streaming request). */
