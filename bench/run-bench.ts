@@ -20,6 +20,7 @@ import type { BenchOptions, TargetName, TargetRoute, Upstream } from './lib/opti
 import { startGoogleCredentialStub } from './lib/google-credentials.ts';
 import type { GoogleCredentialStub } from './lib/google-credentials.ts';
 import { readAllCpu, readAllRss, RssSampler } from './lib/process-metrics.ts';
+import { InstructionSampler, perfInstructionsAvailable } from './lib/instruction-sampler.ts';
 import {
   freePort,
   hasTaskset,
@@ -244,6 +245,8 @@ type GroupState = {
   cpuSeconds: Record<string, number>;
   cpuKnown: boolean;
   windowSeconds: number;
+  /** The measured windows (performance.now() ms), for the instruction counts read after the group. */
+  windows: Array<[number, number]>;
 };
 
 function rotate<T>(items: T[], by: number): T[] {
@@ -275,6 +278,7 @@ async function runGroup(
     cpuSeconds: {},
     cpuKnown: true,
     windowSeconds: 0,
+    windows: [],
   }));
   const lifetimeMs =
     (warmupMs + options.rounds * (roundWarmupMs + segmentMs + REQUEST_TIMEOUT_MS)) * Math.max(1, targets.length) + 60_000;
@@ -282,6 +286,10 @@ async function runGroup(
   const idle = readAllRss(serverPids);
   const sampler = new RssSampler(serverPids, 100);
   sampler.start();
+  const instructionSamplers = new Map<string, InstructionSampler>();
+  if (options.instructions) {
+    for (const [name, pid] of serverPids) instructionSamplers.set(name, new InstructionSampler(pid, options.pin ? GENERATOR_CORE : null));
+  }
   try {
     for (const state of states) {
       if (state.error !== null) continue;
@@ -326,7 +334,9 @@ async function runGroup(
             return;
           }
           const cpuEnd = readAllCpu(serverPids);
-          state.windowSeconds += (performance.now() - startedAt) / 1000;
+          const endedAt = performance.now();
+          state.windowSeconds += (endedAt - startedAt) / 1000;
+          state.windows.push([startedAt, endedAt]);
           for (const name of serverPids.keys()) {
             const before = cpuStart[name];
             const after = cpuEnd[name];
@@ -353,6 +363,7 @@ async function runGroup(
   } finally {
     for (const state of states) if (state.handle !== null) await state.handle.kill();
   }
+  const serverInstructions = await readInstructions(states, instructionSamplers);
   const peaks = sampler.stop();
   // RSS "after": once the load has ended and settled (only read when floor or gateway took part: the judged ones).
   let after: Record<string, number | null> = {};
@@ -391,8 +402,39 @@ async function runGroup(
       rss: own === undefined ? null : { process: state.target.processName, ...own, after: state.target.name === 'direct' ? null : own.after },
       rssAll,
       serverCpu,
+      ...(instructionSamplers.size === 0 ? {} : { serverInstructions: serverInstructions.get(state) ?? {} }),
     };
   });
+}
+
+/**
+ * Each target's instructions per second of its measured windows, per server process (null where perf could not
+ * count); then the samplers are stopped.
+ */
+async function readInstructions(
+  states: GroupState[],
+  samplers: Map<string, InstructionSampler>,
+): Promise<Map<GroupState, Record<string, number | null>>> {
+  const byState = new Map<GroupState, Record<string, number | null>>();
+  try {
+    const lastEnd = Math.max(0, ...states.flatMap((state) => state.windows.map(([, end]) => end)));
+    await Promise.all([...samplers.values()].map((sampler) => sampler.reach(lastEnd)));
+    for (const state of states) {
+      const perSecond: Record<string, number | null> = {};
+      for (const [name, sampler] of samplers) {
+        let total: number | null = 0;
+        for (const [from, to] of state.windows) {
+          const count = sampler.between(from, to);
+          total = count === null || total === null ? null : total + count;
+        }
+        perSecond[name] = total === null || state.windowSeconds <= 0 ? null : total / state.windowSeconds;
+      }
+      byState.set(state, perSecond);
+    }
+  } finally {
+    await Promise.all([...samplers.values()].map((sampler) => sampler.stop()));
+  }
+  return byState;
 }
 
 function gitDescription(): { commit: string | null; dirty: boolean | null } {
@@ -445,6 +487,11 @@ async function main(): Promise<number> {
           `${options.upstreams.length > 1 ? 'emulators' : 'emulator'}, floor proxy and gateway on core ${SERVER_CORE}`
       : 'unpinned',
   );
+
+  if (options.instructions && !perfInstructionsAvailable()) {
+    log('perf stat cannot count instructions here (not installed, or no hardware counters): instructions not measured');
+    options.instructions = false;
+  }
 
   const serverCore = options.pin ? SERVER_CORE : null;
   const targets: Target[] = [];

@@ -51,6 +51,8 @@ export type BenchOptions = {
   /** Script that provides `emulate openai --host H --port N` (default bin/interchange.js). */
   emulatorBin: string;
   pin: boolean;
+  /** Count the server processes' instructions with `perf stat` (when the machine lets it; `--no-instructions`). */
+  instructions: boolean;
   /** `--upstream` as given; `upstreams` is what it means (see upstreamsOf), the main upstream first. */
   upstream: UpstreamChoice;
   upstreams: Upstream[];
@@ -87,6 +89,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --cpu-prof             run the gateway under --cpu-prof; the profile lands in bench/results/
   --max-requests <n>     cap on recorded requests per scenario (default 1000000)
   --no-pin               do not pin processes to cores even if taskset exists
+  --no-instructions      do not count the server processes' instructions with perf stat (counted when perf can)
   --gateway-bin <file>   script run as \`<file> serve --config FILE\` (default bin/interchange.js)
   --emulator-bin <file>  script run as \`<file> emulate openai --host H --port N --quiet\` (default bin/interchange.js;
                          also \`emulate azure-openai\` / \`emulate vertex\` for those upstreams)
@@ -115,6 +118,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'cpu-prof': { type: 'boolean', default: false },
       'max-requests': { type: 'string', default: '1000000' },
       pin: { type: 'boolean', default: true },
+      instructions: { type: 'boolean', default: true },
       upstream: { type: 'string', default: 'openai-compatible' },
       routing: { type: 'boolean', default: false },
       'gateway-bin': { type: 'string', default: 'bin/interchange.js' },
@@ -158,6 +162,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     gatewayBin: values['gateway-bin'],
     emulatorBin: values['emulator-bin'],
     pin: values.pin,
+    instructions: values.instructions,
     upstream: upstream as UpstreamChoice,
     upstreams,
     routing: values.routing,

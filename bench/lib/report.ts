@@ -33,6 +33,8 @@ export type ScenarioResult = {
   rssAll: Record<string, { idleBefore: number | null; peak: number | null; after: number | null }>;
   /** CPU used by each server process during the measured window, as a fraction of one core. */
   serverCpu: Record<string, number | null>;
+  /** Instructions each server process retired per second of the measured windows (perf stat; absent when not counted). */
+  serverInstructions?: Record<string, number | null>;
 };
 
 export type Check = {
@@ -578,6 +580,55 @@ function cpuPerRequest(result: ScenarioResult | undefined, processName: string):
   return (cpu / perSecond) * 1e6;
 }
 
+/** Instructions (thousands) one server process retired per completed response during a scenario's measured windows. */
+function instructionsPerRequest(result: ScenarioResult | undefined, processName: string): number | null {
+  const perSecondOfWindow = result?.serverInstructions?.[processName];
+  const perSecond = rate(result);
+  if (perSecondOfWindow === null || perSecondOfWindow === undefined || perSecond === null || perSecond <= 0) return null;
+  return perSecondOfWindow / perSecond / 1000;
+}
+
+/**
+ * Rows of a per-request cost (CPU µs, or thousands of instructions) for the gateway and the emulator behind it, via
+ * openai-compatible and via `upstream`, per mode and connection count; none when nothing was measured.
+ */
+function perRequestRows(
+  results: ScenarioResult[],
+  connectionsList: number[],
+  upstream: ComparedUpstream,
+  emulatorProcess: string,
+  perRequest: (result: ScenarioResult | undefined, processName: string) => number | null,
+  digits: number,
+): string[][] {
+  const rows: string[][] = [];
+  let measured = false;
+  for (const mode of MODES) {
+    for (const connections of connectionsList) {
+      const openai = find(results, 'gateway', mode, connections, 'openai-compatible');
+      const compared = find(results, 'gateway', mode, connections, upstream);
+      if (openai === undefined && compared === undefined) continue;
+      const gatewayOpenAI = perRequest(openai, 'gateway');
+      const gatewayCompared = perRequest(compared, 'gateway');
+      const emulatorOpenAI = perRequest(openai, 'emulator');
+      const emulatorCompared = perRequest(compared, emulatorProcess);
+      measured ||= [gatewayOpenAI, gatewayCompared, emulatorOpenAI, emulatorCompared].some((value) => value !== null);
+      rows.push([
+        String(connections),
+        mode,
+        fixed(gatewayOpenAI, digits),
+        fixed(gatewayCompared, digits),
+        percentFine(ratioOf(gatewayCompared, gatewayOpenAI)),
+        fixed(emulatorOpenAI, digits),
+        fixed(emulatorCompared, digits),
+        percentFine(ratioOf(emulatorCompared, emulatorOpenAI)),
+        fixed(sum(gatewayOpenAI, emulatorOpenAI), digits),
+        fixed(sum(gatewayCompared, emulatorCompared), digits),
+      ]);
+    }
+  }
+  return measured ? rows : [];
+}
+
 function sum(a: number | null, b: number | null): number | null {
   return a === null || b === null ? null : a + b;
 }
@@ -738,30 +789,7 @@ export function formatUpstreamComparison(
       );
     }
   }
-  const cpuRows: string[][] = [];
-  for (const mode of MODES) {
-    for (const connections of connectionsList) {
-      const openai = find(results, 'gateway', mode, connections, 'openai-compatible');
-      const compared = find(results, 'gateway', mode, connections, upstream);
-      if (openai === undefined && compared === undefined) continue;
-      const gatewayOpenAI = cpuPerRequest(openai, 'gateway');
-      const gatewayCompared = cpuPerRequest(compared, 'gateway');
-      const emulatorOpenAI = cpuPerRequest(openai, 'emulator');
-      const emulatorCompared = cpuPerRequest(compared, spec.emulatorProcess);
-      cpuRows.push([
-        String(connections),
-        mode,
-        fixed(gatewayOpenAI, 1),
-        fixed(gatewayCompared, 1),
-        percentFine(ratioOf(gatewayCompared, gatewayOpenAI)),
-        fixed(emulatorOpenAI, 1),
-        fixed(emulatorCompared, 1),
-        percentFine(ratioOf(emulatorCompared, emulatorOpenAI)),
-        fixed(sum(gatewayOpenAI, emulatorOpenAI), 1),
-        fixed(sum(gatewayCompared, emulatorCompared), 1),
-      ]);
-    }
-  }
+  const cpuRows = perRequestRows(results, connectionsList, upstream, spec.emulatorProcess, cpuPerRequest, 1);
   if (cpuRows.length > 0) {
     out.push('');
     out.push('CPU per request on core 1 during the gateway scenarios (µs; /proc, 10 ms ticks over the windows)');
@@ -776,6 +804,21 @@ export function formatUpstreamComparison(
       ),
     );
   }
+  const instructionRows = perRequestRows(results, connectionsList, upstream, spec.emulatorProcess, instructionsPerRequest, 0);
+  if (instructionRows.length > 0) {
+    out.push('');
+    out.push('Instructions per request on core 1 during the gateway scenarios (thousands; perf stat, hardware counters)');
+    out.push(
+      table(
+        [
+          'conns', 'mode', 'gateway openai', `gateway ${short}`, `${short}/openai`, 'OpenAI emulator', spec.emulatorName, `${short}/openai`,
+          'sum openai', `sum ${short}`,
+        ],
+        instructionRows,
+        [true, false, true, true, true, true, true, true, true, true],
+      ),
+    );
+  }
   out.push(
     '',
     `Δ = ${short} − openai (positive: slower via ${spec.via}). per round = lowest–highest ${short}/openai ratio over the alternating\n` +
@@ -784,7 +827,11 @@ export function formatUpstreamComparison(
       `the emulators' own difference taken out. events o/${letter}, bytes o/${letter} = mean SSE events per stream and mean response\n` +
       `body bytes, openai/${short} (what the gateway returns on gateway rows, what the emulator sends on direct rows).${spec.bytesNote} CPU per request:\n` +
       'when core 1 is full (64 connections), gateway + emulator CPU per request sets the rate, so this table splits a\n' +
-      'throughput gap between the gateway and the emulator behind it (direct at 64 connections is generator-bound).',
+      'throughput gap between the gateway and the emulator behind it (direct at 64 connections is generator-bound).' +
+      (instructionRows.length > 0
+        ? '\nInstructions per request: the same split in instructions retired (perf stat on each process, 100 ms intervals\n' +
+          'over the windows). Unlike CPU time they do not move with the machine\'s speed, so their ratios hold from run to run.'
+        : ''),
   );
 
   out.push('', formatChecks(checks, spec.targetTitle));

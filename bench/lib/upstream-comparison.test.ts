@@ -57,6 +57,21 @@ test('the comparison says which way latency moved and by how much, and splits CP
   assert.match(text, /\n +1 {2}non-streaming +600\.0 +800\.0 +133\.3% +200\.0 +250\.0 +125\.0% +800\.0 +1050\.0\n/);
 });
 
+test('instructions per request (perf stat) get their own table beside CPU time, and none when they were not counted', () => {
+  const withInstructions = (result: ReturnType<typeof scenario>, perSecond: Record<string, number | null>) => ({ ...result, serverInstructions: perSecond });
+  const results = [
+    withInstructions(scenario('gateway', 'openai-compatible', 'streaming', 64, 1000, 5, { emulator: 0.3, gateway: 0.7 }), { emulator: 340e6, gateway: 690e6 }),
+    withInstructions(scenario('gateway', 'azure-openai', 'streaming', 64, 900, 5.5, { 'azure-emulator': 0.35, gateway: 0.65 }), { 'azure-emulator': 351e6, gateway: 648e6 }),
+  ];
+  const text = formatUpstreamComparison(results, [64], computeUpstreamChecks(results, [64]));
+  assert.match(text, /Instructions per request on core 1 during the gateway scenarios \(thousands; perf stat, hardware counters\)/);
+  // gateway 690 vs 720 thousand per stream (104.3%); emulators 340 vs 390 (114.7%); sums 1030 vs 1110.
+  assert.match(text, /\n +64 {2}streaming +690 +720 +104\.3% +340 +390 +114\.7% +1030 +1110\n/);
+  assert.match(text, /Unlike CPU time they do not move with the machine's speed/);
+  const without = results.map(({ serverInstructions: _, ...rest }) => rest);
+  assert.doesNotMatch(formatUpstreamComparison(without, [64], computeUpstreamChecks(without, [64])), /Instructions per request/);
+});
+
 test('the issue\'s own targets are judged per upstream: with azure-openai alone, against floor-azure and direct-azure', () => {
   const results = [
     scenario('direct', 'azure-openai', 'non-streaming', 1, 4000, 0.03),
