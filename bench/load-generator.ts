@@ -46,6 +46,10 @@ export type SegmentResult = {
   requestsPerSecond: number;
   /** CPU used by this process during the window, as a fraction of one core. */
   generatorCpu: number;
+  /** The latencies of this segment alone (requests started in its window): run-bench.ts pairs rounds with them. */
+  latency: LatencySummary | null;
+  /** Streaming only: this segment's times to first content chunk. */
+  timeToFirstChunk: LatencySummary | null;
 };
 
 export type LoadResult = {
@@ -266,6 +270,8 @@ export class LoadGenerator {
 
   /** Warm-up, measured window, drain. `onEdge` is told when the window starts and ends. */
   async segment(warmupMs: number, durationMs: number, onEdge: (edge: 'measure-start' | 'measure-end') => void): Promise<SegmentResult> {
+    const recordedBefore = this.recorded;
+    const firstChunksBefore = this.firstChunkRecorded;
     this.phase = 'warmup';
     for (const connection of this.connections) if (!connection.active) connection.send();
     if (warmupMs > 0) await sleep(warmupMs);
@@ -302,6 +308,11 @@ export class LoadGenerator {
       completed: this.segmentCompleted,
       requestsPerSecond: this.segmentCompleted / seconds,
       generatorCpu: cpuMicroseconds / 1e6 / seconds,
+      // Summarized after the drain, between windows: the sort never runs while a target is measured.
+      latency: summarize(this.latency.subarray(recordedBefore, this.recorded), this.recorded - recordedBefore),
+      timeToFirstChunk: this.options.streaming
+        ? summarize(this.firstChunk.subarray(firstChunksBefore, this.firstChunkRecorded), this.firstChunkRecorded - firstChunksBefore)
+        : null,
     };
     this.segments.push(result);
     return result;

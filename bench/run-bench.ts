@@ -46,7 +46,7 @@ import {
   targetLabel,
 } from './lib/report.ts';
 import type { Check, ComparedUpstream, Mode, ScenarioResult } from './lib/report.ts';
-import { compareCoreFigures, formatCoreComparison } from './lib/core-comparison.ts';
+import { compareCoreFiguresByRound, formatCoreComparison } from './lib/core-comparison.ts';
 import {
   AZURE_API_KEY,
   AZURE_DIRECT_REQUEST,
@@ -690,7 +690,7 @@ async function main(): Promise<number> {
     options.upstreams[0] === 'openai-compatible' && results.some((result) => result.target === 'floor' && result.upstream === 'azure-openai')
       ? computeChecks(results, options.connections, 'azure-openai')
       : [];
-  const coreComparisonChecks = azureCore.length > 0 ? compareCoreFigures(checks, azureCore, 'azure-openai') : [];
+  const coreComparisonChecks = azureCore.length > 0 ? compareCoreFiguresByRound(results, options.connections, 'azure-openai') : [];
   // --routing: gateway-routed (primary-first over three channels) against gateway (one channel).
   const routingChecks = options.routing ? computeRoutingChecks(results, options.connections) : [];
   if (googleCredentials !== null) {

@@ -44,3 +44,51 @@ test('a figure missing on either side is not judged', () => {
   assert.equal(checks[0].pass, null);
   assert.match(formatCoreComparison(checks, 't'), /n\/a +non-streaming throughput @1 conn: azure-openai not measured/);
 });
+
+test('the comparison is judged on the median of per-round shares; the pooled one stays in the detail', async () => {
+  const { compareCoreFiguresByRound, median } = await import('./core-comparison.ts');
+  const { fixtureScenario, latency } = await import('./scenario-fixture.ts');
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  // Per round p50 (ms) of each target at 1 connection, non-streaming; five rounds.
+  const rounds: Record<string, number[]> = {
+    direct: [0.03, 0.03, 0.03, 0.03, 0.03],
+    gateway: [0.08, 0.08, 0.08, 0.08, 0.08],
+    'direct-azure': [0.03, 0.03, 0.03, 0.03, 0.03],
+    // One slow round (the machine stalled while only this target ran); the other rounds add what the reference adds.
+    'gateway-azure': [0.08, 0.08, 0.2, 0.08, 0.081],
+  };
+  const build = (target: 'direct' | 'floor' | 'gateway', upstream: 'openai-compatible' | 'azure-openai', pooledP50: number, perRoundP50: number[]) => {
+    const result = fixtureScenario(target, upstream, 'non-streaming', 1, 1000, pooledP50, {}, undefined, perRoundP50.map(() => 1000));
+    result.load!.segments.forEach((segment, index) => {
+      segment.latency = latency(perRoundP50[index], perRoundP50[index] * 4);
+    });
+    return result;
+  };
+  const results = [
+    build('direct', 'openai-compatible', 0.03, rounds.direct),
+    build('floor', 'openai-compatible', 0.07, [0.07, 0.07, 0.07, 0.07, 0.07]),
+    build('gateway', 'openai-compatible', 0.08, rounds.gateway),
+    build('direct', 'azure-openai', 0.03, rounds['direct-azure']),
+    build('floor', 'azure-openai', 0.07, [0.07, 0.07, 0.07, 0.07, 0.07]),
+    // Pooled, the slow round drags the p50 up by 10 µs: +0.060 against +0.050 is 83%, a miss.
+    build('gateway', 'azure-openai', 0.09, rounds['gateway-azure']),
+  ];
+  const checks = compareCoreFiguresByRound(results, [1], 'azure-openai');
+  const p50 = checks.find((check) => check.name === 'added latency @1 conn, p50')!;
+  assert.equal(p50.pass, true);
+  assert.equal(p50.value, 1); // the median round adds +0.050 on both sides
+  assert.match(p50.detail, /pooled 83\.3%; per round 29\.4%–100\.0% \(5 rounds\)/);
+  assert.match(formatCoreComparison([p50], 't'), /PASS {2}added latency @1 conn, p50: .*\(100\.0% of the reference, median over rounds; target ≥ 90%\)/);
+
+  // A cost paid in every round is not hidden: +0.056 against +0.050 in each round misses.
+  results[5] = build('gateway', 'azure-openai', 0.086, [0.086, 0.086, 0.086, 0.086, 0.086]);
+  const steady = compareCoreFiguresByRound(results, [1], 'azure-openai').find((check) => check.name === 'added latency @1 conn, p50')!;
+  assert.equal(steady.pass, false);
+  assert.ok(Math.abs(steady.value! - 0.05 / 0.056) < 1e-9);
+
+  // A target with fewer rounds than the others limits the pairing to the rounds all of them ran.
+  results[0].load!.segments.pop();
+  const fewer = compareCoreFiguresByRound(results, [1], 'azure-openai').find((check) => check.name === 'added latency @1 conn, p50')!;
+  assert.match(fewer.detail, /\(4 rounds\)/);
+});

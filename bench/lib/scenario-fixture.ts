@@ -1,11 +1,11 @@
 // Scenario results made up for the report's tests: a load at a given rate and p50 (p99 = 4 × p50), one second per
-// round, no errors.
+// round (each round with the same latencies as the whole), no errors.
 
 import type { LoadResult } from '../load-generator.ts';
 import type { TargetName, TargetRoute, Upstream } from './options.ts';
 import type { Mode, ScenarioResult } from './report.ts';
 
-function latency(p50: number, p99: number) {
+export function latency(p50: number, p99: number) {
   return { count: 100, min: p50 / 2, mean: p50, p50, p90: (p50 + p99) / 2, p99, max: p99 * 2 };
 }
 
@@ -23,7 +23,14 @@ export function fixtureScenario(
   const load = {
     connections,
     streaming: mode === 'streaming',
-    segments: perRound.map((rate) => ({ seconds: 1, completed: rate, requestsPerSecond: rate, generatorCpu: 0.3 })),
+    segments: perRound.map((rate) => ({
+      seconds: 1,
+      completed: rate,
+      requestsPerSecond: rate,
+      generatorCpu: 0.3,
+      latency: latency(p50, p50 * 4),
+      timeToFirstChunk: mode === 'streaming' ? latency(p50 / 2, p50 * 2) : null,
+    })),
     windowSeconds: perRound.length,
     requestsPerSecond,
     completedInWindow: requestsPerSecond * perRound.length,
