@@ -46,7 +46,8 @@ import {
   targetLabel,
 } from './lib/report.ts';
 import type { Check, ComparedUpstream, Mode, ScenarioResult } from './lib/report.ts';
-import { compareCoreFiguresByRound, formatCoreComparison } from './lib/core-comparison.ts';
+import { formatCoreComparison, judgeCoreFigures } from './lib/core-comparison.ts';
+import type { InterleavedOptions, InterleavedResult } from './interleaved-load.ts';
 import {
   AZURE_API_KEY,
   AZURE_DIRECT_REQUEST,
@@ -411,6 +412,56 @@ async function runGroup(
  * Each target's instructions per second of its measured windows, per server process (null where perf could not
  * count); then the samplers are stopped.
  */
+/**
+ * `--upstream both` at one connection: direct, gateway, direct-azure and gateway-azure in one interleaved load (one
+ * request to each in turn; bench/interleaved-load.ts), for the latency comparison between the two upstreams. Null when
+ * a target is missing or broken.
+ */
+async function runInterleavedLatency(options: BenchOptions, targets: Target[], mode: Mode): Promise<InterleavedResult | null> {
+  const wanted = (['direct', 'gateway'] as const).flatMap((name) =>
+    (['openai-compatible', 'azure-openai'] as const).map((upstream) => targets.find((t) => t.name === name && t.upstream === upstream && t.route === undefined)),
+  );
+  if (wanted.some((target) => target === undefined || target.broken !== null)) return null;
+  const streaming = mode === 'streaming';
+  const interleavedOptions: InterleavedOptions = {
+    targets: wanted.map((target) => ({
+      label: target!.label,
+      origin: target!.origin,
+      path: target!.request.path,
+      headers: target!.request.headers,
+      body: streaming ? target!.request.streamingBody : target!.request.nonStreamingBody,
+    })),
+    streaming,
+    warmupMs: Math.round(options.warmupSeconds * 1000),
+    durationMs: Math.round(options.durationSeconds * 1000),
+    maxRequestsPerTarget: options.maxRequests,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+  };
+  const child = startNodeProcess({
+    name: 'interleaved-load',
+    nodeArguments: [join(BENCH_DIRECTORY, 'interleaved-load.ts'), JSON.stringify(interleavedOptions)],
+    core: options.pin ? GENERATOR_CORE : null,
+    cwd: ROOT,
+    logPath: null,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.child.stderr?.on('data', (chunk: Buffer) => {
+    if (stderr.length < 4000) stderr += chunk.toString();
+  });
+  const code = await child.exited;
+  if (code !== 0) {
+    log(`interleaved load (${mode}) failed (exit ${code}): ${stderr.trim().slice(-500)}`);
+    return null;
+  }
+  const result = JSON.parse(stdout.trim().split('\n').pop() ?? '') as InterleavedResult;
+  for (const target of result.targets) {
+    if (target.failures > 0) log(`interleaved load (${mode}): ${target.label}: ${target.failures} failed requests (first: ${target.firstError})`);
+  }
+  return result;
+}
+
 async function readInstructions(
   states: GroupState[],
   samplers: Map<string, InstructionSampler>,
@@ -504,6 +555,8 @@ async function main(): Promise<number> {
   const wantsVertex = options.upstreams.includes('vertex');
   let googleCredentials: GoogleCredentialStub | null = null;
   let routedMetrics: RoutedMetrics | null = null;
+  /** `--upstream both`: the interleaved latency loads at one connection (non-streaming, streaming). */
+  const interleaved: InterleavedResult[] = [];
   const target = (name: TargetName, upstream: Upstream, process: ManagedProcess, processName: string, origin: string, request: TargetRequest): Target =>
     ({ name, upstream, label: targetLabel(name, upstream), request, process, processName, origin, broken: null });
 
@@ -669,6 +722,13 @@ async function main(): Promise<number> {
         results.push(...group);
       }
     }
+    if (options.upstreams.includes('openai-compatible') && options.upstreams.includes('azure-openai') && options.connections.includes(1)) {
+      for (const mode of modes) {
+        log(`interleaved latency, ${mode}, 1 conn: direct, gateway, direct-azure, gateway-azure in turn for ${options.durationSeconds} s`);
+        const result = await runInterleavedLatency(options, targets, mode);
+        if (result !== null) interleaved.push(result);
+      }
+    }
     const routed = targets.find((candidate) => candidate.route !== undefined);
     if (routed !== undefined && !routed.process.hasExited()) routedMetrics = await readRoutedMetrics(routed.origin);
   } catch (error) {
@@ -690,7 +750,7 @@ async function main(): Promise<number> {
     options.upstreams[0] === 'openai-compatible' && results.some((result) => result.target === 'floor' && result.upstream === 'azure-openai')
       ? computeChecks(results, options.connections, 'azure-openai')
       : [];
-  const coreComparisonChecks = azureCore.length > 0 ? compareCoreFiguresByRound(results, options.connections, 'azure-openai') : [];
+  const coreComparisonChecks = azureCore.length > 0 ? judgeCoreFigures(results, options.connections, 'azure-openai', interleaved) : [];
   // --routing: gateway-routed (primary-first over three channels) against gateway (one channel).
   const routingChecks = options.routing ? computeRoutingChecks(results, options.connections) : [];
   if (googleCredentials !== null) {
@@ -767,7 +827,7 @@ async function main(): Promise<number> {
         results,
         checks,
         upstreamChecks,
-        ...(azureCore.length > 0 ? { azureCoreChecks: azureCore, coreComparisonChecks } : {}),
+        ...(azureCore.length > 0 ? { azureCoreChecks: azureCore, coreComparisonChecks, interleaved } : {}),
         ...(options.routing ? { routingChecks, routedMetrics } : {}),
         profiles,
       },

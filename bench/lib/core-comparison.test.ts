@@ -92,3 +92,41 @@ test('the comparison is judged on the median of per-round shares; the pooled one
   const fewer = compareCoreFiguresByRound(results, [1], 'azure-openai').find((check) => check.name === 'added latency @1 conn, p50')!;
   assert.match(fewer.detail, /\(4 rounds\)/);
 });
+
+test('latency figures are judged on the interleaved load when there is one; throughput and RSS stay on the rounds', async () => {
+  const { judgeCoreFigures } = await import('./core-comparison.ts');
+  const { fixtureScenario, latency } = await import('./scenario-fixture.ts');
+  const results = [
+    fixtureScenario('direct', 'openai-compatible', 'non-streaming', 1, 1000, 0.03),
+    fixtureScenario('floor', 'openai-compatible', 'non-streaming', 1, 1000, 0.07),
+    fixtureScenario('gateway', 'openai-compatible', 'non-streaming', 1, 800, 0.08),
+    fixtureScenario('direct', 'azure-openai', 'non-streaming', 1, 1000, 0.03),
+    fixtureScenario('floor', 'azure-openai', 'non-streaming', 1, 1000, 0.07),
+    // In the rounds, the Azure gateway's target caught a slow stretch: +0.070 against +0.050 ms, 71%.
+    fixtureScenario('gateway', 'azure-openai', 'non-streaming', 1, 780, 0.1),
+  ];
+  const measured = (label: string, p50: number) => ({ label, recorded: 1000, failures: 0, firstError: null, latency: latency(p50, p50 * 2), timeToFirstChunk: null });
+  const interleaved = [
+    {
+      streaming: false,
+      windowSeconds: 1,
+      // Request by request, the two gateways add +0.050 and +0.052 ms.
+      targets: [measured('direct', 0.03), measured('direct-azure', 0.031), measured('gateway', 0.08), measured('gateway-azure', 0.083)],
+    },
+  ];
+  const checks = judgeCoreFigures(results, [1], 'azure-openai', interleaved);
+  const p50 = checks.find((check) => check.name === 'added latency @1 conn, p50')!;
+  assert.equal(p50.pass, true);
+  assert.ok(Math.abs(p50.value! - 0.05 / 0.052) < 1e-9);
+  assert.match(p50.detail, /^interleaved: azure-openai \+0\.052 ms vs openai-compatible \+0\.050 ms; at most \+0\.055 ms; rounds: pooled 71\.4%; per round 71\.4%–71\.4% \(2 rounds\), median 71\.4%$/);
+  assert.match(formatCoreComparison([p50], 't'), /\(96\.2% of the reference, interleaved; target ≥ 90%\)/);
+  // p99 from the interleaved load too (p99 = 2 × p50 there): +0.104 against +0.100 ms.
+  const p99 = checks.find((check) => check.name === 'added latency @1 conn, p99')!;
+  assert.ok(Math.abs(p99.value! - 0.1 / 0.104) < 1e-9);
+  // Throughput is not a latency figure: it stays on the rounds (780/1000 against 800/1000).
+  const throughput = checks.find((check) => check.name === 'non-streaming throughput @1 conn')!;
+  assert.ok(Math.abs(throughput.value! - 0.975) < 1e-9);
+  assert.doesNotMatch(throughput.detail, /interleaved/);
+  // Without an interleaved load, every figure is judged on the rounds.
+  assert.equal(judgeCoreFigures(results, [1], 'azure-openai', []).find((check) => check.name === 'added latency @1 conn, p50')!.pass, false);
+});
