@@ -125,7 +125,9 @@ async function startAzureEmulator(
     const port = await freePort();
     const started = startNodeProcess({
       name: 'azure-emulator',
-      nodeArguments: [...script, '--host', '127.0.0.1', '--port', String(port), '--api-key', AZURE_API_KEY, '--quiet'],
+      nodeArguments: options.control
+        ? [options.emulatorBin, 'emulate', 'openai', '--host', '127.0.0.1', '--port', String(port), '--quiet']
+        : [...script, '--host', '127.0.0.1', '--port', String(port), '--api-key', AZURE_API_KEY, '--quiet'],
       core: serverCore,
       cwd: ROOT,
       logPath: join(temporary, logName),
@@ -134,7 +136,7 @@ async function startAzureEmulator(
     attempts.push(started);
     const origin = `http://127.0.0.1:${port}`;
     // Any HTTP answer means it listens (without the api-key this is a 401).
-    await waitForHttp(`${origin}/openai/v1/models`, () => true, started, READY_TIMEOUT_MS);
+    await waitForHttp(`${origin}${options.control ? '/v1/models' : '/openai/v1/models'}`, () => true, started, READY_TIMEOUT_MS);
     return { process: started, origin };
   };
   try {
@@ -591,7 +593,7 @@ async function main(): Promise<number> {
       serverPids.set('azure-emulator', azure.process.pid);
       log(`Azure OpenAI emulator ready on ${azureOrigin} (pid ${azure.process.pid})`);
       if (options.only.includes('direct')) {
-        directTargets.push(target('direct', 'azure-openai', azure.process, 'azure-emulator', azureOrigin, AZURE_DIRECT_REQUEST));
+        directTargets.push(target('direct', 'azure-openai', azure.process, 'azure-emulator', azureOrigin, options.control ? OPENAI_REQUEST : AZURE_DIRECT_REQUEST));
       }
     }
     let vertexPort: number | null = null;
@@ -621,7 +623,7 @@ async function main(): Promise<number> {
           join(BENCH_DIRECTORY, 'floor-proxy.ts'),
           '--port', String(floorPort),
           '--upstream', upstreamOrigin,
-          ...(floorUpstream === 'azure-openai' ? ['--upstream-header', `api-key:${AZURE_API_KEY}`] : []),
+          ...(floorUpstream === 'azure-openai' && !options.control ? ['--upstream-header', `api-key:${AZURE_API_KEY}`] : []),
           '--exit-with-stdin',
         ],
         core: serverCore,
@@ -634,7 +636,7 @@ async function main(): Promise<number> {
       serverPids.set(label, floor.pid);
       log(`${label === 'floor' ? 'floor proxy' : label} ready on ${origin} (pid ${floor.pid})`);
       floorTargets.push(
-        target('floor', floorUpstream, floor, label, origin, floorUpstream === 'openai-compatible' ? OPENAI_REQUEST : AZURE_DIRECT_REQUEST),
+        target('floor', floorUpstream, floor, label, origin, floorUpstream === 'openai-compatible' || options.control ? OPENAI_REQUEST : AZURE_DIRECT_REQUEST),
       );
     }
 
@@ -642,7 +644,7 @@ async function main(): Promise<number> {
     if (options.only.includes('gateway')) {
       const gatewayPort = await freePort();
       const configPath = join(temporary, 'gateway.yaml');
-      writeFileSync(configPath, gatewayConfig(gatewayPort, emulatorPort, azurePort, vertexPort, options.routing));
+      writeFileSync(configPath, gatewayConfig(gatewayPort, emulatorPort, azurePort, vertexPort, options.routing, options.control));
       // Vertex: application-default Google credentials that resolve, on loopback only, to the token the emulator accepts.
       if (wantsVertex) {
         googleCredentials = await startGoogleCredentialStub({ directory: temporary, accessToken: VERTEX_TOKEN, project: VERTEX_PROJECT });
@@ -783,7 +785,8 @@ async function main(): Promise<number> {
       (pinned ? `generator on core ${GENERATOR_CORE}, servers on core ${SERVER_CORE}` : 'unpinned') +
       `, per scenario ${options.durationSeconds}s measured in ${options.rounds} rounds alternating with the other targets` +
       (options.upstream === 'openai-compatible' ? '' : `, upstream: ${options.upstream}`) +
-      (options.routing ? ', routing: primary-first over three channels' : ''),
+      (options.routing ? ', routing: primary-first over three channels' : '') +
+      (options.control ? ' — CONTROL (A/A) RUN: the azure-openai side is a second OpenAI emulator and channel' : ''),
     '',
     formatTables(results, options.connections),
     '',
@@ -800,7 +803,9 @@ async function main(): Promise<number> {
       '',
       formatCoreComparison(
         coreComparisonChecks,
-        'Core figures via azure-openai vs via openai-compatible (the issue\'s "within 10% of the plain OpenAI-compatible figures"):',
+        options.control
+          ? 'Core figures via the second openai-compatible side vs the first (CONTROL run: every share should read 100%):'
+          : 'Core figures via azure-openai vs via openai-compatible (the issue\'s "within 10% of the plain OpenAI-compatible figures"):',
       ),
     );
   }

@@ -28,6 +28,7 @@ export function gatewayConfig(
   azurePort: number | null,
   vertexPort: number | null = null,
   routing = false,
+  control = false,
 ): string {
   const providers: string[] = [];
   const models: string[] = [];
@@ -51,7 +52,11 @@ export function gatewayConfig(
       ),
     );
   }
-  if (azurePort !== null) {
+  if (azurePort !== null && control) {
+    // --control: the "azure" side is a second OpenAI emulator behind a second openai-compatible channel.
+    providers.push(`  azure: { kind: openai-compatible, base_url: http://127.0.0.1:${azurePort}/v1 }`);
+    models.push(`  ${AZURE_MODEL}: { channels: [ { provider: azure, model: ${MODEL} } ] }`);
+  } else if (azurePort !== null) {
     providers.push(
       '  azure:',
       '    kind: azure-openai',

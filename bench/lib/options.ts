@@ -61,6 +61,12 @@ export type BenchOptions = {
    * primary-first over three channels on three providers, all at the OpenAI emulator), compared with `gateway`.
    */
   routing: boolean;
+  /**
+   * `--control` (with `--upstream both`): an A/A run. The azure-openai side becomes a second OpenAI emulator behind a
+   * second `openai-compatible` channel (and its own floor proxy), so every azure/openai share should read 100%: what
+   * it reads instead is the judgement's own noise on this machine.
+   */
+  control: boolean;
   help: boolean;
 };
 
@@ -83,6 +89,8 @@ export const USAGE = `Usage: npm run bench -- [options]
                          three channels on three providers, all at the OpenAI emulator), in the same alternating
                          rounds, plus the routed/single-channel comparison and its 95% non-streaming target
                          (needs the openai-compatible upstream and the gateway target)
+  --control              with --upstream both: an A/A run, the azure-openai side replaced by a second OpenAI emulator
+                         behind a second openai-compatible channel, so every azure/openai share should read 100%
   --streaming / --no-streaming
                          include streaming scenarios (default yes)
   --no-non-streaming     skip the non-streaming scenarios
@@ -121,6 +129,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       instructions: { type: 'boolean', default: true },
       upstream: { type: 'string', default: 'openai-compatible' },
       routing: { type: 'boolean', default: false },
+      control: { type: 'boolean', default: false },
       'gateway-bin': { type: 'string', default: 'bin/interchange.js' },
       'emulator-bin': { type: 'string', default: 'bin/interchange.js' },
       help: { type: 'boolean', default: false },
@@ -145,6 +154,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     throw new Error(`--routing: the routed channels end at the OpenAI emulator; use it with --upstream openai-compatible, both, vertex or all (not ${upstream})`);
   }
   if (values.routing && !only.includes('gateway')) throw new Error('--routing: needs the gateway target (--only … ,gateway)');
+  if (values.control && upstream !== 'both') throw new Error(`--control: an A/A run of the azure/openai comparison; use it with --upstream both (not ${upstream})`);
   const maxRequests = positiveNumber('--max-requests', values['max-requests']);
   const settle = Number(values.settle);
   if (!Number.isFinite(settle) || settle < 0) throw new Error(`--settle must be ≥ 0`);
@@ -166,6 +176,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     upstream: upstream as UpstreamChoice,
     upstreams,
     routing: values.routing,
+    control: values.control,
     help: values.help,
   };
 }

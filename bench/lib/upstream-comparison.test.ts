@@ -86,3 +86,18 @@ test('the issue\'s own targets are judged per upstream: with azure-openai alone,
   assert.ok(Math.abs((p50.value ?? Number.NaN) - 0.07) < 1e-9);
   assert.equal(computeChecks(results, [1])[0].name, 'non-streaming throughput @1 conn: gateway / floor proxy');
 });
+
+test('--control (A/A run): only with --upstream both; the azure side\'s channel becomes a second openai-compatible one', async () => {
+  const { parseConfig } = await import('../../src/config/load-config.ts');
+  const { gatewayConfig } = await import('./gateway-config.ts');
+  const { AZURE_MODEL, MODEL } = await import('./request-body.ts');
+  assert.equal(parseOptions(['--upstream', 'both']).control, false);
+  assert.equal(parseOptions(['--upstream', 'both', '--control']).control, true);
+  assert.throws(() => parseOptions(['--control']), /--control: .*--upstream both/);
+  const control = parseConfig(gatewayConfig(8080, 9090, 9091, null, false, true));
+  assert.equal(control.providers.get('azure')?.kind, 'openai-compatible');
+  assert.match(JSON.stringify(control.providers.get('azure')), /http:\/\/127\.0\.0\.1:9091\/v1/);
+  assert.deepEqual(control.models.get(AZURE_MODEL)?.channels.map((channel) => [channel.provider, channel.model]), [['azure', MODEL]]);
+  const real = parseConfig(gatewayConfig(8080, 9090, 9091));
+  assert.equal(real.providers.get('azure')?.kind, 'azure-openai');
+});
