@@ -44,7 +44,7 @@ test('each segment reports the latencies of its own window, and the segments add
     const whole = generator.summary();
     assert.ok(fast.latency !== null && slow.latency !== null && whole.latency !== null);
     // Each segment sees only its own requests: the slow one only 20 ms answers, the fast one mostly immediate ones.
-    assert.ok(slow.latency.min >= 19, `slow segment min ${slow.latency.min} ms`);
+    assert.ok(slow.latency.min >= 18, `slow segment min ${slow.latency.min} ms`); // a 20 ms timer fires up to 1 ms early
     assert.ok(fast.latency.p50 < 10, `fast segment p50 ${fast.latency.p50} ms`);
     assert.ok(fast.latency.count > slow.latency.count);
     assert.equal(fast.latency.count + slow.latency.count, whole.recorded);

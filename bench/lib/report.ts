@@ -45,6 +45,8 @@ export type Check = {
   unit: string;
   /** null when it could not be measured in this run. */
   pass: boolean | null;
+  /** What the verdict was read from, when not the run's pooled figures (the Azure/OpenAI-compatible comparison). */
+  basis?: 'median over rounds' | 'interleaved';
 };
 
 export const LIMITS = {
