@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compareCoreFigures, formatCoreComparison } from './core-comparison.ts';
+import { compareCoreFigures, compareCoreFiguresByRound, formatCoreComparison, judgeCoreFigures, median } from './core-comparison.ts';
 import type { Check } from './report.ts';
+import { fixtureScenario, latency } from './scenario-fixture.ts';
 
 function check(name: string, value: number | null, unit: string): Check {
   return { name, detail: '', value, limit: 0, unit, pass: null };
@@ -45,9 +46,7 @@ test('a figure missing on either side is not judged', () => {
   assert.match(formatCoreComparison(checks, 't'), /n\/a +non-streaming throughput @1 conn: azure-openai not measured/);
 });
 
-test('the comparison is judged on the median of per-round shares; the pooled one stays in the detail', async () => {
-  const { compareCoreFiguresByRound, median } = await import('./core-comparison.ts');
-  const { fixtureScenario, latency } = await import('./scenario-fixture.ts');
+test('the comparison is judged on the median of per-round shares; the pooled one stays in the detail', () => {
   assert.equal(median([3, 1, 2]), 2);
   assert.equal(median([4, 1, 3, 2]), 2.5);
   // Per round p50 (ms) of each target at 1 connection, non-streaming; five rounds.
@@ -93,9 +92,7 @@ test('the comparison is judged on the median of per-round shares; the pooled one
   assert.match(fewer.detail, /\(4 rounds\)/);
 });
 
-test('latency figures are judged on the interleaved load when there is one; throughput and RSS stay on the rounds', async () => {
-  const { judgeCoreFigures } = await import('./core-comparison.ts');
-  const { fixtureScenario, latency } = await import('./scenario-fixture.ts');
+test('latency figures are judged on the interleaved load when there is one; throughput and RSS stay on the rounds', () => {
   const results = [
     fixtureScenario('direct', 'openai-compatible', 'non-streaming', 1, 1000, 0.03),
     fixtureScenario('floor', 'openai-compatible', 'non-streaming', 1, 1000, 0.07),

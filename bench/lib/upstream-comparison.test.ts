@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseConfig } from '../../src/config/load-config.ts';
+import { gatewayConfig } from './gateway-config.ts';
 import { parseOptions } from './options.ts';
 import { computeChecks, computeUpstreamChecks, formatUpstreamComparison, targetLabel } from './report.ts';
+import { AZURE_MODEL, MODEL } from './request-body.ts';
 import { fixtureScenario } from './scenario-fixture.ts';
 
 const scenario = fixtureScenario;
@@ -87,10 +90,7 @@ test('the issue\'s own targets are judged per upstream: with azure-openai alone,
   assert.equal(computeChecks(results, [1])[0].name, 'non-streaming throughput @1 conn: gateway / floor proxy');
 });
 
-test('--control (A/A run): only with --upstream both; the azure side\'s channel becomes a second openai-compatible one', async () => {
-  const { parseConfig } = await import('../../src/config/load-config.ts');
-  const { gatewayConfig } = await import('./gateway-config.ts');
-  const { AZURE_MODEL, MODEL } = await import('./request-body.ts');
+test('--control (A/A run): only with --upstream both; the azure side\'s channel becomes a second openai-compatible one', () => {
   assert.equal(parseOptions(['--upstream', 'both']).control, false);
   assert.equal(parseOptions(['--upstream', 'both', '--control']).control, true);
   assert.throws(() => parseOptions(['--control']), /--control: .*--upstream both/);
