@@ -20,7 +20,7 @@ import {
   type RouteChannel,
   type RoutePlan,
 } from '../routing/index.ts';
-import type { ChatRequest, ChatResult, FinishReason, StreamPart, Usage } from '../spec/index.ts';
+import type { ChatRequest, FinishReason, StreamPart, Usage } from '../spec/index.ts';
 import { attemptFromError, attemptSucceeded, exhaustedError, type AttemptRecord } from './attempts.ts';
 import type { ExecutionRuntime, RequestScope } from './execution-runtime.ts';
 
@@ -66,12 +66,10 @@ export type BufferedOutcome<T> =
   | { readonly ok: true; readonly result: T; readonly channel: RouteChannel; readonly attempts: AttemptRecord[] }
   | { readonly ok: false; readonly error: GatewayError; readonly attempts: AttemptRecord[] };
 
-export type ChatOutcome = BufferedOutcome<ChatResult>;
-
 /** Receives a stream once a channel produced its first part. */
 export interface StreamResponder {
   /** Called once, before the first part is written, with the channel that is answering. */
-  commit(channel: RouteChannel): void;
+  commit(channel: RouteChannel, plan: RoutePlan): void;
   /** Returns false when the client is saturated. */
   write(part: StreamPart): boolean;
   onDrain(resume: () => void): void;
@@ -84,6 +82,8 @@ export type ChatStreamOutcome =
       readonly attempts: AttemptRecord[];
       readonly usage: Usage | undefined;
       readonly finishReason: FinishReason | undefined;
+      /** `performance.now()` when the first part was handed to the responder. */
+      readonly committedAtMs: number | undefined;
     }
   | {
       readonly ok: false;
@@ -91,6 +91,9 @@ export type ChatStreamOutcome =
       readonly attempts: AttemptRecord[];
       /** The channel whose stream had already reached the client when it failed; undefined when nothing was sent. */
       readonly channel: RouteChannel | undefined;
+      /** Usage the failed stream reported before it broke off, if any (what the upstream may still charge). */
+      readonly usage: Usage | undefined;
+      readonly committedAtMs: number | undefined;
     };
 
 function asGatewayError(error: unknown): GatewayError {
@@ -232,10 +235,6 @@ export async function executeBuffered<T>(
   return outcome.ok ? { ok: true, result: outcome.value, channel: outcome.channel, attempts: outcome.attempts } : { ok: false, error: outcome.error, attempts: outcome.attempts };
 }
 
-export function executeChat(runtime: ExecutionRuntime, model: ModelConfig, request: ChatRequest, scope: RequestScope, plan: RoutePlan): Promise<ChatOutcome> {
-  return executeBuffered(runtime, model, plan, scope, (adapter, context) => adapter.chat(request, context));
-}
-
 /**
  * Streams over the planned channels. With `firstTokenTimeoutMs`, the response is held until the first token (text,
  * reasoning or a tool call) arrives within that time: a stream that dies before it, or does not produce it in time,
@@ -251,6 +250,7 @@ export async function executeChatStream(
 ): Promise<ChatStreamOutcome> {
   const holdFor = model.firstTokenTimeoutMs;
   let committed = false;
+  let committedAtMs: number | undefined;
   let usage: Usage | undefined;
   let finishReason: FinishReason | undefined;
   let firstTokenMs: number | undefined;
@@ -277,8 +277,9 @@ export async function executeChatStream(
       }
       const commit = (): void => {
         committed = true;
+        committedAtMs = performance.now();
         plan.trace.attemptSucceeded(channel, performance.now() - startedAt, firstTokenMs);
-        responder.commit(channel);
+        responder.commit(channel, plan);
       };
       const sink: StreamSink = {
         write(part) {
@@ -312,13 +313,13 @@ export async function executeChatStream(
     committed: () => committed,
     firstTokenMs: () => firstTokenMs,
   });
-  if (outcome.ok) return { ok: true, channel: outcome.channel, attempts: outcome.attempts, usage, finishReason };
+  if (outcome.ok) return { ok: true, channel: outcome.channel, attempts: outcome.attempts, usage, finishReason, committedAtMs };
   const { error, committed: channel } = outcome;
-  if (channel === undefined || error.code === 'client_closed_request') return { ok: false, error, attempts: outcome.attempts, channel };
+  if (channel === undefined || error.code === 'client_closed_request') return { ok: false, error, attempts: outcome.attempts, channel, usage, committedAtMs };
   // Bytes already reached the client: no fallback, the stream ends with an error event.
   const streamError = new GatewayError('upstream_stream_error', `The stream from ${channel.provider} failed after it started: ${error.message}`, {
     upstream: error.upstream,
     cause: error,
   });
-  return { ok: false, error: streamError, attempts: outcome.attempts, channel };
+  return { ok: false, error: streamError, attempts: outcome.attempts, channel, usage, committedAtMs };
 }

@@ -1,19 +1,72 @@
 /**
  * Structured JSON logs (pino). Secrets never reach a log line: request bodies and credentials are not logged.
+ *
+ * Lines are written asynchronously: pino's SonicBoom destination on stdout gathers the lines logged while a write is
+ * in flight into the next write, so under load many lines leave in one system call. Its buffer is bounded
+ * (`maxBufferBytes`); past it, lines are dropped and counted rather than letting memory grow. What is buffered is
+ * written synchronously when the process exits, normally or on a fatal error. On a terminal, lines are pretty-printed.
  */
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import type { LogLevel } from '../config/types.ts';
 
 export type { Logger };
 
-export function createLogger(level: LogLevel, destination?: NodeJS.WritableStream): Logger {
-  return pino(
-    {
-      level,
-      base: { service: 'interchange' },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: ['*.authorization', '*.apiKey', '*.api_key', '*.headers.authorization'], censor: '[redacted]' },
-    },
-    destination ?? pino.destination({ dest: 1, sync: false }),
-  );
+/** Past this many buffered bytes (a stalled stdout), new lines are dropped instead of growing memory. */
+export const maxBufferBytes = 16 * 1024 * 1024;
+
+let dropped = 0;
+
+/** Log lines dropped because stdout could not keep up (the buffer bound was reached). */
+export function droppedLogLines(): number {
+  return dropped;
+}
+
+const redact = { paths: ['*.authorization', '*.apiKey', '*.api_key', '*.headers.authorization'], censor: '[redacted]' };
+
+export interface LoggerOptions {
+  /** Defaults to stdout: pretty-printed when it is a terminal, JSON otherwise. */
+  readonly destination?: DestinationStream | NodeJS.WritableStream;
+  /** Force pretty (true) or JSON (false) on stdout; default: pretty only when stdout is a terminal. */
+  readonly pretty?: boolean;
+}
+
+export function createLogger(level: LogLevel, options: LoggerOptions = {}): Logger {
+  const settings = { level, base: { service: 'interchange' }, timestamp: pino.stdTimeFunctions.isoTime, redact };
+  if (options.destination !== undefined) return pino(settings, options.destination);
+  if (options.pretty ?? process.stdout.isTTY === true) return pino(settings, pretty({ destination: 1, sync: false, colorize: true }));
+  return pino(settings, stdoutDestination());
+}
+
+/**
+ * The logger for request lines: the same destination, without redaction. A request line is built from known fields
+ * only (never a body or a header), and path redaction costs more than the rest of the line.
+ */
+export function requestLogger(logger: Logger): Logger {
+  return logger.child({}, { redact: { paths: [] } });
+}
+
+let stdout: ReturnType<typeof pino.destination> | undefined;
+
+function stdoutDestination(): ReturnType<typeof pino.destination> {
+  if (stdout !== undefined) return stdout;
+  const destination = pino.destination({ dest: 1, sync: false, maxLength: maxBufferBytes });
+  destination.on('drop', () => {
+    dropped++;
+  });
+  // Nothing buffered is lost on exit, whether the process ends normally or on an uncaught error.
+  process.once('exit', () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // stdout is gone (closed pipe): nothing left to write to.
+    }
+  });
+  stdout = destination;
+  return destination;
+}
+
+/** Writes out what the stdout destination holds (graceful shutdown). */
+export function flushLogs(logger: Logger): Promise<void> {
+  return new Promise((resolve) => logger.flush(() => resolve()));
 }

@@ -7,11 +7,11 @@ import type { GatewayConfig } from '../config/types.ts';
 import { GatewayError } from '../errors/index.ts';
 import { GatewayMetrics } from '../observability/gateway-metrics.ts';
 import type { RecentRoute } from '../observability/recent-routes.ts';
-import { createLogger, type Logger } from '../observability/logger.ts';
+import { createLogger, flushLogs, type Logger } from '../observability/logger.ts';
+import type { Stages } from '../pipeline/stages.ts';
 import type { ProviderAdapter } from '../providers/adapter.ts';
 import { createAdapters, type AdapterDependencies } from '../providers/registry.ts';
-import { handleChatCompletions } from './chat-completions.ts';
-import { handleEmbeddings } from './embeddings.ts';
+import { chatCompletionsApi, embeddingsApi, handleApi } from './api-handlers.ts';
 import { createGatewayContext, type GatewayContext } from './gateway-context.ts';
 import { requestIdOf } from './request-scope.ts';
 import { sendError, sendJson } from './respond.ts';
@@ -28,6 +28,8 @@ export interface GatewayOptions {
   readonly port?: number;
   /** Time in-flight requests get to finish on close. Default 10 s. */
   readonly drainTimeoutMs?: number;
+  /** Pipeline stages (admission, settle, observers) added to the gateway's own. */
+  readonly stages?: Stages;
 }
 
 export interface RunningGateway {
@@ -53,11 +55,11 @@ function route(context: GatewayContext, request: IncomingMessage, response: Serv
   switch (path) {
     case '/v1/chat/completions':
       if (method !== 'POST') return methodNotAllowed(response, requestId, 'POST');
-      void handleChatCompletions(context, request, response, requestId, startedAt);
+      void handleApi(chatCompletionsApi, context, request, response, requestId, startedAt);
       return;
     case '/v1/embeddings':
       if (method !== 'POST') return methodNotAllowed(response, requestId, 'POST');
-      void handleEmbeddings(context, request, response, requestId, startedAt);
+      void handleApi(embeddingsApi, context, request, response, requestId, startedAt);
       return;
     case '/v1/models':
       if (method !== 'GET') return methodNotAllowed(response, requestId, 'GET');
@@ -114,7 +116,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const logger = options.logger ?? createLogger(config.logging.level);
   const adapters = options.adapters ?? createAdapters(config.providers, options.adapterDependencies);
   const metrics = new GatewayMetrics();
-  const context = createGatewayContext(config, adapters, metrics, logger);
+  const context = createGatewayContext(config, adapters, metrics, logger, options.stages);
   const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (request, response) =>
     route(context, request, response),
   );
@@ -149,7 +151,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         await closed;
         clearTimeout(drain);
         if (options.adapters === undefined) await Promise.all([...adapters.values()].map((adapter) => adapter.close()));
-        logger.flush?.();
+        await flushLogs(logger);
       })();
       return closing;
     },

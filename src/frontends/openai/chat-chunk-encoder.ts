@@ -10,6 +10,8 @@ import { toOpenAIFinishReason } from './map-finish-reason.ts';
 export const doneEvent = 'data: [DONE]\n\n';
 
 export class ChatChunkEncoder {
+  /** Ends a stream that succeeded. */
+  readonly done = doneEvent;
   readonly #includeUsage: boolean;
   readonly #fallbackId: string;
   #prefix = '';

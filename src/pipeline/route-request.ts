@@ -4,7 +4,7 @@
  * requirement (`x-interchange-zero-retention: true`), its tenant (`x-interchange-tenant`, until keys carry it) and the
  * model's sticky header. Later, the caller's key bounds all of these.
  */
-import type { IncomingHttpHeaders } from 'node:http';
+import type { RequestHeaders } from './stages.ts';
 import type { ModelConfig } from '../config/types.ts';
 import { noRouteRequest, type RouteRequest } from '../execution/execute-chat.ts';
 import type { ClientPreferences } from '../routing/index.ts';
@@ -13,7 +13,7 @@ function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-export function readRouteRequest(headers: IncomingHttpHeaders, model: ModelConfig, preferences: ClientPreferences | undefined): RouteRequest {
+export function readRouteRequest(headers: RequestHeaders, model: ModelConfig, preferences: ClientPreferences | undefined): RouteRequest {
   const regions = single(headers['x-interchange-allowed-regions']);
   const zeroRetention = single(headers['x-interchange-zero-retention']);
   const tenant = single(headers['x-interchange-tenant']);

@@ -1,0 +1,82 @@
+/**
+ * The data-plane endpoints as wiring only: read the body, parse it with the frontend into a neutral request, run the
+ * pipeline, and let the frontend's encoders write the outcome.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ChatChunkEncoder, parseChatRequest, parseEmbeddingRequest, writeChatResponse, writeEmbeddingResponse } from '../frontends/openai/index.ts';
+import type { Endpoint, Exchange } from '../pipeline/stages.ts';
+import { preferencesHeader, readClientPreferences, withoutGatewayExtension } from '../routing/index.ts';
+import type { ChatRequest, EmbeddingRequest } from '../spec/index.ts';
+import type { GatewayContext } from './gateway-context.ts';
+import { HttpResponder } from './http-responder.ts';
+import { readJsonBody } from './read-json-body.ts';
+import { openScope } from './request-scope.ts';
+
+interface Api<Request> {
+  readonly endpoint: Endpoint;
+  /** The frontend: the client's body (the gateway's `interchange` extension removed) as a neutral request. */
+  parse(body: unknown, request: IncomingMessage): Request;
+  run(context: GatewayContext, exchange: Exchange<Request>, response: ServerResponse): Promise<void>;
+}
+
+export const chatCompletionsApi: Api<ChatRequest> = {
+  endpoint: 'chat_completions',
+  parse: (body, request) => parseChatRequest(body, { providerAnnotations: request.headers['x-interchange-provider-annotations'] === 'include' }),
+  run(context, exchange, response) {
+    const { requestId, request } = exchange;
+    const encoder = request.stream ? new ChatChunkEncoder(request.includeUsage, requestId) : undefined;
+    return context.pipeline.chat(exchange, new HttpResponder(response, requestId, (result) => writeChatResponse(result, requestId), encoder));
+  },
+};
+
+export const embeddingsApi: Api<EmbeddingRequest> = {
+  endpoint: 'embeddings',
+  parse: (body) => parseEmbeddingRequest(body),
+  run(context, exchange, response) {
+    return context.pipeline.embed(exchange, new HttpResponder(response, exchange.requestId, (result) => writeEmbeddingResponse(exchange.request, result)));
+  },
+};
+
+export async function handleApi<Request>(
+  api: Api<Request>,
+  context: GatewayContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  requestId: string,
+  startedAt: number,
+): Promise<void> {
+  let exchange: Exchange<Request>;
+  try {
+    const raw = await readJsonBody(request, context.config.limits.maxBodyBytes);
+    const body = isRecord(raw) ? raw : undefined;
+    const bodyPreferences = readClientPreferences(single(request.headers[preferencesHeader]), body ?? {});
+    exchange = {
+      requestId,
+      endpoint: api.endpoint,
+      startedAt,
+      headers: request.headers,
+      request: api.parse(body === undefined ? raw : withoutGatewayExtension(body), request),
+      bodyPreferences,
+      scope: openScope(requestId, response, context.config.limits.requestTimeoutMs, startedAt),
+      model: undefined,
+      plan: undefined,
+    };
+  } catch (caught) {
+    const rejected = { requestId, endpoint: api.endpoint, startedAt, model: undefined, stream: false };
+    return context.pipeline.reject(rejected, caught, new HttpResponder(response, requestId, noResult));
+  }
+  return api.run(context, exchange, response);
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The result encoder of a responder that only ever writes an error. */
+function noResult(): string {
+  throw new Error('a rejected request has no result');
+}
