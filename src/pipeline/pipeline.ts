@@ -77,6 +77,9 @@ export class Pipeline {
   readonly #logger: Logger;
 
   constructor(options: PipelineOptions) {
+    for (const stage of options.stages.admission ?? []) {
+      if (stage.needs.usage === true) throw new Error(`Admission stage "${stage.name}" needs usage, which exists only once the upstream finished: make it a settle stage.`);
+    }
     this.#runtime = options.runtime;
     this.#logger = options.logger;
     this.#models = options.models;

@@ -8,6 +8,7 @@
 import { startOpenAIEmulator, type RunningEmulator } from '../../emulators/openai/index.ts';
 import { parseConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import type { Stages } from '../../src/pipeline/stages.ts';
 import { startGateway, type RunningGateway } from '../../src/server/gateway-server.ts';
 
 export const primaryKey = 'sk-test-primary';
@@ -26,6 +27,8 @@ export interface StackOptions {
   readonly providerTimeout?: string;
   readonly maxBodyBytes?: string;
   readonly requestTimeout?: string;
+  /** Pipeline stages added to the gateway's own. */
+  readonly stages?: Stages;
 }
 
 export async function startGatewayStack(options: StackOptions = {}): Promise<GatewayStack> {
@@ -69,7 +72,7 @@ models:
     env: { PRIMARY_URL: primary.baseUrl, PRIMARY_KEY: primaryKey, SECONDARY_URL: secondary.baseUrl },
     source: 'test stack',
   });
-  const gateway = await startGateway(config, { logger: createLogger('silent'), host: '127.0.0.1', port: 0, drainTimeoutMs: 1000 });
+  const gateway = await startGateway(config, { logger: createLogger('silent'), host: '127.0.0.1', port: 0, drainTimeoutMs: 1000, stages: options.stages });
   return {
     primary,
     secondary,
