@@ -2,9 +2,10 @@
  * The gateway's Prometheus metrics: our counters and histograms (`metric-families.ts`, updated in place on the hot
  * path) and prom-client's process metrics, in one prom-client registry that renders the text.
  */
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AttemptRecord } from '../execution/attempts.ts';
 import type { Usage } from '../spec/index.ts';
+import { droppedLogLines } from './logger.ts';
 import { CounterFamily, HistogramFamily } from './metric-families.ts';
 
 const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -80,6 +81,16 @@ export class GatewayMetrics {
       help: 'Requests a model\'s primary channel did not serve, by reason (unable_*, declined_*, excluded_*).',
       labelNames: ['reason'],
       registers,
+    });
+    // Read when scraped: the destination counts drops, nothing is done per log line here.
+    new Counter({
+      name: 'interchange_log_lines_dropped_total',
+      help: 'Log lines dropped because stdout did not keep up (the log buffer was full).',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(droppedLogLines());
+      },
     });
   }
 

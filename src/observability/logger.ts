@@ -3,8 +3,9 @@
  *
  * Lines are written asynchronously: pino's SonicBoom destination on stdout gathers the lines logged while a write is
  * in flight into the next write, so under load many lines leave in one system call. Its buffer is bounded
- * (`maxBufferBytes`); past it, lines are dropped and counted rather than letting memory grow. What is buffered is
- * written synchronously when the process exits, normally or on a fatal error. On a terminal, lines are pretty-printed.
+ * (`maxBufferBytes`); past it, lines are dropped and counted (`interchange_log_lines_dropped_total`) rather than
+ * letting memory grow. What is buffered is written synchronously when the process exits, normally or on a fatal error.
+ * On a terminal, lines are pretty-printed.
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
@@ -34,7 +35,7 @@ export interface LoggerOptions {
 export function createLogger(level: LogLevel, options: LoggerOptions = {}): Logger {
   const settings = { level, base: { service: 'interchange' }, timestamp: pino.stdTimeFunctions.isoTime, redact };
   if (options.destination !== undefined) return pino(settings, options.destination);
-  if (options.pretty ?? process.stdout.isTTY === true) return pino(settings, pretty({ destination: 1, sync: false, colorize: true }));
+  if (options.pretty ?? process.stdout.isTTY === true) return pino(settings, pretty({ destination: 1, sync: false, colorize: true, singleLine: true, ignore: 'pid,hostname,service' }));
   return pino(settings, stdoutDestination());
 }
 
@@ -50,17 +51,10 @@ let stdout: ReturnType<typeof pino.destination> | undefined;
 
 function stdoutDestination(): ReturnType<typeof pino.destination> {
   if (stdout !== undefined) return stdout;
+  // pino writes out what is buffered when the process exits (normally or on an uncaught error).
   const destination = pino.destination({ dest: 1, sync: false, maxLength: maxBufferBytes });
   destination.on('drop', () => {
     dropped++;
-  });
-  // Nothing buffered is lost on exit, whether the process ends normally or on an uncaught error.
-  process.once('exit', () => {
-    try {
-      destination.flushSync();
-    } catch {
-      // stdout is gone (closed pipe): nothing left to write to.
-    }
   });
   stdout = destination;
   return destination;
