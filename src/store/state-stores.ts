@@ -13,18 +13,20 @@
  *     its own timer or subscription, never triggered by a read); routing accepts a view stale by that refresh interval.
  *  3. Writes apply to the local view at once, so the same instance reads its own writes immediately (the conformance
  *     suites rely on this), and may be forwarded to the shared state asynchronously: batched, fire-and-forget, never
- *     awaited per request. A forward that fails is the implementation's to log and drop or retry; no method throws
- *     because the shared backend is slow or unreachable (the local view keeps serving).
+ *     awaited per request, no I/O on the caller's stack; each call is O(1). A forward that fails is the
+ *     implementation's to log and drop or retry; no method throws because the shared backend is slow or unreachable
+ *     (the local view keeps serving).
  *  4. Keys are strings computed once at start-up, never object identity: a channel's key is `RouteChannel.id`,
- *     `<provider>/<upstreamModel>` (configuration restricts provider names to `[A-Za-z0-9][A-Za-z0-9._-]*`, so the first
- *     `/` splits the key unambiguously); a round-robin counter's key is the public model name. Both are stable across
- *     processes and restarts, which is what lets replicas find each other's state. A shared implementation adds its own
- *     namespace prefix.
- *  5. Reading a key never seen returns the neutral value (`closed`, 0, `undefined`) and creates nothing. Per call, an
- *     implementation allocates nothing on the heap beyond what a new key needs once.
- *  6. Time is injected: every time-dependent method takes `now` in epoch milliseconds (`Date.now()`), the same clock for
- *     every caller; no implementation reads a clock itself. Windowed state treats a `now` earlier than the latest it saw
- *     as that latest time (a clock stepping back neither resurrects nor drops data). Randomness never enters a store.
+ *     `<provider>/<upstreamModel>` (configuration restricts provider names to `[A-Za-z0-9][A-Za-z0-9._-]*`, so the
+ *     first `/` splits the key unambiguously); a round-robin counter's key is the public model name. Both are stable
+ *     across processes and restarts, which is what lets replicas find each other's state. A shared implementation adds
+ *     its own namespace prefix.
+ *  5. Reading a key never seen returns the neutral value (`closed`, 0, `undefined`) and creates nothing. A call creates
+ *     no object beyond the entry a new key needs once (no per-request closures, arrays or promises).
+ *  6. Time is injected: every time-dependent method takes `now` in epoch milliseconds (`Date.now()`), the same clock
+ *     for every caller; no method reads a clock (a shared implementation's background refresh keeps its own timer).
+ *     Windowed state treats a `now` earlier than the latest it saw as that latest time (a clock stepping back neither
+ *     resurrects nor drops data). Randomness never enters a store.
  *  7. `clear()` is an operator's reset (and tests'): the local view at once, the shared state when forwarded.
  *
  * Across replicas (what a shared implementation should aim for; the suites test one instance):
@@ -56,8 +58,8 @@ export interface BreakerReader {
  *   closed ──(a failure is recorded while the rolling window holds ≥ `minimumRequests` requests and
  *             failures / requests ≥ `failureRate`)──▶ open
  *   open ──(`openForMs` after opening: at exactly `openedAt + openForMs`)──▶ half-open
- *   half-open: `allowRequest` admits exactly `halfOpenProbes` probes; `halfOpenProbes` successes ──▶ closed (window
- *              emptied); one failure ──▶ open again, for another full `openForMs`
+ *   half-open: `allowRequest` admits exactly `halfOpenProbes` probes; `halfOpenProbes` successes ──▶ closed
+ *              (window emptied); one failure ──▶ open again, for another full `openForMs`
  *
  * The rule is evaluated when a failure is recorded (a success never opens a breaker). Outcomes recorded while open are
  * ignored (requests that started before it opened). A probe slot whose outcome never arrives is freed `openForMs` after
@@ -80,7 +82,7 @@ export interface CooldownReader {
 }
 
 export interface CooldownStore extends CooldownReader {
-  /** Cools the key down until `until` (epoch milliseconds); the later of two cooldowns wins, an earlier one changes nothing. */
+  /** Cools the key down until `until` (epoch milliseconds); the later of two wins, an earlier one changes nothing. */
   coolDown(key: string, until: number): void;
   clear(): void;
 }
