@@ -111,7 +111,7 @@ export function capabilityReason(channel: RouteChannel, request: RequestFeatures
   return undefined;
 }
 
-/** The limit one more request of `tokens` would take the channel's window past (tokens first), or undefined when it fits. */
+/** The limit (tokens first) one more request of `tokens` would take the channel's window past; undefined if it fits. */
 export function capacityExceeded(capacity: ChannelCapacity, window: CapacityReader, key: string, tokens: number, now: number): CapacityLimit | undefined {
   if (capacity.tpm !== undefined && window.tokens(key, now) + tokens > capacity.tpm) return 'tpm';
   if (capacity.rpm !== undefined && window.requests(key, now) + 1 > capacity.rpm) return 'rpm';
