@@ -130,7 +130,7 @@ async function runChannels<T>(runtime: ExecutionRuntime, model: ModelConfig, pla
     if (scope.cancellation.cancelled) return fail(asGatewayError(scope.cancellation.reason));
 
     // A channel cooling down comes last: wait for it only when nothing else is left and the deadline allows.
-    const cooling = routing.cooldowns.remainingMs(channel, Date.now());
+    const cooling = routing.cooldowns.remainingMs(channel.id, Date.now());
     if (cooling > 0) {
       if (!last || cooling > Math.min(maxRetryWaitMs, scope.deadline - performance.now())) {
         trace.attemptSkipped(channel, cooldownReason(cooling));
@@ -148,8 +148,7 @@ async function runChannels<T>(runtime: ExecutionRuntime, model: ModelConfig, pla
       }
     }
 
-    const breaker = routing.breakers.for(channel);
-    if (!breaker.allowRequest(Date.now())) {
+    if (!routing.breakers.allowRequest(channel.id, Date.now())) {
       trace.attemptSkipped(channel, reasons.circuitHalfOpen);
       const skipped = new GatewayError('upstream_unavailable', `${channel.provider} is unavailable (circuit breaker)`);
       attempts.push(attemptFromError(channel.provider, channel.upstreamModel, skipped, performance.now()));
@@ -162,7 +161,7 @@ async function runChannels<T>(runtime: ExecutionRuntime, model: ModelConfig, pla
       const timeout = new GatewayError('upstream_timeout', 'The request deadline passed before another channel could be tried.');
       return fail(errors.length === 0 ? timeout : exhaustedError(model.name, attempts, [...errors, timeout]));
     }
-    routing.capacity.record(channel, plan.estimatedTokens, Date.now());
+    if (channel.capacity !== undefined) routing.capacity.record(channel.id, plan.estimatedTokens, 1, Date.now());
     const provider = runtime.providers.get(channel.provider)!;
     const idle = runtime.limits.streamIdleTimeoutMs;
     const context: CallContext = {
@@ -178,9 +177,9 @@ async function runChannels<T>(runtime: ExecutionRuntime, model: ModelConfig, pla
       const record = attemptSucceeded(channel.provider, channel.upstreamModel, startedAt);
       attempts.push(record);
       runtime.observer.attempt(record);
-      breaker.record('success', Date.now());
+      routing.breakers.record(channel.id, 'success', Date.now());
       const firstToken = attempt.firstTokenMs();
-      routing.latency.observe(channel, firstToken ?? record.durationMs);
+      routing.latency.observe(channel.id, firstToken ?? record.durationMs);
       if (!attempt.committed()) trace.attemptSucceeded(channel, record.durationMs, firstToken);
       return { ok: true, value, channel, attempts };
     } catch (caught) {
@@ -190,12 +189,12 @@ async function runChannels<T>(runtime: ExecutionRuntime, model: ModelConfig, pla
       runtime.observer.attempt(record);
       const committed = attempt.committed();
       trace.attemptFailed(channel, error.upstream?.status, error.code, record.durationMs, committed);
-      if (error.code !== 'client_closed_request') breaker.record(breakerFailures.has(error.code) ? 'failure' : 'success', Date.now());
+      if (error.code !== 'client_closed_request') routing.breakers.record(channel.id, breakerFailures.has(error.code) ? 'failure' : 'success', Date.now());
       if (committed) return fail(error, channel);
       if (error.code === 'client_closed_request' || scope.cancellation.cancelled) return fail(error);
       if (!error.isRetryable) return fail(error);
       errors.push(error);
-      if (error.retryAfterMs !== undefined) routing.cooldowns.coolDown(channel, Date.now() + error.retryAfterMs);
+      if (error.retryAfterMs !== undefined) routing.cooldowns.coolDown(channel.id, Date.now() + error.retryAfterMs);
       // The last channel left: back off (honouring retry-after) and try it again, if the deadline allows.
       if (last) {
         const delay = nextDelay(retries, error.retryAfterMs, Math.random, runtime.retries);

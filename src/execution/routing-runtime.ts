@@ -1,16 +1,12 @@
 /**
  * The routing engine's inputs built once at start-up from configuration (compiled routes, the licence book) and its
- * shared per-channel state (breakers, cooldowns, capacity windows, latency averages, round-robin turns). Routing stays
- * pure; this is where configuration and live state meet it.
+ * per-channel state (breakers, cooldowns, capacity windows, latency averages, round-robin turns), which lives behind the
+ * store interfaces of `src/store/`. Routing stays pure; this is where configuration and live state meet it.
  */
 import type { GatewayConfig, ProviderConfig } from '../config/types.ts';
 import {
-  CapacityWindows,
-  CircuitBreakers,
   ConfiguredDeclineRule,
   ConfiguredLicenceBook,
-  LatencyTracker,
-  RoundRobinCounters,
   compileModelRoute,
   preloadTokenizer,
   selectsChannel,
@@ -18,7 +14,7 @@ import {
   type RouteChannelSpec,
   type RouteState,
 } from '../routing/index.ts';
-import { ChannelCooldowns } from '../routing/channel-cooldowns.ts';
+import { createMemoryStores, type Stores } from '../store/index.ts';
 
 /** Every configured model's compiled route, by public model name. */
 export function buildRoutes(config: GatewayConfig): Map<string, ModelRoute> {
@@ -66,26 +62,21 @@ export function buildLicenceBook(config: GatewayConfig): ConfiguredLicenceBook {
   );
 }
 
-/** The routing state one gateway process keeps (shared across replicas later, behind the same readers). */
-export interface RoutingState {
+/**
+ * The routing state one gateway process keeps: the compiled routes and licences, and the stores (in memory, or shared
+ * across replicas) that the attempt loop writes, keyed by `RouteChannel.id`.
+ */
+export interface RoutingState extends Stores {
   readonly routes: ReadonlyMap<string, ModelRoute>;
   readonly licences: ConfiguredLicenceBook;
-  readonly breakers: CircuitBreakers;
-  readonly cooldowns: ChannelCooldowns;
-  readonly capacity: CapacityWindows;
-  readonly latency: LatencyTracker;
-  readonly roundRobin: RoundRobinCounters;
   /** The same state as the planner reads it (one object for every request). */
   readonly readers: RouteState;
 }
 
-export function createRoutingState(config: GatewayConfig): RoutingState {
+/** Builds the routing state over `stores`: by default an in-memory set with the configured breaker settings. */
+export function createRoutingState(config: GatewayConfig, stores: Stores = createMemoryStores({ breaker: config.routing.breaker })): RoutingState {
   const licences = buildLicenceBook(config);
-  const breakers = new CircuitBreakers(config.routing.breaker);
-  const cooldowns = new ChannelCooldowns();
-  const capacity = new CapacityWindows();
-  const latency = new LatencyTracker();
-  const roundRobin = new RoundRobinCounters();
+  const { breakers, cooldowns, capacity, latency, roundRobin } = stores;
   const routes = buildRoutes(config);
   // Counting prompt tokens matters only against a context window: load the tokenizer now if any channel has one.
   if ([...routes.values()].some((route) => route.smallestContextWindow !== undefined)) preloadTokenizer();

@@ -1,21 +1,17 @@
 /**
  * The routing engine: pure policies that order a model's channels for a request and explain every channel passed
- * over. Imports spec, errors and configuration helpers only; never a provider; no I/O.
+ * over. Imports spec, errors and configuration helpers only, and the state stores' types (`src/store/`); never a provider;
+ * no I/O.
  */
 export * from './routing-types.ts';
 export { compileModelRoute, defaultExpectedOutputTokens, hashString } from './model-route.ts';
 export { describeRequest, describeEmbeddingRequest, imageTokens, preloadTokenizer, type DescribeOptions } from './describe-request.ts';
-export { planRoute, channelPassReason, capabilityReason, requestTokens, rendezvousPick, namesChannel, type RoutePlan } from './route-planner.ts';
+export { planRoute, channelPassReason, capabilityReason, capacityExceeded, requestTokens, rendezvousPick, namesChannel, type RoutePlan } from './route-planner.ts';
 export { RouteTrace, routeHeader, parseRouteHeader, type TraceAttempt, type RouteTraceRecord, type RouteHeaderEntry } from './route-trace.ts';
 export { passReason, reasonText, reasons, cooldownReason, formatCount } from './pass-reasons.ts';
 export { noRouteError } from './no-route-error.ts';
 export { ConfiguredLicenceBook, selectsChannel, utcDay, isUtcDay, type LicenceBook, type LicenceTerms, type LicenceVerdict, type ChannelSelector, type UtcDay } from './licences.ts';
 export { ConfiguredDeclineRule, inTimeRange, utcMinuteOfDay, utcWeekday, weekdays, type DeclineRuleSpec, type DeclineConditions, type UtcTimeRange, type Weekday } from './decline-rules.ts';
-export { CircuitBreaker, CircuitBreakers, defaultBreakerSettings, validateBreakerSettings, type BreakerSettings, type BreakerOutcome, type ChannelBreaker } from './circuit-breaker.ts';
-export { CapacityWindow, CapacityWindows, type CapacityWindowOptions } from './capacity-window.ts';
-export { LatencyTracker } from './latency-tracker.ts';
-export { RoundRobinCounters } from './round-robin-counters.ts';
-export { RollingWindow } from './rolling-window.ts';
 export { nextDelay, RetryPolicy, defaultRetrySettings, validateRetrySettings, type RetrySettings } from './retry-backoff.ts';
 export {
   parsePreferencesHeader,

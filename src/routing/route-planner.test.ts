@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CapacityWindows } from './capacity-window.ts';
-import { CircuitBreakers } from './circuit-breaker.ts';
+import { MemoryBreakerStore, MemoryCapacityStore, MemoryCounterStore, MemoryLatencyStore } from '../store/index.ts';
 import { parsePreferencesHeader } from './client-preferences.ts';
 import { ConfiguredDeclineRule } from './decline-rules.ts';
-import { LatencyTracker } from './latency-tracker.ts';
 import { ConfiguredLicenceBook } from './licences.ts';
 import { compileModelRoute } from './model-route.ts';
 import { noRouteError } from './no-route-error.ts';
 import { reasonText } from './pass-reasons.ts';
-import { RoundRobinCounters } from './round-robin-counters.ts';
-import { planRoute, rendezvousPick } from './route-planner.ts';
+import { capacityExceeded, planRoute, rendezvousPick } from './route-planner.ts';
 import type { ModelRoute, RequestFeatures, RouteChannel, RouteChannelSpec, RouteInput, RoutePolicyName, RouteState } from './routing-types.ts';
 import { seededRandom } from './seeded-random.ts';
 
@@ -54,7 +51,7 @@ describe('planRoute: fast paths', () => {
     assert.equal(first.skipped, second.skipped);
 
     const primaryFirst = route('primary-first', [spec('bedrock'), spec('azure', { primary: true }), spec('vertex')]);
-    const plan = planRoute(input(primaryFirst, {}, { breakers: new CircuitBreakers(), capacity: new CapacityWindows() }));
+    const plan = planRoute(input(primaryFirst, {}, { breakers: new MemoryBreakerStore(), capacity: new MemoryCapacityStore() }));
     assert.equal(plan.candidates, primaryFirst.order);
     assert.deepEqual(providers(plan.candidates), ['azure', 'bedrock', 'vertex']);
   });
@@ -75,16 +72,16 @@ describe('planRoute: primary-first', () => {
   const azure = byProvider(model, 'azure');
 
   it('gives the primary first call while it is healthy', () => {
-    const plan = planRoute(input(model, {}, { breakers: new CircuitBreakers() }));
+    const plan = planRoute(input(model, {}, { breakers: new MemoryBreakerStore() }));
     assert.deepEqual(providers(plan.candidates), ['azure', 'bedrock', 'vertex']);
     assert.equal(plan.trace.primaryPassover(), undefined);
     assert.equal(plan.trace.passoverLabel(), undefined);
   });
 
   it('passes the primary over as unable when its circuit is open', () => {
-    const breakers = new CircuitBreakers({ failureRate: 0.5, minimumRequests: 2, windowMs: 10_000, openForMs: 30_000, halfOpenProbes: 1 });
-    breakers.for(azure).record('failure', noon - 1_000);
-    breakers.for(azure).record('failure', noon - 500);
+    const breakers = new MemoryBreakerStore({ failureRate: 0.5, minimumRequests: 2, windowMs: 10_000, openForMs: 30_000, halfOpenProbes: 1 });
+    breakers.record(azure.id, 'failure', noon - 1_000);
+    breakers.record(azure.id, 'failure', noon - 500);
     const plan = planRoute(input(model, {}, { breakers }));
     assert.deepEqual(providers(plan.candidates), ['bedrock', 'vertex']);
     assert.equal(reasonText(plan.skipped[0].reason), 'unable: circuit open');
@@ -99,7 +96,7 @@ describe('planRoute: primary-first', () => {
   });
 
   it('tries a primary cooling down after a 429 last, as unable with the time left', () => {
-    const cooldowns = { remainingMs: (channel: RouteChannel) => (channel === azure ? 1_500 : 0) };
+    const cooldowns = { remainingMs: (key: string) => (key === azure.id ? 1_500 : 0) };
     const plan = planRoute(input(model, {}, { cooldowns }));
     assert.deepEqual(providers(plan.candidates), ['bedrock', 'vertex', 'azure']);
     assert.equal(reasonText(plan.skipped[0].reason), 'unable: 429 retry-after 2s');
@@ -108,8 +105,8 @@ describe('planRoute: primary-first', () => {
   });
 
   it('passes the primary over as declining when its capacity window is full', () => {
-    const capacity = new CapacityWindows();
-    capacity.record(azure, 1_999_500, noon - 10_000);
+    const capacity = new MemoryCapacityStore();
+    capacity.record(azure.id, 1_999_500, 1, noon - 10_000);
     const plan = planRoute(input(model, { request: features({ promptTokens: 400, maxOutputTokens: 200 }) }, { capacity }));
     assert.deepEqual(providers(plan.candidates), ['bedrock', 'vertex']);
     assert.equal(reasonText(plan.skipped[0].reason), 'declined: capacity tpm 2,000,000 reached');
@@ -127,11 +124,56 @@ describe('planRoute: primary-first', () => {
   });
 
   it('names the unable reason before the declined one', () => {
-    const breakers = new CircuitBreakers({ failureRate: 0.5, minimumRequests: 1, windowMs: 10_000, openForMs: 30_000, halfOpenProbes: 1 });
-    breakers.for(azure).record('failure', noon);
-    const capacity = new CapacityWindows();
-    capacity.record(azure, 2_000_000, noon);
+    const breakers = new MemoryBreakerStore({ failureRate: 0.5, minimumRequests: 1, windowMs: 10_000, openForMs: 30_000, halfOpenProbes: 1 });
+    breakers.record(azure.id, 'failure', noon);
+    const capacity = new MemoryCapacityStore();
+    capacity.record(azure.id, 2_000_000, 1, noon);
     assert.equal(planRoute(input(model, {}, { breakers, capacity })).trace.passoverLabel(), 'unable_circuit_open');
+  });
+});
+
+describe('capacityExceeded', () => {
+  const key = 'azure/gpt-4o';
+
+  it('declines the request that would exceed the tokens per minute', () => {
+    const window = new MemoryCapacityStore();
+    window.record(key, 600, 1, 0);
+    assert.equal(capacityExceeded({ tpm: 1_000, rpm: undefined }, window, key, 400, 1_000), undefined);
+    assert.equal(capacityExceeded({ tpm: 1_000, rpm: undefined }, window, key, 401, 1_000), 'tpm');
+  });
+
+  it('declines the request over the requests per minute', () => {
+    const window = new MemoryCapacityStore();
+    const limits = { tpm: undefined, rpm: 2 };
+    window.record(key, 1, 1, 0);
+    assert.equal(capacityExceeded(limits, window, key, 1, 0), undefined);
+    window.record(key, 1, 1, 0);
+    assert.equal(capacityExceeded(limits, window, key, 1, 0), 'rpm');
+  });
+
+  it('names tokens first when both limits are reached', () => {
+    const window = new MemoryCapacityStore();
+    window.record(key, 1_000, 10, 0);
+    assert.equal(capacityExceeded({ tpm: 1_000, rpm: 10 }, window, key, 1, 0), 'tpm');
+    assert.equal(capacityExceeded({ tpm: 2_000, rpm: 10 }, window, key, 1, 0), 'rpm');
+  });
+
+  it('rolls over: usage counts for a minute, then leaves the window', () => {
+    const window = new MemoryCapacityStore();
+    window.record(key, 1_000, 1, 0);
+    assert.equal(capacityExceeded({ tpm: 1_000, rpm: 10 }, window, key, 1, 59_999), 'tpm');
+    assert.equal(capacityExceeded({ tpm: 1_000, rpm: 10 }, window, key, 1, 60_000), undefined);
+  });
+
+  it('is checked only for channels that declare a capacity', () => {
+    const model = route('ordered', [spec('a', { capacity: { tpm: 100 } }), spec('b')]);
+    const [a, b] = model.channels;
+    const capacity = new MemoryCapacityStore();
+    capacity.record(a.id, 100, 1, noon);
+    capacity.record(b.id, 1_000_000, 1, noon);
+    const plan = planRoute(input(model, {}, { capacity }));
+    assert.deepEqual(providers(plan.candidates), ['b']);
+    assert.equal(reasonText(plan.skipped[0].reason), 'declined: capacity tpm 100 reached');
   });
 });
 
@@ -146,16 +188,24 @@ describe('planRoute: ordered and round-robin', () => {
 
   it('rotates the first channel with the counter, among the ready channels only', () => {
     const model = route('round-robin', [spec('a'), spec('b'), spec('c')]);
-    const counter = new RoundRobinCounters();
+    const counter = new MemoryCounterStore();
     const firsts = Array.from({ length: 6 }, () => planRoute(input(model, {}, { roundRobin: counter })).candidates[0].provider);
     assert.deepEqual(firsts, ['a', 'b', 'c', 'a', 'b', 'c']);
     assert.deepEqual(providers(planRoute(input(model, {}, { roundRobin: counter })).candidates), ['a', 'b', 'c']);
     assert.deepEqual(providers(planRoute(input(model, {}, { roundRobin: counter })).candidates), ['b', 'c', 'a']);
 
     const preferences = parsePreferencesHeader('ignore=b');
-    const counter2 = new RoundRobinCounters();
+    const counter2 = new MemoryCounterStore();
     const withoutB = Array.from({ length: 4 }, () => planRoute(input(model, { preferences }, { roundRobin: counter2 })).candidates[0].provider);
     assert.deepEqual(withoutB, ['a', 'c', 'a', 'c']);
+  });
+
+  it('keys the turn by the model name, not by the compiled route object', () => {
+    const counter = new MemoryCounterStore();
+    const first = route('round-robin', [spec('a'), spec('b'), spec('c')]);
+    const recompiled = route('round-robin', [spec('a'), spec('b'), spec('c')]);
+    assert.equal(planRoute(input(first, {}, { roundRobin: counter })).candidates[0].provider, 'a');
+    assert.equal(planRoute(input(recompiled, {}, { roundRobin: counter })).candidates[0].provider, 'b');
   });
 });
 
@@ -223,18 +273,18 @@ describe('planRoute: lowest-cost', () => {
 describe('planRoute: lowest-latency', () => {
   it('adapts when a channel slows down', () => {
     const model = route('lowest-latency', [spec('a'), spec('b'), spec('c')]);
-    const latency = new LatencyTracker(0.5);
+    const latency = new MemoryLatencyStore(0.5);
     const [a, b, c] = model.channels;
     // Unobserved channels rank first so they get measured.
-    latency.observe(a, 300);
-    latency.observe(b, 150);
+    latency.observe(a.id, 300);
+    latency.observe(b.id, 150);
     assert.deepEqual(providers(planRoute(input(model, {}, { latency })).candidates), ['c', 'b', 'a']);
-    latency.observe(c, 400);
+    latency.observe(c.id, 400);
     assert.deepEqual(providers(planRoute(input(model, {}, { latency })).candidates), ['b', 'a', 'c']);
     // b slows down: its average overtakes a's within a few observations.
-    latency.observe(b, 900);
-    latency.observe(b, 900);
-    assert.ok(latency.averageMs(b)! > 300);
+    latency.observe(b.id, 900);
+    latency.observe(b.id, 900);
+    assert.ok(latency.averageMs(b.id)! > 300);
     assert.deepEqual(providers(planRoute(input(model, {}, { latency })).candidates), ['a', 'c', 'b']);
   });
 });
@@ -397,7 +447,7 @@ describe('planRoute: client preferences', () => {
   });
 
   it('keeps a cooling channel as a last resort, but drops it without fallbacks', () => {
-    const cooldowns = { remainingMs: (channel: RouteChannel) => (channel.provider === 'bedrock' ? 10_000 : 0) };
+    const cooldowns = { remainingMs: (key: string) => (key === 'bedrock/gpt-4o' ? 10_000 : 0) };
     const plan = planRoute(input(model, { preferences: parsePreferencesHeader('ignore=vertex') }, { cooldowns }));
     assert.deepEqual(providers(plan.candidates), ['azure', 'bedrock']);
     const strict = planRoute(input(model, { preferences: parsePreferencesHeader('order=bedrock,azure; allow_fallbacks=false') }, { cooldowns }));
@@ -410,7 +460,7 @@ describe('planRoute: client preferences', () => {
   });
 
   it('orders several cooling channels soonest first', () => {
-    const cooldowns = { remainingMs: (channel: RouteChannel) => ({ azure: 5_000, bedrock: 2_000, vertex: 0 })[channel.provider]! };
+    const cooldowns = { remainingMs: (key: string) => ({ 'azure/gpt-4o': 5_000, 'bedrock/gpt-4o': 2_000, 'vertex/gpt-4o': 0 })[key]! };
     assert.deepEqual(providers(planRoute(input(model, {}, { cooldowns })).candidates), ['vertex', 'bedrock', 'azure']);
   });
 });
@@ -429,9 +479,9 @@ describe('noRouteError', () => {
     assert.equal(error.param, 'interchange.providers');
     assert.match(error.message, /a\/gpt-4o \(excluded: preference only\); b\/gpt-4o \(unable: no vision\)/);
 
-    const capacity = new CapacityWindows();
+    const capacity = new MemoryCapacityStore();
     const limited = route('ordered', [spec('a', { capacity: { rpm: 1 } })]);
-    capacity.record(limited.channels[0], 10, noon);
+    capacity.record(limited.channels[0].id, 10, 1, noon);
     const declined = noRouteError(planRoute(input(limited, {}, { capacity })));
     assert.equal(declined.code, 'upstream_unavailable');
     assert.match(declined.message, /declined: capacity rpm 1 reached/);

@@ -24,6 +24,9 @@
  * Sticky routes (weighted, round-robin) put the rendezvous-hash winner for the request's key first: the same key keeps
  * the same first channel while that channel stays a candidate, and losing a channel moves only its keys.
  *
+ * State is read through the store readers in `state` (`src/store/`), synchronously, by the channel's precomputed key
+ * (`channel.id`; round-robin turns by the model name): no read waits and none builds a key.
+ *
  * Fast paths (the hot path must stay free): a channel with every capability and no limits skips the capability
  * check; state readers absent from `state` cost nothing; while every channel is ready, the plan returns the route's
  * precomputed order itself (no array is allocated) for ordered and primary-first, and the skipped list is a shared
@@ -43,7 +46,17 @@ import {
   regionReason,
 } from './pass-reasons.ts';
 import { RouteTrace } from './route-trace.ts';
-import type { ModelRoute, PassReason, RequestFeatures, RouteChannel, RouteInput, SkippedChannel } from './routing-types.ts';
+import type {
+  CapacityLimit,
+  CapacityReader,
+  ChannelCapacity,
+  ModelRoute,
+  PassReason,
+  RequestFeatures,
+  RouteChannel,
+  RouteInput,
+  SkippedChannel,
+} from './routing-types.ts';
 
 export interface RoutePlan {
   /** Channels to try, in order. Shared with the route when nothing was skipped: never mutate. */
@@ -98,6 +111,13 @@ export function capabilityReason(channel: RouteChannel, request: RequestFeatures
   return undefined;
 }
 
+/** The limit (tokens first) one more request of `tokens` would take the channel's window past; undefined if it fits. */
+export function capacityExceeded(capacity: ChannelCapacity, window: CapacityReader, key: string, tokens: number, now: number): CapacityLimit | undefined {
+  if (capacity.tpm !== undefined && window.tokens(key, now) + tokens > capacity.tpm) return 'tpm';
+  if (capacity.rpm !== undefined && window.requests(key, now) + 1 > capacity.rpm) return 'rpm';
+  return undefined;
+}
+
 /**
  * Why `channel` is passed over for this request, or undefined when it is ready (cooldowns aside, see planRoute).
  * Exported for `route explain` and tests.
@@ -129,9 +149,9 @@ export function channelPassReason(channel: RouteChannel, input: RouteInput, toke
   if (preferences?.zeroRetention === true && channel.dataPolicy?.zeroRetention !== true) return reasons.zeroRetentionPreference;
   const capability = capabilityReason(channel, input.request);
   if (capability !== undefined) return capability;
-  if (state.breakers !== undefined && state.breakers.stateOf(channel, input.now) === 'open') return reasons.circuitOpen;
+  if (state.breakers !== undefined && state.breakers.stateOf(channel.id, input.now) === 'open') return reasons.circuitOpen;
   if (state.capacity !== undefined && channel.capacity !== undefined) {
-    const exceeded = state.capacity.wouldExceed(channel, tokens, input.now);
+    const exceeded = capacityExceeded(channel.capacity, state.capacity, channel.id, tokens, input.now);
     if (exceeded !== undefined) return capacityReason(exceeded, channel.capacity[exceeded]);
   }
   const rules = channel.declineRules;
@@ -218,7 +238,7 @@ function sortByCost(list: RouteChannel[], promptTokens: number, outputTokens: nu
 }
 
 function latency(channel: RouteChannel, input: RouteInput): number {
-  return input.state.latency?.averageMs(channel) ?? 0;
+  return input.state.latency?.averageMs(channel.id) ?? 0;
 }
 
 function sortByLatency(list: RouteChannel[], input: RouteInput): void {
@@ -265,7 +285,7 @@ function orderReady(ready: readonly RouteChannel[], input: RouteInput, owned: bo
         if (pick > 0) moveToFront(list, pick);
         return list;
       }
-      const turn = input.state.roundRobin?.next(route) ?? 0;
+      const turn = input.state.roundRobin?.next(route.model) ?? 0;
       const start = turn % list.length;
       if (start === 0) return list;
       const rotated: RouteChannel[] = [];
@@ -323,7 +343,7 @@ export function planRoute(input: RouteInput): RoutePlan {
     const channel = order[index];
     const reason = channelPassReason(channel, input, tokens);
     if (reason === undefined) {
-      const cooling = cooldowns === undefined ? 0 : cooldowns.remainingMs(channel, now);
+      const cooling = cooldowns === undefined ? 0 : cooldowns.remainingMs(channel.id, now);
       if (cooling <= 0) {
         ready?.push(channel);
         continue;

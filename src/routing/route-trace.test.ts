@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CircuitBreakers } from './circuit-breaker.ts';
+import { MemoryBreakerStore } from '../store/index.ts';
 import { compileModelRoute } from './model-route.ts';
 import { reasons } from './pass-reasons.ts';
 import { planRoute } from './route-planner.ts';
 import { parseRouteHeader } from './route-trace.ts';
-import type { RequestFeatures, RouteChannel, RouteState } from './routing-types.ts';
+import type { RequestFeatures, RouteState } from './routing-types.ts';
 
 const model = compileModelRoute({
   model: 'gpt-oss-120b',
@@ -19,7 +19,7 @@ const model = compileModelRoute({
 const [azure, bedrock, vertex] = model.channels;
 const request: RequestFeatures = { vision: false, images: 0, tools: false, jsonSchema: false, streaming: true, promptTokens: 10, promptTokensExact: false, promptTokensUpperBound: 40, maxOutputTokens: undefined };
 const plan = (state: RouteState = {}, vision = false) => planRoute({ route: model, request: { ...request, vision }, state, now: 0, random: Math.random });
-const coolingAzure = { remainingMs: (channel: RouteChannel) => (channel === azure ? 2_000 : 0) };
+const coolingAzure = { remainingMs: (key: string) => (key === azure.id ? 2_000 : 0) };
 
 describe('RouteTrace: x-interchange-route', () => {
   it('encodes pass-overs and attempts in the order they happened', () => {
@@ -100,8 +100,8 @@ describe('RouteTrace: primary pass-over', () => {
 
   it('is never set for policies without a primary', () => {
     const ordered = compileModelRoute({ model: 'm', policy: 'ordered', channels: [{ provider: 'a', upstreamModel: 'x', primary: true }, { provider: 'b', upstreamModel: 'x' }] });
-    const breakers = new CircuitBreakers({ failureRate: 0.5, minimumRequests: 1, windowMs: 1_000, openForMs: 1_000, halfOpenProbes: 1 });
-    breakers.for(ordered.channels[0]).record('failure', 0);
+    const breakers = new MemoryBreakerStore({ failureRate: 0.5, minimumRequests: 1, windowMs: 1_000, openForMs: 1_000, halfOpenProbes: 1 });
+    breakers.record(ordered.channels[0].id, 'failure', 0);
     const trace = planRoute({ route: ordered, request, state: { breakers }, now: 0, random: Math.random }).trace;
     assert.equal(trace.skipped.length, 1);
     assert.equal(trace.passoverLabel(), undefined);

@@ -6,6 +6,9 @@
  */
 import type { LicenceBook } from './licences.ts';
 import type { ClientPreferences } from './client-preferences.ts';
+import type { BreakerReader, CapacityReader, CooldownReader, LatencyReader, TurnCounter } from '../store/index.ts';
+
+export type { BreakerOutcome, BreakerReader, BreakerSettings, BreakerState, CapacityReader, CooldownReader, LatencyReader, TurnCounter } from '../store/index.ts';
 
 /** How a model orders its channels for a request. */
 export const routePolicies = ['primary-first', 'ordered', 'weighted', 'round-robin', 'lowest-cost', 'lowest-latency'] as const;
@@ -81,7 +84,10 @@ export interface ModelRouteSpec {
 
 /** A compiled channel: validated, defaults applied, lookup keys precomputed. Created once at start-up. */
 export interface RouteChannel {
-  /** `provider/upstreamModel`: unique within a model; the key of every per-channel state store. */
+  /**
+   * `provider/upstreamModel`: unique within a model; the key of every per-channel state store (`src/store/`), stable
+   * across processes and restarts. Computed once here so that no request builds a key.
+   */
   readonly id: string;
   /** Position in the model's configured channel list (maps back to the configuration's channel). */
   readonly index: number;
@@ -139,36 +145,7 @@ export interface RequestFeatures {
   readonly maxOutputTokens: number | undefined;
 }
 
-export type BreakerState = 'closed' | 'open' | 'half-open';
 export type CapacityLimit = 'tpm' | 'rpm';
-
-/** Circuit state per channel, read while planning (the executor asks the breaker itself before each attempt). */
-export interface BreakerReader {
-  stateOf(channel: RouteChannel, now: number): BreakerState;
-}
-
-/** Time left before a channel that answered 429/503 with `retry-after` may be called again. */
-export interface CooldownReader {
-  /** Milliseconds; 0 when the channel is not cooling down. */
-  remainingMs(channel: RouteChannel, now: number): number;
-}
-
-/** The operator's reserved capacity per channel (TPM/RPM), as rolling windows. */
-export interface CapacityReader {
-  /** Which limit one more request of `tokens` would exceed, or undefined when it fits. */
-  wouldExceed(channel: RouteChannel, tokens: number, now: number): CapacityLimit | undefined;
-}
-
-/** Moving average of observed time to first token per channel. */
-export interface LatencyReader {
-  /** Undefined until the channel has been observed. */
-  averageMs(channel: RouteChannel): number | undefined;
-}
-
-/** The round-robin turn per model: each call returns the next integer. */
-export interface RoundRobinCounter {
-  next(route: ModelRoute): number;
-}
 
 /**
  * A rule under which a channel declines a request although it could serve it. Evaluated without I/O: rules that
@@ -182,14 +159,18 @@ export interface DeclineRule {
   declines(channel: RouteChannel, input: RouteInput): boolean;
 }
 
-/** Per-channel state the planner reads. Every reader is optional: absent means "nothing to report". */
+/**
+ * Per-channel state the planner reads: the read halves of the stores in `src/store/`, keyed by `RouteChannel.id`
+ * (round-robin turns by the model name). Synchronous reads of a replica-local view; see the contract in
+ * `src/store/state-stores.ts`. Every reader is optional: absent means "nothing to report".
+ */
 export interface RouteState {
   readonly breakers?: BreakerReader | undefined;
   readonly cooldowns?: CooldownReader | undefined;
   readonly capacity?: CapacityReader | undefined;
   readonly latency?: LatencyReader | undefined;
   readonly licences?: LicenceBook | undefined;
-  readonly roundRobin?: RoundRobinCounter | undefined;
+  readonly roundRobin?: TurnCounter | undefined;
 }
 
 /** Requirements set by the operator for this caller (tenant or key policy), as opposed to the client's preferences. */

@@ -4,7 +4,13 @@
  * recorded at t counts until the bucket holding t is reused, i.e. for between `windowMs - bucketMs` and `windowMs`.
  *
  * Times are epoch milliseconds; a time earlier than the latest seen (a clock step back) is treated as the latest.
+ * Negative adds (corrections) take off at most what the window holds, and reads never go below zero; the totals stay
+ * the exact sums of the buckets, so an over-correction cannot leave phantom usage once its bucket rolls out.
  */
+export function validateWindow(windowMs: number, buckets: number): void {
+  if (!(windowMs > 0) || !Number.isInteger(buckets) || buckets < 1) throw new RangeError('A rolling window needs a positive length and at least one bucket.');
+}
+
 export class RollingWindow {
   readonly windowMs: number;
   readonly bucketMs: number;
@@ -15,7 +21,7 @@ export class RollingWindow {
   #secondTotal = 0;
 
   constructor(windowMs: number, buckets: number) {
-    if (!(windowMs > 0) || !Number.isInteger(buckets) || buckets < 1) throw new RangeError('A rolling window needs a positive length and at least one bucket.');
+    validateWindow(windowMs, buckets);
     this.windowMs = windowMs;
     this.bucketMs = windowMs / buckets;
     this.#first = new Float64Array(buckets);
@@ -49,23 +55,25 @@ export class RollingWindow {
 
   add(first: number, second: number, now: number): void {
     const slot = this.#advance(now);
-    this.#first[slot] += first;
-    this.#second[slot] += second;
-    this.#firstTotal += first;
-    this.#secondTotal += second;
-    // Corrections (negative adds) never take a total below zero.
-    if (this.#firstTotal < 0) this.#firstTotal = 0;
-    if (this.#secondTotal < 0) this.#secondTotal = 0;
+    // A total can be negative for a while (a correction outlives the bucket it corrected): it holds nothing then.
+    const firstHeld = this.#firstTotal > 0 ? this.#firstTotal : 0;
+    const secondHeld = this.#secondTotal > 0 ? this.#secondTotal : 0;
+    const firstAdded = first < -firstHeld ? -firstHeld : first;
+    const secondAdded = second < -secondHeld ? -secondHeld : second;
+    this.#first[slot] += firstAdded;
+    this.#second[slot] += secondAdded;
+    this.#firstTotal += firstAdded;
+    this.#secondTotal += secondAdded;
   }
 
   first(now: number): number {
     this.#advance(now);
-    return this.#firstTotal;
+    return this.#firstTotal > 0 ? this.#firstTotal : 0;
   }
 
   second(now: number): number {
     this.#advance(now);
-    return this.#secondTotal;
+    return this.#secondTotal > 0 ? this.#secondTotal : 0;
   }
 
   clear(): void {

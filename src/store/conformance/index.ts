@@ -1,0 +1,9 @@
+/**
+ * One conformance suite per store interface. A test file runs each over every implementation (today the in-memory
+ * one; the shared one joins the same list), so they are held to one contract.
+ */
+export { breakerStoreConformance } from './breaker-store-conformance.ts';
+export { cooldownStoreConformance } from './cooldown-store-conformance.ts';
+export { capacityStoreConformance } from './capacity-store-conformance.ts';
+export { latencyStoreConformance } from './latency-store-conformance.ts';
+export { counterStoreConformance } from './counter-store-conformance.ts';
