@@ -1,11 +1,12 @@
 /**
  * The zod schema of the YAML users write (snake_case keys). Every object is strict: an unknown key is a problem,
- * reported with the closest known key. Scalars go through the parsers in values.ts, which accept what environment
- * substitution produces (text) wherever a number or boolean is expected, and phrase their own messages.
+ * reported with the closest known key. Scalars go through the parsers in config-schema/values.ts, which accept what
+ * environment substitution produces (text) wherever a number or boolean is expected, and phrase their own messages.
+ * A provider entry's kind-specific fields come from the provider catalog (each kind's `settings.ts`).
  *
  * Rules that relate several fields (a channel's provider must exist, one primary per model, what each kind
- * requires) are not here: they live in semantic-checks.ts, which runs even when this schema finds problems, so
- * one pass reports everything.
+ * requires) are not here: they live in semantic-checks.ts and in each kind's `check`, which run even when this schema
+ * finds problems, so one pass reports everything.
  */
 
 import { z } from 'zod';
