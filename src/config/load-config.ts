@@ -252,23 +252,24 @@ type ProviderDocument = ConfigDocument['providers'][string];
 /** A provider entry the schema and the checks accepted, resolved through its kind. */
 function toProvider(name: string, provider: ProviderDocument): ProviderConfig {
   const definition = providerKind(provider.kind);
-  const apiKey = provider.auth?.api_key;
+  const written = provider.auth?.api_key;
+  const apiKey = written === undefined || written === '' ? undefined : written;
   const pick = (from: Readonly<Record<string, unknown>> | undefined, shape: object) =>
     Object.fromEntries(Object.keys(shape).map((key) => [key, from?.[key]]));
   const resolved = definition.resolve({
     name,
     api: provider.api ?? definition.apis[0],
-    apiKey: apiKey === undefined || apiKey === '' ? undefined : apiKey,
+    apiKey,
     region: provider.region,
     fields: pick(provider, definition.fields),
     auth: pick(provider.auth, definition.authFields),
   });
-  // One object per kind: the union's members differ only in `kind` and `settings`, which come from the same definition.
+  // `kind` and `settings` come from the same definition, so the object is the union member of that kind.
   return withoutSecretsWhenPrinted({
     name,
     kind: provider.kind,
     baseUrl: resolved.baseUrl,
-    apiKey: apiKey === undefined || apiKey === '' ? undefined : apiKey,
+    apiKey,
     headers: Object.freeze({ ...provider.headers }),
     region: provider.region ?? definition.routing.region?.(resolved.settings),
     connections: provider.connections,
