@@ -10,10 +10,11 @@
  * licence or decline rule naming a model its channels do not serve.
  */
 
-import type { ChannelConfig, DeclineRule, GatewayConfig, LicenceAgreement, ModelConfig } from './types.ts';
+import type { ChannelConfig, DeclineRuleConfig, GatewayConfig, LicenceAgreement, ModelConfig } from './types.ts';
 import { ConfigError, loadConfigFile, selectsChannel, type Environment } from './load-config.ts';
-import { formatPath, type Problem } from './problem.ts';
-import { formatBytes, formatDuration, formatMicros, formatMinuteOfDay } from './values.ts';
+import { formatPath, type Problem } from '../config-schema/problem.ts';
+import { formatBytes, formatDuration, formatMicros, formatMinuteOfDay } from '../config-schema/values.ts';
+import { providerKind } from '../providers/catalog.ts';
 
 export interface CheckConfigResult {
   readonly ok: boolean;
@@ -56,12 +57,12 @@ export function describeConfig(config: GatewayConfig): string {
     `providers (${config.providers.size})`,
   ];
   const providerRows = [...config.providers.values()].map((provider) => {
-    const azure = provider.azure;
+    const summary = providerKind(provider.kind).summary?.(provider.settings);
     const details = [
-      ...(azure === undefined ? [] : [azure.api === 'v1' ? 'API v1' : `API deployments, api-version ${azure.apiVersion}`]),
-      azure?.entra !== undefined ? `Entra ID (${azure.entra.credential})` : provider.apiKey === undefined ? 'no API key' : 'API key set',
+      ...(summary?.settings ?? []),
+      summary?.authentication ?? (provider.apiKey === undefined ? 'no API key' : 'API key set'),
       ...(provider.region === undefined ? [] : [`region ${provider.region}`]),
-      ...(provider.dataPolicy?.zeroRetention === true ? ['zero retention'] : []),
+      ...(provider.dataPolicy.zeroRetention ? ['zero retention'] : []),
       `${provider.connections} connections`,
       `timeout ${formatDuration(provider.timeoutMs)}`,
       ...(Object.keys(provider.headers).length === 0 ? [] : [`headers: ${Object.keys(provider.headers).join(', ')}`]),
@@ -170,7 +171,7 @@ function describeAgreement(agreement: LicenceAgreement): string[] {
   ];
 }
 
-function describeDeclineRule(rule: DeclineRule): string[] {
+function describeDeclineRule(rule: DeclineRuleConfig): string[] {
   const { when } = rule;
   const conditions: string[] = [];
   if (when.hours !== undefined) conditions.push(`${formatMinuteOfDay(when.hours.startMinute)}-${formatMinuteOfDay(when.hours.endMinute)} UTC`);

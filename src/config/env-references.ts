@@ -4,7 +4,7 @@
  * only (not in keys), before the schema sees the document, so they can stand for any scalar: `port: ${PORT:-8080}`.
  */
 
-import type { PathSegment, RawProblem } from './problem.ts';
+import type { PathSegment, RawProblem } from '../config-schema/problem.ts';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 

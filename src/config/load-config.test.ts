@@ -5,6 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { ConfigError, loadConfigFile, parseConfig, type ParseConfigOptions } from './load-config.ts';
+import type { ProviderConfig } from './types.ts';
+
+/** Each kind's settings type. */
+type SettingsByKind = { [Provider in ProviderConfig as Provider['kind']]: Provider['settings'] };
+
+/** The settings of a provider, after asserting its kind (the settings' type depends on it). */
+function settingsOf<Kind extends keyof SettingsByKind>(provider: ProviderConfig | undefined, kind: Kind): SettingsByKind[Kind] {
+  assert.equal(provider?.kind, kind);
+  return provider!.settings as SettingsByKind[Kind];
+}
 
 const referenceConfig = `
 listen: 127.0.0.1:8080
@@ -75,9 +85,7 @@ test('the reference configuration maps onto GatewayConfig', () => {
     connections: 256,
     timeoutMs: 60_000,
     dataPolicy: { zeroRetention: false },
-    azure: undefined,
-    bedrock: undefined,
-    vertex: undefined,
+    settings: {},
   });
   assert.deepEqual({ ...config.providers.get('local-vllm') }, {
     name: 'local-vllm',
@@ -89,9 +97,7 @@ test('the reference configuration maps onto GatewayConfig', () => {
     connections: 256,
     timeoutMs: 60_000,
     dataPolicy: { zeroRetention: false },
-    azure: undefined,
-    bedrock: undefined,
-    vertex: undefined,
+    settings: {},
   });
   assert.deepEqual({ ...config.models.get('gpt-4o') }, {
     name: 'gpt-4o',
@@ -533,10 +539,10 @@ models:
   const eastus = config.providers.get('azure-eastus')!;
   assert.equal(eastus.baseUrl, 'https://contoso.openai.azure.com');
   assert.equal(eastus.apiKey, 'azure-secret');
-  assert.deepEqual({ ...eastus.azure }, { api: 'deployments', apiVersion: '2025-04-01-preview', entra: undefined });
+  assert.deepEqual({ ...settingsOf(eastus, 'azure-openai') }, { api: 'deployments', apiVersion: '2025-04-01-preview', entra: undefined });
   const v1 = config.providers.get('azure-v1')!;
-  assert.equal(v1.azure?.api, 'v1');
-  assert.deepEqual({ ...v1.azure?.entra }, {
+  assert.equal(settingsOf(v1, 'azure-openai').api, 'v1');
+  assert.deepEqual({ ...settingsOf(v1, 'azure-openai').entra }, {
     credential: 'managed-identity',
     tenantId: undefined,
     clientId: 'abc',
@@ -588,16 +594,16 @@ models:
   );
   const chain = config.providers.get('chain')!;
   assert.equal(chain.baseUrl, 'https://bedrock-runtime.us-east-1.amazonaws.com');
-  assert.deepEqual({ ...chain.bedrock }, { api: 'converse', region: 'us-east-1', credentials: { source: 'default-chain' } });
-  assert.deepEqual({ ...config.providers.get('profile')!.bedrock }, { api: 'openai', region: 'eu-west-1', credentials: { source: 'profile', profile: 'prod' } });
+  assert.deepEqual({ ...settingsOf(chain, 'bedrock') }, { api: 'converse', region: 'us-east-1', credentials: { source: 'default-chain' } });
+  assert.deepEqual({ ...settingsOf(config.providers.get('profile'), 'bedrock') }, { api: 'openai', region: 'eu-west-1', credentials: { source: 'profile', profile: 'prod' } });
   const keys = config.providers.get('keys')!;
   assert.equal(keys.baseUrl, 'http://127.0.0.1:9000');
-  assert.deepEqual(keys.bedrock?.credentials, { source: 'static', accessKeyId: 'AKID', secretAccessKey: 's3cr3t', sessionToken: 'tok' });
+  assert.deepEqual(settingsOf(keys, 'bedrock').credentials, { source: 'static', accessKeyId: 'AKID', secretAccessKey: 's3cr3t', sessionToken: 'tok' });
   assert.doesNotMatch(JSON.stringify(keys), /s3cr3t|"tok"/, 'printing a provider hides its AWS secrets');
   const bearer = config.providers.get('bearer')!;
   assert.equal(bearer.apiKey, 'bedrock-key');
-  assert.equal(bearer.bedrock?.credentials, undefined);
-  assert.deepEqual(config.providers.get('explicit-chain')!.bedrock?.credentials, { source: 'default-chain' });
+  assert.equal(settingsOf(bearer, 'bedrock').credentials, undefined);
+  assert.deepEqual(settingsOf(config.providers.get('explicit-chain'), 'bedrock').credentials, { source: 'default-chain' });
 });
 
 test('bedrock: every rule is reported', () => {
@@ -642,11 +648,11 @@ models:
 `);
   const central = config.providers.get('central')!;
   assert.equal(central.baseUrl, 'https://us-central1-aiplatform.googleapis.com');
-  assert.deepEqual({ ...central.vertex }, { api: 'gemini', project: 'acme-ai', location: 'us-central1', credentials: { source: 'application-default' } });
+  assert.deepEqual({ ...settingsOf(central, 'vertex') }, { api: 'gemini', project: 'acme-ai', location: 'us-central1', credentials: { source: 'application-default' } });
   assert.equal(config.providers.get('global')!.baseUrl, 'https://aiplatform.googleapis.com');
-  assert.equal(config.providers.get('global')!.vertex?.api, 'openai');
+  assert.equal(settingsOf(config.providers.get('global'), 'vertex').api, 'openai');
   assert.equal(config.providers.get('us')!.baseUrl, 'https://aiplatform.us.rep.googleapis.com');
-  assert.deepEqual(config.providers.get('us')!.vertex?.credentials, { source: 'service-account-file', file: '/secrets/sa.json' });
+  assert.deepEqual(settingsOf(config.providers.get('us'), 'vertex').credentials, { source: 'service-account-file', file: '/secrets/sa.json' });
   assert.equal(config.providers.get('local')!.baseUrl, 'http://127.0.0.1:9105');
 });
 

@@ -8,20 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { inspect, type InspectOptionsStylized } from 'node:util';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { z } from 'zod';
-import type {
-  AgreementConfig,
-  AwsCredentialSource,
-  AzureApiStyle,
-  BedrockApi,
-  ChannelConfig,
-  ChannelSelector,
-  DeclineRule,
-  GatewayConfig,
-  ModelConfig,
-  ProviderConfig,
-  VertexApi,
-} from './types.ts';
-import { configSchema, decodeUnknownKeys, defaults, type AwsAuthDocument, type ConfigDocument } from './schema.ts';
+import type { AgreementConfig, ChannelConfig, ChannelSelector, DeclineRuleConfig, GatewayConfig, ModelConfig, ProviderConfig } from './types.ts';
+import { configSchema, decodeUnknownKeys, defaults, type ConfigDocument } from './schema.ts';
 import { semanticChecks } from './semantic-checks.ts';
 import {
   protectReferences,
@@ -30,10 +18,12 @@ import {
   type Environment,
   type Substitution,
 } from './env-references.ts';
-import { describeType, formatPath, renderValues, type PathSegment, type Problem, type RawProblem } from './problem.ts';
-import { startOfDay } from './values.ts';
+import { describeIssue } from '../config-schema/fields.ts';
+import { formatPath, renderValues, type PathSegment, type Problem, type RawProblem } from '../config-schema/problem.ts';
+import { startOfDay } from '../config-schema/values.ts';
+import { providerKind } from '../providers/catalog.ts';
 
-export type { Problem } from './problem.ts';
+export type { Problem } from '../config-schema/problem.ts';
 export type { Environment } from './env-references.ts';
 
 export interface ParseConfigOptions {
@@ -138,32 +128,6 @@ function readYaml(text: string, location: string): YamlResult {
   }
 }
 
-const expectedNames: Readonly<Record<string, string>> = {
-  string: 'text',
-  number: 'a number',
-  int: 'a whole number',
-  boolean: 'true or false',
-  object: 'a mapping (key: value)',
-  record: 'a mapping (key: value)',
-  array: 'a list',
-};
-
-/** One-line, value-free messages for zod's built-in issues (the parsers in values.ts phrase their own). */
-const describeIssue: z.core.$ZodErrorMap = (issue) => {
-  switch (issue.code) {
-    case 'invalid_type':
-      if (issue.input === undefined) return 'required field missing';
-      return `expected ${expectedNames[issue.expected] ?? issue.expected}, got ${describeType(issue.input)}`;
-    case 'too_small':
-      if (issue.origin === 'array') return `must list at least ${String(issue.minimum)}`;
-      return undefined;
-    case 'invalid_value':
-      return `expected one of ${issue.values.map((value) => String(value)).join(', ')}`;
-    default:
-      return undefined;
-  }
-};
-
 function toRawProblems(issue: z.core.$ZodIssue): RawProblem[] {
   const path = issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)));
   const unknownKeys = decodeUnknownKeys(issue.message);
@@ -262,25 +226,21 @@ class FrozenMap<K, V> extends Map<K, V> {
 }
 
 /**
- * Freeze a provider and give it (non-enumerable) `toJSON` and `util.inspect` views in which the API key and the
- * header values read `[redacted]`, so logging or printing a provider never leaks a secret. The properties
- * themselves are unchanged: code reads `provider.apiKey` as usual.
+ * Freeze a provider and give it (non-enumerable) `toJSON` and `util.inspect` views in which the API key, the header
+ * values and its kind's secrets read `[redacted]`, so logging or printing a provider never leaks a secret. The
+ * properties themselves are unchanged: code reads `provider.apiKey` as usual.
  */
 function withoutSecretsWhenPrinted(provider: ProviderConfig): ProviderConfig {
-  const printable = () => ({
+  const printable = providerKind(provider.kind).printable;
+  const view = () => ({
     ...provider,
     apiKey: provider.apiKey === undefined ? undefined : redacted,
-    azure:
-      provider.azure?.entra?.clientSecret === undefined ? provider.azure : { ...provider.azure, entra: { ...provider.azure.entra, clientSecret: redacted } },
-    bedrock:
-      provider.bedrock?.credentials?.source !== 'static'
-        ? provider.bedrock
-        : { ...provider.bedrock, credentials: { ...provider.bedrock.credentials, secretAccessKey: redacted, sessionToken: redacted } },
     headers: Object.fromEntries(Object.keys(provider.headers).map((name) => [name, redacted])),
+    settings: printable === undefined ? provider.settings : printable(provider.settings, redacted),
   });
-  Object.defineProperty(provider, 'toJSON', { value: printable });
+  Object.defineProperty(provider, 'toJSON', { value: view });
   Object.defineProperty(provider, inspect.custom, {
-    value: (_depth: number, options: InspectOptionsStylized, inspectValue: typeof inspect) => inspectValue(printable(), options),
+    value: (_depth: number, options: InspectOptionsStylized, inspectValue: typeof inspect) => inspectValue(view(), options),
   });
   return Object.freeze(provider);
 }
@@ -289,92 +249,38 @@ const redacted = '[redacted]';
 
 type ProviderDocument = ConfigDocument['providers'][string];
 
-function baseUrlOf(provider: ProviderDocument): string {
-  switch (provider.kind) {
-    case 'azure-openai':
-      return provider.endpoint as string;
-    case 'bedrock':
-      return provider.endpoint ?? `https://bedrock-runtime.${provider.region}.amazonaws.com`;
-    case 'vertex':
-      return provider.endpoint ?? vertexEndpoint(provider.location as string);
-    default:
-      return provider.base_url ?? defaults.openaiBaseUrl;
-  }
-}
-
-/** Vertex AI's host for a location: `global` → aiplatform.googleapis.com, multi-regions → their rep hosts, regions → `{location}-aiplatform`. */
-export function vertexEndpoint(location: string): string {
-  if (location === 'global') return 'https://aiplatform.googleapis.com';
-  if (location === 'us' || location === 'eu') return `https://aiplatform.${location}.rep.googleapis.com`;
-  return `https://${location}-aiplatform.googleapis.com`;
-}
-
-/** SigV4 credentials for a bedrock provider; none when it authenticates with a Bedrock API key. */
-function awsCredentials(aws: AwsAuthDocument | undefined, apiKey: string | undefined): AwsCredentialSource | undefined {
-  if (aws === undefined) return apiKey === undefined || apiKey === '' ? Object.freeze({ source: 'default-chain' as const }) : undefined;
-  switch (aws.source) {
-    case 'default-chain':
-      return Object.freeze({ source: 'default-chain' as const });
-    case 'profile':
-      return Object.freeze({ source: 'profile' as const, profile: aws.profile! });
-    case 'static':
-      return Object.freeze({ source: 'static' as const, accessKeyId: aws.accessKeyId!, secretAccessKey: aws.secretAccessKey!, sessionToken: aws.sessionToken });
-  }
+/** A provider entry the schema and the checks accepted, resolved through its kind. */
+function toProvider(name: string, provider: ProviderDocument): ProviderConfig {
+  const definition = providerKind(provider.kind);
+  const written = provider.auth?.api_key;
+  const apiKey = written === undefined || written === '' ? undefined : written;
+  const pick = (from: Readonly<Record<string, unknown>> | undefined, shape: object) =>
+    Object.fromEntries(Object.keys(shape).map((key) => [key, from?.[key]]));
+  const resolved = definition.resolve({
+    name,
+    api: provider.api ?? definition.apis[0],
+    apiKey,
+    region: provider.region,
+    fields: pick(provider, definition.fields),
+    auth: pick(provider.auth, definition.authFields),
+  });
+  // `kind` and `settings` come from the same definition, so the object is the union member of that kind.
+  return withoutSecretsWhenPrinted({
+    name,
+    kind: provider.kind,
+    baseUrl: resolved.baseUrl,
+    apiKey,
+    headers: Object.freeze({ ...provider.headers }),
+    region: provider.region ?? definition.routing.region?.(resolved.settings),
+    connections: provider.connections,
+    timeoutMs: provider.timeout,
+    dataPolicy: Object.freeze({ zeroRetention: provider.data_policy?.zero_retention ?? defaults.zeroRetention }),
+    settings: resolved.settings,
+  } as ProviderConfig);
 }
 
 function toGatewayConfig(document: ConfigDocument): GatewayConfig {
-  const providers = Object.entries(document.providers).map(([name, provider]): [string, ProviderConfig] => {
-    const apiKey = provider.auth?.api_key;
-    const entra = provider.auth?.entra;
-    return [
-      name,
-      withoutSecretsWhenPrinted({
-        name,
-        kind: provider.kind,
-        baseUrl: baseUrlOf(provider),
-        apiKey: apiKey === undefined || apiKey === '' ? undefined : apiKey,
-        headers: Object.freeze({ ...provider.headers }),
-        region: provider.region,
-        connections: provider.connections,
-        timeoutMs: provider.timeout,
-        dataPolicy: Object.freeze({ zeroRetention: provider.data_policy?.zero_retention ?? defaults.zeroRetention }),
-        azure:
-          provider.kind === 'azure-openai'
-            ? Object.freeze({
-                api: (provider.api as AzureApiStyle | undefined) ?? defaults.azureApi,
-                apiVersion: provider.api_version ?? defaults.azureApiVersion,
-                entra:
-                  entra === undefined
-                    ? undefined
-                    : Object.freeze({
-                        credential: entra.credential,
-                        tenantId: entra.tenant_id,
-                        clientId: entra.client_id,
-                        clientSecret: entra.client_secret,
-                        scope: entra.scope ?? defaults.entraScope,
-                      }),
-              })
-            : undefined,
-        vertex:
-          provider.kind === 'vertex'
-            ? Object.freeze({
-                api: (provider.api as VertexApi | undefined) ?? defaults.vertexApi,
-                project: provider.project as string,
-                location: provider.location as string,
-                credentials: Object.freeze(provider.auth?.google ?? { source: 'application-default' as const }),
-              })
-            : undefined,
-        bedrock:
-          provider.kind === 'bedrock'
-            ? Object.freeze({
-                api: (provider.api as BedrockApi | undefined) ?? defaults.bedrockApi,
-                region: provider.region as string,
-                credentials: awsCredentials(provider.auth?.aws, apiKey),
-              })
-            : undefined,
-      }),
-    ];
-  });
+  const providers = Object.entries(document.providers).map(([name, provider]): [string, ProviderConfig] => [name, toProvider(name, provider)]);
   const models = Object.entries(document.models).map(([name, model]): [string, ModelConfig] => {
     const channels = model.channels.map(
       (channel): ChannelConfig =>
@@ -474,7 +380,7 @@ function toAgreement(agreement: ConfigDocument['agreements'][number], models: Re
   });
 }
 
-function toDeclineRule(rule: ConfigDocument['decline_rules'][number]): DeclineRule {
+function toDeclineRule(rule: ConfigDocument['decline_rules'][number]): DeclineRuleConfig {
   const { when } = rule;
   const list = <T>(items: readonly T[] | undefined) => (items === undefined ? undefined : Object.freeze([...items]));
   return Object.freeze({

@@ -1,41 +1,45 @@
 /**
  * The zod schema of the YAML users write (snake_case keys). Every object is strict: an unknown key is a problem,
- * reported with the closest known key. Scalars go through the parsers in values.ts, which accept what environment
- * substitution produces (text) wherever a number or boolean is expected, and phrase their own messages.
+ * reported with the closest known key. Scalars go through the parsers in config-schema/values.ts, which accept what
+ * environment substitution produces (text) wherever a number or boolean is expected, and phrase their own messages.
+ * A provider entry's kind-specific fields come from the provider catalog (each kind's `settings.ts`).
  *
  * Rules that relate several fields (a channel's provider must exist, one primary per model, what each kind
- * requires) are not here: they live in semantic-checks.ts, which runs even when this schema finds problems, so
- * one pass reports everything.
+ * requires) are not here: they live in semantic-checks.ts and in each kind's `check`, which run even when this schema
+ * finds problems, so one pass reports everything.
  */
 
 import { z } from 'zod';
 import {
   agreementKinds,
-  azureApiStyles,
-  bedrockApis,
   routePolicies,
   weekdays,
   type AgreementKind,
   type Weekday,
-  entraCredentialKinds,
-  vertexApis,
-  type BedrockApi,
-  type VertexApi,
-  providerKinds,
-  type AzureApiStyle,
-  type EntraCredentialKind,
   type LogLevel,
   type ModelType,
   type ProviderKind,
   type RoutePolicy,
 } from './types.ts';
-import { didYouMean } from './did-you-mean.ts';
-import { describeType, quoteValue } from './problem.ts';
+import { didYouMean } from '../config-schema/did-you-mean.ts';
+import {
+  choice,
+  maybeLeaf,
+  optionalLeaf,
+  optionalObject,
+  parseSecret,
+  parseText,
+  requiredLeaf,
+  section,
+  strictObject,
+  trimmedText,
+  type Parse,
+} from '../config-schema/fields.ts';
+import { describeType, quoteValue } from '../config-schema/problem.ts';
 import {
   defaultListenHost,
   defaultListenPort,
   maximumConnections,
-  parseBaseUrl,
   parseBoolean,
   parseCount,
   parseDate,
@@ -47,9 +51,12 @@ import {
   parseSize,
   parseTimeRange,
   type Report,
-} from './values.ts';
+} from '../config-schema/values.ts';
+import { providerCatalog, providerKinds } from '../providers/catalog.ts';
 
-/** Every default, in one place (the reference config in the README lists the same). */
+export { decodeUnknownKeys } from '../config-schema/fields.ts';
+
+/** Every default outside the provider kinds' own settings, in one place (the reference config in the README lists the same). */
 export const defaults = {
   listen: { host: defaultListenHost, port: defaultListenPort },
   maxBodyBytes: 4 * 1024 * 1024,
@@ -57,17 +64,11 @@ export const defaults = {
   streamIdleTimeoutMs: 60_000,
   logLevel: 'info' as LogLevel,
   logRequests: true,
-  openaiBaseUrl: 'https://api.openai.com/v1',
   connections: 256,
   providerTimeoutMs: 60_000,
   modelType: 'chat' as ModelType,
   route: 'ordered' as RoutePolicy,
   ownedBy: 'interchange',
-  azureApi: 'v1' as AzureApiStyle,
-  bedrockApi: 'converse' as BedrockApi,
-  vertexApi: 'gemini' as VertexApi,
-  azureApiVersion: '2024-10-21',
-  entraScope: 'https://cognitiveservices.azure.com/.default',
   zeroRetention: false,
   weight: 1,
   capability: true,
@@ -87,139 +88,10 @@ export const laterAgreementKinds = ['revenue-share', 'commitment'] as const;
 export const modelTypes = ['chat', 'embedding'] as const satisfies readonly ModelType[];
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const satisfies readonly LogLevel[];
 
-/** Starts a message that stands for one problem per unknown key (see `decodeUnknownKeys`). */
-const unknownKeysMarker = '\u0003unknown-keys:';
-
-const normaliseKey = (key: string): string => key.toLowerCase().replace(/[-_]/g, '');
-
-/**
- * A strict object whose unknown-key problem carries, per key, its own message with a suggestion. `hints` give a
- * better message than "did you mean" for keys people predictably put in the wrong place; they are keyed by the
- * key in lower case without `_` and `-` (`apikey` matches `api_key`, `apiKey` and `API-Key`).
- */
-function strictObject<Shape extends z.ZodRawShape>(shape: Shape, hints: Readonly<Record<string, string>> = {}, missing?: string) {
-  const known = Object.keys(shape);
-  return z.strictObject(shape, {
-    error: (issue) => {
-      // `missing` explains what belongs there when the object is required and absent.
-      if (missing !== undefined && issue.code === 'invalid_type' && (issue.input === undefined || issue.input === null)) return `required field missing${missing}`;
-      if (issue.code !== 'unrecognized_keys') return undefined;
-      const entries = issue.keys.map((key) => [key, `unknown field${hints[normaliseKey(key)] ?? didYouMean(key, known)}`]);
-      return unknownKeysMarker + JSON.stringify(entries);
-    },
-  });
-}
-
-/** The per-key messages hidden in an unknown-keys issue, or `undefined` for any other message. */
-export function decodeUnknownKeys(message: string): Array<[key: string, message: string]> | undefined {
-  if (!message.startsWith(unknownKeysMarker)) return undefined;
-  return JSON.parse(message.slice(unknownKeysMarker.length)) as Array<[string, string]>;
-}
-
-type Parse<T> = (input: unknown, report: Report) => T | undefined;
-
-function runParser<T>(parse: Parse<T>, input: unknown, context: z.RefinementCtx): T {
-  let failed = false;
-  const value = parse(input, (message, path) => {
-    failed = true;
-    context.addIssue({ code: 'custom', message, path: path === undefined ? undefined : [...path] });
-  });
-  return failed || value === undefined ? z.NEVER : value;
-}
-
-/** An optional scalar: absent or empty (`key:` with nothing after it) gives `fallback`. */
-function optionalLeaf<T>(parse: Parse<T>, fallback: T) {
-  return z
-    .unknown()
-    .optional()
-    .transform((input, context): T => (input === undefined || input === null ? fallback : runParser(parse, input, context)));
-}
-
-/** An optional scalar without a default. */
-function maybeLeaf<T>(parse: Parse<T>) {
-  return z
-    .unknown()
-    .optional()
-    .transform((input, context): T | undefined => (input === undefined || input === null ? undefined : runParser(parse, input, context)));
-}
-
-/** A required scalar; `missing` explains what belongs there. */
-function requiredLeaf<T>(parse: Parse<T>, missing: string) {
-  return z
-    .unknown()
-    .optional()
-    .transform((input, context): T => {
-      if (input === undefined || input === null) {
-        context.addIssue({ code: 'custom', message: `required field missing${missing}` });
-        return z.NEVER;
-      }
-      return runParser(parse, input, context);
-    });
-}
-
-/** A mapping section whose absence (or `key:` with nothing after it) means "all defaults". */
-function section<T extends z.ZodType>(schema: T) {
-  return z.preprocess((input) => input ?? {}, schema);
-}
-
-function parseText(input: unknown, report: Report): string | undefined {
-  if (typeof input === 'string') {
-    if (input.trim() === '') {
-      report('must not be empty');
-      return undefined;
-    }
-    return input;
-  }
-  const quoteHint = typeof input === 'number' || typeof input === 'boolean' ? ' (put it in quotes to make it text)' : '';
-  report(`expected text, got ${describeType(input)}${quoteHint}`);
-  return undefined;
-}
-
-/** An API key: text, surrounding whitespace removed (keys read from files often end in a newline). Never shown. */
-function parseSecret(input: unknown, report: Report): string | undefined {
-  if (typeof input === 'string') return input.trim();
-  report(`expected text, got ${describeType(input)}`);
-  return undefined;
-}
-
-function choice<T extends string>(
-  what: string,
-  available: readonly T[],
-  later: readonly string[] = [],
-): Parse<T> {
-  const list = available.join(', ');
-  return (input, report) => {
-    if (typeof input !== 'string') {
-      report(`expected one of ${list}, got ${describeType(input)}`);
-      return undefined;
-    }
-    const value = input.trim();
-    if ((available as readonly string[]).includes(value)) return value as T;
-    if (later.includes(value)) {
-      report(`${what} ${quoteValue(value)} is not available in this build (available: ${list})`);
-      return undefined;
-    }
-    const hint = didYouMean(value, [...available, ...later]);
-    report(`unknown ${what} ${quoteValue(value)}${hint === '' ? ` (available: ${list})` : hint}`);
-    return undefined;
-  };
-}
-
 const parseKind = choice<ProviderKind>('kind', providerKinds, laterProviderKinds);
 const parseRoute = choice<RoutePolicy>('route', routePolicies, laterRoutePolicies);
 const parseModelType = choice<ModelType>('type', modelTypes);
 const parseLogLevel = choice<LogLevel>('level', logLevels);
-const parseAzureApi = choice<AzureApiStyle>('api', azureApiStyles);
-const parseBedrockApi = choice<BedrockApi>('api', bedrockApis);
-const parseVertexApi = choice<VertexApi>('api', vertexApis);
-const allApis = [...azureApiStyles, ...bedrockApis, ...vertexApis];
-/** Any kind's API name; which one fits the provider's kind is a semantic check. */
-const parseApi = (input: unknown, report: Report): AzureApiStyle | BedrockApi | VertexApi | undefined => {
-  if (typeof input === 'string' && (bedrockApis as readonly string[]).includes(input.trim())) return parseBedrockApi(input, report);
-  if (typeof input === 'string' && (vertexApis as readonly string[]).includes(input.trim())) return parseVertexApi(input, report);
-  return choice<AzureApiStyle>('api', azureApiStyles, allApis.filter((api) => !(azureApiStyles as readonly string[]).includes(api)))(input, report);
-};
-const parseEntraCredential = choice<EntraCredentialKind>('credential', entraCredentialKinds);
 const parseAgreementKind = choice<AgreementKind>('kind', agreementKinds, laterAgreementKinds);
 
 const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -330,8 +202,6 @@ function listOf<T>(what: string, example: string, parseItem: Parse<T>, identity:
   };
 }
 
-const trimmedText: Parse<string> = (input, report) => parseText(input, report)?.trim();
-
 /** A list of distinct, non-empty names (`[gpt-4o, gpt-4.1]`); `what` names one item in messages. */
 const nameList = (what: string, example: string) => listOf(what, example, trimmedText, (name) => name);
 
@@ -373,106 +243,35 @@ const loggingSchema = section(
   }),
 );
 
-const entraSchema = strictObject({
-  credential: requiredLeaf(parseEntraCredential, ` (one of ${entraCredentialKinds.join(', ')})`),
-  tenant_id: maybeLeaf(parseText),
-  client_id: maybeLeaf(parseText),
-  client_secret: maybeLeaf(parseSecret),
-  scope: maybeLeaf(parseText),
-});
-
-export interface AwsAuthDocument {
-  readonly source: 'default-chain' | 'profile' | 'static';
-  readonly profile?: string;
-  readonly accessKeyId?: string;
-  readonly secretAccessKey?: string;
-  readonly sessionToken?: string;
+/**
+ * The fields of every provider kind in the catalog, each parsed whatever the entry's kind (so one pass reports every
+ * malformed value); a field several kinds read is parsed by the first kind's parser. Which fields a kind may and must
+ * have is a cross-field check (semantic-checks.ts).
+ */
+function kindFields(shapes: readonly z.ZodRawShape[]): z.ZodRawShape {
+  const fields: Record<string, z.ZodType> = {};
+  for (const shape of shapes) for (const [key, schema] of Object.entries(shape)) fields[key] ??= schema as z.ZodType;
+  return fields;
 }
 
-const awsFields = ['profile', 'access_key_id', 'secret_access_key', 'session_token'] as const;
+/** Kinds that speak several APIs, and the APIs of all of them. */
+const kindsWithApis = providerCatalog.filter((definition) => definition.apis.length > 0);
+const allApis = kindsWithApis.flatMap((definition) => definition.apis);
+const firstApis = kindsWithApis[0]?.apis ?? [];
 
-/** `aws: default-chain`, `aws: { profile }` or `aws: { access_key_id, secret_access_key, session_token? }`. */
-export type GoogleAuthDocument = { readonly source: 'application-default' } | { readonly source: 'service-account-file'; readonly file: string };
-
-/** `google: application-default` or `google: { service_account_file: path }`. */
-function parseGoogleAuth(input: unknown, report: Report): GoogleAuthDocument | undefined {
-  if (typeof input === 'string') {
-    if (input.trim() === 'application-default') return { source: 'application-default' };
-    report(`expected "application-default" or { service_account_file: path }, got ${quoteValue(input)}`);
-    return undefined;
-  }
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    report(`expected "application-default" or { service_account_file: path }, got ${describeType(input)}`);
-    return undefined;
-  }
-  const fields = input as Record<string, unknown>;
-  let failed = false;
-  for (const key of Object.keys(fields)) {
-    if (key !== 'service_account_file') {
-      report(`unknown field${didYouMean(key, ['service_account_file'])}`, [key]);
-      failed = true;
-    }
-  }
-  const file = fields.service_account_file;
-  if (failed) return undefined;
-  if (typeof file !== 'string' || file.trim() === '') {
-    report('required field missing: service_account_file (the path of a service-account key JSON file)');
-    return undefined;
-  }
-  return { source: 'service-account-file', file: file.trim() };
-}
-
-function parseAwsAuth(input: unknown, report: Report): AwsAuthDocument | undefined {
-  if (typeof input === 'string') {
-    if (input.trim() === 'default-chain') return { source: 'default-chain' };
-    report(`expected "default-chain", { profile }, or { access_key_id, secret_access_key, session_token }, got ${quoteValue(input)}`);
-    return undefined;
-  }
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    report(`expected "default-chain", { profile }, or { access_key_id, secret_access_key, session_token }, got ${describeType(input)}`);
-    return undefined;
-  }
-  const fields = input as Record<string, unknown>;
-  let failed = false;
-  for (const key of Object.keys(fields)) {
-    if (!(awsFields as readonly string[]).includes(key)) {
-      report(`unknown field${didYouMean(key, awsFields)}`, [key]);
-      failed = true;
-    }
-  }
-  const text = (key: (typeof awsFields)[number]): string | undefined => {
-    const value = fields[key];
-    if (value === undefined || value === null) return undefined;
-    if (typeof value === 'string' && value.trim() !== '') return value.trim();
-    report(`expected text, got ${describeType(value)}`, [key]);
-    failed = true;
-    return undefined;
-  };
-  const profile = text('profile');
-  const accessKeyId = text('access_key_id');
-  const secretAccessKey = text('secret_access_key');
-  const sessionToken = text('session_token');
-  if (failed) return undefined;
-  if (profile !== undefined) {
-    if (accessKeyId !== undefined || secretAccessKey !== undefined || sessionToken !== undefined) {
-      report('give either a profile or access keys, not both');
-      return undefined;
-    }
-    return { source: 'profile', profile };
-  }
-  if (accessKeyId === undefined || secretAccessKey === undefined) {
-    report(`required field missing: ${accessKeyId === undefined ? 'access_key_id' : 'secret_access_key'} (static credentials need both keys)`);
-    return undefined;
-  }
-  return { source: 'static', accessKeyId, secretAccessKey, sessionToken };
-}
+/**
+ * Any kind's API name; which one fits the provider's kind is a semantic check. An unknown name is reported against
+ * the first such kind's APIs (with a suggestion among every kind's).
+ */
+const parseApi = (input: unknown, report: Report): string | undefined => {
+  if (typeof input === 'string' && allApis.includes(input.trim())) return input.trim();
+  return choice('api', firstApis, allApis.filter((api) => !firstApis.includes(api)))(input, report);
+};
 
 const authSchema = strictObject(
   {
     api_key: maybeLeaf(parseSecret),
-    entra: z.preprocess((input) => input ?? undefined, entraSchema.optional()),
-    aws: maybeLeaf(parseAwsAuth),
-    google: maybeLeaf(parseGoogleAuth),
+    ...kindFields(providerCatalog.map((definition) => definition.authFields)),
   },
   { tenantid: '; Entra settings go under auth: { entra: { credential, tenant_id, … } }', clientid: '; Entra settings go under auth: { entra: { credential, client_id, … } }' },
 );
@@ -480,20 +279,15 @@ const authSchema = strictObject(
 export const providerSchema = strictObject(
   {
     kind: requiredLeaf(parseKind, ` (available kinds: ${providerKinds.join(', ')})`),
-    base_url: maybeLeaf(parseBaseUrl),
-    endpoint: maybeLeaf(parseBaseUrl),
+    ...kindFields(providerCatalog.map((definition) => definition.fields)),
     api: maybeLeaf(parseApi),
-    api_version: maybeLeaf(parseText),
-    project: maybeLeaf(parseText),
-    location: maybeLeaf(parseText),
-    auth: z.preprocess((input) => input ?? undefined, authSchema.optional()),
+    auth: optionalObject(authSchema),
     headers: maybeLeaf(parseHeaders),
     region: maybeLeaf(parseText),
     connections: optionalLeaf((input, report) => parseCount(input, report, 1, maximumConnections), defaults.connections),
     timeout: optionalLeaf(parseDuration, defaults.providerTimeoutMs),
-    data_policy: z.preprocess(
-      (input) => input ?? undefined,
-      strictObject({ zero_retention: optionalLeaf(parseBoolean, defaults.zeroRetention) }, { zerodataretention: '; did you mean "zero_retention"?' }).optional(),
+    data_policy: optionalObject(
+      strictObject({ zero_retention: optionalLeaf(parseBoolean, defaults.zeroRetention) }, { zerodataretention: '; did you mean "zero_retention"?' }),
     ),
   },
   {
@@ -539,8 +333,6 @@ const capabilitiesSchema = strictObject(
     maxcontext: '; did you mean "context_window"?',
   },
 );
-
-const optionalObject = <T extends z.ZodType>(schema: T) => z.preprocess((input) => input ?? undefined, schema.optional());
 
 export const channelSchema = strictObject(
   {

@@ -4,21 +4,13 @@
  * messages and skipped here.
  */
 
-import { providerKinds } from './types.ts';
-import { didYouMean } from './did-you-mean.ts';
-import { quoteValue, type PathSegment, type RawProblem } from './problem.ts';
+import { isMapping, isPresent, listNames, quietly, textOf, type Fields, type Reporter } from '../config-schema/checks.ts';
+import { didYouMean } from '../config-schema/did-you-mean.ts';
+import { quoteValue, type PathSegment, type RawProblem } from '../config-schema/problem.ts';
+import { formatDuration, parseBoolean, parseCount, parseDate, parseDuration, type Report } from '../config-schema/values.ts';
+import { findProviderKind, providerCatalog } from '../providers/catalog.ts';
+import type { ProviderKindDefinition } from '../providers/provider-kind.ts';
 import { defaults, laterAgreementKinds } from './schema.ts';
-import { formatDuration, parseBoolean, parseCount, parseDate, parseDuration, type Report } from './values.ts';
-
-type Fields = Record<string, unknown>;
-
-function isMapping(value: unknown): value is Fields {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function isPresent(value: unknown): boolean {
-  return value !== undefined && value !== null;
-}
 
 const providerName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const maximumNameLength = 256;
@@ -52,16 +44,6 @@ export function semanticChecks(document: unknown): RawProblem[] {
   return problems;
 }
 
-/** A value parsed without reporting: undefined when absent or malformed (the schema reports those). */
-function quietly<T>(parse: (input: unknown, report: Report) => T | undefined, input: unknown): T | undefined {
-  if (!isPresent(input)) return undefined;
-  let failed = false;
-  const value = parse(input, () => {
-    failed = true;
-  });
-  return failed ? undefined : value;
-}
-
 /** The value parsed, `fallback` when absent, undefined when malformed. */
 function orDefault<T>(parse: (input: unknown, report: Report) => T | undefined, input: unknown, fallback: T): T | undefined {
   return isPresent(input) ? quietly(parse, input) : fallback;
@@ -72,7 +54,19 @@ const trimmed = (value: unknown) => (typeof value === 'string' && value.trim() !
 /** A provider or upstream model name as the loader keeps it (not trimmed, like a channel's). */
 const exactName = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : undefined);
 
-type Reporter = (path: readonly PathSegment[], message: string) => void;
+/** The kinds that read a provider field (`auth.…`: an auth field; `api`: the kinds with several APIs), for messages. */
+function ownersOf(field: string): string {
+  const auth = field.startsWith('auth.');
+  const key = auth ? field.slice('auth.'.length) : field;
+  const owners = providerCatalog
+    .filter((definition) => (auth ? Object.hasOwn(definition.authFields, key) : key === 'api' ? definition.apis.length > 0 : Object.hasOwn(definition.fields, key)))
+    .map((definition) => definition.kind);
+  return `${owners.length === 1 ? 'kind' : 'kinds'} ${listNames(owners, 'and')}`;
+}
+
+/** Every field, and every auth field, some kind reads. */
+const kindOwnedFields = new Set(providerCatalog.flatMap((definition) => Object.keys(definition.fields)));
+const kindOwnedAuthFields = new Set(providerCatalog.flatMap((definition) => Object.keys(definition.authFields)));
 
 function checkProvider(name: string, provider: unknown, report: Reporter): void {
   const path = ['providers', name];
@@ -80,110 +74,48 @@ function checkProvider(name: string, provider: unknown, report: Reporter): void 
     report(path, 'provider names must start with a letter or digit and contain only letters, digits, ".", "_" and "-"');
   }
   if (!isMapping(provider)) return;
-  const kind = typeof provider.kind === 'string' ? provider.kind.trim() : undefined;
-  if (kind === undefined || !(providerKinds as readonly string[]).includes(kind)) return;
+  const kind = textOf(provider.kind);
+  const definition = kind === undefined ? undefined : findProviderKind(kind);
+  if (definition === undefined) return;
+  const here: Reporter = (relative, message) => report([...path, ...relative], message);
+  definition.check(provider, here);
+  checkKindFields(definition, provider, here);
   const auth = provider.auth;
   const apiKey = isMapping(auth) ? auth.api_key : undefined;
-  const hasApiKey = typeof apiKey === 'string' && apiKey.trim() !== '';
-
-  if (kind === 'openai') {
-    if (!isPresent(auth)) {
-      report([...path, 'auth'], 'required field missing: kind "openai" needs an API key, e.g. auth: { api_key: ${OPENAI_API_KEY} }');
-    } else if (isMapping(auth) && !isPresent(apiKey)) {
-      report([...path, 'auth', 'api_key'], 'required field missing: kind "openai" needs an API key, e.g. ${OPENAI_API_KEY}');
-    } else if (typeof apiKey === 'string' && !hasApiKey) {
-      report([...path, 'auth', 'api_key'], 'is empty: kind "openai" needs an API key');
-    }
-  }
-  if (kind === 'azure-openai') {
-    checkAzureProvider(path, provider, auth, hasApiKey, report);
-  } else if (kind === 'bedrock') {
-    checkBedrockProvider(path, provider, auth, hasApiKey, report);
-  } else if (kind === 'vertex') {
-    checkVertexProvider(path, provider, hasApiKey, report);
-  } else {
-    for (const field of ['endpoint', 'api', 'api_version'] as const) {
-      if (isPresent(provider[field])) report([...path, field], `only for kinds "azure-openai", "bedrock" and "vertex"${field === 'endpoint' ? '; did you mean "base_url"?' : ''}`);
-    }
-  }
-  if (kind !== 'vertex') {
-    for (const field of ['project', 'location'] as const) {
-      if (isPresent(provider[field])) report([...path, field], 'only for kind "vertex"');
-    }
-  }
-  if (kind !== 'vertex' && isMapping(auth) && isPresent(auth.google)) report([...path, 'auth', 'google'], 'Google credentials are only for kind "vertex"');
-  if (kind !== 'azure-openai' && isMapping(auth) && isPresent(auth.entra)) report([...path, 'auth', 'entra'], 'Entra ID credentials are only for kind "azure-openai"');
-  if (kind !== 'bedrock' && isMapping(auth) && isPresent(auth.aws)) report([...path, 'auth', 'aws'], 'AWS credentials are only for kind "bedrock"');
-  if (kind === 'openai-compatible' && !isPresent(provider.base_url)) {
-    report(
-      [...path, 'base_url'],
-      'required field missing: kind "openai-compatible" needs the server\'s URL with its version path, e.g. "http://127.0.0.1:8000/v1"',
-    );
-  }
-  if (hasApiKey && isMapping(provider.headers)) {
+  if (typeof apiKey === 'string' && apiKey.trim() !== '' && isMapping(provider.headers)) {
     for (const header of Object.keys(provider.headers)) {
       if (header.toLowerCase() === 'authorization') {
-        report([...path, 'headers', header], 'conflicts with auth.api_key, which is sent as Authorization: Bearer …; keep one of them');
+        here(['headers', header], 'conflicts with auth.api_key, which is sent as Authorization: Bearer …; keep one of them');
       }
     }
   }
 }
 
-function checkVertexProvider(path: readonly PathSegment[], provider: Fields, hasApiKey: boolean, report: Reporter): void {
-  for (const field of ['project', 'location'] as const) {
-    if (!isPresent(provider[field])) {
-      report([...path, field], `required field missing: kind "vertex" needs the Google Cloud ${field === 'project' ? 'project ID' : 'location (global, a region such as us-central1, or us / eu)'}`);
+/** Fields that only other kinds read, and an `api:` this kind does not speak. */
+function checkKindFields(definition: ProviderKindDefinition, provider: Fields, report: Reporter): void {
+  const misplaced = (field: string): string => {
+    const message = definition.misplacedFields?.[field];
+    if (message === undefined) return `only for ${ownersOf(field)}`;
+    return typeof message === 'string' ? message : message(ownersOf);
+  };
+  for (const field of Object.keys(provider)) {
+    if (kindOwnedFields.has(field) && !Object.hasOwn(definition.fields, field) && isPresent(provider[field])) report([field], misplaced(field));
+  }
+  if (isPresent(provider.api)) {
+    const api = textOf(provider.api);
+    if (definition.apis.length === 0) report(['api'], misplaced('api'));
+    // An API no kind speaks is the schema's to report.
+    else if (api !== undefined && !definition.apis.includes(api) && providerCatalog.some((other) => other.apis.includes(api))) {
+      report(['api'], `kind ${JSON.stringify(definition.kind)} has api ${listNames(definition.apis)}, not ${quoteValue(api)}`);
     }
   }
-  if (isPresent(provider.base_url)) report([...path, 'base_url'], 'kind "vertex" takes "endpoint" (only to override the location\'s endpoint), not base_url');
-  if (isPresent(provider.api_version)) report([...path, 'api_version'], 'only for kind "azure-openai"');
-  const api = typeof provider.api === 'string' ? provider.api.trim() : undefined;
-  if (api === 'v1' || api === 'deployments' || api === 'converse') {
-    report([...path, 'api'], `kind "vertex" has api "gemini" or "openai", not ${quoteValue(api)}`);
-  }
-  if (hasApiKey) report([...path, 'auth', 'api_key'], 'kind "vertex" authenticates with Google credentials: auth: { google: application-default } or { google: { service_account_file } }');
-}
-
-function checkBedrockProvider(path: readonly PathSegment[], provider: Fields, auth: unknown, hasApiKey: boolean, report: Reporter): void {
-  if (!isPresent(provider.region)) {
-    report([...path, 'region'], 'required field missing: kind "bedrock" signs requests for an AWS region, e.g. us-east-1');
-  }
-  if (isPresent(provider.base_url)) report([...path, 'base_url'], 'kind "bedrock" takes "endpoint" (only to override the regional endpoint), not base_url');
-  if (isPresent(provider.api_version)) report([...path, 'api_version'], 'only for kind "azure-openai"');
-  const api = typeof provider.api === 'string' ? provider.api.trim() : undefined;
-  if (api === 'v1' || api === 'deployments' || api === 'gemini') {
-    report([...path, 'api'], `kind "bedrock" has api "converse" or "openai", not ${quoteValue(api)}`);
-  }
-  if (hasApiKey && isMapping(auth) && isPresent(auth.aws)) report([...path, 'auth', 'aws'], 'give either api_key (a Bedrock API key) or aws credentials, not both');
-}
-
-function checkAzureProvider(path: readonly PathSegment[], provider: Fields, auth: unknown, hasApiKey: boolean, report: Reporter): void {
-  if (!isPresent(provider.endpoint)) {
-    report([...path, 'endpoint'], 'required field missing: kind "azure-openai" needs the resource endpoint, e.g. "https://contoso.openai.azure.com"');
-  }
-  if (isPresent(provider.base_url)) report([...path, 'base_url'], 'kind "azure-openai" takes "endpoint" (the resource URL), not base_url');
-  const entra = isMapping(auth) ? auth.entra : undefined;
-  if (!hasApiKey && !isPresent(entra)) {
-    report([...path, 'auth'], 'required field missing: kind "azure-openai" needs auth: { api_key: … } or auth: { entra: { credential: … } }');
-  } else if (hasApiKey && isPresent(entra)) {
-    report([...path, 'auth', 'entra'], 'give either api_key or entra, not both');
-  }
-  if (isMapping(entra)) {
-    const credential = typeof entra.credential === 'string' ? entra.credential.trim() : undefined;
-    if (credential === 'client-secret') {
-      for (const field of ['tenant_id', 'client_id', 'client_secret'] as const) {
-        if (!isPresent(entra[field])) report([...path, 'auth', 'entra', field], `required field missing: credential "client-secret" needs ${field}`);
-      }
-    } else if (isPresent(entra.client_secret)) {
-      report([...path, 'auth', 'entra', 'client_secret'], 'only for credential "client-secret"');
+  const auth = provider.auth;
+  if (!isMapping(auth)) return;
+  for (const field of Object.keys(auth)) {
+    if (kindOwnedAuthFields.has(field) && !Object.hasOwn(definition.authFields, field) && isPresent(auth[field])) {
+      const owner = providerCatalog.find((other) => Object.hasOwn(other.authFields, field)) as ProviderKindDefinition;
+      report(['auth', field], `${owner.authNames[field]} are only for ${ownersOf(`auth.${field}`)}`);
     }
-  }
-  const api = typeof provider.api === 'string' ? provider.api.trim() : undefined;
-  if (api === 'converse' || api === 'openai' || api === 'gemini') {
-    report([...path, 'api'], `kind "azure-openai" has api "v1" or "deployments", not ${quoteValue(api)}`);
-  }
-  if (api === 'v1' || !isPresent(provider.api)) {
-    if (isPresent(provider.api_version)) report([...path, 'api_version'], 'only for api: deployments (the v1 API takes no api-version)');
   }
 }
 
@@ -206,11 +138,9 @@ function checkModel(name: string, model: unknown, providers: Fields | undefined,
       report([...channelPath, 'provider'], `unknown provider ${quoteValue(provider)}${hint}`);
     }
     const providerFields = typeof provider === 'string' && providers !== undefined ? providers[provider] : undefined;
-    if (model.type === 'embedding' && isMapping(providerFields) && providerFields.kind === 'bedrock') {
-      report([...channelPath, 'provider'], 'bedrock channels serve chat models only in this build (no embeddings)');
-    }
-    if (model.type === 'embedding' && isMapping(providerFields) && providerFields.kind === 'vertex') {
-      report([...channelPath, 'provider'], 'vertex channels serve chat models only in this build (no embeddings)');
+    const kind = isMapping(providerFields) && typeof providerFields.kind === 'string' ? findProviderKind(providerFields.kind) : undefined;
+    if (model.type === 'embedding' && kind !== undefined && !kind.routing.embeddings) {
+      report([...channelPath, 'provider'], `${kind.kind} channels serve chat models only in this build (no embeddings)`);
     }
     if (isPresent(channel.model) && isPresent(channel.deployment)) {
       report([...channelPath, 'deployment'], 'give either model or deployment, not both (deployment is another name for model)');

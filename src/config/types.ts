@@ -4,102 +4,46 @@
  * plain numbers. Everything downstream reads only these types.
  */
 
-/** Provider kinds this build can call. */
-export const providerKinds = ['openai', 'openai-compatible', 'azure-openai', 'bedrock', 'vertex'] as const;
-export type ProviderKind = (typeof providerKinds)[number];
+import type { CatalogEntry } from '../providers/catalog.ts';
+import type { ProviderKindDefinition } from '../providers/provider-kind.ts';
+import type { DeclineRuleSpec } from '../routing/decline-rules.ts';
+import type { ChannelSelector } from '../routing/licences.ts';
+import type { ChannelCapabilities, ChannelCapacity, ChannelPrice, DataPolicy, RoutePolicyName } from '../routing/routing-types.ts';
 
-/** Azure OpenAI's two URL styles: `/openai/v1/…` with the deployment as `model`, or `/openai/deployments/{name}/…?api-version=`. */
-export const azureApiStyles = ['v1', 'deployments'] as const;
-export type AzureApiStyle = (typeof azureApiStyles)[number];
+export type { ProviderKind } from '../providers/catalog.ts';
+export type { ChannelCapabilities, ChannelCapacity, ChannelPrice, ChannelSelector, DataPolicy };
+export type { DeclineConditions, UtcTimeRange, Weekday } from '../routing/decline-rules.ts';
+export { weekdays } from '../routing/decline-rules.ts';
 
-/** Microsoft Entra ID credential sources (through @azure/identity). */
-export const entraCredentialKinds = ['default', 'azure-cli', 'managed-identity', 'workload-identity', 'client-secret'] as const;
-export type EntraCredentialKind = (typeof entraCredentialKinds)[number];
-
-export interface EntraSettings {
-  readonly credential: EntraCredentialKind;
-  readonly tenantId: string | undefined;
-  readonly clientId: string | undefined;
-  readonly clientSecret: string | undefined;
-  /** The token scope; Azure OpenAI's is `https://cognitiveservices.azure.com/.default`. */
-  readonly scope: string;
-}
-
-/** Bedrock's two chat APIs: Converse (every model), or its OpenAI-compatible Chat Completions (OpenAI's open-weight models). */
-export const bedrockApis = ['converse', 'openai'] as const;
-export type BedrockApi = (typeof bedrockApis)[number];
-
-/** Where SigV4 credentials come from: the AWS default chain (env, shared config/profile, SSO, container, instance), a named profile, or static keys. */
-export type AwsCredentialSource =
-  | { readonly source: 'default-chain' }
-  | { readonly source: 'profile'; readonly profile: string }
-  | { readonly source: 'static'; readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken: string | undefined };
-
-export interface BedrockSettings {
-  readonly api: BedrockApi;
-  /** The AWS region requests are signed for. */
-  readonly region: string;
-  /** SigV4 credentials; undefined when a Bedrock API key (bearer) is used instead. */
-  readonly credentials: AwsCredentialSource | undefined;
-}
-
-/** Vertex AI's two chat APIs: Gemini's native generateContent, or the OpenAI-compatible endpoint for partner and open models. */
-export const vertexApis = ['gemini', 'openai'] as const;
-export type VertexApi = (typeof vertexApis)[number];
-
-/** Where Google OAuth tokens come from: application default credentials (env, gcloud, workload identity, metadata server), or a service-account key file. */
-export type GoogleCredentialSource = { readonly source: 'application-default' } | { readonly source: 'service-account-file'; readonly file: string };
-
-export interface VertexSettings {
-  readonly api: VertexApi;
-  readonly project: string;
-  /** `global`, a region (`us-central1`), or a multi-region (`us`, `eu`). */
-  readonly location: string;
-  readonly credentials: GoogleCredentialSource;
-}
-
-export interface AzureSettings {
-  readonly api: AzureApiStyle;
-  /** Sent as `api-version` in the deployments style. */
-  readonly apiVersion: string;
-  /** Entra ID bearer tokens instead of the `api-key` header. */
-  readonly entra: EntraSettings | undefined;
-}
-
-export interface ProviderConfig {
+/** What every provider has, whatever its kind. */
+export interface ProviderCommon<Kind extends string = string> {
   readonly name: string;
-  readonly kind: ProviderKind;
+  readonly kind: Kind;
   /**
-   * The API base including its version path, e.g. `https://api.openai.com/v1`; for azure-openai the resource endpoint
-   * (`https://contoso.openai.azure.com`). No trailing slash.
+   * The API base including its version path, e.g. `https://api.openai.com/v1`; for the clouds their resource or
+   * regional endpoint (`https://contoso.openai.azure.com`). No trailing slash.
    */
   readonly baseUrl: string;
   /** Sent as `Authorization: Bearer …` (azure-openai: as `api-key`) when set. */
   readonly apiKey: string | undefined;
   /** Extra headers sent upstream on every call (e.g. `OpenAI-Organization`). */
   readonly headers: Readonly<Record<string, string>>;
+  /** Where routing sees the provider: `region:` as written, else its kind's own notion (a Vertex location, a Bedrock region). */
   readonly region: string | undefined;
   /** Keep-alive connections per upstream origin. */
   readonly connections: number;
   /** Per-attempt time allowed until the upstream's response headers arrive. */
   readonly timeoutMs: number;
-  /** Settings of kind azure-openai; undefined for other kinds. */
-  readonly azure: AzureSettings | undefined;
-  /** Settings of kind bedrock; undefined for other kinds. */
-  readonly bedrock?: BedrockSettings | undefined;
-  /** Settings of kind vertex; undefined for other kinds. */
-  readonly vertex?: VertexSettings | undefined;
-  /**
-   * What the provider does with the data it is sent. The loader always sets it (`{ zeroRetention: false }` when the
-   * file says nothing); optional only so that providers built by hand elsewhere keep compiling.
-   */
-  readonly dataPolicy?: DataPolicy;
+  /** What the provider does with the data it is sent (`{ zeroRetention: false }` when the file says nothing). */
+  readonly dataPolicy: DataPolicy;
 }
 
-export interface DataPolicy {
-  /** The provider keeps no prompts or completions (e.g. an approved zero-data-retention agreement). Default false. */
-  readonly zeroRetention: boolean;
-}
+/** A provider of one catalog kind: the common fields and that kind's own settings. */
+type ProviderConfigOf<Definition> =
+  Definition extends ProviderKindDefinition<infer Kind, infer _Shape, infer _AuthShape, infer Settings> ? ProviderCommon<Kind> & { readonly settings: Settings } : never;
+
+/** A configured provider: a union discriminated by `kind`, one member per kind in the catalog. */
+export type ProviderConfig = ProviderConfigOf<CatalogEntry>;
 
 export type ModelType = 'chat' | 'embedding';
 
@@ -112,48 +56,14 @@ export interface ChannelConfig {
   readonly weight: number;
   /** The capacity reserved for this channel (e.g. Azure provisioned throughput); undefined when none is declared. */
   readonly capacity: ChannelCapacity | undefined;
-  /** What this channel costs; undefined when unknown (route `lowest-cost` requires it on every channel). */
-  readonly price: ChannelPrice | undefined;
+  /** What this channel costs, the cached input price always set; undefined when unknown (route `lowest-cost` requires it on every channel). */
+  readonly price: Required<ChannelPrice> | undefined;
   readonly capabilities: ChannelCapabilities;
 }
 
-/** A reserved capacity window: at least one of the two is set; each a positive whole number. */
-export interface ChannelCapacity {
-  /** Tokens per minute. */
-  readonly tpm: number | undefined;
-  /** Requests per minute. */
-  readonly rpm: number | undefined;
-}
-
-/**
- * US dollars per million tokens, kept as whole micro-dollars (millionths of a dollar) so that costs add up exactly:
- * a price of 2.50 USD per million tokens is `2_500_000`, i.e. 2.5 micro-dollars per token.
- */
-export interface ChannelPrice {
-  readonly inputMicrosPerMillion: number;
-  /** Defaults to the input price. */
-  readonly cachedInputMicrosPerMillion: number;
-  /** 0 for an embedding channel that gives no output price. */
-  readonly outputMicrosPerMillion: number;
-}
-
-/** What a channel can do; a request needing something a channel lacks passes it over as unable. */
-export interface ChannelCapabilities {
-  /** Image inputs. Default true. */
-  readonly vision: boolean;
-  /** Tool (function) calling. Default true. */
-  readonly tools: boolean;
-  /** Structured outputs (`response_format: json_schema`). Default true. */
-  readonly jsonSchema: boolean;
-  /** Streaming responses. Default true. */
-  readonly streaming: boolean;
-  /** The context window in tokens; undefined when unknown, and then never checked. */
-  readonly contextWindow: number | undefined;
-}
-
-/** How a model's channels are ordered for a request (routing implements each). */
-export const routePolicies = ['ordered', 'primary-first', 'weighted', 'round-robin', 'lowest-cost', 'lowest-latency'] as const;
-export type RoutePolicy = (typeof routePolicies)[number];
+/** How a model's channels are ordered for a request (routing implements each), in the order messages list them. */
+export const routePolicies = ['ordered', 'primary-first', 'weighted', 'round-robin', 'lowest-cost', 'lowest-latency'] as const satisfies readonly RoutePolicyName[];
+export type RoutePolicy = RoutePolicyName;
 
 export interface StickyConfig {
   /** The request header (lower case) whose value keeps requests on the same channel. */
@@ -223,13 +133,6 @@ export interface RoutingConfig {
   readonly recentTraces: number;
 }
 
-/** Channels named by provider and, optionally, the upstream model (or deployment) they send. */
-export interface ChannelSelector {
-  readonly provider: string;
-  /** Undefined: every channel of the provider. */
-  readonly model: string | undefined;
-}
-
 /** Agreement kinds this build understands. */
 export const agreementKinds = ['licence'] as const;
 export type AgreementKind = (typeof agreementKinds)[number];
@@ -262,36 +165,9 @@ export interface LicenceAgreement {
 
 export type AgreementConfig = LicenceAgreement;
 
-/** Day names, in the order of `Date.prototype.getUTCDay()` (0 is Sunday). */
-export const weekdays = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
-export type Weekday = (typeof weekdays)[number];
-
-/** A time of day range in UTC, in minutes after midnight; `startMinute > endMinute` crosses midnight. */
-export interface UtcTimeRange {
-  /** Inclusive, 0–1439. */
-  readonly startMinute: number;
-  /** Exclusive, 1–1440 (1440: midnight at the end of the day); never equal to `startMinute`. */
-  readonly endMinute: number;
-}
-
-/** Conditions of a decline rule: every one given must match; at least one is given. */
-export interface DeclineConditions {
-  readonly hours: UtcTimeRange | undefined;
-  readonly days: readonly Weekday[] | undefined;
-  /** Public model names. */
-  readonly models: readonly string[] | undefined;
-  /** The request's tenant. */
-  readonly tenants: readonly string[] | undefined;
-  /** Bounds on the request's estimated prompt tokens, inclusive. */
-  readonly minPromptTokens: number | undefined;
-  readonly maxPromptTokens: number | undefined;
-}
-
-/** An explicit reason for a channel to decline traffic (decided without a network call). */
-export interface DeclineRule {
-  readonly name: string;
+/** A decline rule as configured: its name and conditions, and the channels it applies to. */
+export interface DeclineRuleConfig extends DeclineRuleSpec {
   readonly channel: ChannelSelector;
-  readonly when: DeclineConditions;
 }
 
 export interface GatewayConfig {
@@ -304,5 +180,5 @@ export interface GatewayConfig {
   /** In the order written. */
   readonly agreements: readonly AgreementConfig[];
   /** In the order written. */
-  readonly declineRules: readonly DeclineRule[];
+  readonly declineRules: readonly DeclineRuleConfig[];
 }

@@ -33,7 +33,7 @@ export function buildRoutes(config: GatewayConfig): Map<string, ModelRoute> {
         price: channel.price,
         capacity: channel.capacity,
         capabilities: channel.capabilities,
-        region: provider.region ?? provider.vertex?.location ?? provider.bedrock?.region,
+        region: provider.region,
         dataPolicy: provider.dataPolicy,
         declineRules: declineRules
           .filter(({ selector }) => selectsChannel({ provider: selector.provider, model: selector.model }, identity))

@@ -22,7 +22,7 @@
  * Invalid preferences are a 400 `invalid_request` naming the field. The gateway removes the extension with
  * `withoutGatewayExtension` before calling an upstream.
  */
-import { closestName } from '../config/did-you-mean.ts';
+import { closestName } from '../config-schema/did-you-mean.ts';
 import { GatewayError } from '../errors/index.ts';
 
 export const preferencesHeader = 'x-interchange-providers';

@@ -26,7 +26,9 @@ export interface UtcTimeRange {
 export interface DeclineConditions {
   readonly hours?: UtcTimeRange | undefined;
   readonly days?: readonly Weekday[] | undefined;
+  /** Public model names. */
   readonly models?: readonly string[] | undefined;
+  /** The request's tenant. */
   readonly tenants?: readonly string[] | undefined;
   /** Inclusive bounds on the estimated prompt tokens. */
   readonly minPromptTokens?: number | undefined;
@@ -34,6 +36,7 @@ export interface DeclineConditions {
 }
 
 export interface DeclineRuleSpec {
+  /** A name for the rule, shown in route traces. */
   readonly name: string;
   readonly when: DeclineConditions;
 }

@@ -14,36 +14,44 @@ export type { BreakerOutcome, BreakerReader, BreakerSettings, BreakerState, Capa
 export const routePolicies = ['primary-first', 'ordered', 'weighted', 'round-robin', 'lowest-cost', 'lowest-latency'] as const;
 export type RoutePolicyName = (typeof routePolicies)[number];
 
-/** What a channel can serve. A capability not declared in configuration is assumed present. */
+/** What a channel can serve; a request needing something a channel lacks passes it over as unable. A capability not declared in configuration is assumed present. */
 export interface ChannelCapabilities {
   /** Image inputs. */
   readonly vision: boolean;
   /** Function tools. */
   readonly tools: boolean;
-  /** `response_format: { type: 'json_schema' }`. */
+  /** Structured outputs (`response_format: { type: 'json_schema' }`). */
   readonly jsonSchema: boolean;
   readonly streaming: boolean;
-  /** Prompt plus output tokens the channel accepts; undefined when not checked. */
+  /** Prompt plus output tokens the channel accepts; undefined when unknown, and then never checked. */
   readonly contextWindow: number | undefined;
-  /** The largest output limit the channel accepts; undefined when not checked. */
-  readonly maxOutputTokens: number | undefined;
+  /** The largest output limit the channel accepts; undefined (or absent: configuration does not set it) when not checked. */
+  readonly maxOutputTokens?: number | undefined;
 }
 
-/** Token prices used to rank channels by cost: micro-units per million tokens, the same currency for every channel. */
+/**
+ * What a channel costs, to rank channels by cost: US dollars per million tokens, kept as whole micro-dollars
+ * (millionths of a dollar) so that costs add up exactly: 2.50 USD per million tokens is `2_500_000`.
+ */
 export interface ChannelPrice {
   readonly inputMicrosPerMillion: number;
+  /** Cached input tokens; the input price when absent (configuration always sets it). */
+  readonly cachedInputMicrosPerMillion?: number;
+  /** 0 for an embedding channel that gives no output price. */
   readonly outputMicrosPerMillion: number;
 }
 
-/** The share of an upstream quota the operator reserved for this gateway on one channel, per rolling minute. */
+/** The share of an upstream quota the operator reserved for this gateway on one channel (e.g. Azure provisioned throughput), per rolling minute; each a positive whole number, at least one set. */
 export interface ChannelCapacity {
+  /** Tokens per minute. */
   readonly tpm: number | undefined;
+  /** Requests per minute. */
   readonly rpm: number | undefined;
 }
 
 /** What the channel's provider does with request data, as the operator declared it. */
 export interface DataPolicy {
-  /** Nothing is stored after the response (an approved zero-data-retention arrangement). */
+  /** Nothing is stored after the response (an approved zero-data-retention arrangement). Default false. */
   readonly zeroRetention: boolean;
 }
 

@@ -59,7 +59,8 @@ function openAIDialectTarget(kind: 'openai' | 'openai-compatible'): ConformanceT
         region: undefined,
         connections: 8,
         timeoutMs: 5_000,
-        azure: undefined,
+        dataPolicy: { zeroRetention: false },
+        settings: {},
       };
       const adapter = createAdapter(provider);
       return upstream(emulator, adapter, 'gpt-4o-mini', 'text-embedding-3-small');
@@ -82,7 +83,8 @@ function azureOpenAITarget(api: 'v1' | 'deployments'): ConformanceTarget {
         region: undefined,
         connections: 8,
         timeoutMs: 5_000,
-        azure: { api, apiVersion: '2024-10-21', entra: undefined },
+        dataPolicy: { zeroRetention: false },
+        settings: { api, apiVersion: '2024-10-21', entra: undefined },
       };
       const adapter = createAdapter(provider);
       return upstream(emulator, adapter, 'gpt-4o-mini', 'text-embedding-3-small');
@@ -105,8 +107,8 @@ function bedrockTarget(api: 'converse' | 'openai'): ConformanceTarget {
         region: 'eu-central-1',
         connections: 8,
         timeoutMs: 5_000,
-        azure: undefined,
-        bedrock: { api, region: 'eu-central-1', credentials: { source: 'static', ...credentials, sessionToken: undefined } },
+        dataPolicy: { zeroRetention: false },
+        settings: { api, region: 'eu-central-1', credentials: { source: 'static', ...credentials, sessionToken: undefined } },
       };
       const adapter = createAdapter(provider);
       return upstream(emulator, adapter, 'openai.gpt-oss-120b-1:0', undefined);
@@ -129,8 +131,8 @@ function vertexTarget(api: 'gemini' | 'openai'): ConformanceTarget {
         region: undefined,
         connections: 8,
         timeoutMs: 5_000,
-        azure: undefined,
-        vertex: { api, project: 'conformance', location: 'us-central1', credentials: { source: 'application-default' } },
+        dataPolicy: { zeroRetention: false },
+        settings: { api, project: 'conformance', location: 'us-central1', credentials: { source: 'application-default' } },
       };
       const adapter = createAdapter(provider, {
         googleTokens: () => async () => ({ token: await mintTestToken(account.privateKey, { email: account.email }), expiresOnTimestamp: Date.now() + 3_600_000 }),

@@ -11,6 +11,8 @@ import { createOpenAIDialectAdapter, type OpenAIOperation, type UpstreamHeaderSe
 import type { AnnotationFields } from '../openai/stream.ts';
 import { createEntraCredential, type EntraCredentialSettings } from './entra-credential.ts';
 import { BearerTokenSource } from '../http/bearer-token-source.ts';
+import { defineProviderKind } from '../provider-kind.ts';
+import { azureOpenAISettings } from './settings.ts';
 
 export interface AzureOpenAIProviderSettings {
   readonly name: string;
@@ -71,3 +73,19 @@ export function createAzureOpenAIAdapter(settings: AzureOpenAIProviderSettings, 
     close: () => pool.close(),
   });
 }
+
+export const azureOpenAIKind = defineProviderKind(azureOpenAISettings, (provider, dependencies) =>
+  createAzureOpenAIAdapter(
+    {
+      name: provider.name,
+      endpoint: provider.baseUrl,
+      api: provider.settings.api,
+      apiVersion: provider.settings.apiVersion,
+      apiKey: provider.apiKey,
+      entra: provider.settings.entra,
+      headers: provider.headers,
+      connections: provider.connections,
+    },
+    { credential: dependencies.entraCredential?.(provider) },
+  ),
+);

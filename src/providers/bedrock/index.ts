@@ -26,6 +26,8 @@ import { fetchRequestImages } from '../http/image-urls.ts';
 import { convertConverseResponse } from './convert-response.ts';
 import { mapBedrockError } from './errors.ts';
 import { ConverseStreamDecoder } from './stream.ts';
+import { defineProviderKind } from '../provider-kind.ts';
+import { bedrockSettings } from './settings.ts';
 
 export interface BedrockProviderSettings {
   readonly name: string;
@@ -139,3 +141,19 @@ function createConverseAdapter(name: string, basePath: string, pool: ReturnType<
     },
   };
 }
+
+export const bedrockKind = defineProviderKind(bedrockSettings, (provider, dependencies) =>
+  createBedrockAdapter(
+    {
+      name: provider.name,
+      endpoint: provider.baseUrl,
+      region: provider.settings.region,
+      api: provider.settings.api,
+      apiKey: provider.apiKey,
+      credentials: provider.settings.credentials,
+      headers: provider.headers,
+      connections: provider.connections,
+    },
+    { credentials: dependencies.awsCredentials?.(provider) },
+  ),
+);

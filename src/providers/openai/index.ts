@@ -7,6 +7,8 @@ import type { ProviderAdapter } from '../adapter.ts';
 import { createUpstreamPool } from '../http/upstream-pool.ts';
 import type { OpenAIDialect } from './convert-request.ts';
 import { createOpenAIDialectAdapter } from './openai-dialect-adapter.ts';
+import { defineProviderKind } from '../provider-kind.ts';
+import { openaiCompatibleSettings, openaiSettings } from './settings.ts';
 
 export interface OpenAIProviderSettings {
   readonly name: string;
@@ -43,3 +45,25 @@ export function createOpenAIAdapter(settings: OpenAIProviderSettings, pool?: Poo
     },
   });
 }
+
+export const openaiKind = defineProviderKind(openaiSettings, (provider) =>
+  createOpenAIAdapter({
+    name: provider.name,
+    kind: provider.kind,
+    baseUrl: provider.baseUrl,
+    apiKey: provider.apiKey,
+    headers: provider.headers,
+    connections: provider.connections,
+  }),
+);
+
+export const openaiCompatibleKind = defineProviderKind(openaiCompatibleSettings, (provider) =>
+  createOpenAIAdapter({
+    name: provider.name,
+    kind: provider.kind,
+    baseUrl: provider.baseUrl,
+    apiKey: provider.apiKey,
+    headers: provider.headers,
+    connections: provider.connections,
+  }),
+);

@@ -19,6 +19,8 @@ import { fetchRequestImages } from '../http/image-urls.ts';
 import { convertGeminiResponse } from './convert-response.ts';
 import { mapVertexError } from './errors.ts';
 import { GeminiStreamDecoder } from './stream.ts';
+import { defineProviderKind } from '../provider-kind.ts';
+import { vertexSettings } from './settings.ts';
 
 export interface VertexProviderSettings {
   readonly name: string;
@@ -124,3 +126,19 @@ function createGeminiAdapter(name: string, modelsPath: string, pool: ReturnType<
     },
   };
 }
+
+export const vertexKind = defineProviderKind(vertexSettings, (provider, dependencies) =>
+  createVertexAdapter(
+    {
+      name: provider.name,
+      endpoint: provider.baseUrl,
+      project: provider.settings.project,
+      location: provider.settings.location,
+      api: provider.settings.api,
+      credentials: provider.settings.credentials,
+      headers: provider.headers,
+      connections: provider.connections,
+    },
+    { tokens: dependencies.googleTokens?.(provider) },
+  ),
+);

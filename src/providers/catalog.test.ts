@@ -1,0 +1,118 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, parseConfig } from '../config/load-config.ts';
+import { buildRoutes } from '../execution/routing-runtime.ts';
+import { findProviderKind, providerCatalog, providerKinds } from './catalog.ts';
+import { createAdapters } from './registry.ts';
+
+/** A minimal valid entry for every kind; a kind added to the catalog without one fails the first test. */
+const sampleEntries: Readonly<Record<string, string>> = {
+  openai: '{ kind: openai, auth: { api_key: sk-test } }',
+  'openai-compatible': '{ kind: openai-compatible, base_url: "http://127.0.0.1:1/v1" }',
+  'azure-openai': '{ kind: azure-openai, endpoint: "http://127.0.0.1:1", auth: { api_key: k } }',
+  bedrock: '{ kind: bedrock, region: eu-central-1, endpoint: "http://127.0.0.1:1", auth: { aws: { access_key_id: AKID, secret_access_key: secret } } }',
+  vertex: '{ kind: vertex, project: p, location: europe-west4, endpoint: "http://127.0.0.1:1" }',
+};
+
+const sampleConfig = () =>
+  `providers:\n${Object.entries(sampleEntries)
+    .map(([kind, entry]) => `  ${kind}-provider: ${entry}`)
+    .join('\n')}\nmodels:\n  m:\n    channels:\n${Object.keys(sampleEntries)
+    .map((kind) => `      - { provider: ${kind}-provider, model: x }`)
+    .join('\n')}\n`;
+
+test('every kind in the catalog has a schema, checks, resolution, routing facts and an adapter factory', () => {
+  assert.deepEqual(Object.keys(sampleEntries), [...providerKinds], 'the samples cover the catalog, in its order');
+  assert.equal(new Set(providerKinds).size, providerKinds.length, 'kinds are unique');
+  for (const definition of providerCatalog) {
+    assert.equal(findProviderKind(definition.kind), definition);
+    assert.equal(typeof definition.fields, 'object', `${definition.kind}: fields`);
+    for (const [key, schema] of Object.entries({ ...definition.fields, ...definition.authFields })) {
+      assert.equal(typeof (schema as { safeParse?: unknown }).safeParse, 'function', `${definition.kind}: ${key} is a zod schema`);
+    }
+    assert.deepEqual(Object.keys(definition.authNames).sort(), Object.keys(definition.authFields).sort(), `${definition.kind}: every auth field is named`);
+    assert.equal(typeof definition.check, 'function', `${definition.kind}: check`);
+    assert.equal(typeof definition.resolve, 'function', `${definition.kind}: resolve`);
+    assert.equal(typeof definition.createAdapter, 'function', `${definition.kind}: adapter factory`);
+    assert.equal(typeof definition.routing.embeddings, 'boolean', `${definition.kind}: routing facts`);
+  }
+  assert.equal(findProviderKind('mainframe'), undefined);
+});
+
+test('an unknown kind lists the kinds of the catalog', () => {
+  const error = (() => {
+    try {
+      parseConfig('providers:\n  a: { kind: mainframe }\n  b: { base_url: "http://b" }\n', { env: {} });
+    } catch (caught) {
+      return caught;
+    }
+    return undefined;
+  })();
+  assert.ok(error instanceof ConfigError);
+  assert.deepEqual(
+    error.problems.map((problem) => `${problem.path}: ${problem.message}`),
+    [
+      `providers.a.kind: unknown kind "mainframe" (available: ${providerKinds.join(', ')})`,
+      `providers.b.kind: required field missing (available kinds: ${providerKinds.join(', ')})`,
+    ],
+  );
+});
+
+test('each kind resolves its entry and builds an adapter of its kind through the catalog', async () => {
+  const config = parseConfig(sampleConfig(), { env: {} });
+  for (const provider of config.providers.values()) {
+    assert.equal(provider.name, `${provider.kind}-provider`);
+    assert.equal(provider.baseUrl.startsWith('http'), true, `${provider.kind}: a base URL`);
+    assert.equal(Object.isFrozen(provider.settings), true, `${provider.kind}: settings are read-only`);
+  }
+  const adapters = createAdapters(config.providers, {
+    googleTokens: () => async () => ({ token: 'test-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
+  });
+  try {
+    assert.deepEqual(
+      [...adapters.values()].map((adapter) => [adapter.name, adapter.kind]),
+      [...config.providers.values()].map((provider) => [provider.name, provider.kind]),
+    );
+  } finally {
+    await Promise.all([...adapters.values()].map((adapter) => adapter.close()));
+  }
+});
+
+test('routing sees each provider where its kind says it serves, unless its entry names a region', () => {
+  const config = parseConfig(
+    `${sampleConfig()}\n`.replace('vertex, project: p', 'vertex, region: europe, project: p').replace('openai, auth:', 'openai, region: us, auth:'),
+    { env: {} },
+  );
+  const regions = Object.fromEntries([...config.providers.values()].map((provider) => [provider.kind, provider.region]));
+  assert.deepEqual(regions, { openai: 'us', 'openai-compatible': undefined, 'azure-openai': undefined, bedrock: 'eu-central-1', vertex: 'europe' });
+  const withoutRegion = parseConfig(sampleConfig(), { env: {} });
+  assert.equal(withoutRegion.providers.get('vertex-provider')?.region, 'europe-west4', "a Vertex provider's location");
+  const route = buildRoutes(withoutRegion).get('m')!;
+  assert.deepEqual(
+    route.channels.map((channel) => [channel.providerKind, channel.region]),
+    [
+      ['openai', undefined],
+      ['openai-compatible', undefined],
+      ['azure-openai', undefined],
+      ['bedrock', 'eu-central-1'],
+      ['vertex', 'europe-west4'],
+    ],
+  );
+});
+
+test('a kind whose channels serve no embeddings refuses embedding models, named from the catalog', () => {
+  const chatOnly = providerCatalog.filter((definition) => !definition.routing.embeddings).map((definition) => definition.kind);
+  assert.ok(chatOnly.length > 0);
+  const text = sampleConfig().replace('models:\n  m:\n', 'models:\n  m:\n    type: embedding\n');
+  try {
+    parseConfig(text, { env: {} });
+    assert.fail('expected a ConfigError');
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    const index = Object.keys(sampleEntries);
+    assert.deepEqual(
+      error.problems.map((problem) => `${problem.path}: ${problem.message}`),
+      chatOnly.map((kind) => `models.m.channels[${index.indexOf(kind)}].provider: ${kind} channels serve chat models only in this build (no embeddings)`),
+    );
+  }
+});
