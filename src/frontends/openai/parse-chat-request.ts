@@ -12,11 +12,9 @@ import type {
   ChatRequest,
   FunctionTool,
   ResponseFormat,
-  SystemMessage,
   TextContentPart,
   ToolChoice,
   UserContentPart,
-  UserMessage,
 } from '../../spec/index.ts';
 import { imageSource } from './image-source.ts';
 
@@ -162,7 +160,8 @@ function parseMessages(value: unknown): ChatMessage[] {
         if (typeof content === 'string') text = content;
         else if (Array.isArray(content)) text = textParts(content, `${param}.content`);
         else expectType(content, `${param}.content`, 'a string or an array of text parts');
-        messages[index] = withName({ role: message.role, content: text }, message);
+        const name = nameOf(message);
+        messages[index] = name === undefined ? { role: message.role, content: text } : { role: message.role, content: text, name };
         break;
       }
       case 'user': {
@@ -170,7 +169,8 @@ function parseMessages(value: unknown): ChatMessage[] {
         if (typeof content === 'string') parts = content;
         else if (Array.isArray(content)) parts = userParts(content, `${param}.content`);
         else expectType(content, `${param}.content`, 'a string or an array of content parts');
-        messages[index] = withName({ role: 'user', content: parts }, message);
+        const name = nameOf(message);
+        messages[index] = name === undefined ? { role: 'user', content: parts } : { role: 'user', content: parts, name };
         break;
       }
       case 'assistant': {
@@ -211,11 +211,6 @@ function parseMessages(value: unknown): ChatMessage[] {
     }
   }
   return messages;
-}
-
-function withName<Message extends SystemMessage | UserMessage>(neutral: Message, message: Record<string, unknown>): Message {
-  const name = nameOf(message);
-  return name === undefined ? neutral : { ...neutral, name };
 }
 
 function parseTools(value: unknown): FunctionTool[] | undefined {
