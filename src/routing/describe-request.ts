@@ -6,7 +6,7 @@
  * o200k tokenizer (gpt-tokenizer) only when a context window has to be checked and the cheap upper bound does not
  * already fit it: pass the route's `smallestContextWindow` as `contextWindow`. Most requests are far below every
  * window and are never tokenized. What is counted: message text and names, assistant tool calls (names and arguments),
- * tool schemas (their JSON) and a `json_schema` response format; 3 tokens per message and 3 for the reply's priming
+ * tool declarations (their JSON) and a JSON schema response format; 3 tokens per message and 3 for the reply's priming
  * (OpenAI's chat accounting); images at a flat estimate (`imageTokens`: 765 for `auto`/`high`, the cost of a
  * 1024×1024 image in OpenAI's tiling, and 85 for `low`). Other vendors tokenize differently: the count is an estimate
  * for ranking and for windows, not a bill.
@@ -73,19 +73,21 @@ function walkChat(request: ChatRequest): number {
         if (part.type === 'text') text(part.text);
         else {
           images++;
-          fixedTokens += part.image_url.detail === 'low' ? imageTokens.low : imageTokens.high;
+          fixedTokens += part.detail === 'low' ? imageTokens.low : imageTokens.high;
         }
       }
     }
-    if (message.role === 'assistant' && message.tool_calls !== undefined) {
-      for (const call of message.tool_calls) {
-        text(call.function.name);
-        text(call.function.arguments);
+    if (message.role === 'assistant' && message.toolCalls !== undefined) {
+      for (const call of message.toolCalls) {
+        text(call.name);
+        text(call.arguments);
       }
     }
   }
-  if (request.tools !== undefined) for (const tool of request.tools) json(tool.function);
-  if (request.responseFormat?.type === 'json_schema') json(request.responseFormat.json_schema);
+  // A declaration is counted as the JSON a model is shown (name, description, schema), whatever the frontend's wire form.
+  if (request.tools !== undefined) for (const tool of request.tools) json({ name: tool.name, description: tool.description, parameters: tool.parameters });
+  const format = request.responseFormat;
+  if (format?.type === 'json-schema') json({ name: format.name, description: format.description, schema: format.schema });
   fixedTokens += replyPrimingTokens;
   return images;
 }
@@ -118,7 +120,7 @@ export function describeRequest(request: ChatRequest, options: DescribeOptions =
     vision: images > 0,
     images,
     tools: request.tools !== undefined && request.tools.length > 0,
-    jsonSchema: request.responseFormat?.type === 'json_schema',
+    jsonSchema: request.responseFormat?.type === 'json-schema',
     streaming: request.stream,
     promptTokens,
     promptTokensExact: tokensExact,

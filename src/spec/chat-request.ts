@@ -1,110 +1,142 @@
 /**
- * The canonical chat request every provider adapter translates from.
+ * The canonical chat request every provider adapter translates from, in the gateway's own terms: no frontend's wire
+ * names (`tool_calls`, `image_url`, `json_schema` nesting), so that any frontend (OpenAI chat, Responses…) can produce
+ * it and every translator reads one shape. Generation settings are normalised (one `maxOutputTokens`, `stop` always a
+ * list) so adapters never re-interpret aliases.
  *
- * Messages and tools keep the OpenAI chat schema (the lingua franca every cloud's translator starts from), validated in
- * place by the frontend so that no copy is made on the hot path. Top-level generation settings are normalised into
- * neutral, camel-cased fields (one `maxOutputTokens`, `stop` always a list) so adapters never re-interpret aliases.
+ * A frontend may attach the client's own body as a `passthrough`, for upstreams that speak the same dialect: they
+ * forward it so that fields the gateway does not model still reach them unchanged.
  * Imports nothing.
  */
 
 export interface TextContentPart {
-  type: 'text';
-  text: string;
+  readonly type: 'text';
+  readonly text: string;
 }
 
+/**
+ * Where an image's bytes are. `url`: an `https:` URL the provider (or the gateway) fetches; a `data:` URI the frontend
+ * could not split into media type and base64 also stays here, for the provider to refuse with its own message.
+ * `data`: inline base64 bytes with their media type (`image/png`).
+ */
+export type ImageSource =
+  | { readonly type: 'url'; readonly url: string }
+  | { readonly type: 'data'; readonly mediaType: string; readonly data: string };
+
+export type ImageDetail = 'auto' | 'low' | 'high';
+
 export interface ImageContentPart {
-  type: 'image_url';
-  image_url: {
-    /** A `data:` URI with base64 bytes, or an `https:` URL the provider (or the gateway) fetches. */
-    url: string;
-    detail?: 'auto' | 'low' | 'high';
-  };
+  readonly type: 'image';
+  readonly source: ImageSource;
+  /** How closely the model should look; only some providers have a setting for it. */
+  readonly detail?: ImageDetail;
 }
 
 export type UserContentPart = TextContentPart | ImageContentPart;
 
-export interface ToolCall {
-  id: string;
-  type: 'function';
-  function: { name: string; arguments: string };
+/** A function call the assistant made earlier in the conversation. */
+export interface AssistantToolCall {
+  readonly id: string;
+  readonly name: string;
+  /** The arguments as the model wrote them: JSON text, possibly empty. */
+  readonly arguments: string;
 }
 
 export interface SystemMessage {
-  role: 'system' | 'developer';
-  content: string | TextContentPart[];
-  name?: string;
+  /** `developer` is the newer name some models give system instructions; translators without it treat both alike. */
+  readonly role: 'system' | 'developer';
+  readonly content: string | readonly TextContentPart[];
+  readonly name?: string;
 }
 
 export interface UserMessage {
-  role: 'user';
-  content: string | UserContentPart[];
-  name?: string;
+  readonly role: 'user';
+  readonly content: string | readonly UserContentPart[];
+  readonly name?: string;
 }
 
 export interface AssistantMessage {
-  role: 'assistant';
-  content?: string | TextContentPart[] | null;
-  tool_calls?: ToolCall[];
-  name?: string;
-  refusal?: string | null;
+  readonly role: 'assistant';
+  /** Absent when the turn was only tool calls (or only a refusal). */
+  readonly content?: string | readonly TextContentPart[];
+  readonly toolCalls?: readonly AssistantToolCall[];
+  readonly refusal?: string;
+  readonly name?: string;
 }
 
+/** The result of one tool call, answering the call with the same `toolCallId`. */
 export interface ToolMessage {
-  role: 'tool';
-  tool_call_id: string;
-  content: string | TextContentPart[];
+  readonly role: 'tool';
+  readonly toolCallId: string;
+  readonly content: string | readonly TextContentPart[];
 }
 
 export type ChatMessage = SystemMessage | UserMessage | AssistantMessage | ToolMessage;
 
 export interface FunctionTool {
-  type: 'function';
-  function: {
-    name: string;
-    description?: string;
-    /** A JSON Schema object. */
-    parameters?: Record<string, unknown>;
-    strict?: boolean;
-  };
+  readonly type: 'function';
+  readonly name: string;
+  readonly description?: string;
+  /** A JSON Schema object for the arguments. */
+  readonly parameters?: Record<string, unknown>;
+  /** The client asked the model to follow `parameters` exactly. */
+  readonly strict?: boolean;
 }
 
-export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
+/** `required`: the model must call some tool; a named function: it must call that one. */
+export type ToolChoice = 'auto' | 'none' | 'required' | { readonly type: 'function'; readonly name: string };
 
 export type ResponseFormat =
-  | { type: 'text' }
-  | { type: 'json_object' }
+  | { readonly type: 'text' }
+  | { readonly type: 'json-object' }
   | {
-      type: 'json_schema';
-      json_schema: { name: string; description?: string; schema?: Record<string, unknown>; strict?: boolean | null };
+      readonly type: 'json-schema';
+      readonly name: string;
+      readonly description?: string;
+      /** A JSON Schema object the reply must match. */
+      readonly schema?: Record<string, unknown>;
+      readonly strict?: boolean;
     };
+
+/**
+ * The client's body exactly as it sent it (parsed), gateway extensions removed. Upstreams of the same dialect forward
+ * it (model replaced) instead of re-encoding the request, so fields the gateway does not model reach them unchanged.
+ */
+export interface ChatPassthrough {
+  readonly dialect: 'openai-chat';
+  readonly body: Record<string, unknown>;
+}
 
 export interface ChatRequest {
   /** The public model name the client asked for. */
   readonly model: string;
-  readonly messages: ChatMessage[];
+  readonly messages: readonly ChatMessage[];
   readonly stream: boolean;
   /** The client asked for a final usage chunk (`stream_options.include_usage`). */
   readonly includeUsage: boolean;
   readonly maxOutputTokens: number | undefined;
+  /**
+   * Whether the client spelt its limit `max_completion_tokens` (true) or the older `max_tokens` (false). Still needed:
+   * an OpenAI-dialect upstream gets the spelling the client chose (OpenAI's reasoning models refuse `max_tokens`, many
+   * self-hosted servers know only `max_tokens`), and a server that knows only `max_tokens` gets the limit renamed.
+   * Frontends without the distinction set true (the current spelling).
+   */
+  readonly usesMaxCompletionTokens: boolean;
   readonly temperature: number | undefined;
   readonly topP: number | undefined;
   readonly seed: number | undefined;
-  readonly stop: string[] | undefined;
+  readonly stop: readonly string[] | undefined;
+  /** The end user the client named, for the upstream's abuse monitoring. */
   readonly user: string | undefined;
-  readonly tools: FunctionTool[] | undefined;
+  readonly tools: readonly FunctionTool[] | undefined;
   readonly toolChoice: ToolChoice | undefined;
   readonly parallelToolCalls: boolean | undefined;
   readonly responseFormat: ResponseFormat | undefined;
-  /**
-   * The request body exactly as the client sent it (parsed). OpenAI-dialect upstreams forward it, with the model
-   * replaced and gateway extensions removed, so that fields the gateway does not know still reach them.
-   */
-  readonly body: Record<string, unknown>;
-  /** Whether the client used `max_completion_tokens` (true) or the older `max_tokens` (false) when it set a limit. */
-  readonly usesMaxCompletionTokens: boolean;
   /**
    * The client asked for provider annotations (Azure's `prompt_filter_results` and `content_filter_results`) to be
    * passed on. Off by default, so clients that do not know them never see them.
    */
   readonly providerAnnotations: boolean;
+  /** Set only by the OpenAI chat frontend; read only by OpenAI-dialect upstreams. */
+  readonly passthrough?: ChatPassthrough;
 }

@@ -2,9 +2,15 @@
  * The canonical result of a non-streaming chat call.
  * Imports only sibling spec files.
  */
-import type { ToolCall } from './chat-request.ts';
 import type { FinishReason } from './finish-reason.ts';
 import type { Usage } from './usage.ts';
+
+/** A tool call in a result, in the shape the OpenAI frontend writes it (translators build it once, at the source). */
+export interface ToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
 
 export interface ChatResult {
   /** The upstream's completion id, or one the adapter minted. */

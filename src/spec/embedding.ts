@@ -2,15 +2,22 @@
  * Canonical embedding request and result.
  * Imports only sibling spec files.
  */
+
+/** The client's embeddings body as sent (parsed), for upstreams of the same dialect to forward unchanged. */
+export interface EmbeddingPassthrough {
+  readonly dialect: 'openai-embeddings';
+  readonly body: Record<string, unknown>;
+}
+
 export interface EmbeddingRequest {
   readonly model: string;
-  /** Strings, or pre-tokenised arrays of token ids. */
-  readonly input: string[] | number[][];
+  /** Strings, or pre-tokenised arrays of token ids; always a list, even when the client sent a single input. */
+  readonly input: readonly string[] | readonly (readonly number[])[];
   readonly dimensions: number | undefined;
   readonly encodingFormat: 'float' | 'base64';
   readonly user: string | undefined;
-  /** Whether the client sent a single input (not a list); embeddings are returned as a list either way. */
-  readonly body: Record<string, unknown>;
+  /** Set only by the OpenAI embeddings frontend; read only by OpenAI-dialect upstreams. */
+  readonly passthrough?: EmbeddingPassthrough;
 }
 
 export interface EmbeddingResult {

@@ -40,11 +40,12 @@ describe('parseChatRequest', () => {
     assert.equal(request.user, 'u-1');
   });
 
-  it('keeps the body as sent, unknown fields included, without copying messages', () => {
+  it('keeps the body as sent, unknown fields included, as the OpenAI pass-through, without copying it', () => {
     const body = { ...base, logprobs: true, metadata: { team: 'a' } };
     const request = parseChatRequest(body);
-    assert.equal(request.body, body);
-    assert.equal(request.messages, body.messages);
+    assert.equal(request.passthrough?.dialect, 'openai-chat');
+    assert.equal(request.passthrough?.body, body);
+    assert.deepEqual(request.messages, [{ role: 'user', content: 'hi' }]);
     assert.equal(request.maxOutputTokens, undefined);
     assert.equal(request.usesMaxCompletionTokens, false);
   });
@@ -70,8 +71,61 @@ describe('parseChatRequest', () => {
       response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object' } } },
     });
     assert.equal(request.tools?.length, 1);
-    assert.deepEqual(request.toolChoice, { type: 'function', function: { name: 'lookup' } });
-    assert.equal(request.responseFormat?.type, 'json_schema');
+    assert.deepEqual(request.toolChoice, { type: 'function', name: 'lookup' });
+    assert.equal(request.responseFormat?.type, 'json-schema');
+  });
+
+  it('converts messages, parts, tools and formats to the neutral shapes, sharing strings and schemas', () => {
+    const parameters = { type: 'object', properties: { city: { type: 'string' } } };
+    const schema = { type: 'object', properties: { answer: { type: 'string' } } };
+    const pngUrl = 'data:image/png;base64,iVBORw0KGgo=';
+    const request = parseChatRequest({
+      model: 'gpt-4o',
+      messages: [
+        { role: 'system', content: 'be brief', name: 'rules' },
+        { role: 'developer', content: [{ type: 'text', text: 'in French' }] },
+        {
+          role: 'user',
+          name: 7,
+          content: [
+            { type: 'text', text: 'what is this?' },
+            { type: 'image_url', image_url: { url: pngUrl, detail: 'high' } },
+            { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } },
+            { type: 'image_url', image_url: { url: 'data:image/png,raw;base64,xx' } },
+          ],
+        },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"city":"Lima"}' } }] },
+        { role: 'tool', tool_call_id: 'call_1', content: [{ type: 'text', text: 'sunny' }] },
+        { role: 'assistant', content: [{ type: 'text', text: 'Sunny.' }], refusal: null, name: 'bot' },
+      ],
+      tools: [{ type: 'function', function: { name: 'lookup', description: 'Weather', parameters, strict: true } }],
+      tool_choice: 'required',
+      response_format: { type: 'json_schema', json_schema: { name: 'answer', description: 'An answer', schema, strict: null } },
+    });
+    assert.deepEqual(request.messages, [
+      { role: 'system', content: 'be brief', name: 'rules' },
+      { role: 'developer', content: [{ type: 'text', text: 'in French' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'what is this?' },
+          { type: 'image', source: { type: 'data', mediaType: 'image/png', data: 'iVBORw0KGgo=' }, detail: 'high' },
+          { type: 'image', source: { type: 'url', url: 'https://example.com/cat.png' } },
+          // Not splittable into type and base64: kept as a URL for the provider to judge, as before.
+          { type: 'image', source: { type: 'url', url: 'data:image/png,raw;base64,xx' } },
+        ],
+      },
+      { role: 'assistant', toolCalls: [{ id: 'call_1', name: 'lookup', arguments: '{"city":"Lima"}' }] },
+      { role: 'tool', toolCallId: 'call_1', content: [{ type: 'text', text: 'sunny' }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'Sunny.' }], name: 'bot' },
+    ]);
+    assert.deepEqual(request.tools, [{ type: 'function', name: 'lookup', description: 'Weather', parameters, strict: true }]);
+    assert.equal(request.tools?.[0].parameters, parameters);
+    assert.equal(request.toolChoice, 'required');
+    assert.deepEqual(request.responseFormat, { type: 'json-schema', name: 'answer', description: 'An answer', schema });
+    assert.equal(request.responseFormat?.type === 'json-schema' ? request.responseFormat.schema : undefined, schema);
+    assert.deepEqual(parseChatRequest({ ...base, response_format: { type: 'json_object' } }).responseFormat, { type: 'json-object' });
+    assert.deepEqual(parseChatRequest({ ...base, response_format: { type: 'text' } }).responseFormat, { type: 'text' });
   });
 
   const cases: Array<[string, unknown, string, RegExp]> = [

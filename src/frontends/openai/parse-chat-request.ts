@@ -1,9 +1,24 @@
 /**
- * Validates an OpenAI chat completion body in place and returns the canonical ChatRequest. Every rejection is a
- * GatewayError naming the offending `param` (`messages[2].content`), so clients can fix the exact field.
+ * Validates an OpenAI chat completion body and returns the canonical ChatRequest, with the body itself attached as the
+ * pass-through for OpenAI-dialect upstreams. Every rejection is a GatewayError naming the offending `param`
+ * (`messages[2].content`), so clients can fix the exact field. Validation and conversion are one walk: each message
+ * and part costs one small object; strings, schemas and image data are shared with the body, never copied.
  */
 import { GatewayError } from '../../errors/index.ts';
-import type { ChatMessage, ChatRequest, FunctionTool, ResponseFormat, ToolChoice } from '../../spec/index.ts';
+import type {
+  AssistantMessage,
+  AssistantToolCall,
+  ChatMessage,
+  ChatRequest,
+  FunctionTool,
+  ResponseFormat,
+  TextContentPart,
+  ToolChoice,
+  UserContentPart,
+} from '../../spec/index.ts';
+import { imageSource } from './image-source.ts';
+
+type JsonSchemaFormat = Extract<ResponseFormat, { type: 'json-schema' }>;
 
 const maxStopSequences = 4;
 
@@ -57,7 +72,9 @@ function optionalString(body: Record<string, unknown>, param: string): string | 
   return value;
 }
 
-function validateTextParts(content: unknown[], param: string): void {
+/** A client's text parts as neutral parts (one small object each); throws on the first invalid part. */
+function textParts(content: unknown[], param: string): TextContentPart[] {
+  const parts: TextContentPart[] = new Array(content.length);
   for (let index = 0; index < content.length; index++) {
     const part = content[index];
     const partParam = `${param}[${index}]`;
@@ -66,16 +83,20 @@ function validateTextParts(content: unknown[], param: string): void {
       throw invalid(`${partParam}.type`, `Invalid value for '${partParam}.type': this message role accepts only 'text' parts.`);
     }
     if (typeof part.text !== 'string') expectType(part.text, `${partParam}.text`, 'a string');
+    parts[index] = { type: 'text', text: part.text };
   }
+  return parts;
 }
 
-function validateUserParts(content: unknown[], param: string): void {
+function userParts(content: unknown[], param: string): UserContentPart[] {
+  const parts: UserContentPart[] = new Array(content.length);
   for (let index = 0; index < content.length; index++) {
     const part = content[index];
     const partParam = `${param}[${index}]`;
     if (!isObject(part)) expectType(part, partParam, 'an object');
     if (part.type === 'text') {
       if (typeof part.text !== 'string') expectType(part.text, `${partParam}.text`, 'a string');
+      parts[index] = { type: 'text', text: part.text };
     } else if (part.type === 'image_url') {
       const image = part.image_url;
       if (!isObject(image)) expectType(image, `${partParam}.image_url`, 'an object');
@@ -91,16 +112,19 @@ function validateUserParts(content: unknown[], param: string): void {
       if (detail !== undefined && detail !== 'auto' && detail !== 'low' && detail !== 'high') {
         throw invalid(`${partParam}.image_url.detail`, `Invalid value for '${partParam}.image_url.detail': expected 'auto', 'low' or 'high'.`);
       }
+      parts[index] = detail === undefined ? { type: 'image', source: imageSource(url) } : { type: 'image', source: imageSource(url), detail };
     } else {
       throw invalid(`${partParam}.type`, `Invalid value for '${partParam}.type': expected 'text' or 'image_url', got ${JSON.stringify(part.type)}.`);
     }
   }
+  return parts;
 }
 
-function validateToolCalls(toolCalls: unknown, param: string): void {
-  if (!Array.isArray(toolCalls)) expectType(toolCalls, param, 'an array');
-  for (let index = 0; index < toolCalls.length; index++) {
-    const call = toolCalls[index];
+function toolCalls(value: unknown, param: string): AssistantToolCall[] {
+  if (!Array.isArray(value)) expectType(value, param, 'an array');
+  const calls: AssistantToolCall[] = new Array(value.length);
+  for (let index = 0; index < value.length; index++) {
+    const call = value[index];
     const callParam = `${param}[${index}]`;
     if (!isObject(call)) expectType(call, callParam, 'an object');
     if (typeof call.id !== 'string') expectType(call.id, `${callParam}.id`, 'a string');
@@ -109,13 +133,21 @@ function validateToolCalls(toolCalls: unknown, param: string): void {
     if (!isObject(fn)) expectType(fn, `${callParam}.function`, 'an object');
     if (typeof fn.name !== 'string') expectType(fn.name, `${callParam}.function.name`, 'a string');
     if (typeof fn.arguments !== 'string') expectType(fn.arguments, `${callParam}.function.arguments`, 'a string');
+    calls[index] = { id: call.id, name: fn.name, arguments: fn.arguments };
   }
+  return calls;
 }
 
-function validateMessages(value: unknown): ChatMessage[] {
+/** A message `name` the gateway keeps; OpenAI's schema says string, anything else is ignored as before. */
+function nameOf(message: Record<string, unknown>): string | undefined {
+  return typeof message.name === 'string' ? message.name : undefined;
+}
+
+function parseMessages(value: unknown): ChatMessage[] {
   if (value === undefined) throw invalid('messages', "Missing required parameter: 'messages'.");
   if (!Array.isArray(value)) expectType(value, 'messages', 'an array');
   if (value.length === 0) throw invalid('messages', "Invalid 'messages': expected an array with at least one message.");
+  const messages: ChatMessage[] = new Array(value.length);
   for (let index = 0; index < value.length; index++) {
     const message = value[index];
     const param = `messages[${index}]`;
@@ -123,33 +155,52 @@ function validateMessages(value: unknown): ChatMessage[] {
     const content = message.content;
     switch (message.role) {
       case 'system':
-      case 'developer':
-        if (typeof content === 'string') break;
-        if (Array.isArray(content)) validateTextParts(content, `${param}.content`);
+      case 'developer': {
+        let text: string | TextContentPart[];
+        if (typeof content === 'string') text = content;
+        else if (Array.isArray(content)) text = textParts(content, `${param}.content`);
         else expectType(content, `${param}.content`, 'a string or an array of text parts');
+        const name = nameOf(message);
+        messages[index] = name === undefined ? { role: message.role, content: text } : { role: message.role, content: text, name };
         break;
-      case 'user':
-        if (typeof content === 'string') break;
-        if (Array.isArray(content)) validateUserParts(content, `${param}.content`);
+      }
+      case 'user': {
+        let parts: string | UserContentPart[];
+        if (typeof content === 'string') parts = content;
+        else if (Array.isArray(content)) parts = userParts(content, `${param}.content`);
         else expectType(content, `${param}.content`, 'a string or an array of content parts');
+        const name = nameOf(message);
+        messages[index] = name === undefined ? { role: 'user', content: parts } : { role: 'user', content: parts, name };
         break;
-      case 'assistant':
-        if (message.tool_calls !== undefined && message.tool_calls !== null) validateToolCalls(message.tool_calls, `${param}.tool_calls`);
+      }
+      case 'assistant': {
+        const calls = message.tool_calls !== undefined && message.tool_calls !== null ? toolCalls(message.tool_calls, `${param}.tool_calls`) : undefined;
+        let text: string | TextContentPart[] | undefined;
         if (content === undefined || content === null || typeof content === 'string') {
-          if ((content === undefined || content === null) && (message.tool_calls === undefined || message.tool_calls === null)) {
+          if ((content === undefined || content === null) && calls === undefined) {
             throw invalid(`${param}.content`, `Invalid '${param}': an assistant message needs 'content' or 'tool_calls'.`);
           }
-          break;
-        }
-        if (Array.isArray(content)) validateTextParts(content, `${param}.content`);
+          text = content ?? undefined;
+        } else if (Array.isArray(content)) text = textParts(content, `${param}.content`);
         else expectType(content, `${param}.content`, 'a string, an array of text parts or null');
+        const assistant: { -readonly [K in keyof AssistantMessage]: AssistantMessage[K] } = { role: 'assistant' };
+        if (text !== undefined) assistant.content = text;
+        if (calls !== undefined) assistant.toolCalls = calls;
+        if (typeof message.refusal === 'string') assistant.refusal = message.refusal;
+        const name = nameOf(message);
+        if (name !== undefined) assistant.name = name;
+        messages[index] = assistant;
         break;
-      case 'tool':
+      }
+      case 'tool': {
         if (typeof message.tool_call_id !== 'string') expectType(message.tool_call_id, `${param}.tool_call_id`, 'a string');
-        if (typeof content === 'string') break;
-        if (Array.isArray(content)) validateTextParts(content, `${param}.content`);
+        let text: string | TextContentPart[];
+        if (typeof content === 'string') text = content;
+        else if (Array.isArray(content)) text = textParts(content, `${param}.content`);
         else expectType(content, `${param}.content`, 'a string or an array of text parts');
+        messages[index] = { role: 'tool', toolCallId: message.tool_call_id, content: text };
         break;
+      }
       case undefined:
         throw invalid(`${param}.role`, `Missing required parameter: '${param}.role'.`);
       default:
@@ -159,12 +210,13 @@ function validateMessages(value: unknown): ChatMessage[] {
         );
     }
   }
-  return value as ChatMessage[];
+  return messages;
 }
 
-function validateTools(value: unknown): FunctionTool[] | undefined {
+function parseTools(value: unknown): FunctionTool[] | undefined {
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value)) expectType(value, 'tools', 'an array');
+  const tools: FunctionTool[] = new Array(value.length);
   for (let index = 0; index < value.length; index++) {
     const tool = value[index];
     const param = `tools[${index}]`;
@@ -177,11 +229,16 @@ function validateTools(value: unknown): FunctionTool[] | undefined {
     }
     if (fn.description !== undefined && typeof fn.description !== 'string') expectType(fn.description, `${param}.function.description`, 'a string');
     if (fn.parameters !== undefined && !isObject(fn.parameters)) expectType(fn.parameters, `${param}.function.parameters`, 'a JSON Schema object');
+    const neutral: { -readonly [K in keyof FunctionTool]: FunctionTool[K] } = { type: 'function', name: fn.name };
+    if (fn.description !== undefined) neutral.description = fn.description;
+    if (fn.parameters !== undefined) neutral.parameters = fn.parameters;
+    if (typeof fn.strict === 'boolean') neutral.strict = fn.strict;
+    tools[index] = neutral;
   }
-  return value.length === 0 ? undefined : (value as FunctionTool[]);
+  return tools.length === 0 ? undefined : tools;
 }
 
-function validateToolChoice(value: unknown, tools: FunctionTool[] | undefined): ToolChoice | undefined {
+function parseToolChoice(value: unknown, tools: FunctionTool[] | undefined): ToolChoice | undefined {
   if (value === undefined || value === null) return undefined;
   if (value === 'auto' || value === 'none' || value === 'required') {
     if (value === 'required' && tools === undefined) throw invalid('tool_choice', "Invalid 'tool_choice': 'required' needs 'tools'.");
@@ -189,21 +246,25 @@ function validateToolChoice(value: unknown, tools: FunctionTool[] | undefined): 
   }
   if (isObject(value) && value.type === 'function' && isObject(value.function) && typeof value.function.name === 'string') {
     const name = value.function.name;
-    if (tools === undefined || !tools.some((tool) => tool.function.name === name)) {
+    if (tools === undefined || !tools.some((tool) => tool.name === name)) {
       throw invalid('tool_choice', `Invalid 'tool_choice': no tool named ${JSON.stringify(name)} in 'tools'.`);
     }
-    return value as ToolChoice;
+    return { type: 'function', name };
   }
   throw invalid('tool_choice', "Invalid 'tool_choice': expected 'auto', 'none', 'required' or {type: 'function', function: {name}}.");
 }
 
-function validateResponseFormat(value: unknown): ResponseFormat | undefined {
+const textFormat: ResponseFormat = { type: 'text' };
+const jsonObjectFormat: ResponseFormat = { type: 'json-object' };
+
+function parseResponseFormat(value: unknown): ResponseFormat | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isObject(value)) expectType(value, 'response_format', 'an object');
   switch (value.type) {
     case 'text':
+      return textFormat;
     case 'json_object':
-      return value as ResponseFormat;
+      return jsonObjectFormat;
     case 'json_schema': {
       const schema = value.json_schema;
       if (!isObject(schema)) expectType(schema, 'response_format.json_schema', 'an object');
@@ -211,7 +272,11 @@ function validateResponseFormat(value: unknown): ResponseFormat | undefined {
         throw invalid('response_format.json_schema.name', "Invalid 'response_format.json_schema.name': expected 1 to 64 letters, digits, underscores or dashes.");
       }
       if (schema.schema !== undefined && !isObject(schema.schema)) expectType(schema.schema, 'response_format.json_schema.schema', 'a JSON Schema object');
-      return value as ResponseFormat;
+      const format: { -readonly [K in keyof JsonSchemaFormat]: JsonSchemaFormat[K] } = { type: 'json-schema', name: schema.name };
+      if (typeof schema.description === 'string') format.description = schema.description;
+      if (schema.schema !== undefined) format.schema = schema.schema;
+      if (typeof schema.strict === 'boolean') format.strict = schema.strict;
+      return format;
     }
     default:
       throw invalid('response_format.type', "Invalid value for 'response_format.type': expected 'text', 'json_object' or 'json_schema'.");
@@ -240,7 +305,7 @@ export function parseChatRequest(body: unknown, options: ChatRequestOptions = {}
   const model = body.model;
   if (model === undefined) throw invalid('model', "Missing required parameter: 'model'.");
   if (typeof model !== 'string' || model === '') expectType(model, 'model', 'a non-empty string');
-  const messages = validateMessages(body.messages);
+  const messages = parseMessages(body.messages);
 
   const stream = optionalBoolean(body, 'stream') ?? false;
   let includeUsage = false;
@@ -263,7 +328,7 @@ export function parseChatRequest(body: unknown, options: ChatRequestOptions = {}
 
   const maxCompletionTokens = optionalInteger(body, 'max_completion_tokens', 1);
   const maxTokens = optionalInteger(body, 'max_tokens', 1);
-  const tools = validateTools(body.tools);
+  const tools = parseTools(body.tools);
   const parallelToolCalls = optionalBoolean(body, 'parallel_tool_calls');
 
   return {
@@ -279,10 +344,10 @@ export function parseChatRequest(body: unknown, options: ChatRequestOptions = {}
     stop: validateStop(body.stop),
     user: optionalString(body, 'user'),
     tools,
-    toolChoice: validateToolChoice(body.tool_choice, tools),
+    toolChoice: parseToolChoice(body.tool_choice, tools),
     parallelToolCalls,
-    responseFormat: validateResponseFormat(body.response_format),
-    body,
+    responseFormat: parseResponseFormat(body.response_format),
     providerAnnotations: options.providerAnnotations ?? false,
+    passthrough: { dialect: 'openai-chat', body },
   };
 }

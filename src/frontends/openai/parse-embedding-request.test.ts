@@ -11,6 +11,13 @@ describe('parseEmbeddingRequest', () => {
     assert.deepEqual(parseEmbeddingRequest({ model: 'e', input: [[1], [2, 3]] }).input, [[1], [2, 3]]);
   });
 
+  it('keeps the body as sent as the OpenAI pass-through, without copying it', () => {
+    const body = { model: 'e', input: 'x', extra: { a: 1 } };
+    const request = parseEmbeddingRequest(body);
+    assert.equal(request.passthrough?.dialect, 'openai-embeddings');
+    assert.equal(request.passthrough?.body, body);
+  });
+
   it('defaults the encoding to float and keeps dimensions', () => {
     const request = parseEmbeddingRequest({ model: 'e', input: 'x', dimensions: 256 });
     assert.equal(request.encodingFormat, 'float');

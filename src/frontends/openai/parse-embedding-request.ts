@@ -1,5 +1,6 @@
 /**
- * Validates an OpenAI embeddings body and returns the canonical EmbeddingRequest.
+ * Validates an OpenAI embeddings body and returns the canonical EmbeddingRequest, with the body attached as the
+ * pass-through for OpenAI-dialect upstreams.
  */
 import { GatewayError } from '../../errors/index.ts';
 import type { EmbeddingRequest } from '../../spec/index.ts';
@@ -59,6 +60,6 @@ export function parseEmbeddingRequest(body: unknown): EmbeddingRequest {
     dimensions: (dimensions as number | null | undefined) ?? undefined,
     encodingFormat,
     user: (user as string | null | undefined) ?? undefined,
-    body: record,
+    passthrough: { dialect: 'openai-embeddings', body: record },
   };
 }

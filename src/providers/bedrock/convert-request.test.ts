@@ -20,7 +20,6 @@ function chatRequest(overrides: Partial<ChatRequest> & { messages: ChatMessage[]
     toolChoice: undefined,
     parallelToolCalls: undefined,
     responseFormat: undefined,
-    body: {},
     usesMaxCompletionTokens: false,
     providerAnnotations: false,
     ...overrides,
@@ -43,9 +42,12 @@ function refusal(run: () => unknown): GatewayError {
 
 const weatherTool = {
   type: 'function' as const,
-  function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: true },
+  name: 'get_weather',
+  description: 'Weather for a city',
+  parameters: { type: 'object', properties: { city: { type: 'string' } } },
+  strict: true,
 };
-const call = (id: string, name: string, args: string) => ({ id, type: 'function' as const, function: { name, arguments: args } });
+const call = (id: string, name: string, args: string) => ({ id, name, arguments: args });
 const pngBase64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
 describe('convertToConverseRequest: messages', () => {
@@ -81,7 +83,7 @@ describe('convertToConverseRequest: messages', () => {
       'assistant text and tool calls as text then toolUse blocks',
       [
         { role: 'user', content: 'Weather?' },
-        { role: 'assistant', content: 'Checking.', tool_calls: [call('call_1', 'get_weather', '{"city":"Paris"}'), call('call_2', 'get_time', '')] },
+        { role: 'assistant', content: 'Checking.', toolCalls: [call('call_1', 'get_weather', '{"city":"Paris"}'), call('call_2', 'get_time', '')] },
       ],
       {
         messages: [
@@ -102,9 +104,9 @@ describe('convertToConverseRequest: messages', () => {
       'tool results merged into one user turn with the user message after them, results first',
       [
         { role: 'user', content: 'Weather?' },
-        { role: 'assistant', content: null, tool_calls: [call('call_1', 'get_weather', '{}'), call('call_2', 'get_weather', '{}')] },
-        { role: 'tool', tool_call_id: 'call_1', content: '{"temp": 21}' },
-        { role: 'tool', tool_call_id: 'call_2', content: [{ type: 'text', text: 'rain' }] },
+        { role: 'assistant', toolCalls: [call('call_1', 'get_weather', '{}'), call('call_2', 'get_weather', '{}')] },
+        { role: 'tool', toolCallId: 'call_1', content: '{"temp": 21}' },
+        { role: 'tool', toolCallId: 'call_2', content: [{ type: 'text', text: 'rain' }] },
         { role: 'user', content: 'Thanks' },
       ],
       {
@@ -133,9 +135,9 @@ describe('convertToConverseRequest: messages', () => {
       'a tool result after a user message still goes first in the merged turn',
       [
         { role: 'user', content: 'Go' },
-        { role: 'assistant', tool_calls: [call('call_1', 'run', '{}')] },
+        { role: 'assistant', toolCalls: [call('call_1', 'run', '{}')] },
         { role: 'user', content: 'Also this' },
-        { role: 'tool', tool_call_id: 'call_1', content: 'done' },
+        { role: 'tool', toolCallId: 'call_1', content: 'done' },
       ],
       {
         messages: [
@@ -150,8 +152,8 @@ describe('convertToConverseRequest: messages', () => {
       'an empty tool result as an empty content list',
       [
         { role: 'user', content: 'Go' },
-        { role: 'assistant', tool_calls: [call('call_1', 'run', '{}')] },
-        { role: 'tool', tool_call_id: 'call_1', content: '' },
+        { role: 'assistant', toolCalls: [call('call_1', 'run', '{}')] },
+        { role: 'tool', toolCallId: 'call_1', content: '' },
       ],
       {
         messages: [
@@ -181,7 +183,7 @@ describe('convertToConverseRequest: messages', () => {
       'an assistant refusal kept as its text when it has no content',
       [
         { role: 'user', content: 'Hi' },
-        { role: 'assistant', content: null, refusal: 'I cannot help with that.' },
+        { role: 'assistant', refusal: 'I cannot help with that.' },
       ],
       {
         messages: [
@@ -206,9 +208,9 @@ describe('convertToConverseRequest: messages', () => {
     const body = convert({
       messages: [
         { role: 'user', content: 'Go' },
-        { role: 'assistant', tool_calls: [call(id, 'get_weather', '{}'), call(long, 'get_weather', '{}')] },
-        { role: 'tool', tool_call_id: id, content: 'a' },
-        { role: 'tool', tool_call_id: long, content: 'b' },
+        { role: 'assistant', toolCalls: [call(id, 'get_weather', '{}'), call(long, 'get_weather', '{}')] },
+        { role: 'tool', toolCallId: id, content: 'a' },
+        { role: 'tool', toolCallId: long, content: 'b' },
       ],
       tools: [weatherTool],
     });
@@ -227,7 +229,7 @@ describe('convertToConverseRequest: messages', () => {
       'unparseable tool-call arguments',
       [
         { role: 'user', content: 'Go' },
-        { role: 'assistant', tool_calls: [call('call_1', 'run', '{"a":')] },
+        { role: 'assistant', toolCalls: [call('call_1', 'run', '{"a":')] },
       ],
       'messages[1].tool_calls[0].function.arguments',
       /not valid JSON/,
@@ -236,7 +238,7 @@ describe('convertToConverseRequest: messages', () => {
       'tool-call arguments that are not an object',
       [
         { role: 'user', content: 'Go' },
-        { role: 'assistant', tool_calls: [call('call_1', 'run', '[1,2]')] },
+        { role: 'assistant', toolCalls: [call('call_1', 'run', '[1,2]')] },
       ],
       'messages[1].tool_calls[0].function.arguments',
       /must be a JSON object/,
@@ -253,7 +255,11 @@ describe('convertToConverseRequest: messages', () => {
 });
 
 describe('convertToConverseRequest: images', () => {
-  const image = (url: string): ChatMessage => ({ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url, detail: 'high' } }] });
+  const image = (url: string): ChatMessage => ({ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image', source: { type: 'url', url }, detail: 'high' }] });
+  const inline = (mediaType: string, data: string): ChatMessage => ({
+    role: 'user',
+    content: [{ type: 'text', text: 'What is this?' }, { type: 'image', source: { type: 'data', mediaType, data } }],
+  });
 
   const formats: Array<[string, string]> = [
     ['image/png', 'png'],
@@ -265,6 +271,11 @@ describe('convertToConverseRequest: images', () => {
   for (const [mimeType, format] of formats) {
     it(`takes a ${mimeType} data URI as a ${format} image, base64 passed through`, () => {
       const body = convert({ messages: [image(`data:${mimeType};base64,${pngBase64}`)] });
+      assert.deepEqual(body.messages[0].content[1], { image: { format, source: { bytes: pngBase64 } } });
+    });
+
+    it(`takes inline ${mimeType} data as a ${format} image, base64 passed through`, () => {
+      const body = convert({ messages: [inline(mimeType, pngBase64)] });
       assert.deepEqual(body.messages[0].content[1], { image: { format, source: { bytes: pngBase64 } } });
     });
   }
@@ -293,6 +304,20 @@ describe('convertToConverseRequest: images', () => {
     });
   }
 
+  const refusedInline: Array<[string, string, string, RegExp]> = [
+    ['an unsupported image type', 'image/svg+xml', 'PHN2Zz4=', /image\/svg\+xml.*image\/png, image\/jpeg, image\/gif and image\/webp/],
+    ['invalid base64', 'image/png', '@@@@', /valid base64/],
+    ['empty image data', 'image/png', '', /valid base64/],
+  ];
+  for (const [name, mediaType, data, message] of refusedInline) {
+    it(`refuses inline data with ${name}, naming the param`, () => {
+      const error = refusal(() => convert({ messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Yes?' }, inline(mediaType, data)] }));
+      assert.equal(error.code, 'invalid_request');
+      assert.equal(error.param, 'messages[2].content[1].image_url.url');
+      assert.match(error.message, message);
+    });
+  }
+
   it('reports an https image missing from the map as a gateway bug', () => {
     assert.equal(refusal(() => convert({ messages: [image('https://example.com/cat.png')] })).code, 'internal_error');
   });
@@ -303,6 +328,7 @@ describe('convertToConverseRequest: images', () => {
         image('https://example.com/b.png'),
         { role: 'assistant', content: 'ok' },
         image(`data:image/png;base64,${pngBase64}`),
+        inline('image/png', pngBase64),
         image('https://example.com/a.png'),
         image('HTTPS://example.com/b.png'),
         image('https://example.com/b.png'),
@@ -322,8 +348,8 @@ describe('convertToConverseRequest: images', () => {
 describe('convertToConverseRequest: tools', () => {
   const history: ChatMessage[] = [
     { role: 'user', content: 'Weather?' },
-    { role: 'assistant', tool_calls: [call('call_1', 'get_weather', '{"city":"Paris"}')] },
-    { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
+    { role: 'assistant', toolCalls: [call('call_1', 'get_weather', '{"city":"Paris"}')] },
+    { role: 'tool', toolCallId: 'call_1', content: 'sunny' },
   ];
   const weatherSpec = {
     toolSpec: { name: 'get_weather', description: 'Weather for a city', inputSchema: { json: { type: 'object', properties: { city: { type: 'string' } } } } },
@@ -335,7 +361,7 @@ describe('convertToConverseRequest: tools', () => {
     ['required → any', { tools: [weatherTool], toolChoice: 'required' }, [{ role: 'user', content: 'Hi' }], { tools: [weatherSpec], toolChoice: { any: {} } }],
     [
       'a named tool',
-      { tools: [weatherTool], toolChoice: { type: 'function', function: { name: 'get_weather' } } },
+      { tools: [weatherTool], toolChoice: { type: 'function', name: 'get_weather' } },
       [{ role: 'user', content: 'Hi' }],
       { tools: [weatherSpec], toolChoice: { tool: { name: 'get_weather' } } },
     ],
@@ -349,7 +375,7 @@ describe('convertToConverseRequest: tools', () => {
     ],
     [
       'a tool without description or parameters',
-      { tools: [{ type: 'function', function: { name: 'ping' } }] },
+      { tools: [{ type: 'function', name: 'ping' }] },
       [{ role: 'user', content: 'Hi' }],
       { tools: [{ toolSpec: { name: 'ping', inputSchema: { json: { type: 'object', properties: {} } } } }] },
     ],
@@ -375,7 +401,13 @@ describe('convertToConverseRequest: settings', () => {
   });
 
   it('drops seed, user, parallel_tool_calls and unknown fields', () => {
-    const body = convert({ messages, seed: 7, user: 'u-1', parallelToolCalls: false, body: { seed: 7, logit_bias: {}, metadata: { a: 1 } } });
+    const body = convert({
+      messages,
+      seed: 7,
+      user: 'u-1',
+      parallelToolCalls: false,
+      passthrough: { dialect: 'openai-chat', body: { seed: 7, logit_bias: {}, metadata: { a: 1 } } },
+    });
     assert.deepEqual(Object.keys(body), ['messages']);
   });
 
@@ -383,7 +415,7 @@ describe('convertToConverseRequest: settings', () => {
     const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'], additionalProperties: false };
     const body = convert({
       messages,
-      responseFormat: { type: 'json_schema', json_schema: { name: 'answer', description: 'An answer', schema, strict: true } },
+      responseFormat: { type: 'json-schema', name: 'answer', description: 'An answer', schema, strict: true },
     });
     assert.deepEqual(body.outputConfig, {
       textFormat: { type: 'json_schema', structure: { jsonSchema: { schema: JSON.stringify(schema), name: 'answer', description: 'An answer' } } },
@@ -392,7 +424,7 @@ describe('convertToConverseRequest: settings', () => {
   });
 
   it('asks for JSON in a system block for json_object, after the client\'s own', () => {
-    const body = convert({ messages: [{ role: 'system', content: 'Be brief.' }, ...messages], responseFormat: { type: 'json_object' } });
+    const body = convert({ messages: [{ role: 'system', content: 'Be brief.' }, ...messages], responseFormat: { type: 'json-object' } });
     assert.equal(body.outputConfig, undefined);
     assert.deepEqual(body.system, [{ text: 'Be brief.' }, { text: 'Respond with a single valid JSON object and nothing else.' }]);
   });
@@ -404,7 +436,7 @@ describe('convertToConverseRequest: settings', () => {
   });
 
   it('produces a body that survives JSON serialisation unchanged', () => {
-    const body = convert({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${pngBase64}` } }] }], tools: [weatherTool] });
+    const body = convert({ messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'data', mediaType: 'image/png', data: pngBase64 } }] }], tools: [weatherTool] });
     assert.deepEqual(JSON.parse(JSON.stringify(body)), body);
   });
 });

@@ -3,7 +3,7 @@
  * model ID travels in the path, never in the body). The body is a plain JSON value: blobs (image bytes) are base64
  * strings, as Bedrock's REST-JSON protocol carries them.
  *
- * Rules, in OpenAI terms:
+ * Rules (the params named in refusals are the OpenAI chat body's, the frontend the request most often comes from):
  * - `system` and `developer` messages become `system` text blocks, in order, wherever they appear.
  * - Converse alternates `user` and `assistant` turns and starts with `user`: consecutive messages of one role are
  *   merged into one turn, and `tool` messages become `toolResult` blocks in a user turn, so a tool result and the user
@@ -11,10 +11,10 @@
  *   A conversation whose first turn is the assistant's is refused (`invalid_request`, param `messages`).
  * - Empty text is not allowed by Bedrock: empty text blocks are skipped, and a message left without any block is
  *   dropped (its neighbours may then merge).
- * - Images: `data:` URIs (base64, `image/png|jpeg|gif|webp`) are validated and their base64 passed through as is;
- *   `https:` URLs must have been fetched by the caller into `images` (see `collectImageUrls`). Other schemes and
+ * - Images: inline data and `data:` URIs (base64, `image/png|jpeg|gif|webp`) are validated and their base64 passed
+ *   through as is; `https:` URLs must have been fetched by the caller into `images` (see `collectImageUrls`). Other schemes and
  *   other image types are refused (`invalid_request` naming the param).
- * - Assistant `tool_calls` become `toolUse` blocks whose `input` is the parsed arguments object (an empty string is
+ * - Assistant tool calls become `toolUse` blocks whose `input` is the parsed arguments object (an empty string is
  *   `{}`); arguments that are not a JSON object are refused (`invalid_request` naming the param).
  * - Tool results are sent as `{ text }`, never `{ json }`, even when the content parses as JSON: OpenAI tool content
  *   is text, every Converse model accepts text results (several accept no `json`), and text loses nothing. An empty
@@ -22,21 +22,22 @@
  * - Tool-call ids are sent as given when they fit Bedrock's `^[a-zA-Z0-9_-]{1,64}$`; others are rewritten the same
  *   way in `toolUse` and `toolResult` so they still pair.
  * - `tools` → `toolConfig.tools[].toolSpec` (`strict` is not forwarded: on several Bedrock models it makes ordinary
- *   JSON Schema keywords fail the request). `tool_choice` `auto` / `required` / named → `{ auto }` / `{ any }` /
+ *   JSON Schema keywords fail the request). Tool choice `auto` / `required` / named → `{ auto }` / `{ any }` /
  *   `{ tool: { name } }`. `none` drops the tools and the whole `toolConfig` — except that Bedrock refuses toolUse or
  *   toolResult blocks without a `toolConfig`: when the conversation has them, the tools are kept and `toolChoice` is
  *   omitted (the model may then still call a tool). When the conversation has tool blocks but the request has no
  *   tools at all, a minimal spec (`{ type: 'object' }` input) is declared for every tool name the history uses.
- * - `max_tokens` / `max_completion_tokens` → `inferenceConfig.maxTokens`, `stop` → `stopSequences` (empty strings
- *   dropped), `temperature`, `top_p` → `topP`.
- * - `response_format: json_schema` → `outputConfig.textFormat` with the schema as a JSON string. `json_object` has no
+ * - `maxOutputTokens` → `inferenceConfig.maxTokens`, `stop` → `stopSequences` (empty strings dropped), `temperature`,
+ *   `topP`.
+ * - Response format `json-schema` → `outputConfig.textFormat` with the schema as a JSON string. `json-object` has no
  *   Converse equivalent (structured output needs a schema): best effort, a system block asks for one JSON object.
- * - Not Converse fields, dropped: `seed`, `user`, `parallel_tool_calls`, message `name`s, image `detail`, and every
- *   field the gateway does not model (there is no pass-through into `additionalModelRequestFields`).
+ * - Not Converse fields, dropped: `seed`, `user`, `parallelToolCalls`, message `name`s, image `detail`, and every
+ *   field the gateway does not model (the OpenAI pass-through is never read here; nothing goes into
+ *   `additionalModelRequestFields`).
  */
 import { imageParam, startsWithScheme, unsupportedScheme } from '../http/image-urls.ts';
 import { GatewayError } from '../../errors/index.ts';
-import type { AssistantMessage, ChatRequest, ImageContentPart, TextContentPart, ToolChoice, UserContentPart } from '../../spec/index.ts';
+import type { AssistantMessage, ChatRequest, ImageSource, TextContentPart, ToolChoice, UserContentPart } from '../../spec/index.ts';
 
 import type { ImageBytes, ImageFormat } from '../http/fetch-image.ts';
 
@@ -121,7 +122,7 @@ export function convertToConverseRequest(request: ChatRequest, images: ReadonlyM
         hasToolBlocks = true;
         const texts: Array<{ text: string }> = [];
         appendText(texts, message.content);
-        turnFor(turns, 'user').toolResults.push({ toolResult: { toolUseId: toToolUseId(message.tool_call_id), content: texts } });
+        turnFor(turns, 'user').toolResults.push({ toolResult: { toolUseId: toToolUseId(message.toolCallId), content: texts } });
         break;
       }
       default:
@@ -143,7 +144,7 @@ export function convertToConverseRequest(request: ChatRequest, images: ReadonlyM
   const body: ConverseRequestBody = { messages: turns.map(toMessage) };
 
   const responseFormat = request.responseFormat;
-  if (responseFormat?.type === 'json_object') system.push({ text: jsonObjectInstruction });
+  if (responseFormat?.type === 'json-object') system.push({ text: jsonObjectInstruction });
   if (system.length > 0) body.system = system;
 
   const inferenceConfig: NonNullable<ConverseRequestBody['inferenceConfig']> = {};
@@ -157,8 +158,8 @@ export function convertToConverseRequest(request: ChatRequest, images: ReadonlyM
   const toolConfig = convertTools(request, hasToolBlocks, historyToolNames);
   if (toolConfig !== undefined) body.toolConfig = toolConfig;
 
-  if (responseFormat?.type === 'json_schema') {
-    const definition = responseFormat.json_schema;
+  if (responseFormat?.type === 'json-schema') {
+    const definition = responseFormat;
     const jsonSchema: { schema: string; name?: string; description?: string } = { schema: JSON.stringify(definition.schema ?? {}) };
     if (definition.name !== undefined && definition.name !== '') jsonSchema.name = definition.name;
     if (definition.description !== undefined && definition.description !== '') jsonSchema.description = definition.description;
@@ -186,31 +187,32 @@ function toMessage(turn: Turn): ConverseMessage {
 }
 
 /** Appends the non-empty text of a string or text parts. */
-function appendText(target: Array<{ text: string }>, content: string | TextContentPart[] | null | undefined): void {
+function appendText(target: Array<{ text: string }>, content: string | readonly TextContentPart[] | undefined): void {
   if (typeof content === 'string') {
     if (content !== '') target.push({ text: content });
     return;
   }
-  if (!Array.isArray(content)) return;
-  for (const part of content) if (typeof part.text === 'string' && part.text !== '') target.push({ text: part.text });
+  if (content === undefined) return;
+  for (const part of content) if (part.text !== '') target.push({ text: part.text });
 }
 
-function userBlocks(content: string | UserContentPart[], messageIndex: number, images: ReadonlyMap<string, ImageBytes>): ConverseContentBlock[] {
+function userBlocks(content: string | readonly UserContentPart[], messageIndex: number, images: ReadonlyMap<string, ImageBytes>): ConverseContentBlock[] {
   if (typeof content === 'string') return content === '' ? [] : [{ text: content }];
   const blocks: ConverseContentBlock[] = [];
   for (let partIndex = 0; partIndex < content.length; partIndex++) {
     const part = content[partIndex];
     if (part.type === 'text') {
       if (part.text !== '') blocks.push({ text: part.text });
-    } else if (part.type === 'image_url') {
-      blocks.push({ image: convertImage(part, imageParam(messageIndex, partIndex), images) });
+    } else if (part.type === 'image') {
+      blocks.push({ image: convertImage(part.source, imageParam(messageIndex, partIndex), images) });
     }
   }
   return blocks;
 }
 
-function convertImage(part: ImageContentPart, param: string, images: ReadonlyMap<string, ImageBytes>): { format: ImageFormat; source: { bytes: string } } {
-  const url = part.image_url.url;
+function convertImage(source: ImageSource, param: string, images: ReadonlyMap<string, ImageBytes>): { format: ImageFormat; source: { bytes: string } } {
+  if (source.type === 'data') return convertInline(source.mediaType, source.data, param);
+  const url = source.url;
   if (startsWithScheme(url, 'data:')) return convertDataUri(url, param);
   if (!startsWithScheme(url, 'https:')) throw unsupportedScheme(url, param);
   const fetched = images.get(url);
@@ -224,13 +226,25 @@ function convertImage(part: ImageContentPart, param: string, images: ReadonlyMap
 function convertDataUri(url: string, param: string): { format: ImageFormat; source: { bytes: string } } {
   const match = dataUriPattern.exec(url);
   if (match === null) throw new GatewayError('invalid_request', `${param} is not a valid data URI`, { param });
-  const mimeType = match[1].trim().toLowerCase();
+  if (!/;base64$/i.test(match[2])) {
+    // The type is checked first, as it always was, so the refusal names the more useful problem.
+    checkedFormat(match[1], param);
+    throw new GatewayError('invalid_request', `${param} must be a base64 data URI (data:${match[1].trim().toLowerCase()};base64,…)`, { param });
+  }
+  return convertInline(match[1], url.slice(match[0].length), param);
+}
+
+function checkedFormat(mediaType: string, param: string): ImageFormat {
+  const mimeType = mediaType.trim().toLowerCase();
   const format = formatByMimeType[mimeType];
   if (format === undefined) {
     throw new GatewayError('invalid_request', `${param} has image type ${JSON.stringify(mimeType)}; Bedrock accepts image/png, image/jpeg, image/gif and image/webp`, { param });
   }
-  if (!/;base64$/i.test(match[2])) throw new GatewayError('invalid_request', `${param} must be a base64 data URI (data:${mimeType};base64,…)`, { param });
-  const data = url.slice(match[0].length);
+  return format;
+}
+
+function convertInline(mediaType: string, data: string, param: string): { format: ImageFormat; source: { bytes: string } } {
+  const format = checkedFormat(mediaType, param);
   if (data.length === 0 || data.length % 4 === 1 || !base64Pattern.test(data)) {
     throw new GatewayError('invalid_request', `${param} does not carry valid base64 image data`, { param });
   }
@@ -240,8 +254,8 @@ function convertDataUri(url: string, param: string): { format: ImageFormat; sour
 function assistantBlocks(message: AssistantMessage, messageIndex: number): ConverseContentBlock[] {
   const blocks: Array<{ text: string }> = [];
   appendText(blocks, message.content);
-  if (blocks.length === 0 && typeof message.refusal === 'string' && message.refusal !== '') blocks.push({ text: message.refusal });
-  const toolCalls = message.tool_calls;
+  if (blocks.length === 0 && message.refusal !== undefined && message.refusal !== '') blocks.push({ text: message.refusal });
+  const toolCalls = message.toolCalls;
   if (toolCalls === undefined || toolCalls.length === 0) return blocks;
   const result: ConverseContentBlock[] = blocks;
   for (let callIndex = 0; callIndex < toolCalls.length; callIndex++) {
@@ -249,8 +263,8 @@ function assistantBlocks(message: AssistantMessage, messageIndex: number): Conve
     result.push({
       toolUse: {
         toolUseId: toToolUseId(call.id),
-        name: call.function.name,
-        input: parseArguments(call.function.arguments, `messages[${messageIndex}].tool_calls[${callIndex}].function.arguments`),
+        name: call.name,
+        input: parseArguments(call.arguments, `messages[${messageIndex}].tool_calls[${callIndex}].function.arguments`),
       },
     });
   }
@@ -283,16 +297,16 @@ function convertTools(request: ChatRequest, hasToolBlocks: boolean, historyToolN
   if (choice === 'none' && !hasToolBlocks) return undefined;
   const specs: ConverseToolSpec[] = tools.map((tool) => {
     const spec: ConverseToolSpec['toolSpec'] = {
-      name: tool.function.name,
-      inputSchema: { json: tool.function.parameters ?? { type: 'object', properties: {} } },
+      name: tool.name,
+      inputSchema: { json: tool.parameters ?? { type: 'object', properties: {} } },
     };
-    if (tool.function.description !== undefined && tool.function.description !== '') spec.description = tool.function.description;
+    if (tool.description !== undefined && tool.description !== '') spec.description = tool.description;
     return { toolSpec: spec };
   });
   const toolConfig: NonNullable<ConverseRequestBody['toolConfig']> = { tools: specs };
   if (choice === 'auto') toolConfig.toolChoice = { auto: {} };
   else if (choice === 'required') toolConfig.toolChoice = { any: {} };
-  else if (choice !== undefined && choice !== 'none') toolConfig.toolChoice = { tool: { name: choice.function.name } };
+  else if (choice !== undefined && choice !== 'none') toolConfig.toolChoice = { tool: { name: choice.name } };
   return toolConfig;
 }
 

@@ -22,7 +22,7 @@ export function unsupportedScheme(url: string, param: string): GatewayError {
 }
 
 /**
- * The `https:` image URLs the gateway must fetch before converting the request, each once, in order of appearance.
+ * The `https:` image URLs (inline image data needs no fetching) the gateway must fetch before converting the request, each once, in order of appearance.
  * Throws `invalid_request` for an image URL that is neither `https:` nor a `data:` URI, before anything is fetched.
  */
 export function collectImageUrls(request: ChatRequest): string[] {
@@ -34,8 +34,8 @@ export function collectImageUrls(request: ChatRequest): string[] {
     const parts = message.content;
     for (let partIndex = 0; partIndex < parts.length; partIndex++) {
       const part = parts[partIndex];
-      if (part.type !== 'image_url') continue;
-      const url = part.image_url.url;
+      if (part.type !== 'image' || part.source.type !== 'url') continue;
+      const url = part.source.url;
       if (startsWithScheme(url, 'data:')) continue;
       if (!startsWithScheme(url, 'https:')) throw unsupportedScheme(url, imageParam(messageIndex, partIndex));
       urls ??= [];

@@ -1,8 +1,22 @@
 /**
- * The canonical request as an OpenAI-dialect body. The client's body is forwarded as sent (so fields the gateway does
- * not model still reach the upstream), with the upstream model in place and the stream options the gateway needs.
+ * The canonical request as an OpenAI-dialect body.
+ *
+ * When the OpenAI frontend attached the client's body (`passthrough`), it is forwarded as sent, so fields the gateway
+ * does not model still reach the upstream, with the upstream model in place and the stream options the gateway needs.
+ * Otherwise (a request from another frontend) the neutral request is encoded field by field; what the gateway does not
+ * model is then simply not there.
  */
-import type { ChatRequest, EmbeddingRequest } from '../../spec/index.ts';
+import type {
+  ChatMessage,
+  ChatRequest,
+  EmbeddingRequest,
+  FunctionTool,
+  ImageSource,
+  ResponseFormat,
+  TextContentPart,
+  ToolChoice,
+  UserContentPart,
+} from '../../spec/index.ts';
 
 export interface OpenAIDialect {
   /**
@@ -13,12 +27,14 @@ export interface OpenAIDialect {
 }
 
 export function convertChatRequest(request: ChatRequest, upstreamModel: string, dialect: OpenAIDialect, stream: boolean): string {
-  const body: Record<string, unknown> = { ...request.body, model: upstreamModel };
+  const passthrough = request.passthrough;
+  if (passthrough === undefined) return JSON.stringify(encodeChatRequest(request, upstreamModel, dialect, stream));
+  const body: Record<string, unknown> = { ...passthrough.body, model: upstreamModel };
   if (stream) {
     body.stream = true;
     // Usage is always requested upstream so the gateway can meter every stream; the frontend forwards it only when
     // the client asked.
-    body.stream_options = { ...(request.body.stream_options as object | undefined), include_usage: true };
+    body.stream_options = { ...(passthrough.body.stream_options as object | undefined), include_usage: true };
   } else {
     if (body.stream !== undefined) body.stream = false;
     if (body.stream_options !== undefined) delete body.stream_options;
@@ -30,6 +46,104 @@ export function convertChatRequest(request: ChatRequest, upstreamModel: string, 
   return JSON.stringify(body);
 }
 
+/** The neutral request as an OpenAI chat completion body (the path for requests without a pass-through). */
+export function encodeChatRequest(request: ChatRequest, upstreamModel: string, dialect: OpenAIDialect, stream: boolean): Record<string, unknown> {
+  const body: Record<string, unknown> = { model: upstreamModel, messages: request.messages.map(encodeMessage) };
+  if (stream) {
+    body.stream = true;
+    body.stream_options = { include_usage: true };
+  }
+  if (request.maxOutputTokens !== undefined) {
+    const field = request.usesMaxCompletionTokens && dialect.maxTokensField === 'as-sent' ? 'max_completion_tokens' : 'max_tokens';
+    body[field] = request.maxOutputTokens;
+  }
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.topP !== undefined) body.top_p = request.topP;
+  if (request.seed !== undefined) body.seed = request.seed;
+  if (request.stop !== undefined) body.stop = request.stop;
+  if (request.user !== undefined) body.user = request.user;
+  if (request.tools !== undefined) body.tools = request.tools.map(encodeTool);
+  if (request.toolChoice !== undefined) body.tool_choice = encodeToolChoice(request.toolChoice);
+  if (request.parallelToolCalls !== undefined) body.parallel_tool_calls = request.parallelToolCalls;
+  if (request.responseFormat !== undefined) body.response_format = encodeResponseFormat(request.responseFormat);
+  return body;
+}
+
+function encodeMessage(message: ChatMessage): Record<string, unknown> {
+  switch (message.role) {
+    case 'system':
+    case 'developer':
+      return withName({ role: message.role, content: encodeText(message.content) }, message.name);
+    case 'user':
+      return withName({ role: 'user', content: typeof message.content === 'string' ? message.content : message.content.map(encodeUserPart) }, message.name);
+    case 'assistant': {
+      // OpenAI's own SDKs send `content: null` for a turn of tool calls only.
+      const encoded: Record<string, unknown> = { role: 'assistant', content: message.content === undefined ? null : encodeText(message.content) };
+      if (message.toolCalls !== undefined) {
+        encoded.tool_calls = message.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }));
+      }
+      if (message.refusal !== undefined) encoded.refusal = message.refusal;
+      return withName(encoded, message.name);
+    }
+    case 'tool':
+      return { role: 'tool', tool_call_id: message.toolCallId, content: encodeText(message.content) };
+  }
+}
+
+function withName(encoded: Record<string, unknown>, name: string | undefined): Record<string, unknown> {
+  if (name !== undefined) encoded.name = name;
+  return encoded;
+}
+
+function encodeText(content: string | readonly TextContentPart[]): string | Array<{ type: 'text'; text: string }> {
+  return typeof content === 'string' ? content : content.map((part) => ({ type: 'text', text: part.text }));
+}
+
+function encodeUserPart(part: UserContentPart): Record<string, unknown> {
+  if (part.type === 'text') return { type: 'text', text: part.text };
+  const image: Record<string, unknown> = { url: imageUrl(part.source) };
+  if (part.detail !== undefined) image.detail = part.detail;
+  return { type: 'image_url', image_url: image };
+}
+
+function imageUrl(source: ImageSource): string {
+  return source.type === 'url' ? source.url : `data:${source.mediaType};base64,${source.data}`;
+}
+
+function encodeTool(tool: FunctionTool): Record<string, unknown> {
+  const fn: Record<string, unknown> = { name: tool.name };
+  if (tool.description !== undefined) fn.description = tool.description;
+  if (tool.parameters !== undefined) fn.parameters = tool.parameters;
+  if (tool.strict !== undefined) fn.strict = tool.strict;
+  return { type: 'function', function: fn };
+}
+
+function encodeToolChoice(choice: ToolChoice): unknown {
+  return typeof choice === 'string' ? choice : { type: 'function', function: { name: choice.name } };
+}
+
+function encodeResponseFormat(format: ResponseFormat): Record<string, unknown> {
+  if (format.type === 'text') return { type: 'text' };
+  if (format.type === 'json-object') return { type: 'json_object' };
+  const schema: Record<string, unknown> = { name: format.name };
+  if (format.description !== undefined) schema.description = format.description;
+  if (format.schema !== undefined) schema.schema = format.schema;
+  if (format.strict !== undefined) schema.strict = format.strict;
+  return { type: 'json_schema', json_schema: schema };
+}
+
 export function convertEmbeddingRequest(request: EmbeddingRequest, upstreamModel: string): string {
-  return JSON.stringify({ ...request.body, model: upstreamModel });
+  const passthrough = request.passthrough;
+  if (passthrough !== undefined) return JSON.stringify({ ...passthrough.body, model: upstreamModel });
+  return JSON.stringify(encodeEmbeddingRequest(request, upstreamModel));
+}
+
+/** The neutral embedding request as an OpenAI embeddings body (the path for requests without a pass-through). */
+export function encodeEmbeddingRequest(request: EmbeddingRequest, upstreamModel: string): Record<string, unknown> {
+  const body: Record<string, unknown> = { model: upstreamModel, input: request.input };
+  if (request.dimensions !== undefined) body.dimensions = request.dimensions;
+  // `float` is OpenAI's default; naming it only when it differs keeps the body as small as a client's.
+  if (request.encodingFormat !== 'float') body.encoding_format = request.encodingFormat;
+  if (request.user !== undefined) body.user = request.user;
+  return body;
 }

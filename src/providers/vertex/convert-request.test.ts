@@ -20,7 +20,6 @@ function chatRequest(overrides: Partial<ChatRequest> & { messages: ChatMessage[]
     toolChoice: undefined,
     parallelToolCalls: undefined,
     responseFormat: undefined,
-    body: {},
     usesMaxCompletionTokens: false,
     providerAnnotations: false,
     ...overrides,
@@ -43,10 +42,13 @@ function refusal(run: () => unknown): GatewayError {
 
 const weatherTool = {
   type: 'function' as const,
-  function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }, strict: true },
+  name: 'get_weather',
+  description: 'Weather for a city',
+  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  strict: true,
 };
-const timeTool = { type: 'function' as const, function: { name: 'get_time', parameters: { type: 'object', properties: {} } } };
-const call = (id: string, name: string, args: string) => ({ id, type: 'function' as const, function: { name, arguments: args } });
+const timeTool = { type: 'function' as const, name: 'get_time', parameters: { type: 'object', properties: {} } };
+const call = (id: string, name: string, args: string) => ({ id, name, arguments: args });
 const functionCall = (name: string, args: Record<string, unknown>) => ({ functionCall: { name, args }, thoughtSignature: skippedThoughtSignature });
 const functionResponse = (name: string, output: string) => ({ functionResponse: { name, response: { output } } });
 const pngBase64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
@@ -108,7 +110,7 @@ describe('convertToGeminiRequest: messages', () => {
       'an assistant refusal kept as its text',
       [
         { role: 'user', content: 'Hi' },
-        { role: 'assistant', content: null, refusal: 'I cannot help with that.' },
+        { role: 'assistant', refusal: 'I cannot help with that.' },
         { role: 'user', content: 'Why?' },
       ],
       {
@@ -124,8 +126,8 @@ describe('convertToGeminiRequest: messages', () => {
       'tool calls → functionCall parts (with the skip signature), tool results → functionResponse by name',
       [
         { role: 'user', content: 'Weather in Paris?' },
-        { role: 'assistant', content: 'Checking.', tool_calls: [call('call_1', 'get_weather', '{"city":"Paris"}')] },
-        { role: 'tool', tool_call_id: 'call_1', content: '{"temp":18}' },
+        { role: 'assistant', content: 'Checking.', toolCalls: [call('call_1', 'get_weather', '{"city":"Paris"}')] },
+        { role: 'tool', toolCallId: 'call_1', content: '{"temp":18}' },
       ],
       {
         contents: [
@@ -140,9 +142,9 @@ describe('convertToGeminiRequest: messages', () => {
       'parallel tool results merged into one user turn, in the order of their calls, before the user text that follows',
       [
         { role: 'user', content: 'Weather and time?' },
-        { role: 'assistant', content: null, tool_calls: [call('a', 'get_weather', '{"city":"Paris"}'), call('b', 'get_time', '')] },
-        { role: 'tool', tool_call_id: 'b', content: [{ type: 'text', text: '12:00' }] },
-        { role: 'tool', tool_call_id: 'a', content: 'Sunny' },
+        { role: 'assistant', toolCalls: [call('a', 'get_weather', '{"city":"Paris"}'), call('b', 'get_time', '')] },
+        { role: 'tool', toolCallId: 'b', content: [{ type: 'text', text: '12:00' }] },
+        { role: 'tool', toolCallId: 'a', content: 'Sunny' },
         { role: 'user', content: 'Thanks' },
       ],
       {
@@ -158,8 +160,8 @@ describe('convertToGeminiRequest: messages', () => {
       'an empty tool result is an empty output',
       [
         { role: 'user', content: 'Go' },
-        { role: 'assistant', tool_calls: [call('x', 'get_time', '{}')] },
-        { role: 'tool', tool_call_id: 'x', content: '' },
+        { role: 'assistant', toolCalls: [call('x', 'get_time', '{}')] },
+        { role: 'tool', toolCallId: 'x', content: '' },
       ],
       {
         contents: [
@@ -174,10 +176,10 @@ describe('convertToGeminiRequest: messages', () => {
       'an id reused in a later turn names that turn’s call',
       [
         { role: 'user', content: 'Go' },
-        { role: 'assistant', tool_calls: [call('same', 'get_time', '{}')] },
-        { role: 'tool', tool_call_id: 'same', content: '1' },
-        { role: 'assistant', tool_calls: [call('same', 'get_weather', '{"city":"Oslo"}')] },
-        { role: 'tool', tool_call_id: 'same', content: '2' },
+        { role: 'assistant', toolCalls: [call('same', 'get_time', '{}')] },
+        { role: 'tool', toolCallId: 'same', content: '1' },
+        { role: 'assistant', toolCalls: [call('same', 'get_weather', '{"city":"Oslo"}')] },
+        { role: 'tool', toolCallId: 'same', content: '2' },
       ],
       {
         contents: [
@@ -210,8 +212,8 @@ describe('convertToGeminiRequest: messages', () => {
       convert({
         messages: [
           { role: 'user', content: 'Hi' },
-          { role: 'assistant', tool_calls: [call('known', 'get_time', '{}')] },
-          { role: 'tool', tool_call_id: 'unknown', content: 'x' },
+          { role: 'assistant', toolCalls: [call('known', 'get_time', '{}')] },
+          { role: 'tool', toolCallId: 'unknown', content: 'x' },
         ],
       }),
     );
@@ -226,7 +228,7 @@ describe('convertToGeminiRequest: messages', () => {
       ['"text"', /must be a JSON object/],
       ['null', /must be a JSON object/],
     ] as const) {
-      const error = refusal(() => convert({ messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', tool_calls: [call('c', 'f', argumentsText)] }] }));
+      const error = refusal(() => convert({ messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', toolCalls: [call('c', 'f', argumentsText)] }] }));
       assert.equal(error.code, 'invalid_request');
       assert.equal(error.param, 'messages[1].tool_calls[0].function.arguments');
       assert.match(error.message, pattern);
@@ -242,22 +244,41 @@ describe('convertToGeminiRequest: messages', () => {
 describe('convertToGeminiRequest: images', () => {
   it('a data URI becomes inlineData with the base64 passed through', () => {
     const body = convert({
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${pngBase64}`, detail: 'high' } }] }],
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image', source: { type: 'url', url: `data:image/png;base64,${pngBase64}` }, detail: 'high' }] }],
     });
     assert.deepEqual(body.contents[0].parts, [{ text: 'What is this?' }, { inlineData: { mimeType: 'image/png', data: pngBase64 } }]);
   });
 
+  it('inline image data becomes inlineData with the base64 passed through and the type normalised', () => {
+    const body = convert({ messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'data', mediaType: 'Image/PNG', data: pngBase64 } }] }] });
+    assert.deepEqual(body.contents[0].parts, [{ inlineData: { mimeType: 'image/png', data: pngBase64 } }]);
+  });
+
+  const refusedInline: Array<[string, string, string, RegExp]> = [
+    ['a type that is not an image', 'text/plain', 'aGk=', /an image_url must carry an image/],
+    ['invalid base64', 'image/png', '@@@@', /valid base64/],
+    ['empty data', 'image/png', '', /valid base64/],
+  ];
+  for (const [name, mediaType, data, message] of refusedInline) {
+    it(`refuses inline data with ${name}, naming the param`, () => {
+      const error = refusal(() => convert({ messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'image', source: { type: 'data', mediaType, data } }] }] }));
+      assert.equal(error.code, 'invalid_request');
+      assert.equal(error.param, 'messages[0].content[1].image_url.url');
+      assert.match(error.message, message);
+    });
+  }
+
   it('an https URL uses the fetched image', () => {
     const url = 'https://example.com/cat.webp';
     const body = convert(
-      { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }] }] },
+      { messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url } }] }] },
       new Map([[url, { mimeType: 'image/webp', data: 'UklGRg==' }]]),
     );
     assert.deepEqual(body.contents[0].parts, [{ inlineData: { mimeType: 'image/webp', data: 'UklGRg==' } }]);
   });
 
   it('an https URL that was not fetched is a gateway bug, not the client’s', () => {
-    const error = refusal(() => convert({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }] }));
+    const error = refusal(() => convert({ messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } }] }] }));
     assert.equal(error.code, 'internal_error');
   });
 
@@ -272,7 +293,7 @@ describe('convertToGeminiRequest: images', () => {
   ];
   for (const [name, url, pattern] of refused) {
     it(`refuses ${name}, naming the param`, () => {
-      const error = refusal(() => convert({ messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'image_url', image_url: { url } }] }] }));
+      const error = refusal(() => convert({ messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'image', source: { type: 'url', url } }] }] }));
       assert.equal(error.code, 'invalid_request');
       assert.equal(error.param, 'messages[0].content[1].image_url.url');
       assert.match(error.message, pattern);
@@ -282,14 +303,14 @@ describe('convertToGeminiRequest: images', () => {
   it('collectImageUrls lists each https URL once, in order, and refuses other schemes before any fetch', () => {
     const request = chatRequest({
       messages: [
-        { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://a.example/1.png' } }, { type: 'image_url', image_url: { url: `data:image/png;base64,${pngBase64}` } }] },
+        { role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'https://a.example/1.png' } }, { type: 'image', source: { type: 'url', url: `data:image/png;base64,${pngBase64}` } }] },
         { role: 'assistant', content: 'ok' },
-        { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://b.example/2.png' } }, { type: 'image_url', image_url: { url: 'https://a.example/1.png' } }] },
+        { role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'https://b.example/2.png' } }, { type: 'image', source: { type: 'url', url: 'https://a.example/1.png' } }] },
       ],
     });
     assert.deepEqual(collectImageUrls(request), ['https://a.example/1.png', 'https://b.example/2.png']);
     assert.deepEqual(collectImageUrls(chatRequest({ messages: [{ role: 'user', content: 'text only' }] })), []);
-    const error = refusal(() => collectImageUrls(chatRequest({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'file:///etc/passwd' } }] }] })));
+    const error = refusal(() => collectImageUrls(chatRequest({ messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'file:///etc/passwd' } }] }] })));
     assert.equal(error.param, 'messages[0].content[0].image_url.url');
   });
 });
@@ -312,7 +333,7 @@ describe('convertToGeminiRequest: tools', () => {
 
   it('sends a schema the OpenAPI subset cannot express as parametersJsonSchema', () => {
     const parameters = { type: 'object', properties: { filter: { type: 'object', additionalProperties: { type: 'string' } } } };
-    const body = convert({ messages, tools: [{ type: 'function', function: { name: 'search', parameters } }] });
+    const body = convert({ messages, tools: [{ type: 'function', name: 'search', parameters }] });
     assert.deepEqual(body.tools?.[0].functionDeclarations[0], { name: 'search', parametersJsonSchema: parameters });
   });
 
@@ -320,7 +341,7 @@ describe('convertToGeminiRequest: tools', () => {
     ['auto', 'auto', { functionCallingConfig: { mode: 'AUTO' } }],
     ['required', 'required', { functionCallingConfig: { mode: 'ANY' } }],
     ['none', 'none', { functionCallingConfig: { mode: 'NONE' } }],
-    ['a named function', { type: 'function', function: { name: 'get_time' } }, { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['get_time'] } }],
+    ['a named function', { type: 'function', name: 'get_time' }, { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['get_time'] } }],
   ];
   for (const [name, toolChoice, toolConfig] of choices) {
     it(`tool_choice ${name}`, () => {
@@ -346,12 +367,12 @@ describe('convertToGeminiRequest: generation settings', () => {
   });
 
   it('sends no generationConfig when nothing is set, and drops user and unknown fields', () => {
-    const body = convert({ messages, user: 'user-1', stop: [''], body: { presence_penalty: 1, logprobs: true, reasoning_effort: 'low' }, parallelToolCalls: false });
+    const body = convert({ messages, user: 'user-1', stop: [''], passthrough: { dialect: 'openai-chat', body: { presence_penalty: 1, logprobs: true, reasoning_effort: 'low' } }, parallelToolCalls: false });
     assert.deepEqual(body, { contents: [{ role: 'user', parts: [{ text: 'Hi' }] }] });
   });
 
   it('response_format json_object → application/json', () => {
-    assert.deepEqual(convert({ messages, responseFormat: { type: 'json_object' } }).generationConfig, { responseMimeType: 'application/json' });
+    assert.deepEqual(convert({ messages, responseFormat: { type: 'json-object' } }).generationConfig, { responseMimeType: 'application/json' });
   });
 
   it('response_format text → nothing', () => {
@@ -360,7 +381,7 @@ describe('convertToGeminiRequest: generation settings', () => {
 
   it('response_format json_schema → application/json and responseSchema in the client property order', () => {
     const schema = { type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer' } }, required: ['name', 'age'], additionalProperties: false };
-    const body = convert({ messages, temperature: 0, responseFormat: { type: 'json_schema', json_schema: { name: 'person', schema, strict: true } } });
+    const body = convert({ messages, temperature: 0, responseFormat: { type: 'json-schema', name: 'person', schema, strict: true } });
     assert.deepEqual(body.generationConfig, {
       temperature: 0,
       responseMimeType: 'application/json',
@@ -370,12 +391,12 @@ describe('convertToGeminiRequest: generation settings', () => {
 
   it('response_format json_schema the subset cannot express → responseJsonSchema', () => {
     const schema = { type: 'object', properties: { children: { type: 'array', items: { $ref: '#' } } } };
-    const body = convert({ messages, responseFormat: { type: 'json_schema', json_schema: { name: 'tree', schema } } });
+    const body = convert({ messages, responseFormat: { type: 'json-schema', name: 'tree', schema } });
     assert.deepEqual(body.generationConfig, { responseMimeType: 'application/json', responseJsonSchema: schema });
   });
 
   it('response_format json_schema without a schema → application/json only', () => {
-    const body = convert({ messages, responseFormat: { type: 'json_schema', json_schema: { name: 'anything' } } });
+    const body = convert({ messages, responseFormat: { type: 'json-schema', name: 'anything' } });
     assert.deepEqual(body.generationConfig, { responseMimeType: 'application/json' });
   });
 
@@ -384,8 +405,8 @@ describe('convertToGeminiRequest: generation settings', () => {
       messages: [
         { role: 'system', content: 'S' },
         { role: 'user', content: 'Hi' },
-        { role: 'assistant', tool_calls: [call('a', 'get_weather', '{"city":"Rome"}')] },
-        { role: 'tool', tool_call_id: 'a', content: 'ok' },
+        { role: 'assistant', toolCalls: [call('a', 'get_weather', '{"city":"Rome"}')] },
+        { role: 'tool', toolCallId: 'a', content: 'ok' },
       ],
       tools: [weatherTool],
       toolChoice: 'auto',

@@ -2,7 +2,7 @@
  * The canonical chat request as a Gemini `generateContent` / `streamGenerateContent` body on Vertex AI (the model
  * travels in the URL, never in the body). The body is a plain JSON value.
  *
- * Rules, in OpenAI terms:
+ * Rules (the params named in refusals are the OpenAI chat body's, the frontend the request most often comes from):
  * - `system` and `developer` messages, wherever they appear, are joined in order (blank line between) into one
  *   `systemInstruction` text part.
  * - `user` → role `user`, `assistant` → role `model`. Gemini wants the roles to alternate: consecutive messages of
@@ -11,33 +11,33 @@
  *   calls by name and order), and come before any user text of the same turn.
  * - Gemini refuses empty text: empty text is skipped, and a message left without any part is dropped (its
  *   neighbours may then merge). A request with no message besides system messages is refused (`invalid_request`).
- * - Images: `data:` URIs (`image/*`, base64) become `inlineData { mimeType, data }` with the base64 passed through;
+ * - Images: inline data and `data:` URIs (`image/*`, base64) become `inlineData { mimeType, data }`, base64 as is;
  *   `https:` URLs must have been fetched by the caller into `images` (see `collectImageUrls`). Other schemes are
  *   refused (`invalid_request` naming the param). Image `detail` has no Gemini equivalent and is dropped.
- * - Assistant `tool_calls` → `functionCall { name, args }` parts, `args` the parsed arguments object (an empty string
+ * - Assistant tool calls → `functionCall { name, args }` parts, `args` the parsed arguments object (an empty string
  *   is `{}`; arguments that are not a JSON object are refused, naming the param). The OpenAI id is not sent (see
  *   tool-call-ids.ts). Each carries the `thoughtSignature` `skip_thought_signature_validator`: Gemini 3 refuses a
  *   history whose function calls lack the signature it returned with them, OpenAI's format has no place to carry
  *   that signature back, and this is the value Google documents for calls whose signature is not available.
  * - `tool` messages → `functionResponse { name, response: { output: <text> } }` (`output` is the key Gemini reads as
  *   the function's result; the text is passed as is, JSON or not). The name comes from the preceding assistant
- *   message that declared the `tool_call_id`; an id no assistant message declared is refused (`invalid_request`,
+ *   message that declared the `toolCallId`; an id no assistant message declared is refused (`invalid_request`,
  *   param `messages[i].tool_call_id`).
  * - `tools` → one `tools` entry with every `functionDeclarations { name, description, parameters | parametersJsonSchema }`
- *   (the schema converted by convert-schema.ts; `strict` is not forwarded). `tool_choice` `auto` / `required` /
+ *   (the schema converted by convert-schema.ts; `strict` is not forwarded). Tool choice `auto` / `required` /
  *   `none` → `toolConfig.functionCallingConfig.mode` `AUTO` / `ANY` / `NONE`, a named function → `ANY` with
- *   `allowedFunctionNames: [name]`. Without `tools`, `tool_choice` is ignored.
- * - `max_tokens` / `max_completion_tokens` → `generationConfig.maxOutputTokens`, `stop` → `stopSequences` (empty
- *   strings dropped), `temperature`, `top_p` → `topP`, `seed`.
- * - `response_format: json_object` → `responseMimeType: 'application/json'`; `json_schema` → the same plus
+ *   `allowedFunctionNames: [name]`. Without tools, the tool choice is ignored.
+ * - `maxOutputTokens` → `generationConfig.maxOutputTokens`, `stop` → `stopSequences` (empty strings dropped),
+ *   `temperature`, `topP`, `seed`.
+ * - Response format `json-object` → `responseMimeType: 'application/json'`; `json-schema` → the same plus
  *   `responseSchema` (converted) or `responseJsonSchema` (see convert-schema.ts).
- * - Not Gemini fields, dropped: `user`, `parallel_tool_calls` (Gemini has no switch), message `name`s, image `detail`,
+ * - Not Gemini fields, dropped: `user`, `parallelToolCalls` (Gemini has no switch), message `name`s, image `detail`,
  *   and every field the gateway does not model (`presence_penalty`, `frequency_penalty`, `logprobs`,
- *   `reasoning_effort`…): there is no pass-through.
+ *   `reasoning_effort`…): the OpenAI pass-through is never read here.
  */
 import { imageParam, startsWithScheme, unsupportedScheme } from '../http/image-urls.ts';
 import { GatewayError } from '../../errors/index.ts';
-import type { AssistantMessage, ChatRequest, ImageContentPart, TextContentPart, ToolChoice, UserContentPart } from '../../spec/index.ts';
+import type { AssistantMessage, ChatRequest, FunctionTool, ImageSource, TextContentPart, ToolChoice, UserContentPart } from '../../spec/index.ts';
 import { convertResponseSchema, convertToolParameters, type GeminiSchema } from './convert-schema.ts';
 import type { DeclaredToolCall } from './tool-call-ids.ts';
 
@@ -120,9 +120,9 @@ export function convertToGeminiRequest(request: ChatRequest, images: ReadonlyMap
         break;
       }
       case 'tool': {
-        const declared = declaredCalls.get(message.tool_call_id);
+        const declared = declaredCalls.get(message.toolCallId);
         if (declared === undefined) {
-          throw new GatewayError('invalid_request', `messages[${messageIndex}].tool_call_id ${JSON.stringify(message.tool_call_id)} does not match a tool call of a preceding assistant message`, {
+          throw new GatewayError('invalid_request', `messages[${messageIndex}].tool_call_id ${JSON.stringify(message.toolCallId)} does not match a tool call of a preceding assistant message`, {
             param: `messages[${messageIndex}].tool_call_id`,
           });
         }
@@ -194,31 +194,32 @@ function byDeclaration(first: ToolResult, second: ToolResult): number {
 }
 
 /** Appends the non-empty text of a string or text parts. */
-function appendTexts(target: string[], content: string | TextContentPart[] | null | undefined): void {
+function appendTexts(target: string[], content: string | readonly TextContentPart[] | undefined): void {
   if (typeof content === 'string') {
     if (content !== '') target.push(content);
     return;
   }
-  if (!Array.isArray(content)) return;
-  for (const part of content) if (typeof part.text === 'string' && part.text !== '') target.push(part.text);
+  if (content === undefined) return;
+  for (const part of content) if (part.text !== '') target.push(part.text);
 }
 
-function userParts(content: string | UserContentPart[], messageIndex: number, images: ReadonlyMap<string, GeminiImage>): GeminiPart[] {
+function userParts(content: string | readonly UserContentPart[], messageIndex: number, images: ReadonlyMap<string, GeminiImage>): GeminiPart[] {
   if (typeof content === 'string') return content === '' ? [] : [{ text: content }];
   const parts: GeminiPart[] = [];
   for (let partIndex = 0; partIndex < content.length; partIndex++) {
     const part = content[partIndex];
     if (part.type === 'text') {
       if (part.text !== '') parts.push({ text: part.text });
-    } else if (part.type === 'image_url') {
-      parts.push({ inlineData: convertImage(part, imageParam(messageIndex, partIndex), images) });
+    } else if (part.type === 'image') {
+      parts.push({ inlineData: convertImage(part.source, imageParam(messageIndex, partIndex), images) });
     }
   }
   return parts;
 }
 
-function convertImage(part: ImageContentPart, param: string, images: ReadonlyMap<string, GeminiImage>): { mimeType: string; data: string } {
-  const url = part.image_url.url;
+function convertImage(source: ImageSource, param: string, images: ReadonlyMap<string, GeminiImage>): { mimeType: string; data: string } {
+  if (source.type === 'data') return convertInline(source.mediaType, source.data, param);
+  const url = source.url;
   if (startsWithScheme(url, 'data:')) return convertDataUri(url, param);
   if (!startsWithScheme(url, 'https:')) throw unsupportedScheme(url, param);
   const fetched = images.get(url);
@@ -232,12 +233,24 @@ function convertImage(part: ImageContentPart, param: string, images: ReadonlyMap
 function convertDataUri(url: string, param: string): { mimeType: string; data: string } {
   const match = dataUriPattern.exec(url);
   if (match === null) throw new GatewayError('invalid_request', `${param} is not a valid data URI`, { param });
-  const mimeType = match[1].trim().toLowerCase();
+  if (!/;base64$/i.test(match[2])) {
+    // The type is checked first, as it always was, so the refusal names the more useful problem.
+    const mimeType = checkedMimeType(match[1], param);
+    throw new GatewayError('invalid_request', `${param} must be a base64 data URI (data:${mimeType};base64,…)`, { param });
+  }
+  return convertInline(match[1], url.slice(match[0].length), param);
+}
+
+function checkedMimeType(mediaType: string, param: string): string {
+  const mimeType = mediaType.trim().toLowerCase();
   if (!/^image\/[a-z0-9.+-]+$/.test(mimeType)) {
     throw new GatewayError('invalid_request', `${param} has type ${JSON.stringify(mimeType)}; an image_url must carry an image (image/png, image/jpeg, image/webp…)`, { param });
   }
-  if (!/;base64$/i.test(match[2])) throw new GatewayError('invalid_request', `${param} must be a base64 data URI (data:${mimeType};base64,…)`, { param });
-  const data = url.slice(match[0].length);
+  return mimeType;
+}
+
+function convertInline(mediaType: string, data: string, param: string): { mimeType: string; data: string } {
+  const mimeType = checkedMimeType(mediaType, param);
   if (data.length === 0 || data.length % 4 === 1 || !base64Pattern.test(data)) {
     throw new GatewayError('invalid_request', `${param} does not carry valid base64 image data`, { param });
   }
@@ -247,16 +260,16 @@ function convertDataUri(url: string, param: string): { mimeType: string; data: s
 function assistantParts(message: AssistantMessage, messageIndex: number, declaredCalls: Map<string, DeclaredToolCall>): GeminiPart[] {
   const texts: string[] = [];
   appendTexts(texts, message.content);
-  if (texts.length === 0 && typeof message.refusal === 'string' && message.refusal !== '') texts.push(message.refusal);
+  if (texts.length === 0 && message.refusal !== undefined && message.refusal !== '') texts.push(message.refusal);
   const parts: GeminiPart[] = texts.map((text) => ({ text }));
-  const toolCalls = message.tool_calls;
+  const toolCalls = message.toolCalls;
   if (toolCalls === undefined || toolCalls.length === 0) return parts;
   for (let position = 0; position < toolCalls.length; position++) {
     const call = toolCalls[position];
-    const name = call.function.name;
+    const name = call.name;
     declaredCalls.set(call.id, { name, messageIndex, position });
     parts.push({
-      functionCall: { name, args: parseArguments(call.function.arguments, `messages[${messageIndex}].tool_calls[${position}].function.arguments`) },
+      functionCall: { name, args: parseArguments(call.arguments, `messages[${messageIndex}].tool_calls[${position}].function.arguments`) },
       thoughtSignature: skippedThoughtSignature,
     });
   }
@@ -277,11 +290,11 @@ function parseArguments(text: string, param: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-function toFunctionDeclaration(tool: NonNullable<ChatRequest['tools']>[number]): GeminiFunctionDeclaration {
-  const declaration: GeminiFunctionDeclaration = { name: tool.function.name };
-  const description = tool.function.description;
+function toFunctionDeclaration(tool: FunctionTool): GeminiFunctionDeclaration {
+  const declaration: GeminiFunctionDeclaration = { name: tool.name };
+  const description = tool.description;
   if (description !== undefined && description !== '') declaration.description = description;
-  return Object.assign(declaration, convertToolParameters(tool.function.parameters));
+  return Object.assign(declaration, convertToolParameters(tool.parameters));
 }
 
 function convertToolChoice(choice: ToolChoice | undefined): GeminiFunctionCallingConfig | undefined {
@@ -289,7 +302,7 @@ function convertToolChoice(choice: ToolChoice | undefined): GeminiFunctionCallin
   if (choice === 'auto') return { mode: 'AUTO' };
   if (choice === 'required') return { mode: 'ANY' };
   if (choice === 'none') return { mode: 'NONE' };
-  return { mode: 'ANY', allowedFunctionNames: [choice.function.name] };
+  return { mode: 'ANY', allowedFunctionNames: [choice.name] };
 }
 
 function convertGenerationConfig(request: ChatRequest): GeminiGenerationConfig | undefined {
@@ -301,9 +314,9 @@ function convertGenerationConfig(request: ChatRequest): GeminiGenerationConfig |
   const stopSequences = request.stop?.filter((sequence) => sequence !== '');
   if (stopSequences !== undefined && stopSequences.length > 0) config.stopSequences = stopSequences;
   const responseFormat = request.responseFormat;
-  if (responseFormat?.type === 'json_object' || responseFormat?.type === 'json_schema') {
+  if (responseFormat?.type === 'json-object' || responseFormat?.type === 'json-schema') {
     config.responseMimeType = 'application/json';
-    const schema = responseFormat.type === 'json_schema' ? responseFormat.json_schema.schema : undefined;
+    const schema = responseFormat.type === 'json-schema' ? responseFormat.schema : undefined;
     if (schema !== undefined && schema !== null) Object.assign(config, convertResponseSchema(schema));
   }
   return Object.keys(config).length > 0 ? config : undefined;
