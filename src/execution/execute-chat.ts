@@ -10,57 +10,14 @@ import { GatewayError, isGatewayError, type ErrorCode } from '../errors/index.ts
 import { Cancellation } from '../lib/cancellation.ts';
 import { sleep } from '../lib/sleep.ts';
 import type { CallContext, ProviderAdapter, StreamSink } from '../providers/adapter.ts';
-import {
-  cooldownReason,
-  nextDelay,
-  planRoute,
-  reasons,
-  type ClientPreferences,
-  type RequestFeatures,
-  type RouteChannel,
-  type RoutePlan,
-} from '../routing/index.ts';
+import type { RouteChannel, RoutePlan } from '../routing/index.ts';
 import type { ChatRequest, FinishReason, StreamPart, Usage } from '../spec/index.ts';
 import { attemptFromError, attemptSucceeded, exhaustedError, type AttemptRecord } from './attempts.ts';
 import type { ExecutionRuntime, RequestScope } from './execution-runtime.ts';
+import { nextDelay } from './retry-backoff.ts';
 
 /** The longest a request waits for a rate-limited or backed-off channel. */
 export const maxRetryWaitMs = 30_000;
-
-/** What a request asks of routing besides its content: preferences, residency, tenant, sticky key. */
-export interface RouteRequest {
-  readonly preferences: ClientPreferences | undefined;
-  readonly allowedRegions: readonly string[] | undefined;
-  readonly zeroRetention: boolean;
-  readonly tenant: string | undefined;
-  readonly stickyKey: string | undefined;
-}
-
-export const noRouteRequest: RouteRequest = Object.freeze({
-  preferences: undefined,
-  allowedRegions: undefined,
-  zeroRetention: false,
-  tenant: undefined,
-  stickyKey: undefined,
-});
-
-/** Plans a request's route: the candidates in order, the channels passed over with reasons, and the trace. */
-export function planRequest(runtime: ExecutionRuntime, model: ModelConfig, features: RequestFeatures, routeRequest: RouteRequest): RoutePlan {
-  return planRoute({
-    route: runtime.routing.routes.get(model.name)!,
-    request: features,
-    preferences: routeRequest.preferences,
-    requirements:
-      routeRequest.allowedRegions === undefined && !routeRequest.zeroRetention
-        ? undefined
-        : { allowedRegions: routeRequest.allowedRegions as string[] | undefined, zeroRetention: routeRequest.zeroRetention },
-    tenant: routeRequest.tenant,
-    stickyKey: routeRequest.stickyKey,
-    state: runtime.routing.readers,
-    now: Date.now(),
-    random: Math.random,
-  });
-}
 
 export type BufferedOutcome<T> =
   | { readonly ok: true; readonly result: T; readonly channel: RouteChannel; readonly attempts: AttemptRecord[] }
@@ -133,7 +90,7 @@ async function runChannels<T>(runtime: ExecutionRuntime, model: ModelConfig, pla
     const cooling = routing.cooldowns.remainingMs(channel.id, Date.now());
     if (cooling > 0) {
       if (!last || cooling > Math.min(maxRetryWaitMs, scope.deadline - performance.now())) {
-        trace.attemptSkipped(channel, cooldownReason(cooling));
+        trace.attemptCooling(channel, cooling);
         const skipped = new GatewayError('upstream_rate_limited', `${channel.provider} is rate limited for another ${Math.ceil(cooling / 1000)} s (retry-after)`, {
           retryAfterMs: cooling,
         });
@@ -149,7 +106,7 @@ async function runChannels<T>(runtime: ExecutionRuntime, model: ModelConfig, pla
     }
 
     if (!routing.breakers.allowRequest(channel.id, Date.now())) {
-      trace.attemptSkipped(channel, reasons.circuitHalfOpen);
+      trace.attemptBreakerHalfOpen(channel);
       const skipped = new GatewayError('upstream_unavailable', `${channel.provider} is unavailable (circuit breaker)`);
       attempts.push(attemptFromError(channel.provider, channel.upstreamModel, skipped, performance.now()));
       errors.push(skipped);

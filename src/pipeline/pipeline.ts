@@ -7,14 +7,14 @@
 import type { ModelConfig, ModelType } from '../config/types.ts';
 import { GatewayError, isGatewayError } from '../errors/index.ts';
 import type { AttemptRecord } from '../execution/attempts.ts';
-import { executeBuffered, executeChatStream, planRequest, type BufferedOutcome } from '../execution/execute-chat.ts';
+import { executeBuffered, executeChatStream, type BufferedOutcome } from '../execution/execute-chat.ts';
 import type { ExecutionRuntime } from '../execution/execution-runtime.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { CallContext, ProviderAdapter } from '../providers/adapter.ts';
 import { describeEmbeddingRequest, describeRequest, noRouteError, type ModelRoute, type RequestFeatures, type RoutePlan } from '../routing/index.ts';
 import type { ChatRequest, ChatResult, EmbeddingRequest, EmbeddingResult, Usage } from '../spec/index.ts';
 import type { Responder } from './responder.ts';
-import { readRouteRequest } from './route-request.ts';
+import { planRequest, readRouteRequest } from './route-request.ts';
 import type { AdmissionStage, Completion, Endpoint, Exchange, Observer, SettleStage, Stages } from './stages.ts';
 
 /** What differs between API operations that share the pipeline. */

@@ -6,8 +6,8 @@
  */
 import type { RequestHeaders } from './stages.ts';
 import type { ModelConfig } from '../config/types.ts';
-import { noRouteRequest, type RouteRequest } from '../execution/execute-chat.ts';
-import type { ClientPreferences } from '../routing/index.ts';
+import type { ExecutionRuntime } from '../execution/execution-runtime.ts';
+import { planRoute, type ClientPreferences, type RequestFeatures, type RoutePlan } from '../routing/index.ts';
 
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -32,4 +32,39 @@ export function readRouteRequest(headers: RequestHeaders, model: ModelConfig, pr
     tenant,
     stickyKey,
   };
+}
+
+/** What a request asks of routing besides its content: preferences, residency, tenant, sticky key. */
+export interface RouteRequest {
+  readonly preferences: ClientPreferences | undefined;
+  readonly allowedRegions: readonly string[] | undefined;
+  readonly zeroRetention: boolean;
+  readonly tenant: string | undefined;
+  readonly stickyKey: string | undefined;
+}
+
+export const noRouteRequest: RouteRequest = Object.freeze({
+  preferences: undefined,
+  allowedRegions: undefined,
+  zeroRetention: false,
+  tenant: undefined,
+  stickyKey: undefined,
+});
+
+/** Plans a request's route: the candidates in order, the channels passed over with reasons, and the trace. */
+export function planRequest(runtime: ExecutionRuntime, model: ModelConfig, features: RequestFeatures, routeRequest: RouteRequest): RoutePlan {
+  return planRoute({
+    route: runtime.routing.routes.get(model.name)!,
+    request: features,
+    preferences: routeRequest.preferences,
+    requirements:
+      routeRequest.allowedRegions === undefined && !routeRequest.zeroRetention
+        ? undefined
+        : { allowedRegions: routeRequest.allowedRegions as string[] | undefined, zeroRetention: routeRequest.zeroRetention },
+    tenant: routeRequest.tenant,
+    stickyKey: routeRequest.stickyKey,
+    state: runtime.routing.readers,
+    now: Date.now(),
+    random: Math.random,
+  });
 }

@@ -12,7 +12,6 @@ export { passReason, reasonText, reasons, cooldownReason, formatCount } from './
 export { noRouteError } from './no-route-error.ts';
 export { ConfiguredLicenceBook, selectsChannel, utcDay, isUtcDay, type LicenceBook, type LicenceTerms, type LicenceVerdict, type ChannelSelector, type UtcDay } from './licences.ts';
 export { ConfiguredDeclineRule, inTimeRange, utcMinuteOfDay, utcWeekday, weekdays, type DeclineRuleSpec, type DeclineConditions, type UtcTimeRange, type Weekday } from './decline-rules.ts';
-export { nextDelay, RetryPolicy, defaultRetrySettings, validateRetrySettings, type RetrySettings } from './retry-backoff.ts';
 export {
   parsePreferencesHeader,
   parsePreferencesBody,

@@ -22,7 +22,7 @@
  * are not listed. A channel cooling down appears twice when it is tried last: `unable=429`, then its attempt.
  * Example: `azure-eastus/gpt-4o:unable=429;bedrock-use1/openai.gpt-oss-120b-1:0:ok@212ms`.
  */
-import { attemptFailureReason, reasonText, reasons } from './pass-reasons.ts';
+import { attemptFailureReason, cooldownReason, reasonText, reasons } from './pass-reasons.ts';
 import type { PassReason, RouteChannel, RoutePolicyName, SkippedChannel } from './routing-types.ts';
 
 export const routeHeader = 'x-interchange-route';
@@ -110,6 +110,16 @@ export class RouteTrace {
   /** The attempt failed; `afterCommit` when its stream had already reached the client. */
   attemptFailed(channel: RouteChannel, status: number | undefined, code: string | undefined, elapsedMs: number, afterCommit = false): void {
     this.#push({ channel, outcome: 'failed', status, code, reason: undefined, elapsedMs, firstTokenMs: undefined, afterCommit });
+  }
+
+  /** A candidate passed over at attempt time because it is still cooling down after a `retry-after`. */
+  attemptCooling(channel: RouteChannel, remainingMs: number): void {
+    this.attemptSkipped(channel, cooldownReason(remainingMs));
+  }
+
+  /** A candidate passed over at attempt time because its half-open breaker had no probe left. */
+  attemptBreakerHalfOpen(channel: RouteChannel): void {
+    this.attemptSkipped(channel, reasons.circuitHalfOpen);
   }
 
   /** A candidate passed over at attempt time. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { nextDelay, RetryPolicy, type RetrySettings } from './retry-backoff.ts';
-import { seededRandom } from './seeded-random.ts';
+import { seededRandom } from '../routing/index.ts';
 
 const settings: RetrySettings = { attempts: 5, baseDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 30_000 };
 
