@@ -5,14 +5,8 @@ import { buildRoutes } from '../execution/routing-runtime.ts';
 import { findProviderKind, providerCatalog, providerKinds } from './catalog.ts';
 import { createAdapters } from './registry.ts';
 
-/** A minimal valid entry for every kind; a kind added to the catalog without one fails the first test. */
-const sampleEntries: Readonly<Record<string, string>> = {
-  openai: '{ kind: openai, auth: { api_key: sk-test } }',
-  'openai-compatible': '{ kind: openai-compatible, base_url: "http://127.0.0.1:1/v1" }',
-  'azure-openai': '{ kind: azure-openai, endpoint: "http://127.0.0.1:1", auth: { api_key: k } }',
-  bedrock: '{ kind: bedrock, region: eu-central-1, endpoint: "http://127.0.0.1:1", auth: { aws: { access_key_id: AKID, secret_access_key: secret } } }',
-  vertex: '{ kind: vertex, project: p, location: europe-west4, endpoint: "http://127.0.0.1:1" }',
-};
+/** Each kind's own example entry: a kind cannot join the catalog without one. */
+const sampleEntries: Readonly<Record<string, string>> = Object.fromEntries(providerCatalog.map((definition) => [definition.kind, definition.example]));
 
 const sampleConfig = () =>
   `providers:\n${Object.entries(sampleEntries)

@@ -79,6 +79,8 @@ export interface ProviderKindDefinition<
 > {
   /** The `kind:` users write. */
   readonly kind: Kind;
+  /** A minimal valid provider entry of this kind as flow-style YAML, for docs and the catalog's tests. */
+  readonly example: string;
   /**
    * The provider-entry fields this kind reads beside the common ones (`kind`, `api`, `auth.api_key`, `headers`,
    * `region`, `connections`, `timeout`, `data_policy`). Parsed whatever the entry's kind (so one pass reports every

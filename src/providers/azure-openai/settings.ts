@@ -40,6 +40,7 @@ const entraSchema = strictObject({
 
 export const azureOpenAISettings = defineProviderSettings({
   kind: 'azure-openai',
+  example: '{ kind: azure-openai, endpoint: "http://127.0.0.1:1", auth: { api_key: k } }',
   fields: {
     /** The resource endpoint, e.g. `https://contoso.openai.azure.com`. */
     endpoint: maybeLeaf(parseBaseUrl),

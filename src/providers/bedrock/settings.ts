@@ -74,6 +74,7 @@ function parseAwsAuth(input: unknown, report: Report): AwsCredentialSettings | u
 
 export const bedrockSettings = defineProviderSettings({
   kind: 'bedrock',
+  example: '{ kind: bedrock, region: eu-central-1, endpoint: "http://127.0.0.1:1", auth: { aws: { access_key_id: AKID, secret_access_key: secret } } }',
   fields: {
     /** Overrides `https://bedrock-runtime.{region}.amazonaws.com` (a VPC endpoint, an emulator). */
     endpoint: maybeLeaf(parseBaseUrl),

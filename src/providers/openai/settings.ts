@@ -31,6 +31,7 @@ const resolve = (entry: { readonly fields: { readonly base_url: string | undefin
 
 export const openaiSettings = defineProviderSettings({
   kind: 'openai',
+  example: '{ kind: openai, auth: { api_key: sk-test } }',
   fields,
   authFields: {},
   authNames: {},
@@ -53,6 +54,7 @@ export const openaiSettings = defineProviderSettings({
 
 export const openaiCompatibleSettings = defineProviderSettings({
   kind: 'openai-compatible',
+  example: '{ kind: openai-compatible, base_url: "http://127.0.0.1:1/v1" }',
   fields,
   authFields: {},
   authNames: {},

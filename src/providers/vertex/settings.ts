@@ -61,6 +61,7 @@ function parseGoogleAuth(input: unknown, report: Report): GoogleCredentialSettin
 
 export const vertexSettings = defineProviderSettings({
   kind: 'vertex',
+  example: '{ kind: vertex, project: p, location: europe-west4, endpoint: "http://127.0.0.1:1" }',
   fields: {
     /** Overrides the location's endpoint (an emulator, a private endpoint). */
     endpoint: maybeLeaf(parseBaseUrl),
