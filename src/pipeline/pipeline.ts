@@ -71,7 +71,7 @@ export class Pipeline {
   readonly #runtime: ExecutionRuntime;
   readonly #models: ReadonlyMap<string, ModelConfig>;
   // Each undefined when no stage of its kind is configured, so an unconfigured stage costs one comparison.
-  readonly #admit: Admit | undefined;
+  readonly #admission: Admit | undefined;
   readonly #settle: Settle | undefined;
   readonly #observe: Observe;
   readonly #logger: Logger;
@@ -83,7 +83,7 @@ export class Pipeline {
     this.#runtime = options.runtime;
     this.#logger = options.logger;
     this.#models = options.models;
-    this.#admit = composeAdmission(options.stages.admission ?? []);
+    this.#admission = composeAdmission(options.stages.admission ?? []);
     this.#settle = composeSettle(options.stages.settle ?? [], options.logger);
     this.#observe = composeObservers(options.stages.observers ?? []);
   }
@@ -93,7 +93,9 @@ export class Pipeline {
     const request = exchange.request;
     let plan: RoutePlan;
     try {
-      plan = await this.#prepare(exchange, request.model, chatOperation);
+      const admitted = this.#admit(exchange, request.model, chatOperation);
+      if (admitted !== undefined) await admitted;
+      plan = this.#plan(exchange, chatOperation);
     } catch (caught) {
       return this.#failEarly(exchange, request.model, request.stream, caught, responder);
     }
@@ -113,7 +115,9 @@ export class Pipeline {
   async embed(exchange: Exchange<EmbeddingRequest>, responder: Responder<EmbeddingResult>): Promise<void> {
     let plan: RoutePlan;
     try {
-      plan = await this.#prepare(exchange, exchange.request.model, embeddingOperation);
+      const admitted = this.#admit(exchange, exchange.request.model, embeddingOperation);
+      if (admitted !== undefined) await admitted;
+      plan = this.#plan(exchange, embeddingOperation);
     } catch (caught) {
       return this.#failEarly(exchange, exchange.request.model, false, caught, responder);
     }
@@ -149,16 +153,18 @@ export class Pipeline {
     return new GatewayError('internal_error', `Internal error; please report request id ${requestId}.`, { cause: caught });
   }
 
-  /** Model, admission, routing: everything before the first upstream call. */
-  async #prepare<Request>(exchange: Exchange<Request>, name: string, operation: Operation<Request, unknown>): Promise<RoutePlan> {
+  /** Model and admission: synchronous unless an admission stage waits (then the promise to await). */
+  #admit<Request>(exchange: Exchange<Request>, name: string, operation: Operation<Request, unknown>): void | Promise<void> {
     const model = this.#models.get(name);
     if (model === undefined) throw modelNotFound(name, operation.modelType);
     if (model.type !== operation.modelType) throw modelNotFound(name, operation.modelType, model.type);
     exchange.model = model;
-    if (this.#admit !== undefined) {
-      const pending = this.#admit(exchange);
-      if (pending !== undefined) await pending;
-    }
+    return this.#admission?.(exchange);
+  }
+
+  /** The route plan: the candidates in order and every pass-over, recorded on the exchange. */
+  #plan<Request>(exchange: Exchange<Request>, operation: Operation<Request, unknown>): RoutePlan {
+    const model = exchange.model!;
     const route = this.#runtime.routing.routes.get(model.name)!;
     const plan = planRequest(this.#runtime, model, operation.describe(exchange.request, route), readRouteRequest(exchange.headers, model, exchange.bodyPreferences));
     exchange.plan = plan;
