@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ContentDeltaScanner, countDataEvents } from './content-delta.ts';
+import { ContentDeltaScanner, countDataEvents, GEMINI_TEXT_KEY, MarkerScanner } from './content-delta.ts';
 import { percentile, summarize } from './statistics.ts';
 
 const role = 'data: {"choices":[{"index":0,"delta":{"role":"assistant","content":"","refusal":null}}]}\n\n';
@@ -40,4 +40,31 @@ test('nearest-rank percentiles', () => {
   assert.equal(percentile(sorted, 0.99), 99);
   const summary = summarize(Float64Array.from([3, 1, 2, 0, 0]), 3);
   assert.deepEqual([summary?.min, summary?.p50, summary?.max], [1, 2, 3]);
+});
+
+test('Gemini text parts count as content, a {…} content object does not; finishReason is found across any split', () => {
+  const text = 'data: {"candidates":[{"content":{"role":"model","parts":[{"text":"Hello"}]}}]}\r\n\r\n';
+  const completesAt = text.indexOf('"Hello"') + 2;
+  for (let cut = 1; cut < text.length; cut++) {
+    const scanner = new ContentDeltaScanner(GEMINI_TEXT_KEY);
+    const first = scanner.push(Buffer.from(text.slice(0, cut)));
+    const second = scanner.push(Buffer.from(text.slice(cut)));
+    assert.equal(first, cut >= completesAt, `cut at ${cut}`);
+    if (!first) assert.equal(second, true, `cut at ${cut}`);
+  }
+  // With OpenAI's key, Gemini's `"content":{…}` object is no content delta.
+  assert.equal(new ContentDeltaScanner().push(Buffer.from(text)), false);
+  const finish = 'data: {"candidates":[{"finishReason":"STOP"}]}\r\n\r\n';
+  for (let first = 1; first < finish.length - 1; first++) {
+    for (const second of [first + 1, Math.min(finish.length - 1, first + 5)]) {
+      const scanner = new MarkerScanner('"finishReason"');
+      scanner.push(Buffer.from(finish.slice(0, first)));
+      scanner.push(Buffer.from(finish.slice(first, second)));
+      scanner.push(Buffer.from(finish.slice(second)));
+      assert.equal(scanner.found, true, `cuts at ${first}, ${second}`);
+    }
+  }
+  const absent = new MarkerScanner('"finishReason"');
+  for (const piece of ['data: {"finish', 'Rea', 'son2":1, "reason":"STOP"}']) absent.push(Buffer.from(piece));
+  assert.equal(absent.found, false);
 });
