@@ -8,7 +8,7 @@ import { createReadStream, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Client } from 'undici';
+import { request } from 'undici';
 import type { LoadResult } from './load-generator.ts';
 import { GeneratorHandle } from './lib/generator-handle.ts';
 import { startGoogleCredentialStub } from './lib/google-credentials.ts';
@@ -16,7 +16,7 @@ import type { GoogleCredentialStub } from './lib/google-credentials.ts';
 import { gatewayConfig } from './lib/gateway-config.ts';
 import { parseOptions, USAGE } from './lib/options.ts';
 import type { BenchOptions, Upstream } from './lib/options.ts';
-import { readAllCpu, readAllRss, RssSampler } from './lib/process-metrics.ts';
+import { readAll, readCpuSeconds, readRssBytes, sampleRssPeaks } from './lib/process-metrics.ts';
 import { freePort, hasTaskset, killAllNow, liveProcesses, logTail, pinProcess, startNodeProcess, stopProcess, waitForHttp } from './lib/processes.ts';
 import type { ManagedProcess } from './lib/processes.ts';
 import { compare, comparisonsFor, formatComparison, formatResults, labelOf } from './lib/report.ts';
@@ -64,45 +64,57 @@ type Target = TargetKey & {
   broken: string | null;
 };
 
-function log(message: string): void {
-  process.stderr.write(`[bench] ${message}\n`);
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
-/** Starts a server process pinned to the server core and waits until `readyPath` answers (any status unless `accept`). */
+type Running = { process: ManagedProcess; processName: string; origin: string };
+
+/** Starts a server process (pinned to the server core) and waits until `readyPath` answers (any status unless `accept`). */
 async function startServer(
-  name: string,
   nodeArguments: (port: number) => string[],
   readyPath: string,
-  context: { serverCore: number | null; logPath: string; env?: NodeJS.ProcessEnv; accept?: (status: number) => boolean },
-): Promise<{ process: ManagedProcess; origin: string }> {
+  context: { name: string; serverCore: number | null; logPath: string; env?: NodeJS.ProcessEnv | undefined; accept?: (status: number) => boolean },
+): Promise<Running> {
   const port = await freePort();
-  const started = startNodeProcess({
-    name,
-    nodeArguments: nodeArguments(port),
-    core: context.serverCore,
-    cwd: ROOT,
-    logPath: context.logPath,
-    stdinPipe: true,
-    ...(context.env === undefined ? {} : { env: context.env }),
-  });
+  const started = startNodeProcess({ name: context.name, nodeArguments: nodeArguments(port), core: context.serverCore, cwd: ROOT, logPath: context.logPath, ...(context.env === undefined ? {} : { env: context.env }) });
   const origin = `http://127.0.0.1:${port}`;
   await waitForHttp(`${origin}${readyPath}`, context.accept ?? (() => true), started, READY_TIMEOUT_MS);
-  log(`${name} ready on ${origin} (pid ${started.pid})`);
-  return { process: started, origin };
+  log(`${context.name} ready on ${origin} (pid ${started.pid})`);
+  return { process: started, processName: context.name, origin };
 }
+
+/** Per upstream: its emulator, and what a direct target and a gateway target send. */
+const EMULATORS: Record<Upstream, { name: string; start: (port: number) => string[]; readyPath: string; direct: TargetRequest; gateway: TargetRequest }> = {
+  'openai-compatible': {
+    name: 'emulator',
+    start: (port) => [CLI, 'emulate', 'openai', '--host', '127.0.0.1', '--port', String(port), '--quiet'],
+    readyPath: '/v1/models',
+    direct: OPENAI_REQUEST,
+    gateway: OPENAI_REQUEST,
+  },
+  'azure-openai': {
+    name: 'azure-emulator',
+    start: (port) => [CLI, 'emulate', 'azure-openai', '--host', '127.0.0.1', '--port', String(port), '--api-key', AZURE_API_KEY, '--quiet'],
+    readyPath: '/openai/v1/models',
+    direct: AZURE_DIRECT_REQUEST,
+    gateway: AZURE_GATEWAY_REQUEST,
+  },
+  vertex: {
+    name: 'vertex-emulator',
+    // The CLI's Vertex emulator verifies signed JWTs; this one accepts the token the loopback credential stub hands out.
+    start: (port) => [join(BENCH_DIRECTORY, 'vertex-emulator-process.ts'), '--port', String(port), '--project', VERTEX_PROJECT, '--token', VERTEX_TOKEN, '--quiet', '--exit-with-stdin'],
+    readyPath: `/v1/projects/${VERTEX_PROJECT}/locations/${VERTEX_LOCATION}/publishers/google/models/${VERTEX_MODEL}`,
+    direct: VERTEX_DIRECT_REQUEST,
+    gateway: VERTEX_GATEWAY_REQUEST,
+  },
+};
 
 /** One request of each kind, checked for shape (and for gateway-routed, the route header) before any load. */
 async function smokeTest(target: Target, streaming: boolean): Promise<string | null> {
-  const client = new Client(target.origin);
   try {
-    const response = await client.request({
-      path: streaming ? (target.request.streamingPath ?? target.request.path) : target.request.path,
+    const response = await request(`${target.origin}${streaming ? (target.request.streamingPath ?? target.request.path) : target.request.path}`, {
       method: 'POST',
       headers: target.request.headers,
       body: streaming ? target.request.streamingBody : target.request.nonStreamingBody,
@@ -116,8 +128,6 @@ async function smokeTest(target: Target, streaming: boolean): Promise<string | n
     return checkRouteHeader(response.headers['x-interchange-route'], `${ROUTED_PROVIDERS[0]}/${MODEL}`);
   } catch (error) {
     return `request failed: ${errorText(error)}`;
-  } finally {
-    await client.close().catch(() => {});
   }
 }
 
@@ -144,9 +154,8 @@ async function runGroup(options: BenchOptions, targets: Target[], mode: Mode, co
   const states: GroupState[] = targets.map((target) => ({ target, handle: null, error: target.broken, load: null, cpuSeconds: {}, cpuKnown: true, windowSeconds: 0 }));
   const lifetimeMs = (warmupMs + options.rounds * (roundWarmupMs + segmentMs + REQUEST_TIMEOUT_MS)) * Math.max(1, targets.length) + 60_000;
 
-  const idle = readAllRss(serverPids);
-  const sampler = new RssSampler(serverPids, 100);
-  sampler.start();
+  const idle = readAll(serverPids, readRssBytes);
+  const sampler = sampleRssPeaks(serverPids, 100);
   try {
     for (const state of states) {
       if (state.error !== null) continue;
@@ -187,11 +196,11 @@ async function runGroup(options: BenchOptions, targets: Target[], mode: Mode, co
         let startedAt = 0;
         handle.onEdge = (edge) => {
           if (edge === 'measure-start') {
-            cpuStart = readAllCpu(serverPids);
+            cpuStart = readAll(serverPids, readCpuSeconds);
             startedAt = performance.now();
             return;
           }
-          const cpuEnd = readAllCpu(serverPids);
+          const cpuEnd = readAll(serverPids, readCpuSeconds);
           state.windowSeconds += (performance.now() - startedAt) / 1000;
           for (const name of serverPids.keys()) {
             const before = cpuStart[name];
@@ -224,7 +233,7 @@ async function runGroup(options: BenchOptions, targets: Target[], mode: Mode, co
   let after: Record<string, number | null> = {};
   if (options.settleSeconds > 0 && states.some((state) => state.target.target !== 'direct' && state.error === null)) {
     await sleep(options.settleSeconds * 1000);
-    after = readAllRss(serverPids);
+    after = readAll(serverPids, readRssBytes);
   }
   const rssAll: ScenarioResult['rssAll'] = {};
   for (const name of serverPids.keys()) rssAll[name] = { idleBefore: idle[name] ?? null, peak: peaks.get(name) ?? null, after: after[name] ?? null };
@@ -270,19 +279,6 @@ async function countRequestLines(path: string): Promise<number | null> {
   return counter.end();
 }
 
-function gitDescription(): { commit: string | null; dirty: boolean | null } {
-  const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
-  const status = spawnSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' });
-  return { commit: head.status === 0 ? head.stdout.trim() : null, dirty: status.status === 0 ? status.stdout.trim().length > 0 : null };
-}
-
-async function stopEverything(gateway: ManagedProcess | null, cpuProf: boolean): Promise<void> {
-  // With --cpu-prof the gateway must exit normally for Node to write the profile: SIGINT and a longer grace.
-  await Promise.all(
-    liveProcesses().map((managed) => (managed === gateway && cpuProf ? stopProcess(managed, 'SIGINT', 10_000) : stopProcess(managed, 'SIGTERM', 3000))),
-  );
-}
-
 async function main(): Promise<number> {
   let options: BenchOptions;
   try {
@@ -299,19 +295,14 @@ async function main(): Promise<number> {
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   const cores = availableParallelism(); // before pinning narrows what this process sees
   mkdirSync(RESULTS_DIRECTORY, { recursive: true });
-  const temporary = mkdtempSync(join(tmpdir(), 'interchange-bench-'));
-  temporaryDirectory = temporary;
-
-  let pinned = false;
+  const temporary = (temporaryDirectory = mkdtempSync(join(tmpdir(), 'interchange-bench-')));
   if (options.pin) {
     if (cores < 2) log('warning: fewer than 2 cores available; running unpinned');
     else if (!hasTaskset()) log('warning: taskset not found; running unpinned (figures will be noisier)');
-    else pinned = pinProcess(process.pid, GENERATOR_CORE);
-    options.pin = pinned;
+    options.pin = cores >= 2 && pinProcess(process.pid, GENERATOR_CORE);
   }
-  log(pinned ? `pinned: harness and load generators on core ${GENERATOR_CORE}; emulators, floor proxies and gateway on core ${SERVER_CORE}` : 'unpinned');
-  const serverCore = pinned ? SERVER_CORE : null;
-  const context = (logName: string) => ({ serverCore, logPath: join(temporary, logName) });
+  log(options.pin ? `pinned: harness and load generators on core ${GENERATOR_CORE}; emulators, floor proxies and gateway on core ${SERVER_CORE}` : 'unpinned');
+  const server = (name: string, logPath: string, env?: NodeJS.ProcessEnv) => ({ name, serverCore: options.pin ? SERVER_CORE : null, logPath, env });
 
   const targets: Target[] = [];
   const serverPids = new Map<string, number>();
@@ -319,87 +310,47 @@ async function main(): Promise<number> {
   let gatewayProcess: ManagedProcess | null = null;
   let googleCredentials: GoogleCredentialStub | null = null;
   let fatal: string | null = null;
-  /** The gateway's stdout and stderr: kept in bench/results/, as a deployment keeps its logs. */
+  /** The gateway's stdout and stderr: kept, as a deployment keeps its logs. */
   const gatewayLogPath = join(RESULTS_DIRECTORY, `gateway-${stamp}.log`);
-  const add = (key: TargetKey, server: { process: ManagedProcess; origin: string }, processName: string, request: TargetRequest) => {
-    if (options.only.includes(key.target)) targets.push({ ...key, request, process: server.process, processName, origin: server.origin, broken: null });
+  const add = (key: TargetKey, running: Running, request: TargetRequest) => {
+    serverPids.set(running.process.name, running.process.pid);
+    if (options.only.includes(key.target)) targets.push({ ...key, request, ...running, broken: null });
   };
-  const wants = (upstream: Upstream) => options.upstreams.includes(upstream);
 
   try {
-    // Emulators: every target ends at one. The OpenAI emulator takes no key, Azure's one key, Vertex's one token.
-    const emulators: Partial<Record<Upstream, { process: ManagedProcess; origin: string }>> = {};
-    if (wants('openai-compatible')) {
-      emulators['openai-compatible'] = await startServer('emulator', (port) => [CLI, 'emulate', 'openai', '--host', '127.0.0.1', '--port', String(port), '--quiet'], '/v1/models', context('emulator.log'));
-    }
-    if (wants('azure-openai')) {
-      emulators['azure-openai'] = await startServer(
-        'azure-emulator',
-        (port) => [CLI, 'emulate', 'azure-openai', '--host', '127.0.0.1', '--port', String(port), '--api-key', AZURE_API_KEY, '--quiet'],
-        '/openai/v1/models',
-        context('azure-emulator.log'),
-      );
-    }
-    if (wants('vertex')) {
-      // The CLI's Vertex emulator verifies signed JWTs; this one accepts the token the loopback credential stub hands out.
-      emulators.vertex = await startServer(
-        'vertex-emulator',
-        (port) => [join(BENCH_DIRECTORY, 'vertex-emulator-process.ts'), '--port', String(port), '--project', VERTEX_PROJECT, '--token', VERTEX_TOKEN, '--quiet', '--exit-with-stdin'],
-        `/v1/projects/${VERTEX_PROJECT}/locations/${VERTEX_LOCATION}/publishers/google/models/${VERTEX_MODEL}`,
-        context('vertex-emulator.log'),
-      );
-    }
-    const directRequests: Record<Upstream, TargetRequest> = { 'openai-compatible': OPENAI_REQUEST, 'azure-openai': AZURE_DIRECT_REQUEST, vertex: VERTEX_DIRECT_REQUEST };
+    const emulators: Partial<Record<Upstream, Running>> = {};
     for (const upstream of options.upstreams) {
-      const emulator = emulators[upstream]!;
-      serverPids.set(emulator.process.name, emulator.process.pid);
-      add({ target: 'direct', upstream }, emulator, emulator.process.name, directRequests[upstream]);
+      const emulator = EMULATORS[upstream];
+      emulators[upstream] = await startServer(emulator.start, emulator.readyPath, server(emulator.name, join(temporary, `${emulator.name}.log`)));
+      add({ target: 'direct', upstream }, emulators[upstream], emulator.direct);
     }
-
-    // Floor proxies in front of the OpenAI and Azure emulators (Vertex speaks Gemini, which a pass-through cannot model).
+    // Floor proxies in front of the OpenAI and Azure emulators (a pass-through cannot model the Gemini translation).
     for (const upstream of options.only.includes('floor') ? options.upstreams.filter((candidate) => candidate !== 'vertex') : []) {
-      const label = labelOf({ target: 'floor', upstream });
+      const name = labelOf({ target: 'floor', upstream });
+      const header = upstream === 'azure-openai' ? ['--upstream-header', `api-key:${AZURE_API_KEY}`] : [];
       const floor = await startServer(
-        label,
-        (port) => [
-          join(BENCH_DIRECTORY, 'floor-proxy.ts'),
-          '--port', String(port),
-          '--upstream', emulators[upstream]!.origin,
-          ...(upstream === 'azure-openai' ? ['--upstream-header', `api-key:${AZURE_API_KEY}`] : []),
-          '--exit-with-stdin',
-        ],
+        (port) => [join(BENCH_DIRECTORY, 'floor-proxy.ts'), '--port', String(port), '--upstream', emulators[upstream]!.origin, ...header, '--exit-with-stdin'],
         '/',
-        context(`${label}.log`),
+        server(name, join(temporary, `${name}.log`)),
       );
-      serverPids.set(label, floor.process.pid);
-      add({ target: 'floor', upstream }, floor, label, directRequests[upstream]);
+      add({ target: 'floor', upstream }, floor, EMULATORS[upstream].direct);
     }
-
     if (options.only.includes('gateway')) {
       const configPath = join(temporary, 'gateway.yaml');
       const port = (upstream: Upstream) => (emulators[upstream] === undefined ? null : Number(new URL(emulators[upstream].origin).port));
-      if (wants('vertex')) googleCredentials = await startGoogleCredentialStub({ directory: temporary, accessToken: VERTEX_TOKEN, project: VERTEX_PROJECT });
+      if (options.upstreams.includes('vertex')) googleCredentials = await startGoogleCredentialStub({ directory: temporary, accessToken: VERTEX_TOKEN, project: VERTEX_PROJECT });
       const profiling = ['--cpu-prof', '--cpu-prof-dir', RESULTS_DIRECTORY, '--import', pathToFileURL(join(BENCH_DIRECTORY, 'lib', 'exit-on-signal.ts')).href];
       const gateway = await startServer(
-        'gateway',
         (gatewayPort) => {
           writeFileSync(configPath, gatewayConfig({ gateway: gatewayPort, openai: port('openai-compatible'), azure: port('azure-openai'), vertex: port('vertex') }, options.routing));
           return [...GATEWAY_NODE_FLAGS, ...(options.cpuProf ? profiling : []), CLI, 'serve', '--config', configPath];
         },
         '/readyz',
-        {
-          serverCore,
-          logPath: gatewayLogPath,
-          accept: (status) => status === 200,
-          ...(googleCredentials === null ? {} : { env: { ...process.env, ...googleCredentials.env } }),
-        },
+        { ...server('gateway', gatewayLogPath, googleCredentials === null ? undefined : { ...process.env, ...googleCredentials.env }), accept: (status) => status === 200 },
       );
       gatewayProcess = gateway.process;
-      serverPids.set('gateway', gateway.process.pid);
-      if (wants('openai-compatible')) add({ target: 'gateway', upstream: 'openai-compatible' }, gateway, 'gateway', OPENAI_REQUEST);
-      if (options.routing) add({ target: 'gateway', upstream: 'openai-compatible', route: 'primary-first' }, gateway, 'gateway', ROUTED_GATEWAY_REQUEST);
-      if (wants('azure-openai')) add({ target: 'gateway', upstream: 'azure-openai' }, gateway, 'gateway', AZURE_GATEWAY_REQUEST);
-      if (wants('vertex')) add({ target: 'gateway', upstream: 'vertex' }, gateway, 'gateway', VERTEX_GATEWAY_REQUEST);
+      for (const upstream of options.upstreams) add({ target: 'gateway', upstream }, gateway, EMULATORS[upstream].gateway);
+      if (options.routing) add({ target: 'gateway', upstream: 'openai-compatible', route: 'primary-first' }, gateway, ROUTED_GATEWAY_REQUEST);
     }
 
     const ordered = roundOrder(targets);
@@ -413,13 +364,11 @@ async function main(): Promise<number> {
         break;
       }
     }
-
     let index = 0;
     for (const mode of modes) {
       for (const connections of options.connections) {
-        index++;
         log(
-          `[${index}/${modes.length * options.connections.length}] ${mode}, ${connections} conn: ${ordered.map(labelOf).join(', ')} in ` +
+          `[${++index}/${modes.length * options.connections.length}] ${mode}, ${connections} conn: ${ordered.map(labelOf).join(', ')} in ` +
             `${options.rounds} alternating rounds of ${(options.durationSeconds / options.rounds).toFixed(2)} s`,
         );
         const group = await runGroup(options, ordered, mode, connections, serverPids);
@@ -431,7 +380,8 @@ async function main(): Promise<number> {
     fatal = errorText(error);
     log(`fatal: ${fatal}`);
   } finally {
-    await stopEverything(gatewayProcess, options.cpuProf);
+    // With --cpu-prof the gateway must exit normally for Node to write the profile: SIGINT and a longer grace.
+    await Promise.all(liveProcesses().map((managed) => (managed === gatewayProcess && options.cpuProf ? stopProcess(managed, 'SIGINT', 10_000) : stopProcess(managed))));
   }
   if (googleCredentials !== null) {
     log(`Google token exchanges the gateway made at the bench's stub: ${googleCredentials.exchanges()} (expected 1)`);
@@ -442,55 +392,39 @@ async function main(): Promise<number> {
   const checks = comparisons.flatMap((comparison) => compare(results, comparison, options.connections));
   const profiles = options.cpuProf
     ? readdirSync(RESULTS_DIRECTORY)
-        .filter((name) => name.endsWith('.cpuprofile'))
-        .map((name) => join(RESULTS_DIRECTORY, name))
-        .filter((path) => statSync(path).mtimeMs >= started.getTime())
+        .filter((name) => name.endsWith('.cpuprofile') && statSync(join(RESULTS_DIRECTORY, name)).mtimeMs >= started.getTime())
+        .map((name) => relative(ROOT, join(RESULTS_DIRECTORY, name)))
     : [];
-  const gatewayMeasured = results.filter((result) => result.target === 'gateway').reduce((sum, result) => sum + (result.load?.recorded ?? 0), 0);
+  const measured = results.filter((result) => result.target === 'gateway').reduce((sum, result) => sum + (result.load?.recorded ?? 0), 0);
   const gatewayLog = gatewayProcess === null ? null : { path: relative(ROOT, gatewayLogPath), requestLines: await countRequestLines(gatewayLogPath) };
-
+  const failures = results.filter((result) => !result.ok);
   const output = [
     '',
     `Interchange bench — ${started.toISOString()} — node ${process.version}, ${cores} cores, ` +
-      (pinned ? `generators on core ${GENERATOR_CORE}, servers on core ${SERVER_CORE}` : 'unpinned') +
+      (options.pin ? `generators on core ${GENERATOR_CORE}, servers on core ${SERVER_CORE}` : 'unpinned') +
       `, ${options.durationSeconds} s per scenario in ${options.rounds} alternating rounds, upstream ${options.upstream}` +
-      (options.routing ? ', routing' : '') +
-      ', gateway with request logs on',
+      `${options.routing ? ', routing' : ''}, gateway with request logs on`,
     '',
     formatResults(results, options.connections),
+    ...comparisons.flatMap((comparison) => ['', formatComparison(comparison, checks)]),
   ];
-  for (const comparison of comparisons) {
-    const text = formatComparison(comparison, checks);
-    if (text !== '') output.push('', text);
-  }
-  const failures = results.filter((result) => !result.ok);
   if (failures.length > 0 || fatal !== null) {
-    output.push('', 'Problems:');
-    if (fatal !== null) output.push(`  fatal: ${fatal}`);
+    output.push('', 'Problems:', ...(fatal === null ? [] : [`  fatal: ${fatal}`]));
     for (const failure of failures) output.push(`  ${failure.mode}, ${failure.connections} conn, ${labelOf(failure)}: ${failure.error}`);
   }
-
   const jsonPath = join(RESULTS_DIRECTORY, `bench-${stamp}.json`);
-  const environment = {
-    node: process.version,
-    platform: `${process.platform} ${process.arch}`,
-    cpuModel: cpus()[0]?.model ?? null,
-    cores,
-    pinned,
-    ...gitDescription(),
-  };
+  const git = (...command: string[]) => spawnSync('git', command, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? null;
+  const environment = { node: process.version, platform: `${process.platform} ${process.arch}`, cpuModel: cpus()[0]?.model ?? null, cores, pinned: options.pin, commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain') !== '' };
   writeFileSync(jsonPath, JSON.stringify({ startedAt: started.toISOString(), options, environment, fatal, results, checks, gatewayLog, profiles }, null, 2) + '\n');
   output.push('', `Figures written to ${relative(ROOT, jsonPath)}`);
   if (gatewayLog !== null) {
+    const short = gatewayLog.requestLines !== null && gatewayLog.requestLines < measured;
     output.push(
-      `Gateway log: ${gatewayLog.path}, ${gatewayLog.requestLines ?? 'unreadable:'} request lines ` +
-        `(${gatewayMeasured} gateway responses measured in the windows` +
-        (gatewayLog.requestLines !== null && gatewayLog.requestLines < gatewayMeasured ? '; FEWER LINES THAN RESPONSES: request logging did not keep up or is off)' : ')'),
+      `Gateway log: ${gatewayLog.path}, ${gatewayLog.requestLines ?? 'unreadable:'} request lines (${measured} gateway responses measured in the windows` +
+        `${short ? '; FEWER LINES THAN RESPONSES: request logging did not keep up or is off' : ''})`,
     );
   }
-  if (options.cpuProf) {
-    output.push(profiles.length > 0 ? `CPU profile(s) of the gateway: ${profiles.map((path) => relative(ROOT, path)).join(', ')}` : 'No CPU profile was written (the gateway did not exit normally?)');
-  }
+  if (options.cpuProf) output.push(profiles.length > 0 ? `CPU profile(s) of the gateway: ${profiles.join(', ')}` : 'No CPU profile was written (the gateway did not exit normally?)');
   process.stdout.write(output.join('\n') + '\n');
   cleanUp();
   return fatal !== null || failures.length > 0 ? 1 : 0;
