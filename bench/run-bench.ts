@@ -131,15 +131,7 @@ async function smokeTest(target: Target, streaming: boolean): Promise<string | n
   }
 }
 
-type GroupState = {
-  target: Target;
-  handle: GeneratorHandle | null;
-  error: string | null;
-  load: LoadResult | null;
-  cpuSeconds: Record<string, number>;
-  cpuKnown: boolean;
-  windowSeconds: number;
-};
+type GroupState = { target: Target; handle: GeneratorHandle | null; error: string | null; load: LoadResult | null; cpuSeconds: Record<string, number | null>; windowSeconds: number };
 
 /**
  * One (mode, connections) group: a load-generator process per target, then `rounds` rounds in which each target gets
@@ -151,33 +143,19 @@ async function runGroup(options: BenchOptions, targets: Target[], mode: Mode, co
   const warmupMs = Math.round(options.warmupSeconds * 1000);
   const segmentMs = Math.max(50, Math.round((options.durationSeconds * 1000) / options.rounds));
   const roundWarmupMs = Math.min(ROUND_WARMUP_MS, warmupMs);
-  const states: GroupState[] = targets.map((target) => ({ target, handle: null, error: target.broken, load: null, cpuSeconds: {}, cpuKnown: true, windowSeconds: 0 }));
-  const lifetimeMs = (warmupMs + options.rounds * (roundWarmupMs + segmentMs + REQUEST_TIMEOUT_MS)) * Math.max(1, targets.length) + 60_000;
-
+  const lifetimeMs = (warmupMs + options.rounds * (roundWarmupMs + segmentMs + REQUEST_TIMEOUT_MS)) * targets.length + 60_000;
+  const states: GroupState[] = targets.map((target) => ({ target, handle: null, error: target.broken, load: null, cpuSeconds: {}, windowSeconds: 0 }));
   const idle = readAll(serverPids, readRssBytes);
   const sampler = sampleRssPeaks(serverPids, 100);
   try {
     for (const state of states) {
       if (state.error !== null) continue;
       const { request, origin } = state.target;
+      const path = streaming ? (request.streamingPath ?? request.path) : request.path;
+      const body = streaming ? request.streamingBody : request.nonStreamingBody;
+      const generator = { origin, path, body, headers: request.headers, streaming, format: request.format ?? 'openai', connections, maxRequests: MAX_REQUESTS, requestTimeoutMs: REQUEST_TIMEOUT_MS, lifetimeMs };
       try {
-        state.handle = new GeneratorHandle(
-          BENCH_DIRECTORY,
-          ROOT,
-          {
-            origin,
-            path: streaming ? (request.streamingPath ?? request.path) : request.path,
-            body: streaming ? request.streamingBody : request.nonStreamingBody,
-            headers: request.headers,
-            streaming,
-            ...(request.format === undefined ? {} : { format: request.format }),
-            connections,
-            maxRequests: MAX_REQUESTS,
-            requestTimeoutMs: REQUEST_TIMEOUT_MS,
-            lifetimeMs,
-          },
-          options.pin ? GENERATOR_CORE : null,
-        );
+        state.handle = new GeneratorHandle(BENCH_DIRECTORY, ROOT, generator, options.pin ? GENERATOR_CORE : null);
         await state.handle.ready();
       } catch (error) {
         state.error = `could not start the load generator: ${errorText(error)}`;
@@ -192,21 +170,20 @@ async function runGroup(options: BenchOptions, targets: Target[], mode: Mode, co
           state.error = state.target.broken = `${state.target.process.name} has exited${logTail(state.target.process, 600)}`;
           continue;
         }
+        // Server CPU over exactly the measured window, read when the generator reports its edges.
         let cpuStart: Record<string, number | null> = {};
         let startedAt = 0;
         handle.onEdge = (edge) => {
+          const cpu = readAll(serverPids, readCpuSeconds);
           if (edge === 'measure-start') {
-            cpuStart = readAll(serverPids, readCpuSeconds);
-            startedAt = performance.now();
+            [cpuStart, startedAt] = [cpu, performance.now()];
             return;
           }
-          const cpuEnd = readAll(serverPids, readCpuSeconds);
           state.windowSeconds += (performance.now() - startedAt) / 1000;
-          for (const name of serverPids.keys()) {
+          for (const [name, after] of Object.entries(cpu)) {
             const before = cpuStart[name];
-            const after = cpuEnd[name];
-            if (before == null || after == null) state.cpuKnown = false;
-            else state.cpuSeconds[name] = (state.cpuSeconds[name] ?? 0) + (after - before);
+            const sum = state.cpuSeconds[name] === undefined ? 0 : state.cpuSeconds[name];
+            state.cpuSeconds[name] = before == null || after == null || sum === null ? null : sum + after - before;
           }
         };
         try {
@@ -219,11 +196,10 @@ async function runGroup(options: BenchOptions, targets: Target[], mode: Mode, co
     }
     for (const state of states) {
       if (state.error !== null || state.handle === null) continue;
-      try {
-        state.load = await state.handle.finish();
-      } catch (error) {
+      state.load = await state.handle.finish().catch((error: unknown) => {
         state.error = errorText(error);
-      }
+        return null;
+      });
     }
   } finally {
     for (const state of states) if (state.handle !== null) await state.handle.kill();
@@ -237,30 +213,22 @@ async function runGroup(options: BenchOptions, targets: Target[], mode: Mode, co
   }
   const rssAll: ScenarioResult['rssAll'] = {};
   for (const name of serverPids.keys()) rssAll[name] = { idleBefore: idle[name] ?? null, peak: peaks.get(name) ?? null, after: after[name] ?? null };
-  return states.map((state) => {
-    const { target } = state;
+  return states.map(({ target, error: failure, load, cpuSeconds, windowSeconds }) => {
     const serverCpu: Record<string, number | null> = {};
-    for (const name of serverPids.keys()) {
-      const seconds = state.cpuSeconds[name];
-      serverCpu[name] = !state.cpuKnown || seconds === undefined || state.windowSeconds <= 0 ? null : seconds / state.windowSeconds;
+    for (const name of serverPids.keys()) serverCpu[name] = cpuSeconds[name] == null || windowSeconds <= 0 ? null : cpuSeconds[name] / windowSeconds;
+    let error = failure ?? (load === null ? 'no result' : null);
+    if (error === null && load !== null && load.recorded === 0) {
+      error = `no successful response in the measured windows (${load.errors} errors, ${load.non2xx} non-2xx; first: ${load.firstError ?? 'none'})`;
     }
-    let error = state.error;
-    if (error === null && state.load !== null && state.load.recorded === 0) {
-      error = `no successful response in the measured windows (${state.load.errors} errors, ${state.load.non2xx} non-2xx; first: ${state.load.firstError ?? 'none'})`;
-    }
-    if (error === null && target.process.hasExited()) {
-      error = target.broken = `${target.process.name} exited during the scenario${logTail(target.process, 600)}`;
-    }
+    if (error === null && target.process.hasExited()) error = target.broken = `${target.process.name} exited during the scenario${logTail(target.process, 600)}`;
     const own = rssAll[target.processName];
     return {
-      target: target.target,
-      upstream: target.upstream,
-      ...(target.route === undefined ? {} : { route: target.route }),
+      ...(target.route === undefined ? { target: target.target, upstream: target.upstream } : { target: target.target, upstream: target.upstream, route: target.route }),
       mode,
       connections,
-      ok: error === null && state.load !== null,
-      error: error ?? (state.load === null ? 'no result' : null),
-      load: state.load,
+      ok: error === null,
+      error,
+      load,
       rss: own === undefined ? null : { process: target.processName, ...own, after: target.target === 'direct' ? null : own.after },
       rssAll,
       serverCpu,

@@ -4,8 +4,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
+import { request } from 'undici';
 
 export type ManagedProcess = {
   name: string;
@@ -110,18 +110,15 @@ export function freePort(): Promise<number> {
   });
 }
 
-function probe(url: string): Promise<number | null> {
-  return new Promise((resolve) => {
-    const outgoing = httpRequest(url, { method: 'GET', agent: false, timeout: 1000 }, (response) => {
-      response.resume();
-      response.once('end', () => resolve(response.statusCode ?? null));
-      response.once('error', () => resolve(null));
-    });
-    outgoing.once('timeout', () => outgoing.destroy());
-    outgoing.once('error', () => resolve(null));
-    outgoing.end();
-  });
-}
+/** The status of a GET on `url` (on a connection closed after it), or null when nothing answers within a second. */
+const probe = (url: string): Promise<number | null> =>
+  request(url, { reset: true, headersTimeout: 1000, bodyTimeout: 1000 }).then(
+    async (response) => {
+      await response.body.dump();
+      return response.statusCode;
+    },
+    () => null,
+  );
 
 /** Polls `url` until `accept(status)`; fails early when the process exits, and after `timeoutMs`. */
 export async function waitForHttp(url: string, accept: (status: number) => boolean, managed: ManagedProcess, timeoutMs: number): Promise<void> {
