@@ -75,7 +75,7 @@ type Phase = 'idle' | 'warmup' | 'measure' | 'drain';
 const DONE_MARKER = Buffer.from('[DONE]');
 const now = () => process.hrtime.bigint();
 const milliseconds = (nanoseconds: bigint) => Number(nanoseconds) / 1e6;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (delay: number) => new Promise((resolve) => setTimeout(resolve, delay));
 
 /** One connection: a Client and one reusable dispatch handler; sends the next request when the last one ends. */
 class Connection {
