@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { LoadGenerator } from './load-generator.ts';
+import { VERTEX_DIRECT_BODY, VERTEX_DIRECT_REQUEST } from './lib/request-body.ts';
 
 let delayMs = 0;
 const server = createServer((request, response) => {
@@ -54,4 +55,46 @@ test('each segment reports the latencies of its own window, and the segments add
   } finally {
     await generator.close();
   }
+});
+
+test('the load generator records Gemini streams (CRLF framing, no [DONE]) as complete, with a time to first text', async (t) => {
+  let truncate = false;
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: {"candidates":[{"content":{"role":"model","parts":[{"text":"Hi"}]}}]}\r\n\r\n');
+      if (!truncate) response.write('data: {"candidates":[{"content":{"role":"model","parts":[{"text":"!"}]},"finishReason":"STOP"}]}\r\n\r\n');
+      response.end();
+    });
+  });
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const run = async () => {
+    const generator = new LoadGenerator({
+      origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      path: VERTEX_DIRECT_REQUEST.streamingPath!,
+      body: VERTEX_DIRECT_BODY,
+      headers: VERTEX_DIRECT_REQUEST.headers,
+      streaming: true,
+      format: 'gemini',
+      connections: 2,
+      maxRequests: 10_000,
+      requestTimeoutMs: 2000,
+      lifetimeMs: 10_000,
+    });
+    await generator.segment(0, 150, () => {});
+    const result = generator.summary();
+    await generator.close();
+    return result;
+  };
+  const complete = await run();
+  assert.ok(complete.recorded > 0);
+  assert.equal(complete.incompleteStreams, 0);
+  assert.equal(complete.timeToFirstChunk?.count, complete.recorded);
+  assert.equal(complete.meanEventsPerStream, 2);
+  truncate = true;
+  const cut = await run();
+  assert.ok(cut.recorded > 0);
+  assert.equal(cut.incompleteStreams, cut.recorded);
 });

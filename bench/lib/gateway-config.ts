@@ -7,7 +7,6 @@ import {
   AZURE_MODEL,
   MODEL,
   ROUTED_MODEL,
-  ROUTED_PRIMARY,
   ROUTED_PRIMARY_RPM,
   ROUTED_PROVIDERS,
   VERTEX_LOCATION,
@@ -15,72 +14,62 @@ import {
   VERTEX_PROJECT,
 } from './request-body.ts';
 
+export type GatewayPorts = { gateway: number; openai: number | null; azure: number | null; vertex: number | null };
+
 /**
- * One gateway process serves every upstream of the run: model gpt-4o-mini → OpenAI emulator, gpt-4o-mini-azure →
- * Azure, gemini-2.5-flash-lite → Vertex (endpoint overridden to the emulator; Google credentials: application default,
- * which the harness points at its loopback token stub, see lib/google-credentials.ts). With `routing` (`--routing`),
- * also gpt-4o-mini-routed: route primary-first over three channels on three more providers at the same OpenAI
- * emulator, the primary with a reserved capacity far above any rate here (its window is counted, never full).
+ * One gateway process serves every upstream of the run, with production logging (info, one line per request), so the
+ * figures include what a deployed gateway pays for its request log. gpt-4o-mini → OpenAI emulator, gpt-4o-mini-azure →
+ * Azure emulator, gemini-2.5-flash-lite → Vertex emulator (application-default Google credentials, which the harness
+ * points at its loopback token stub); with `routing`, gpt-4o-mini-routed: primary-first over three providers at the
+ * OpenAI emulator.
  */
-export function gatewayConfig(
-  gatewayPort: number,
-  emulatorPort: number | null,
-  azurePort: number | null,
-  vertexPort: number | null = null,
-  routing = false,
-  control = false,
-): string {
+export function gatewayConfig(ports: GatewayPorts, routing = false): string {
   const providers: string[] = [];
   const models: string[] = [];
-  if (emulatorPort !== null) {
-    providers.push(`  emulator: { kind: openai-compatible, base_url: http://127.0.0.1:${emulatorPort}/v1 }`);
+  if (ports.openai !== null) {
+    providers.push(`  emulator: { kind: openai-compatible, base_url: http://127.0.0.1:${ports.openai}/v1 }`);
     models.push(`  ${MODEL}: { channels: [ { provider: emulator, model: ${MODEL} } ] }`);
-  }
-  if (routing) {
-    if (emulatorPort === null) throw new Error('--routing needs the OpenAI emulator');
-    for (const provider of ROUTED_PROVIDERS) {
-      providers.push(`  ${provider}: { kind: openai-compatible, base_url: http://127.0.0.1:${emulatorPort}/v1 }`);
+    if (routing) {
+      for (const provider of ROUTED_PROVIDERS) {
+        providers.push(`  ${provider}: { kind: openai-compatible, base_url: http://127.0.0.1:${ports.openai}/v1 }`);
+      }
+      const [primary, ...others] = ROUTED_PROVIDERS;
+      models.push(
+        `  ${ROUTED_MODEL}:`,
+        '    route: primary-first',
+        '    channels:',
+        `      - { provider: ${primary}, model: ${MODEL}, primary: true, capacity: { rpm: ${ROUTED_PRIMARY_RPM} } }`,
+        ...others.map((provider) => `      - { provider: ${provider}, model: ${MODEL} }`),
+      );
     }
-    models.push(
-      `  ${ROUTED_MODEL}:`,
-      '    route: primary-first',
-      '    channels:',
-      ...ROUTED_PROVIDERS.map((provider) =>
-        provider === ROUTED_PRIMARY
-          ? `      - { provider: ${provider}, model: ${MODEL}, primary: true, capacity: { rpm: ${ROUTED_PRIMARY_RPM} } }`
-          : `      - { provider: ${provider}, model: ${MODEL} }`,
-      ),
-    );
+  } else if (routing) {
+    throw new Error('--routing needs the OpenAI emulator');
   }
-  if (azurePort !== null && control) {
-    // --control: the "azure" side is a second OpenAI emulator behind a second openai-compatible channel.
-    providers.push(`  azure: { kind: openai-compatible, base_url: http://127.0.0.1:${azurePort}/v1 }`);
-    models.push(`  ${AZURE_MODEL}: { channels: [ { provider: azure, model: ${MODEL} } ] }`);
-  } else if (azurePort !== null) {
+  if (ports.azure !== null) {
     providers.push(
       '  azure:',
       '    kind: azure-openai',
-      `    endpoint: http://127.0.0.1:${azurePort}`,
+      `    endpoint: http://127.0.0.1:${ports.azure}`,
       '    api: deployments',
       `    api_version: "${AZURE_API_VERSION}"`,
       `    auth: { api_key: ${AZURE_API_KEY} }`,
     );
     models.push(`  ${AZURE_MODEL}: { channels: [ { provider: azure, deployment: ${AZURE_DEPLOYMENT} } ] }`);
   }
-  if (vertexPort !== null) {
+  if (ports.vertex !== null) {
     providers.push(
       '  vertex:',
       '    kind: vertex',
       `    project: ${VERTEX_PROJECT}`,
       `    location: ${VERTEX_LOCATION}`,
-      `    endpoint: http://127.0.0.1:${vertexPort}`,
+      `    endpoint: http://127.0.0.1:${ports.vertex}`,
       '    auth: { google: application-default }',
     );
     models.push(`  ${VERTEX_MODEL}: { channels: [ { provider: vertex, model: ${VERTEX_MODEL} } ] }`);
   }
   return [
-    `listen: 127.0.0.1:${gatewayPort}`,
-    'logging: { level: warn, requests: false }',
+    `listen: 127.0.0.1:${ports.gateway}`,
+    'logging: { level: info, requests: true }',
     'providers:',
     ...providers,
     'models:',

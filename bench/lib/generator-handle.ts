@@ -1,5 +1,5 @@
-// The harness's side of a load-generator process: start it pinned, send it segment commands over stdin, read its
-// JSON events from stdout, with a time limit on every step so a stuck target can never hang the run.
+// The harness's side of a load-generator process: commands over stdin, JSON events from stdout, a time limit on
+// every step so a stuck target can never hang the run.
 
 import { join } from 'node:path';
 import type { GeneratorOptions, LoadResult, SegmentResult } from '../load-generator.ts';
@@ -13,23 +13,15 @@ export class GeneratorHandle {
   stderr = '';
   buffered = '';
   waiters: { event: string; resolve: (event: Event) => void }[] = [];
-  /** Called synchronously when the generator reports the edges of a measured window. */
+  /** Called synchronously at the edges of a measured window (the harness reads /proc there). */
   onEdge: ((edge: 'measure-start' | 'measure-end') => void) | null = null;
 
   constructor(benchDirectory: string, root: string, options: GeneratorOptions, core: number | null) {
-    this.process = startNodeProcess({
-      name: 'load-generator',
-      nodeArguments: [join(benchDirectory, 'load-generator.ts'), JSON.stringify(options)],
-      core,
-      cwd: root,
-      logPath: null,
-      stdinPipe: true,
-    });
+    this.process = startNodeProcess({ name: 'load-generator', nodeArguments: [join(benchDirectory, 'load-generator.ts'), JSON.stringify(options)], core, cwd: root, logPath: null });
     this.process.child.stderr?.on('data', (chunk: Buffer) => {
       if (this.stderr.length < 8000) this.stderr += chunk.toString();
     });
     this.process.child.stdout?.on('data', (chunk: Buffer) => this.onStdout(chunk));
-    this.process.child.stdin?.on('error', () => {});
   }
 
   onStdout(chunk: Buffer): void {
@@ -46,42 +38,27 @@ export class GeneratorHandle {
       }
       if (event.event === 'measure-start' || event.event === 'measure-end') this.onEdge?.(event.event);
       const index = this.waiters.findIndex((waiter) => waiter.event === event.event);
-      if (index !== -1) {
-        const [waiter] = this.waiters.splice(index, 1);
-        waiter.resolve(event);
-      }
+      if (index !== -1) this.waiters.splice(index, 1)[0].resolve(event);
     }
   }
 
   /** Waits for `event`, failing if the process exits first or `timeoutMs` passes. */
   async expect(event: string, timeoutMs: number): Promise<Event> {
     let timer: NodeJS.Timeout | undefined;
-    let waiter: { event: string; resolve: (event: Event) => void } | undefined;
+    const waiter = { event, resolve: (_event: Event) => {} };
     const arrived = new Promise<Event>((resolve) => {
-      waiter = { event, resolve };
+      waiter.resolve = resolve;
       this.waiters.push(waiter);
     });
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    });
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
     const outcome = await Promise.race([arrived, timedOut, this.process.exited.then((code) => ({ exited: code }))]);
     clearTimeout(timer);
-    if (waiter !== undefined) {
-      const index = this.waiters.indexOf(waiter);
-      if (index !== -1) this.waiters.splice(index, 1);
-    }
-    if (outcome === 'timeout') throw new Error(`load generator: no "${event}" within ${timeoutMs} ms${this.stderrText()}`);
-    if ('exited' in outcome) throw new Error(`load generator exited (${outcome.exited}) before "${event}"${this.stderrText()}`);
+    const index = this.waiters.indexOf(waiter);
+    if (index !== -1) this.waiters.splice(index, 1);
+    const stderr = this.stderr.trim() === '' ? '' : `: ${this.stderr.trim().slice(-500)}`;
+    if (outcome === 'timeout') throw new Error(`load generator: no "${event}" within ${timeoutMs} ms${stderr}`);
+    if ('exited' in outcome) throw new Error(`load generator exited (${outcome.exited}) before "${event}"${stderr}`);
     return outcome;
-  }
-
-  stderrText(): string {
-    const text = this.stderr.trim();
-    return text === '' ? '' : `: ${text.slice(-500)}`;
-  }
-
-  send(command: object): void {
-    this.process.child.stdin?.write(JSON.stringify(command) + '\n');
   }
 
   async ready(timeoutMs = 10_000): Promise<void> {
@@ -90,14 +67,14 @@ export class GeneratorHandle {
 
   async segment(warmupMs: number, durationMs: number, requestTimeoutMs: number): Promise<SegmentResult> {
     const done = this.expect('segment', warmupMs + durationMs + requestTimeoutMs + 10_000);
-    this.send({ command: 'segment', warmupMs, durationMs });
+    this.process.child.stdin?.write(JSON.stringify({ command: 'segment', warmupMs, durationMs }) + '\n');
     const { event: _event, ...result } = await done;
     return result as unknown as SegmentResult;
   }
 
   async finish(timeoutMs = 30_000): Promise<LoadResult> {
     const done = this.expect('result', timeoutMs);
-    this.send({ command: 'finish' });
+    this.process.child.stdin?.write(JSON.stringify({ command: 'finish' }) + '\n');
     const { event: _event, ...result } = await done;
     await Promise.race([this.process.exited, new Promise((resolve) => setTimeout(resolve, 2000))]);
     return result as unknown as LoadResult;

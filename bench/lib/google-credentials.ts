@@ -1,14 +1,8 @@
-// Google credentials for the gateway's vertex channel in the bench, with nothing leaving loopback and nothing
-// special in the gateway: its configuration says `auth: { google: application-default }`, and the harness gives the
-// gateway process an application-default credentials file of type `external_account` (workload identity federation)
-// whose token exchange endpoint is a stub served here, on 127.0.0.1, answering with the access token the Vertex
-// emulator accepts. google-auth-library reads the file, exchanges a fixed subject token at the stub once, and the
-// gateway's bearer-token source caches the token (an hour) — the same code path as in production, one token fetch per
-// run, none per request.
-//
-// The environment also names the project (so the library never runs `gcloud` or asks a metadata server for it), turns
-// metadata-server detection off, points the metadata host at a closed loopback port and gives gcloud an empty config
-// directory: should the library look anywhere else, it finds nothing instead of going off the machine.
+// Google credentials for the gateway's vertex channel, with nothing leaving loopback and nothing special in the
+// gateway: it says `auth: { google: application-default }`, and its environment points application-default
+// credentials at an `external_account` file whose token exchange URL is a stub served here, answering the token the
+// Vertex emulator accepts. google-auth-library exchanges once and the gateway caches the token: the production path,
+// one fetch per run. Project, metadata server and gcloud config are set so the library looks nowhere else.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';

@@ -1,4 +1,4 @@
-// Resident memory and CPU time of other processes, read from /proc (Linux). Missing /proc → nulls, not errors.
+// Resident memory and CPU time of the server processes, read from /proc (Linux); missing /proc gives nulls.
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -8,83 +8,49 @@ export function readRssBytes(pid: number): number | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'latin1');
     const at = status.indexOf('VmRSS:');
-    if (at === -1) return null;
-    const kilobytes = Number.parseInt(status.slice(at + 6).trimStart(), 10);
+    const kilobytes = at === -1 ? NaN : Number.parseInt(status.slice(at + 6).trimStart(), 10);
     return Number.isFinite(kilobytes) ? kilobytes * 1024 : null;
   } catch {
     return null;
   }
 }
 
-let clockTicks: number | null = null;
+const ticksPerSecond = Number.parseInt(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout ?? '', 10) || 100;
 
-function ticksPerSecond(): number {
-  if (clockTicks === null) {
-    const result = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
-    const parsed = Number.parseInt(result.stdout ?? '', 10);
-    clockTicks = Number.isFinite(parsed) && parsed > 0 ? parsed : 100;
-  }
-  return clockTicks;
-}
-
-/** User + system CPU seconds used so far by a process (resolution: one clock tick, usually 10 ms). */
+/** User + system CPU seconds used so far (resolution: one clock tick, usually 10 ms). */
 export function readCpuSeconds(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // The command name may contain spaces and parentheses: fields are counted after the last ')'.
+    // Fields counted after the command name's last ')': utime and stime are fields 14 and 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields[0] is field 3 (state); utime is field 14, stime field 15.
-    const user = Number(fields[11]);
-    const system = Number(fields[12]);
-    return (user + system) / ticksPerSecond();
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
   } catch {
     return null;
   }
 }
 
-/** Samples the RSS of a set of processes every `intervalMs`, keeping the peak of each. */
-export class RssSampler {
-  pids: Map<string, number>;
-  intervalMs: number;
-  peaks = new Map<string, number>();
-  timer: NodeJS.Timeout | null = null;
+export function readAll(pids: Map<string, number>, read: (pid: number) => number | null): Record<string, number | null> {
+  const result: Record<string, number | null> = {};
+  for (const [name, pid] of pids) result[name] = read(pid);
+  return result;
+}
 
-  constructor(pids: Map<string, number>, intervalMs = 100) {
-    this.pids = pids;
-    this.intervalMs = intervalMs;
-  }
-
-  start(): void {
-    this.peaks.clear();
-    this.sample();
-    this.timer = setInterval(() => this.sample(), this.intervalMs);
-  }
-
-  sample(): void {
-    for (const [name, pid] of this.pids) {
+/** Samples the RSS of the processes every `intervalMs` until stopped, keeping each one's peak. */
+export function sampleRssPeaks(pids: Map<string, number>, intervalMs: number): { stop: () => Map<string, number> } {
+  const peaks = new Map<string, number>();
+  const sample = () => {
+    for (const [name, pid] of pids) {
       const rss = readRssBytes(pid);
-      if (rss === null) continue;
-      const peak = this.peaks.get(name);
-      if (peak === undefined || rss > peak) this.peaks.set(name, rss);
+      if (rss !== null && rss > (peaks.get(name) ?? 0)) peaks.set(name, rss);
     }
-  }
-
-  stop(): Map<string, number> {
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
-    this.sample();
-    return new Map(this.peaks);
-  }
-}
-
-export function readAllRss(pids: Map<string, number>): Record<string, number | null> {
-  const result: Record<string, number | null> = {};
-  for (const [name, pid] of pids) result[name] = readRssBytes(pid);
-  return result;
-}
-
-export function readAllCpu(pids: Map<string, number>): Record<string, number | null> {
-  const result: Record<string, number | null> = {};
-  for (const [name, pid] of pids) result[name] = readCpuSeconds(pid);
-  return result;
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      return peaks;
+    },
+  };
 }

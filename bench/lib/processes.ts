@@ -1,70 +1,56 @@
-// Child processes for the bench: started with the same Node as the harness (process.execPath), pinned to a core
-// with taskset when it exists, tracked so that every one of them is killed on exit, error or signal.
+// Child processes for the bench: the harness's own Node (process.execPath), pinned to a core with taskset when it
+// exists, stdin a pipe (the bench's own servers exit when it closes), tracked so every one is killed on exit.
 
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { request } from 'undici';
 
 export type ManagedProcess = {
   name: string;
   child: ChildProcess;
   pid: number;
   logPath: string | null;
-  /** Resolves with the exit code (or signal name) when the process has exited. */
+  /** Resolves with the exit code (or signal name) once the process has exited. */
   exited: Promise<number | string>;
   hasExited: () => boolean;
 };
 
 const live = new Set<ManagedProcess>();
-
 let tasksetAvailable: boolean | null = null;
 
 export function hasTaskset(): boolean {
-  if (tasksetAvailable === null) {
-    const probe = spawnSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
-    tasksetAvailable = probe.error === undefined && probe.status === 0;
-  }
+  tasksetAvailable ??= spawnSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' }).status === 0;
   return tasksetAvailable;
 }
 
-/** Pins an existing process (e.g. the harness itself) to one core. Returns false when that is not possible. */
+/** Pins an existing process (the harness itself) to one core; false when that is not possible. */
 export function pinProcess(pid: number, core: number): boolean {
-  if (!hasTaskset()) return false;
-  const result = spawnSync('taskset', ['-cp', String(core), String(pid)], { stdio: 'ignore' });
-  return result.status === 0;
+  return hasTaskset() && spawnSync('taskset', ['-cp', String(core), String(pid)], { stdio: 'ignore' }).status === 0;
 }
 
 export type StartOptions = {
   name: string;
-  /** Arguments after the Node binary: Node flags, then the script and its arguments. */
+  /** Node flags, then the script and its arguments. */
   nodeArguments: string[];
-  /** Core to pin to with taskset, or null for unpinned. */
+  /** Core to pin to, or null. */
   core: number | null;
   cwd: string;
-  /** Where stdout and stderr go; null to pipe them to the caller. */
+  /** The file stdout and stderr go to; null to pipe them to the caller. */
   logPath: string | null;
-  /** Keep stdin as a pipe (processes that exit when their stdin closes use that to never outlive the harness). */
-  stdinPipe?: boolean;
   env?: NodeJS.ProcessEnv;
 };
 
 export function startNodeProcess(options: StartOptions): ManagedProcess {
   const pinned = options.core !== null && hasTaskset();
-  const command = pinned ? 'taskset' : process.execPath;
-  const commandArguments = pinned
-    ? ['-c', String(options.core), process.execPath, ...options.nodeArguments]
-    : options.nodeArguments;
-  let logFd: number | null = null;
-  if (options.logPath !== null) logFd = openSync(options.logPath, 'a');
-  const output = logFd === null ? 'pipe' : logFd;
-  const child = spawn(command, commandArguments, {
+  const output = options.logPath === null ? 'pipe' : openSync(options.logPath, 'a');
+  const child = spawn(pinned ? 'taskset' : process.execPath, pinned ? ['-c', String(options.core), process.execPath, ...options.nodeArguments] : options.nodeArguments, {
     cwd: options.cwd,
     env: options.env ?? process.env,
-    stdio: [options.stdinPipe === true ? 'pipe' : 'ignore', output, output],
+    stdio: ['pipe', output, output],
   });
-  if (logFd !== null) closeSync(logFd);
+  if (typeof output === 'number') closeSync(output);
   if (child.pid === undefined) throw new Error(`could not start ${options.name}`);
   let done = false;
   const managed: ManagedProcess = {
@@ -73,19 +59,17 @@ export function startNodeProcess(options: StartOptions): ManagedProcess {
     pid: child.pid, // taskset execs the command, so this is the Node process itself
     logPath: options.logPath,
     exited: new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
+      const finish = (outcome: number | string) => {
         done = true;
         live.delete(managed);
-        resolve(code ?? signal ?? 'unknown');
-      });
-      child.once('error', (error) => {
-        done = true;
-        live.delete(managed);
-        resolve(`error: ${error.message}`);
-      });
+        resolve(outcome);
+      };
+      child.once('exit', (code, signal) => finish(code ?? signal ?? 'unknown'));
+      child.once('error', (error) => finish(`error: ${error.message}`));
     }),
     hasExited: () => done,
   };
+  child.stdin?.on('error', () => {});
   live.add(managed);
   return managed;
 }
@@ -96,10 +80,7 @@ export async function stopProcess(managed: ManagedProcess, signal: NodeJS.Signal
   managed.child.stdin?.end();
   managed.child.kill(signal);
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), graceMs);
-  });
-  const outcome = await Promise.race([managed.exited, timeout]);
+  const outcome = await Promise.race([managed.exited, new Promise((resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)))]);
   clearTimeout(timer);
   if (outcome === 'timeout' && !managed.hasExited()) {
     managed.child.kill('SIGKILL');
@@ -107,15 +88,9 @@ export async function stopProcess(managed: ManagedProcess, signal: NodeJS.Signal
   }
 }
 
-/** Synchronous last resort (for process 'exit'): SIGKILL everything still running. */
+/** The last resort (process 'exit'): SIGKILL everything still running, synchronously. */
 export function killAllNow(): void {
-  for (const managed of live) {
-    try {
-      managed.child.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  for (const managed of live) managed.child.kill('SIGKILL');
   live.clear();
 }
 
@@ -130,41 +105,28 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
     });
   });
 }
 
-function probe(url: string, timeoutMs: number): Promise<number | null> {
-  return new Promise((resolve) => {
-    const outgoing = httpRequest(url, { method: 'GET', agent: false, timeout: timeoutMs }, (response) => {
-      response.resume();
-      response.once('end', () => resolve(response.statusCode ?? null));
-      response.once('error', () => resolve(null));
-    });
-    outgoing.once('timeout', () => outgoing.destroy());
-    outgoing.once('error', () => resolve(null));
-    outgoing.end();
-  });
-}
+/** The status of a GET on `url` (on a connection closed after it), or null when nothing answers within a second. */
+const probe = (url: string): Promise<number | null> =>
+  request(url, { reset: true, headersTimeout: 1000, bodyTimeout: 1000 }).then(
+    async (response) => {
+      await response.body.dump();
+      return response.statusCode;
+    },
+    () => null,
+  );
 
-/**
- * Polls `url` until `accept(status)` holds. Fails early when `managed` exits, and after `timeoutMs` overall.
- */
-export async function waitForHttp(
-  url: string,
-  accept: (status: number) => boolean,
-  managed: ManagedProcess,
-  timeoutMs: number,
-): Promise<void> {
+/** Polls `url` until `accept(status)`; fails early when the process exits, and after `timeoutMs`. */
+export async function waitForHttp(url: string, accept: (status: number) => boolean, managed: ManagedProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: number | null = null;
   while (Date.now() < deadline) {
-    if (managed.hasExited()) {
-      throw new Error(`${managed.name} exited before it was ready (${await managed.exited})${logTail(managed)}`);
-    }
-    last = await probe(url, 1000);
+    if (managed.hasExited()) throw new Error(`${managed.name} exited before it was ready (${await managed.exited})${logTail(managed)}`);
+    last = await probe(url);
     if (last !== null && accept(last)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -174,9 +136,14 @@ export async function waitForHttp(
 export function logTail(managed: ManagedProcess, characters = 2000): string {
   if (managed.logPath === null) return '';
   try {
-    const text = readFileSync(managed.logPath, 'utf8');
-    if (text.trim() === '') return '';
-    return `\n--- last output of ${managed.name} (${managed.logPath}) ---\n${text.slice(-characters)}`;
+    // Only the end: the gateway's log holds a line per request.
+    const file = openSync(managed.logPath, 'r');
+    const size = fstatSync(file).size;
+    const tail = Buffer.alloc(Math.min(size, characters));
+    readSync(file, tail, 0, tail.length, size - tail.length);
+    closeSync(file);
+    const text = tail.toString('utf8');
+    return text.trim() === '' ? '' : `\n--- last output of ${managed.name} (${managed.logPath}) ---\n${text}`;
   } catch {
     return '';
   }

@@ -1,35 +1,33 @@
-// Scenario results made up for the report's tests: a load at a given rate and p50 (p99 = 4 × p50), one second per
-// round (each round with the same latencies as the whole), no errors.
+// Made-up scenario results for the report's tests: a load at a given rate and p50 (p99 = 4 × p50, TTFC half of
+// those), one second per round at the given per-round rates, no errors.
 
 import type { LoadResult } from '../load-generator.ts';
-import type { TargetName, TargetRoute, Upstream } from './options.ts';
-import type { Mode, ScenarioResult } from './report.ts';
+import type { Mode, RssFigures, ScenarioResult, TargetKey } from './report.ts';
 
 export function latency(p50: number, p99: number) {
   return { count: 100, min: p50 / 2, mean: p50, p50, p90: (p50 + p99) / 2, p99, max: p99 * 2 };
 }
 
 export function fixtureScenario(
-  target: TargetName,
-  upstream: Upstream,
+  key: TargetKey,
   mode: Mode,
   connections: number,
   requestsPerSecond: number,
   p50: number,
-  serverCpu: Record<string, number | null> = {},
-  route?: TargetRoute,
-  perRound: number[] = [requestsPerSecond, requestsPerSecond],
+  extra: { perRound?: number[]; rss?: RssFigures & { process: string }; serverCpu?: Record<string, number | null> } = {},
 ): ScenarioResult {
+  const perRound = extra.perRound ?? [requestsPerSecond, requestsPerSecond];
+  const streaming = mode === 'streaming';
   const load = {
     connections,
-    streaming: mode === 'streaming',
+    streaming,
     segments: perRound.map((rate) => ({
       seconds: 1,
       completed: rate,
       requestsPerSecond: rate,
       generatorCpu: 0.3,
       latency: latency(p50, p50 * 4),
-      timeToFirstChunk: mode === 'streaming' ? latency(p50 / 2, p50 * 2) : null,
+      timeToFirstChunk: streaming ? latency(p50 / 2, p50 * 2) : null,
     })),
     windowSeconds: perRound.length,
     requestsPerSecond,
@@ -41,10 +39,10 @@ export function fixtureScenario(
     incompleteStreams: 0,
     firstError: null,
     latency: latency(p50, p50 * 4),
-    timeToFirstChunk: mode === 'streaming' ? latency(p50 / 2, p50 * 2) : null,
+    timeToFirstChunk: streaming ? latency(p50 / 2, p50 * 2) : null,
     meanResponseBytes: 500,
-    meanEventsPerStream: mode === 'streaming' ? 33 : 0,
+    meanEventsPerStream: streaming ? 33 : 0,
     generatorCpu: 0.3,
   } satisfies LoadResult;
-  return { target, upstream, ...(route === undefined ? {} : { route }), mode, connections, ok: true, error: null, load, rss: null, rssAll: {}, serverCpu };
+  return { ...key, mode, connections, ok: true, error: null, load, rss: extra.rss ?? null, rssAll: {}, serverCpu: extra.serverCpu ?? {} };
 }
