@@ -87,3 +87,26 @@ describe('the log buffer', () => {
     assert.ok(bytes <= report.maxBufferBytes + 1024 * 1024, `${bytes} bytes written after the stall`);
   });
 });
+
+describe('a quiet gateway', () => {
+  it('writes a lone line within half a second, without waiting for a full batch or the exit', () => {
+    const file = join(folder, 'quiet.log');
+    const script = `
+      import { readFileSync } from 'node:fs';
+      import { createLogger, requestLogger } from ${JSON.stringify(loggerModule)};
+      const log = requestLogger(createLogger('info', { pretty: false }));
+      log.info({ requestId: 'lonely' }, 'request');
+      const immediately = readFileSync(process.env.LOG_FILE, 'utf8').includes('lonely');
+      setTimeout(() => {
+        const later = readFileSync(process.env.LOG_FILE, 'utf8').includes('lonely');
+        process.stderr.write(JSON.stringify({ immediately, later }));
+      }, 500);
+    `;
+    const out = openSync(file, 'w');
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', out, 'pipe'], env: { ...process.env, LOG_FILE: file } });
+    closeSync(out);
+    const seen = JSON.parse(result.stderr.toString()) as { immediately: boolean; later: boolean };
+    assert.equal(seen.immediately, false, 'one line is below the batch size, so it waits');
+    assert.equal(seen.later, true, 'the periodic flush wrote it');
+  });
+});

@@ -24,8 +24,9 @@ export class HttpResponder<Result> implements Responder<Result> {
   readonly #requestId: string;
   readonly #encodeResult: (result: Result) => string;
   readonly #stream: StreamEncoding | undefined;
-  // Events decoded in one tick (one upstream read) go out as one chunk: a write per event costs a chunk header and a
-  // socket write each.
+  // Events decoded in one upstream read go out as one chunk, written once the I/O phase is over (setImmediate): a write
+  // per event costs a chunk header and a socket write each, and when the upstream's last event arrived in the same read
+  // the end of the stream (settled by then) carries them all in its one write.
   #pending = '';
   #resume: (() => void) | undefined = undefined;
   #drainWatched = false;
@@ -72,7 +73,7 @@ export class HttpResponder<Result> implements Responder<Result> {
   write(part: StreamPart): boolean {
     const text = this.#stream!.encode(part);
     if (text === '') return true;
-    if (this.#pending === '') process.nextTick(flushPending, this);
+    if (this.#pending === '') setImmediate(flushPending, this);
     this.#pending += text;
     return !this.#response.writableNeedDrain;
   }
@@ -109,6 +110,6 @@ export class HttpResponder<Result> implements Responder<Result> {
   }
 }
 
-function flushPending(responder: HttpResponder<unknown>): void {
+function flushPending(responder: { flush(): void }): void {
   responder.flush();
 }
