@@ -36,6 +36,8 @@ describe('request log lines', () => {
     assert.equal(first.requestId, 'r0');
     assert.equal(first.msg, 'request');
     assert.equal(first.service, 'interchange');
+    assert.match(String(first.time), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    assert.ok(Math.abs(Date.parse(String(first.time)) - Date.now()) < 60_000, 'the time is now, not a stale cached one');
     assert.equal((JSON.parse(lines.at(-1)!) as { requestId: string }).requestId, 'r19999');
   });
 
