@@ -32,18 +32,6 @@ export function droppedLogLines(): number {
   return dropped;
 }
 
-/** pino's ISO time, formatted once per millisecond rather than once per line. */
-let isoAt = 0;
-let isoText = '';
-function isoTime(): string {
-  const now = Date.now();
-  if (now !== isoAt) {
-    isoAt = now;
-    isoText = `,"time":"${new Date(now).toISOString()}"`;
-  }
-  return isoText;
-}
-
 const redact = { paths: ['*.authorization', '*.apiKey', '*.api_key', '*.headers.authorization'], censor: '[redacted]' };
 
 export interface LoggerOptions {
@@ -54,7 +42,7 @@ export interface LoggerOptions {
 }
 
 export function createLogger(level: LogLevel, options: LoggerOptions = {}): Logger {
-  const settings = { level, base: { service: 'interchange' }, timestamp: isoTime, redact };
+  const settings = { level, base: { service: 'interchange' }, timestamp: pino.stdTimeFunctions.isoTime, redact };
   if (options.destination !== undefined) return pino(settings, options.destination);
   if (options.pretty ?? process.stdout.isTTY === true) return pino(settings, pretty({ destination: 1, sync: false, colorize: true, singleLine: true, ignore: 'pid,hostname,service' }));
   return pino(settings, stdoutDestination());
