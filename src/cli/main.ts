@@ -31,7 +31,7 @@ Commands:
                        (bedrock also: --region R --access-key-id ID --secret-access-key KEY;
                         vertex also: --project P --public-key-file PEM of the service account whose JWTs it accepts).
   demo [--port N]      Run the gateway with every cloud emulated on loopback (what \`npm start\` runs).
-  bench [options]      Run the benchmark (see bench/README.md).
+  bench [options]      Run the benchmark (see docs/benchmark.md).
   help                 Show this text.
   version              Print the version.
 `;

@@ -56,7 +56,7 @@ import { providerCatalog, providerKinds } from '../providers/catalog.ts';
 
 export { decodeUnknownKeys } from '../config-schema/fields.ts';
 
-/** Every default outside the provider kinds' own settings, in one place (the reference config in the README lists the same). */
+/** Every default outside the provider kinds' own settings, in one place (docs/configuration.md lists the same). */
 export const defaults = {
   listen: { host: defaultListenHost, port: defaultListenPort },
   maxBodyBytes: 4 * 1024 * 1024,
