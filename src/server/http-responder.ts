@@ -39,35 +39,12 @@ export class HttpResponder<Result> implements Responder<Result> {
   }
 
   result(result: Result, channel: RouteChannel, plan: RoutePlan): void {
-    sendJson(this.#response, 200, this.#encodeResult(result), [
-      'x-request-id',
-      this.#requestId,
-      'x-interchange-provider',
-      channel.provider,
-      'x-interchange-model',
-      channel.upstreamModel,
-      'x-interchange-route',
-      plan.trace.toHeader(),
-    ]);
+    sendJson(this.#response, 200, this.#encodeResult(result), servedHeaders([], this.#requestId, channel, plan));
   }
 
   commit(channel: RouteChannel, plan: RoutePlan): void {
-    this.#response.writeHead(200, [
-      'content-type',
-      'text/event-stream; charset=utf-8',
-      'cache-control',
-      'no-cache',
-      'x-accel-buffering',
-      'no',
-      'x-request-id',
-      this.#requestId,
-      'x-interchange-provider',
-      channel.provider,
-      'x-interchange-model',
-      channel.upstreamModel,
-      'x-interchange-route',
-      plan.trace.toHeader(),
-    ]);
+    const headers = ['content-type', 'text/event-stream; charset=utf-8', 'cache-control', 'no-cache', 'x-accel-buffering', 'no'];
+    this.#response.writeHead(200, servedHeaders(headers, this.#requestId, channel, plan));
   }
 
   write(part: StreamPart): boolean {
@@ -108,6 +85,12 @@ export class HttpResponder<Result> implements Responder<Result> {
     this.#pending = '';
     if (!response.destroyed) response.end(unsent + (this.#stream === undefined ? '' : this.#stream.error(error)));
   }
+}
+
+/** The headers that say who served a response: the request id, the provider, the upstream model and the route. */
+function servedHeaders(headers: string[], requestId: string, channel: RouteChannel, plan: RoutePlan): string[] {
+  headers.push('x-request-id', requestId, 'x-interchange-provider', channel.provider, 'x-interchange-model', channel.upstreamModel, 'x-interchange-route', plan.trace.toHeader());
+  return headers;
 }
 
 function flushPending(responder: { flush(): void }): void {
