@@ -9,7 +9,6 @@ import { GatewayError, isGatewayError } from '../errors/index.ts';
 import type { AttemptRecord } from '../execution/attempts.ts';
 import { executeBuffered, executeChatStream, type BufferedOutcome } from '../execution/execute-chat.ts';
 import type { ExecutionRuntime } from '../execution/execution-runtime.ts';
-import type { Logger } from '../observability/logger.ts';
 import type { CallContext, ProviderAdapter } from '../providers/adapter.ts';
 import { describeEmbeddingRequest, describeRequest, noRouteError, type ModelRoute, type RequestFeatures, type RoutePlan } from '../routing/index.ts';
 import type { ChatRequest, ChatResult, EmbeddingRequest, EmbeddingResult, Usage } from '../spec/index.ts';
@@ -46,12 +45,17 @@ function embeddingUsage(inputTokens: number): Usage {
   };
 }
 
+/** Where the pipeline reports what it cannot hand to a client (pino's logger is one). */
+export interface PipelineLogger {
+  error(fields: object, message: string): void;
+}
+
 export interface PipelineOptions {
   readonly runtime: ExecutionRuntime;
   readonly models: ReadonlyMap<string, ModelConfig>;
   readonly stages: Stages;
   /** Where a failing settle stage is reported. */
-  readonly logger: Logger;
+  readonly logger: PipelineLogger;
 }
 
 /** What is known of a request that failed before it became an exchange (unreadable body, invalid request). */
@@ -74,7 +78,7 @@ export class Pipeline {
   readonly #admission: Admit | undefined;
   readonly #settle: Settle | undefined;
   readonly #observe: Observe;
-  readonly #logger: Logger;
+  readonly #logger: PipelineLogger;
 
   constructor(options: PipelineOptions) {
     for (const stage of options.stages.admission ?? []) {
@@ -253,7 +257,7 @@ async function admitFrom(stages: readonly AdmissionStage[], start: number, excha
   for (let index = start; index < stages.length; index++) await stages[index].admit(exchange);
 }
 
-function composeSettle(stages: readonly SettleStage[], logger: Logger): Settle | undefined {
+function composeSettle(stages: readonly SettleStage[], logger: PipelineLogger): Settle | undefined {
   if (stages.length === 0) return undefined;
   return async (exchange, completion) => {
     for (const stage of stages) {
