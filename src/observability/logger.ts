@@ -1,12 +1,13 @@
 /**
  * Structured JSON logs (pino). Secrets never reach a log line: request bodies and credentials are not logged.
  *
- * Lines are written asynchronously in batches: pino's SonicBoom destination on stdout writes once 8 KiB are buffered
- * (or every 250 ms), so under load dozens of lines leave in one system call. Its buffer is bounded
- * (`maxBufferBytes`); past it, lines are dropped and counted (`interchange_log_lines_dropped_total`) rather than
- * letting memory grow. What is buffered is written synchronously when the process exits, normally or on a fatal error.
- * On a terminal, lines are pretty-printed.
+ * Lines are written in batches: pino's SonicBoom destination on stdout writes once 8 KiB are buffered (or every
+ * 250 ms), so under load many lines leave in one system call. When stdout is a pipe or a terminal, batches are written
+ * in the background and the buffer is bounded (`maxBufferBytes`); past it, lines are dropped and counted
+ * (`interchange_log_lines_dropped_total`) rather than letting memory grow. What is buffered is written when the
+ * process exits, normally or on a fatal error. On a terminal, lines are pretty-printed.
  */
+import { fstatSync } from 'node:fs';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { LogLevel } from '../config/types.ts';
@@ -60,13 +61,30 @@ let stdout: ReturnType<typeof pino.destination> | undefined;
 
 function stdoutDestination(): ReturnType<typeof pino.destination> {
   if (stdout !== undefined) return stdout;
-  // pino writes out what is buffered when the process exits (normally or on an uncaught error).
-  const destination = pino.destination({ dest: 1, sync: false, minLength: batchBytes, maxLength: maxBufferBytes, periodicFlush: flushIntervalMs });
+  // A regular file never waits for a reader: a batch is written at once (no hand-off to libuv's thread pool, whose
+  // wake-ups cost more than the write itself). A pipe or a terminal can stall, so there a batch is written in the
+  // background and what waits is bounded. pino writes out what is buffered when the process exits.
+  const file = isRegularFile(1);
+  const destination = pino.destination({ dest: 1, sync: file, minLength: batchBytes, maxLength: maxBufferBytes, periodicFlush: flushIntervalMs });
   destination.on('drop', () => {
     dropped++;
   });
+  // A failed write (a full disk) loses that batch, not the process.
+  destination.on('error', () => {
+    dropped++;
+  });
+  // pino flushes a background destination on exit itself, but not a synchronous one that holds a partial batch.
+  if (file) process.once('exit', () => destination.flushSync());
   stdout = destination;
   return destination;
+}
+
+function isRegularFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** Writes out what the stdout destination holds (graceful shutdown). */
