@@ -89,7 +89,7 @@ export class Pipeline {
     this.#models = options.models;
     this.#admission = composeAdmission(options.stages.admission ?? []);
     this.#settle = composeSettle(options.stages.settle ?? [], options.logger);
-    this.#observe = composeObservers(options.stages.observers ?? []);
+    this.#observe = composeObservers(options.stages.observers ?? [], options.logger);
   }
 
   /** `POST /v1/chat/completions`, JSON or streamed. */
@@ -270,11 +270,16 @@ function composeSettle(stages: readonly SettleStage[], logger: PipelineLogger): 
   };
 }
 
-function composeObservers(observers: readonly Observer[]): Observe {
-  if (observers.length === 0) return () => {};
-  if (observers.length === 1) return (completion) => observers[0].observe(completion);
+function composeObservers(observers: readonly Observer[], logger: PipelineLogger): Observe {
+  // An observer that throws is a bug: it is logged, and the observers after it still run.
   return (completion) => {
-    for (const observer of observers) observer.observe(completion);
+    for (const observer of observers) {
+      try {
+        observer.observe(completion);
+      } catch (error) {
+        logger.error({ err: error, requestId: completion.requestId, observer: observer.name }, 'observer failed');
+      }
+    }
   };
 }
 

@@ -92,7 +92,7 @@ export interface SettleStage {
   settle(exchange: Exchange<unknown>, completion: Completion): void | Promise<void>;
 }
 
-/** Runs after the response was written (metrics, request log, recent routes). Must not throw or wait. */
+/** Runs after the response was written (metrics, request log, recent routes). Must not wait; one that throws is logged and the others still run. */
 export interface Observer {
   readonly name: string;
   observe(completion: Completion): void;

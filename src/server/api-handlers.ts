@@ -65,7 +65,13 @@ export async function handleApi<Request>(
     const rejected = { requestId, endpoint: api.endpoint, startedAt, model: undefined, stream: false };
     return context.pipeline.reject(rejected, caught, new HttpResponder(response, requestId, noResult));
   }
-  return api.run(context, exchange, response);
+  try {
+    await api.run(context, exchange, response);
+  } catch (caught) {
+    // A bug past the pipeline's own error handling (an encoder, an observer) costs this request, never the process.
+    new HttpResponder(response, requestId, noResult).error(context.pipeline.asError(caught, requestId), exchange.plan);
+    if (!response.writableEnded) response.destroy();
+  }
 }
 
 function single(value: string | string[] | undefined): string | undefined {

@@ -265,3 +265,41 @@ describe('composition', () => {
     );
   });
 });
+
+describe('an observer that throws', () => {
+  let stack: GatewayStack;
+  let calls = 0;
+  const later: string[] = [];
+  before(async () => {
+    stack = await startGatewayStack({
+      stages: {
+        observers: [
+          {
+            name: 'broken',
+            observe() {
+              calls++;
+              throw new Error('observer bug');
+            },
+          },
+          { name: 'next', observe: (completion) => later.push(completion.requestId) },
+        ],
+      },
+    });
+  });
+  after(() => stack.close());
+
+  it('costs no response and no process: the client is answered and the gateway keeps serving', async () => {
+    for (const stream of [false, true, false]) {
+      const response = await request(`${stack.gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      assert.equal(response.statusCode, 200);
+      const text = await response.body.text();
+      assert.ok(stream ? text.endsWith('data: [DONE]\n\n') : (JSON.parse(text) as { choices: unknown[] }).choices.length === 1);
+    }
+    assert.equal(calls, 3);
+    assert.equal(later.length, 3, 'the observers after it still ran');
+  });
+});
