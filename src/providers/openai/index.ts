@@ -7,7 +7,7 @@ import type { ProviderAdapter } from '../adapter.ts';
 import { createUpstreamPool } from '../http/upstream-pool.ts';
 import type { OpenAIDialect } from './convert-request.ts';
 import { createOpenAIDialectAdapter } from './openai-dialect-adapter.ts';
-import { defineProviderKind } from '../provider-kind.ts';
+import { defineProviderKind, type AdapterSource } from '../provider-kind.ts';
 import { openaiCompatibleSettings, openaiSettings } from './settings.ts';
 
 export interface OpenAIProviderSettings {
@@ -46,24 +46,18 @@ export function createOpenAIAdapter(settings: OpenAIProviderSettings, pool?: Poo
   });
 }
 
-export const openaiKind = defineProviderKind(openaiSettings, (provider) =>
-  createOpenAIAdapter({
+/** Both OpenAI kinds build the same adapter from the common provider fields. */
+function adapterOf(provider: AdapterSource<'openai' | 'openai-compatible', unknown>): ProviderAdapter {
+  return createOpenAIAdapter({
     name: provider.name,
     kind: provider.kind,
     baseUrl: provider.baseUrl,
     apiKey: provider.apiKey,
     headers: provider.headers,
     connections: provider.connections,
-  }),
-);
+  });
+}
 
-export const openaiCompatibleKind = defineProviderKind(openaiCompatibleSettings, (provider) =>
-  createOpenAIAdapter({
-    name: provider.name,
-    kind: provider.kind,
-    baseUrl: provider.baseUrl,
-    apiKey: provider.apiKey,
-    headers: provider.headers,
-    connections: provider.connections,
-  }),
-);
+export const openaiKind = defineProviderKind(openaiSettings, adapterOf);
+
+export const openaiCompatibleKind = defineProviderKind(openaiCompatibleSettings, adapterOf);
