@@ -3,7 +3,7 @@
  * (`/openai/v1/…`) chat completions and embeddings, with Azure's wire format (content-filter annotations, versioned
  * model names, gateway error bodies), `api-key` and Microsoft Entra bearer auth, per-deployment RPM/TPM quotas,
  * content-filter markers and the shared fault injection. Replies are planned by the OpenAI emulator's generator, so a
- * model answers the same on both clouds. Documented in docs/emulators.md. Never imports from `src/`.
+ * model answers the same on both clouds. Documented in docs/emulators/azure-openai.md. Never imports from `src/`.
  */
 import { countTokens, RunningEmulatorServer, startEmulatorServer, type EmulatorHandler, type RunningEmulatorBase, type EmulatorServer, type Exchange, type Fault } from '../core/index.ts';
 import { readChatRequest } from '../openai/chat-request.ts';

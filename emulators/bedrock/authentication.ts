@@ -6,7 +6,7 @@
  * clock skew), then its signature is recomputed with `@smithy/signature-v4` from the request exactly as received:
  * method, the path as it arrived (the signer escapes it once more, as SDKs do when they sign), the query, the headers
  * named in `SignedHeaders`, and the body (or the signed `x-amz-content-sha256`), with `applyChecksum: false`.
- * Failures are answered with AWS's exception names, statuses and messages (see docs/emulators.md).
+ * Failures are answered with AWS's exception names, statuses and messages (see docs/emulators/bedrock.md#auth).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';

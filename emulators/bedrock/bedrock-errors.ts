@@ -1,7 +1,7 @@
 /**
  * Bedrock's error responses: `{"message": "…"}` bodies (the auth layer's AccessDeniedException uses `Message`), the
  * status of each exception, and `x-amzn-errortype: <Exception>:<namespace>` as AWS sends it. Also the in-stream
- * exception frames of ConverseStream. Messages are the real service's where known (see docs/emulators.md).
+ * exception frames of ConverseStream. Messages are the real service's where known (see docs/emulators/bedrock.md).
  */
 import { randomUUID } from 'node:crypto';
 import type { Exchange, Fault, HeaderList } from '../core/index.ts';

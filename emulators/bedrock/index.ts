@@ -3,7 +3,7 @@
  * OpenAI-compatible Chat Completions endpoint (`POST /openai/v1/chat/completions`), with AWS Signature V4 and Bedrock
  * API key auth, Bedrock's validation rules and error shapes, binary event streams, per-model RPM quotas, prompt
  * caching, stop-reason markers and the shared fault injection. Replies are planned by the OpenAI emulator's generator,
- * so a model answers the same on every cloud. Documented in docs/emulators.md. Never imports from `src/`.
+ * so a model answers the same on every cloud. Documented in docs/emulators/bedrock.md. Never imports from `src/`.
  */
 import { RunningEmulatorServer, startEmulatorServer, type EmulatorHandler, type RunningEmulatorBase, type EmulatorServer, type Exchange, type Fault } from '../core/index.ts';
 import { readChatRequest } from '../openai/chat-request.ts';

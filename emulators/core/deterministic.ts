@@ -2,7 +2,7 @@
  * Deterministic helpers shared by the emulators: hashing, a seeded random stream, ids, the emulators' token rule and
  * word quoting. Same input, same output, on every machine. Imports nothing from the project.
  *
- * The token rule (documented in docs/emulators.md): a token is any run of whitespace followed by at most
+ * The token rule (documented in docs/emulators/openai.md#deterministic-chat-replies): a token is any run of whitespace followed by at most
  * MAX_TOKEN_CHARACTERS non-whitespace characters; a trailing run of whitespace is a token of its own. Concatenating
  * the tokens of a text gives the text back, so a stream can send one token per event and its usage adds up.
  */

@@ -1,7 +1,7 @@
 /**
  * A local OpenAI API: `/v1/chat/completions` (JSON and SSE, tools, structured outputs, images), `/v1/embeddings`,
  * `/v1/models`, with OpenAI's exact wire format, deterministic replies and fault injection.
- * Behaviour and the fault grammar are documented in docs/emulators.md. Never imports from `src/`.
+ * Behaviour and the fault grammar are documented in docs/emulators/openai.md and docs/emulators.md. Never imports from `src/`.
  */
 import { RunningEmulatorServer, startEmulatorServer, type EmulatorHandler, type RunningEmulatorBase, type EmulatorServer, type Exchange, type Fault } from '../core/index.ts';
 import { readChatRequest } from './chat-request.ts';

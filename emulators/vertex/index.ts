@@ -4,7 +4,7 @@
  * behind bearer auth (self-signed service-account JWTs verified offline, or any token `acceptToken` approves), with
  * Vertex's proto-JSON validation, google.rpc error bodies, per-model RPM quotas, context windows, thinking tokens,
  * safety-block markers and the shared fault injection. Replies are planned by the OpenAI emulator's generator, so a
- * model answers the same on every cloud. Documented in docs/emulators.md. Never imports from `src/`.
+ * model answers the same on every cloud. Documented in docs/emulators/vertex.md. Never imports from `src/`.
  */
 import type { KeyObject } from 'node:crypto';
 import { RunningEmulatorServer, startEmulatorServer, type EmulatorHandler, type RunningEmulatorBase, type EmulatorServer, type Exchange, type Fault } from '../core/index.ts';

@@ -3,7 +3,7 @@
  * pretty-printed as Google's front end prints it, wrapped in a one-element array for `:streamGenerateContent`
  * (the method's response is a stream, so even an error comes as `[{…}]`), the in-stream error event, Google's HTML
  * 404 page for unknown URLs, and the errors for injected `status=` faults. Messages are the real service's where
- * known (see docs/emulators.md).
+ * known (see docs/emulators/vertex.md).
  */
 import type { Exchange, Fault, HeaderList } from '../core/index.ts';
 
