@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { parseChatRequest, parseEmbeddingRequest } from '../frontends/openai/index.ts';
-import type { ChatRequest } from '../spec/index.ts';
+import { createChatRequest, type ChatRequest } from '../spec/index.ts';
 import { describeEmbeddingRequest, describeRequest, imageTokens } from './describe-request.ts';
 import { compileModelRoute } from './model-route.ts';
 import { planRoute } from './route-planner.ts';
@@ -93,28 +93,18 @@ describe('describeRequest', () => {
 
   it('describes a neutral request built by another frontend, with no OpenAI body behind it', () => {
     const parameters = { type: 'object', properties: { city: { type: 'string' } } };
-    const request: ChatRequest = {
+    const request = createChatRequest({
       model: 'gpt-4o',
       messages: [
         { role: 'user', content: [{ type: 'text', text: 'weather here?' }, { type: 'image', source: { type: 'data', mediaType: 'image/png', data: 'AAAA' }, detail: 'low' }] },
         { role: 'assistant', toolCalls: [{ id: 'c1', name: 'get_weather', arguments: '{"city":"Lima"}' }] },
         { role: 'tool', toolCallId: 'c1', content: [{ type: 'text', text: 'sunny' }] },
       ],
-      stream: false,
-      includeUsage: false,
       maxOutputTokens: 100,
       usesMaxCompletionTokens: true,
-      temperature: undefined,
-      topP: undefined,
-      seed: undefined,
-      stop: undefined,
-      user: undefined,
       tools: [{ type: 'function', name: 'get_weather', parameters }],
-      toolChoice: undefined,
-      parallelToolCalls: undefined,
       responseFormat: { type: 'json-schema', name: 'answer', schema: { type: 'object' } },
-      providerAnnotations: false,
-    };
+    });
     const features = describeRequest(request, { exact: true });
     assert.deepEqual([features.vision, features.images, features.tools, features.jsonSchema, features.maxOutputTokens], [true, 1, true, true, 100]);
     const expected =

@@ -140,3 +140,27 @@ export interface ChatRequest {
   /** Set only by the OpenAI chat frontend; read only by OpenAI-dialect upstreams. */
   readonly passthrough?: ChatPassthrough;
 }
+
+/**
+ * A chat request with every optional setting unset: what a frontend (or a test) builds on, naming only what the client
+ * asked for.
+ */
+export function createChatRequest(fields: Pick<ChatRequest, 'model' | 'messages'> & Partial<ChatRequest>): ChatRequest {
+  return {
+    stream: false,
+    includeUsage: false,
+    maxOutputTokens: undefined,
+    usesMaxCompletionTokens: false,
+    temperature: undefined,
+    topP: undefined,
+    seed: undefined,
+    stop: undefined,
+    user: undefined,
+    tools: undefined,
+    toolChoice: undefined,
+    parallelToolCalls: undefined,
+    responseFormat: undefined,
+    providerAnnotations: false,
+    ...fields,
+  };
+}

@@ -1,29 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GatewayError } from '../../errors/index.ts';
-import type { ChatMessage, ChatRequest } from '../../spec/index.ts';
+import { createChatRequest, type ChatMessage, type ChatRequest } from '../../spec/index.ts';
 import { collectImageUrls } from '../http/image-urls.ts';
 import { convertToConverseRequest, type ConverseRequestBody, type ImageBytes } from './convert-request.ts';
 
 function chatRequest(overrides: Partial<ChatRequest> & { messages: ChatMessage[] }): ChatRequest {
-  return {
-    model: 'claude',
-    stream: false,
-    includeUsage: false,
-    maxOutputTokens: undefined,
-    temperature: undefined,
-    topP: undefined,
-    seed: undefined,
-    stop: undefined,
-    user: undefined,
-    tools: undefined,
-    toolChoice: undefined,
-    parallelToolCalls: undefined,
-    responseFormat: undefined,
-    usesMaxCompletionTokens: false,
-    providerAnnotations: false,
-    ...overrides,
-  };
+  return createChatRequest({ model: 'claude', ...overrides });
 }
 
 const none = new Map<string, ImageBytes>();

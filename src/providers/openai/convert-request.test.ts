@@ -1,30 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ChatMessage, ChatRequest, EmbeddingRequest } from '../../spec/index.ts';
+import { createChatRequest, type ChatMessage, type ChatRequest, type EmbeddingRequest } from '../../spec/index.ts';
 import { convertChatRequest, convertEmbeddingRequest, encodeChatRequest, type OpenAIDialect } from './convert-request.ts';
 
 const asSent: OpenAIDialect = { maxTokensField: 'as-sent' };
 const maxTokensOnly: OpenAIDialect = { maxTokensField: 'max_tokens' };
 
 function chatRequest(overrides: Partial<ChatRequest> & { messages: ChatMessage[] }): ChatRequest {
-  return {
-    model: 'public',
-    stream: false,
-    includeUsage: false,
-    maxOutputTokens: undefined,
-    usesMaxCompletionTokens: false,
-    temperature: undefined,
-    topP: undefined,
-    seed: undefined,
-    stop: undefined,
-    user: undefined,
-    tools: undefined,
-    toolChoice: undefined,
-    parallelToolCalls: undefined,
-    responseFormat: undefined,
-    providerAnnotations: false,
-    ...overrides,
-  };
+  return createChatRequest({ model: 'public', ...overrides });
 }
 
 const parse = (text: string): Record<string, unknown> => JSON.parse(text) as Record<string, unknown>;

@@ -29,14 +29,13 @@ const misplacedFields: Readonly<Record<string, MisplacedFieldMessage>> = {
 const resolve = (entry: { readonly fields: { readonly base_url: string | undefined } }) =>
   Object.freeze({ baseUrl: entry.fields.base_url ?? openaiBaseUrl, settings: noSettings });
 
+/** What both OpenAI kinds share: the fields, no extra auth, one API, the base URL, and embeddings. */
+const common = { fields, authFields: {}, authNames: {}, apis: [], misplacedFields, resolve, routing: { embeddings: true } } as const;
+
 export const openaiSettings = defineProviderSettings({
   kind: 'openai',
   example: '{ kind: openai, auth: { api_key: sk-test } }',
-  fields,
-  authFields: {},
-  authNames: {},
-  apis: [],
-  misplacedFields,
+  ...common,
   check(provider, report) {
     const auth = provider.auth;
     const apiKey = isMapping(auth) ? auth.api_key : undefined;
@@ -48,18 +47,12 @@ export const openaiSettings = defineProviderSettings({
       report(['auth', 'api_key'], 'is empty: kind "openai" needs an API key');
     }
   },
-  resolve,
-  routing: { embeddings: true },
 });
 
 export const openaiCompatibleSettings = defineProviderSettings({
   kind: 'openai-compatible',
   example: '{ kind: openai-compatible, base_url: "http://127.0.0.1:1/v1" }',
-  fields,
-  authFields: {},
-  authNames: {},
-  apis: [],
-  misplacedFields,
+  ...common,
   check(provider, report) {
     if (!isPresent(provider.base_url)) {
       report(
@@ -68,6 +61,4 @@ export const openaiCompatibleSettings = defineProviderSettings({
       );
     }
   },
-  resolve,
-  routing: { embeddings: true },
 });

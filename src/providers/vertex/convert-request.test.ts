@@ -1,29 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GatewayError } from '../../errors/index.ts';
-import type { ChatMessage, ChatRequest } from '../../spec/index.ts';
+import { createChatRequest, type ChatMessage, type ChatRequest } from '../../spec/index.ts';
 import { collectImageUrls } from '../http/image-urls.ts';
 import { convertToGeminiRequest, skippedThoughtSignature, type GeminiImage, type GeminiRequestBody } from './convert-request.ts';
 
 function chatRequest(overrides: Partial<ChatRequest> & { messages: ChatMessage[] }): ChatRequest {
-  return {
-    model: 'gemini',
-    stream: false,
-    includeUsage: false,
-    maxOutputTokens: undefined,
-    temperature: undefined,
-    topP: undefined,
-    seed: undefined,
-    stop: undefined,
-    user: undefined,
-    tools: undefined,
-    toolChoice: undefined,
-    parallelToolCalls: undefined,
-    responseFormat: undefined,
-    usesMaxCompletionTokens: false,
-    providerAnnotations: false,
-    ...overrides,
-  };
+  return createChatRequest({ model: 'gemini', ...overrides });
 }
 
 const none = new Map<string, GeminiImage>();
