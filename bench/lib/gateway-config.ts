@@ -70,6 +70,8 @@ export function gatewayConfig(ports: GatewayPorts, routing = false): string {
   return [
     `listen: 127.0.0.1:${ports.gateway}`,
     'logging: { level: info, requests: true }',
+    'auth: { clients: none }',
+    'store: { kind: memory }',
     'providers:',
     ...providers,
     'models:',

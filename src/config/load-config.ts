@@ -331,6 +331,9 @@ function toGatewayConfig(document: ConfigDocument): GatewayConfig {
       streamIdleTimeoutMs: document.limits.stream_idle_timeout,
     }),
     logging: Object.freeze({ level: document.logging.level, requests: document.logging.requests }),
+    store: Object.freeze({ kind: document.store.kind, path: document.store.path }),
+    auth: Object.freeze({ clients: document.auth.clients, allowPublicWithoutKeys: document.auth.allow_public_without_keys }),
+    admin: Object.freeze({ tokens: Object.freeze({ ...document.admin.tokens }) }),
     providers: new FrozenMap(providers),
     models: new FrozenMap(models),
     routing: Object.freeze({

@@ -15,6 +15,8 @@ import {
   routePolicies,
   weekdays,
   type AgreementKind,
+  type ClientAuth,
+  type StoreKind,
   type Weekday,
   type LogLevel,
   type ModelType,
@@ -76,6 +78,8 @@ export const defaults = {
   breaker: { failureRate: 0.5, minimumRequests: 10, windowMs: 30_000, openForMs: 30_000, halfOpenProbes: 2 },
   retries: { attempts: 1, baseDelayMs: 100, maxDelayMs: 2_000 },
   recentTraces: 1000,
+  storePath: './data/interchange.db',
+  clientAuth: 'keys' as ClientAuth,
 } as const;
 
 /** Kinds on the roadmap that this build cannot call; named so the message can say so. */
@@ -233,6 +237,58 @@ const limitsSchema = section(
     max_body_bytes: optionalLeaf(parseSize, defaults.maxBodyBytes),
     request_timeout: optionalLeaf(parseDuration, defaults.requestTimeoutMs),
     stream_idle_timeout: optionalLeaf(parseDuration, defaults.streamIdleTimeoutMs),
+  }),
+);
+
+const parseStoreKind = choice<StoreKind>('kind', ['sqlite', 'memory']);
+const parseClientAuth = choice<ClientAuth>('clients', ['keys', 'none']);
+
+/** The embedded store: one SQLite file (created on first start), or memory (nothing survives a restart). */
+const storeSchema = section(
+  strictObject({
+    kind: optionalLeaf(parseStoreKind, 'sqlite' as StoreKind),
+    path: optionalLeaf(trimmedText, defaults.storePath),
+  }),
+);
+
+/** Who may call the data plane: `clients: keys` (virtual keys, the default) or `none`. */
+const clientAuthSchema = section(
+  strictObject(
+    {
+      clients: optionalLeaf(parseClientAuth, defaults.clientAuth),
+      allow_public_without_keys: optionalLeaf(parseBoolean, false),
+    },
+    { mode: '; did you mean "clients"? (keys or none)' },
+  ),
+);
+
+/** Admin tokens by name (the name is what the audit log records). */
+function parseAdminTokens(input: unknown, report: Report): Readonly<Record<string, string>> | undefined {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    report(`expected a mapping of token names to tokens (e.g. { ops: \${INTERCHANGE_ADMIN_TOKEN} }), got ${describeType(input)}`);
+    return undefined;
+  }
+  const tokens: Record<string, string> = {};
+  let failed = false;
+  for (const [name, value] of Object.entries(input)) {
+    const token = parseSecret(value, (message) => report(message, [name]));
+    if (token === undefined) {
+      failed = true;
+      continue;
+    }
+    if (token.length < 16) {
+      report('an admin token must be at least 16 characters', [name]);
+      failed = true;
+      continue;
+    }
+    Object.defineProperty(tokens, name, { value: token, enumerable: true, writable: true, configurable: true });
+  }
+  return failed ? undefined : tokens;
+}
+
+const adminSchema = section(
+  strictObject({
+    tokens: optionalLeaf(parseAdminTokens, {}),
   }),
 );
 
@@ -482,6 +538,9 @@ export const configSchema = strictObject(
     listen: listenSchema,
     limits: limitsSchema,
     logging: loggingSchema,
+    store: storeSchema,
+    auth: clientAuthSchema,
+    admin: adminSchema,
     routing: routingSchema,
     providers: mapping(providerSchema, 'provider'),
     models: mapping(modelSchema, 'model'),

@@ -7,7 +7,7 @@
 import { isMapping, isPresent, listNames, quietly, textOf, type Fields, type Reporter } from '../config-schema/checks.ts';
 import { didYouMean } from '../config-schema/did-you-mean.ts';
 import { quoteValue, type PathSegment, type RawProblem } from '../config-schema/problem.ts';
-import { formatDuration, parseBoolean, parseCount, parseDate, parseDuration, type Report } from '../config-schema/values.ts';
+import { formatDuration, parseBoolean, parseCount, parseDate, parseDuration, parseListen, type Report } from '../config-schema/values.ts';
 import { findProviderKind, providerCatalog } from '../providers/catalog.ts';
 import type { ProviderKindDefinition } from '../providers/provider-kind.ts';
 import { defaults, laterAgreementKinds } from './schema.ts';
@@ -41,7 +41,23 @@ export function semanticChecks(document: unknown): RawProblem[] {
   };
   if (Array.isArray(document.agreements)) checkAgreements(document.agreements, context, report);
   if (Array.isArray(document.decline_rules)) checkDeclineRules(document.decline_rules, context, report);
+  if (isMapping(document.auth)) checkClientAuth(document.auth, document.listen, report);
   return problems;
+}
+
+/** `clients: none` is for loopback: anywhere else anyone who can reach the port could spend the operator's money. */
+function checkClientAuth(auth: Fields, listenInput: unknown, report: Reporter): void {
+  if (trimmed(auth.clients) !== 'none' || isTrue(auth.allow_public_without_keys)) return;
+  const listen = orDefault(parseListen, listenInput, defaults.listen);
+  if (listen === undefined || isLoopbackHost(listen.host)) return;
+  report(
+    ['auth', 'clients'],
+    `"none" lets anyone who reaches ${listen.host}:${listen.port} call every model; use keys, listen on 127.0.0.1, or set auth.allow_public_without_keys: true if a proxy in front authenticates callers`,
+  );
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /** The value parsed, `fallback` when absent, undefined when malformed. */

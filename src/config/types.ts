@@ -170,8 +170,32 @@ export interface DeclineRuleConfig extends DeclineRuleSpec {
   readonly channel: ChannelSelector;
 }
 
+export type StoreKind = 'sqlite' | 'memory';
+export type ClientAuth = 'keys' | 'none';
+
+export interface StoreConfig {
+  readonly kind: StoreKind;
+  /** The SQLite file (kind sqlite), relative to the working directory. */
+  readonly path: string;
+}
+
+export interface AuthConfig {
+  /** `keys`: every data-plane request needs a virtual key. `none`: anyone who reaches the listener may call. */
+  readonly clients: ClientAuth;
+  /** `clients: none` on an address other than loopback; refused unless true. */
+  readonly allowPublicWithoutKeys: boolean;
+}
+
+export interface AdminConfig {
+  /** Admin tokens by name; empty: the admin plane refuses every call. */
+  readonly tokens: Readonly<Record<string, string>>;
+}
+
 export interface GatewayConfig {
   readonly listen: { readonly host: string; readonly port: number };
+  readonly store: StoreConfig;
+  readonly auth: AuthConfig;
+  readonly admin: AdminConfig;
   readonly limits: LimitsConfig;
   readonly logging: LoggingConfig;
   readonly providers: ReadonlyMap<string, ProviderConfig>;

@@ -57,6 +57,42 @@ export const errorTable = {
     retryable: false,
     description: 'The path exists but not for this HTTP method.',
   },
+  invalid_api_key: {
+    status: 401,
+    type: 'authentication_error',
+    retryable: false,
+    description: 'No key was sent, or the key is not one of this gateway\'s.',
+  },
+  api_key_expired: {
+    status: 401,
+    type: 'authentication_error',
+    retryable: false,
+    description: 'The key has passed its expiry time.',
+  },
+  api_key_revoked: {
+    status: 401,
+    type: 'authentication_error',
+    retryable: false,
+    description: 'The key was revoked.',
+  },
+  model_not_allowed: {
+    status: 403,
+    type: 'permission_error',
+    retryable: false,
+    description: 'The key may not use this model, or none of the providers it may use serves it.',
+  },
+  rate_limit_exceeded: {
+    status: 429,
+    type: 'rate_limit_error',
+    retryable: false,
+    description: 'A limit of the key or its tenant (requests or tokens per minute, streams at once) is reached; `retry-after` says when to retry.',
+  },
+  invalid_admin_token: {
+    status: 401,
+    type: 'authentication_error',
+    retryable: false,
+    description: 'An admin route was called without a valid admin token.',
+  },
   context_length_exceeded: {
     status: 400,
     type: 'invalid_request_error',

@@ -22,6 +22,8 @@ export interface GatewayErrorOptions {
   /** Overrides the table's status (only for errors passed on from an upstream with their own status). */
   status?: number;
   retryAfterMs?: number;
+  /** Extra response headers (e.g. `x-ratelimit-*` on a 429); never secrets. */
+  headers?: Readonly<Record<string, string>>;
   upstream?: UpstreamDetails;
   cause?: unknown;
 }
@@ -33,6 +35,7 @@ export class GatewayError extends Error {
   readonly param: string | null;
   readonly isRetryable: boolean;
   readonly retryAfterMs: number | undefined;
+  readonly headers: Readonly<Record<string, string>> | undefined;
   readonly upstream: UpstreamDetails | undefined;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
@@ -45,6 +48,7 @@ export class GatewayError extends Error {
     this.param = options.param ?? null;
     this.isRetryable = options.retryable ?? definition.retryable;
     this.retryAfterMs = options.retryAfterMs;
+    this.headers = options.headers;
     this.upstream = options.upstream;
   }
 

@@ -14,7 +14,8 @@ import { describeEmbeddingRequest, describeRequest, noRouteError, type ModelRout
 import type { ChatRequest, ChatResult, EmbeddingRequest, EmbeddingResult, Usage } from '../spec/index.ts';
 import type { Responder } from './responder.ts';
 import { planRequest, readRouteRequest } from './route-request.ts';
-import type { AdmissionStage, Completion, Endpoint, Exchange, Observer, SettleStage, Stages } from './stages.ts';
+import type { Caller } from '../identity/key-directory.ts';
+import type { AdmissionStage, Completion, Endpoint, Exchange, IdentityStage, Observer, RequestHeaders, SettleStage, Stages } from './stages.ts';
 
 /** What differs between API operations that share the pipeline. */
 interface Operation<Request, Result> {
@@ -65,6 +66,8 @@ export interface Rejected {
   readonly startedAt: number;
   readonly model: string | undefined;
   readonly stream: boolean;
+  /** Who called, when the key check passed before the request failed. */
+  readonly caller?: Caller;
 }
 
 type Admit = (exchange: Exchange<unknown>) => void | Promise<void>;
@@ -79,6 +82,7 @@ export class Pipeline {
   readonly #settle: Settle | undefined;
   readonly #observe: Observe;
   readonly #logger: PipelineLogger;
+  readonly #identity: IdentityStage | undefined;
 
   constructor(options: PipelineOptions) {
     for (const stage of options.stages.admission ?? []) {
@@ -90,6 +94,17 @@ export class Pipeline {
     this.#admission = composeAdmission(options.stages.admission ?? []);
     this.#settle = composeSettle(options.stages.settle ?? [], options.logger);
     this.#observe = composeObservers(options.stages.observers ?? [], options.logger);
+    this.#identity = options.stages.identity;
+  }
+
+  /** Whether requests must say who they are (`identify` before the body is read). */
+  get identifies(): boolean {
+    return this.#identity !== undefined;
+  }
+
+  /** The caller the headers identify; throws the refusal. Undefined when no identity stage is configured. */
+  identify(headers: RequestHeaders): Caller | undefined {
+    return this.#identity?.identify(headers);
   }
 
   /** `POST /v1/chat/completions`, JSON or streamed. */
@@ -144,6 +159,7 @@ export class Pipeline {
       attempts: noAttempts,
       usage: undefined,
       plan: undefined,
+      caller: rejected.caller,
       firstChunkMs: undefined,
       durationMs: performance.now() - rejected.startedAt,
     };
@@ -170,7 +186,7 @@ export class Pipeline {
   #plan<Request>(exchange: Exchange<Request>, operation: Operation<Request, unknown>): RoutePlan {
     const model = exchange.model!;
     const route = this.#runtime.routing.routes.get(model.name)!;
-    const plan = planRequest(this.#runtime, model, operation.describe(exchange.request, route), readRouteRequest(exchange.headers, model, exchange.bodyPreferences));
+    const plan = planRequest(this.#runtime, model, operation.describe(exchange.request, route), readRouteRequest(exchange.headers, model, exchange.bodyPreferences, exchange.caller));
     exchange.plan = plan;
     if (plan.candidates.length === 0) throw noRouteError(plan);
     return plan;
@@ -200,6 +216,16 @@ export class Pipeline {
 
   #finish(exchange: Exchange<unknown>, completion: Completion): void {
     completion.durationMs = performance.now() - exchange.startedAt;
+    const finishers = exchange.finishers;
+    if (finishers !== undefined) {
+      for (const finisher of finishers) {
+        try {
+          finisher(completion);
+        } catch (error) {
+          this.#logger.error({ err: error, requestId: completion.requestId }, 'finisher failed');
+        }
+      }
+    }
     this.#observe(completion);
   }
 }
@@ -235,6 +261,7 @@ function completionOf(
     attempts,
     usage,
     plan: exchange.plan,
+    caller: exchange.caller,
     firstChunkMs: committedAtMs === undefined ? undefined : committedAtMs - exchange.startedAt,
     durationMs: performance.now() - exchange.startedAt,
   };

@@ -4,6 +4,7 @@
  * requirement (`x-interchange-zero-retention: true`), its tenant (`x-interchange-tenant`, until keys carry it) and the
  * model's sticky header. Later, the caller's key bounds all of these.
  */
+import type { Caller } from '../identity/key-directory.ts';
 import type { RequestHeaders } from './stages.ts';
 import type { ModelConfig } from '../config/types.ts';
 import type { ExecutionRuntime } from '../execution/execution-runtime.ts';
@@ -13,13 +14,16 @@ function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-export function readRouteRequest(headers: RequestHeaders, model: ModelConfig, preferences: ClientPreferences | undefined): RouteRequest {
+export function readRouteRequest(headers: RequestHeaders, model: ModelConfig, preferences: ClientPreferences | undefined, caller?: Caller): RouteRequest {
   const regions = single(headers['x-interchange-allowed-regions']);
   const zeroRetention = single(headers['x-interchange-zero-retention']);
-  const tenant = single(headers['x-interchange-tenant']);
+  // A key's tenant is who calls; the header says so only without keys.
+  const tenant = caller === undefined ? single(headers['x-interchange-tenant']) : caller.tenantId;
   const stickyKey = model.sticky === undefined ? undefined : single(headers[model.sticky.header]);
   if (preferences === undefined && regions === undefined && zeroRetention === undefined && tenant === undefined && stickyKey === undefined) return noRouteRequest;
   return {
+    keyProviders: caller?.providers,
+    keyRegions: caller?.regions,
     preferences,
     allowedRegions:
       regions === undefined
@@ -28,7 +32,7 @@ export function readRouteRequest(headers: RequestHeaders, model: ModelConfig, pr
             .split(',')
             .map((region) => region.trim().toLowerCase())
             .filter((region) => region !== ''),
-    zeroRetention: zeroRetention === 'true',
+    zeroRetention: zeroRetention === 'true' || caller?.zeroRetention === true,
     tenant,
     stickyKey,
   };
@@ -36,6 +40,9 @@ export function readRouteRequest(headers: RequestHeaders, model: ModelConfig, pr
 
 /** What a request asks of routing besides its content: preferences, residency, tenant, sticky key. */
 export interface RouteRequest {
+  /** Bounds from the caller's key. */
+  readonly keyProviders?: readonly string[] | undefined;
+  readonly keyRegions?: readonly string[] | undefined;
   readonly preferences: ClientPreferences | undefined;
   readonly allowedRegions: readonly string[] | undefined;
   readonly zeroRetention: boolean;
@@ -58,9 +65,14 @@ export function planRequest(runtime: ExecutionRuntime, model: ModelConfig, featu
     request: features,
     preferences: routeRequest.preferences,
     requirements:
-      routeRequest.allowedRegions === undefined && !routeRequest.zeroRetention
+      routeRequest.allowedRegions === undefined && !routeRequest.zeroRetention && routeRequest.keyProviders === undefined && routeRequest.keyRegions === undefined
         ? undefined
-        : { allowedRegions: routeRequest.allowedRegions as string[] | undefined, zeroRetention: routeRequest.zeroRetention },
+        : {
+            allowedRegions: routeRequest.allowedRegions as string[] | undefined,
+            zeroRetention: routeRequest.zeroRetention,
+            keyProviders: routeRequest.keyProviders,
+            keyRegions: routeRequest.keyRegions,
+          },
     tenant: routeRequest.tenant,
     stickyKey: routeRequest.stickyKey,
     state: runtime.routing.readers,

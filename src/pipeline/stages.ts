@@ -7,6 +7,7 @@ import type { ModelConfig } from '../config/types.ts';
 import type { GatewayError } from '../errors/index.ts';
 import type { AttemptRecord } from '../execution/attempts.ts';
 import type { RequestScope } from '../execution/execution-runtime.ts';
+import type { Caller } from '../identity/key-directory.ts';
 import type { ClientPreferences, RouteChannel, RoutePlan } from '../routing/index.ts';
 import type { Usage } from '../spec/index.ts';
 
@@ -34,8 +35,15 @@ export interface Exchange<Request> {
   readonly bodyPreferences: ClientPreferences | undefined;
   /** Cancellation (client gone, deadline passed) and the deadline. */
   readonly scope: ExchangeScope;
+  /** Who is calling: the key check's answer, made before the body was read (undefined with `auth.clients: none`). */
+  caller: Caller | undefined;
   /** Set once the model is resolved. */
   model: ModelConfig | undefined;
+  /**
+   * Run once the request is over, whatever became of it (admitted or not, served or failed), before observers: where a
+   * stage gives back what it held (a stream slot, unused reserved tokens). Undefined until a stage adds one.
+   */
+  finishers: Array<(completion: Completion) => void> | undefined;
   /** Set once routing planned the request. */
   plan: RoutePlan | undefined;
 }
@@ -57,6 +65,8 @@ export interface Completion {
   readonly attempts: readonly AttemptRecord[];
   readonly usage: Usage | undefined;
   readonly plan: RoutePlan | undefined;
+  /** Who called, when a key was checked. */
+  readonly caller: Caller | undefined;
   /** Milliseconds from arrival to the first chunk written (streams that started). */
   readonly firstChunkMs: number | undefined;
   /** Milliseconds from arrival to the last byte; observers see that, settle stages the time so far. */
@@ -98,7 +108,18 @@ export interface Observer {
   observe(completion: Completion): void;
 }
 
+/**
+ * Tells who is calling from the request headers alone, before the body is read, so a caller without a valid key costs
+ * no body read or parse and learns nothing of which models exist. Throws a `GatewayError` to refuse.
+ */
+export interface IdentityStage {
+  readonly name: string;
+  readonly needs: StageNeeds;
+  identify(headers: RequestHeaders): Caller;
+}
+
 export interface Stages {
+  readonly identity?: IdentityStage;
   readonly admission?: readonly AdmissionStage[];
   readonly settle?: readonly SettleStage[];
   readonly observers?: readonly Observer[];

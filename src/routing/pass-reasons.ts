@@ -31,6 +31,7 @@ export const reasons = {
   noFallbackPreference: passReason('excluded', 'preference-no-fallback', 'preference no fallback'),
   zeroRetention: passReason('excluded', 'data-policy', 'data policy zero retention required'),
   zeroRetentionPreference: passReason('excluded', 'preference-zdr', 'preference zdr'),
+  keyProvider: passReason('excluded', 'key-provider', 'provider not allowed for the key'),
 } as const;
 
 const thousands = /\B(?=(\d{3})+(?!\d))/g;

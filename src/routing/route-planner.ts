@@ -143,6 +143,8 @@ export function channelPassReason(channel: RouteChannel, input: RouteInput, toke
     }
   }
   const requirements = input.requirements;
+  if (requirements?.keyProviders !== undefined && !requirements.keyProviders.includes(channel.provider)) return reasons.keyProvider;
+  if (requirements?.keyRegions !== undefined && !regionAllowed(requirements.keyRegions, channel)) return regionReason(requirements.keyRegions, false);
   if (requirements?.allowedRegions !== undefined && !regionAllowed(requirements.allowedRegions, channel)) return regionReason(requirements.allowedRegions, false);
   if (preferences?.requireRegion !== undefined && !regionAllowed(preferences.requireRegion, channel)) return regionReason(preferences.requireRegion, true);
   if (requirements?.zeroRetention === true && channel.dataPolicy?.zeroRetention !== true) return reasons.zeroRetention;

@@ -187,6 +187,10 @@ export interface RouteRequirements {
   readonly allowedRegions?: readonly string[] | undefined;
   /** Only channels whose provider keeps no data. */
   readonly zeroRetention?: boolean | undefined;
+  /** The caller's key: the providers it may reach (by name); undefined = any. */
+  readonly keyProviders?: readonly string[] | undefined;
+  /** The caller's key: regions or region groups it may be served in; undefined = anywhere. Lower case. */
+  readonly keyRegions?: readonly string[] | undefined;
 }
 
 export interface RouteInput {

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ChatChunkEncoder, parseChatRequest, parseEmbeddingRequest, writeChatResponse, writeEmbeddingResponse } from '../frontends/openai/index.ts';
 import type { Endpoint, Exchange } from '../pipeline/stages.ts';
+import type { Caller } from '../identity/key-directory.ts';
 import { preferencesHeader, readClientPreferences, withoutGatewayExtension } from '../routing/index.ts';
 import type { ChatRequest, EmbeddingRequest } from '../spec/index.ts';
 import type { GatewayContext } from './gateway-context.ts';
@@ -46,7 +47,9 @@ export async function handleApi<Request>(
   startedAt: number,
 ): Promise<void> {
   let exchange: Exchange<Request>;
+  let caller: Caller | undefined;
   try {
+    if (context.pipeline.identifies) caller = context.pipeline.identify(request.headers);
     const raw = await readJsonBody(request, context.config.limits.maxBodyBytes);
     const body = isRecord(raw) ? raw : undefined;
     const bodyPreferences = readClientPreferences(single(request.headers[preferencesHeader]), body ?? {});
@@ -58,11 +61,13 @@ export async function handleApi<Request>(
       request: api.parse(body === undefined ? raw : withoutGatewayExtension(body), request),
       bodyPreferences,
       scope: openScope(requestId, response, context.config.limits.requestTimeoutMs, startedAt),
+      caller,
       model: undefined,
       plan: undefined,
+      finishers: undefined,
     };
   } catch (caught) {
-    const rejected = { requestId, endpoint: api.endpoint, startedAt, model: undefined, stream: false };
+    const rejected = { requestId, endpoint: api.endpoint, startedAt, model: undefined, stream: false, caller };
     return context.pipeline.reject(rejected, caught, new HttpResponder(response, requestId, noResult));
   }
   try {

@@ -12,6 +12,8 @@ import { createRequestObserver } from '../observability/request-observer.ts';
 import { Pipeline } from '../pipeline/pipeline.ts';
 import type { Stages } from '../pipeline/stages.ts';
 import type { ProviderAdapter } from '../providers/adapter.ts';
+import type { IdentityRuntime } from '../identity/identity-runtime.ts';
+import { adminTokenDigests } from './admin-api.ts';
 
 export interface GatewayContext {
   readonly config: GatewayConfig;
@@ -23,6 +25,10 @@ export interface GatewayContext {
   readonly modelsBody: string;
   /** Route traces of recent requests, for `GET /admin/routes`. */
   readonly recentRoutes: RecentRoutes;
+  /** Keys, tenants, rate limits and the admin operations. */
+  readonly identity: IdentityRuntime;
+  /** `admin.tokens` as SHA-256 digests, by name. */
+  readonly adminTokens: ReadonlyArray<readonly [string, Buffer]>;
   ready: boolean;
 }
 
@@ -31,6 +37,7 @@ export function createGatewayContext(
   adapters: ReadonlyMap<string, ProviderAdapter>,
   metrics: GatewayMetrics,
   logger: Logger,
+  identity: IdentityRuntime,
   stages: Stages = {},
 ): GatewayContext {
   const created = Math.floor(Date.now() / 1000);
@@ -55,7 +62,24 @@ export function createGatewayContext(
     runtime,
     models: config.models,
     logger,
-    stages: { admission: stages.admission, settle: stages.settle, observers: [...(stages.observers ?? []), requests] },
+    stages: {
+      identity: identity.identity,
+      // The key's own checks first: a deployment's stages see only admitted callers.
+      admission: [...identity.admission, ...(stages.admission ?? [])],
+      settle: stages.settle,
+      observers: [...(stages.observers ?? []), requests],
+    },
   });
-  return { config, runtime, pipeline, metrics, logger, modelsBody: JSON.stringify({ object: 'list', data }), recentRoutes, ready: false };
+  return {
+    config,
+    runtime,
+    pipeline,
+    metrics,
+    logger,
+    modelsBody: JSON.stringify({ object: 'list', data }),
+    recentRoutes,
+    identity,
+    adminTokens: adminTokenDigests(config.admin.tokens),
+    ready: false,
+  };
 }

@@ -6,7 +6,12 @@ import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from '../config/types.ts';
 import { GatewayError } from '../errors/index.ts';
 import { GatewayMetrics } from '../observability/gateway-metrics.ts';
-import type { RecentRoute } from '../observability/recent-routes.ts';
+import { createIdentityRuntime } from '../identity/identity-runtime.ts';
+import type { Caller } from '../identity/key-directory.ts';
+import { mayUse } from '../identity/key-stages.ts';
+import type { IdentityStore } from '../store/identity-store.ts';
+import { openStore } from '../store/open-store.ts';
+import { handleAdmin } from './admin-api.ts';
 import { createLogger, flushLogs, type Logger } from '../observability/logger.ts';
 import type { Stages } from '../pipeline/stages.ts';
 import type { ProviderAdapter } from '../providers/adapter.ts';
@@ -30,6 +35,10 @@ export interface GatewayOptions {
   readonly drainTimeoutMs?: number;
   /** Pipeline stages (admission, settle, observers) added to the gateway's own. */
   readonly stages?: Stages;
+  /** Tenants and keys; defaults to the configured store (`store:`), opened here and closed with the gateway. */
+  readonly identityStore?: IdentityStore;
+  /** The clock of key expiry and rate limits (tests). */
+  readonly clock?: () => number;
 }
 
 export interface RunningGateway {
@@ -63,7 +72,7 @@ function route(context: GatewayContext, request: IncomingMessage, response: Serv
       return;
     case '/v1/models':
       if (method !== 'GET') return methodNotAllowed(response, requestId, 'GET');
-      return sendJson(response, 200, context.modelsBody, ['x-request-id', requestId]);
+      return listModels(context, request, response, requestId);
     case '/healthz':
       return sendJson(response, 200, healthBody, ['x-request-id', requestId, 'cache-control', 'no-store']);
     case '/readyz':
@@ -79,27 +88,37 @@ function route(context: GatewayContext, request: IncomingMessage, response: Serv
       );
       return;
   }
-  if (path === '/admin/routes' && method === 'GET') {
-    const limit = Math.max(1, Math.min(1000, Number(new URLSearchParams(query === -1 ? '' : url.slice(query + 1)).get('limit') ?? 50) || 50));
-    const data = context.recentRoutes.list(limit).map(presentRoute);
-    return sendJson(response, 200, JSON.stringify({ object: 'list', data }), ['x-request-id', requestId, 'cache-control', 'no-store']);
-  }
-  if (path.startsWith('/admin/routes/') && method === 'GET') {
-    const found = context.recentRoutes.find(decodeURIComponent(path.slice('/admin/routes/'.length)));
-    if (found === undefined) return sendError(response, new GatewayError('not_found', 'No recent route trace for that request id.'), requestId);
-    return sendJson(response, 200, JSON.stringify(presentRoute(found)), ['x-request-id', requestId, 'cache-control', 'no-store']);
-  }
-  if (path.startsWith('/v1/models/') && method === 'GET') return modelDetail(context, response, requestId, decodeURIComponent(path.slice('/v1/models/'.length)));
+  if (path.startsWith('/admin/')) return handleAdmin(context, request, response, requestId, path, new URLSearchParams(query === -1 ? '' : url.slice(query + 1)));
+  if (path.startsWith('/v1/models/') && method === 'GET') return modelDetail(context, request, response, requestId, decodeURIComponent(path.slice('/v1/models/'.length)));
   sendError(response, new GatewayError('not_found', `No route for ${method} ${path}.`), requestId);
 }
 
-function presentRoute(entry: RecentRoute): object {
-  return { ...entry, at: new Date(entry.at).toISOString() };
+/** The caller of a data-plane GET, or undefined after sending the refusal; `null` when keys are off. */
+function callerOf(context: GatewayContext, request: IncomingMessage, response: ServerResponse, requestId: string): Caller | null | undefined {
+  if (!context.pipeline.identifies) return null;
+  try {
+    return context.pipeline.identify(request.headers)!;
+  } catch (error) {
+    sendError(response, error as GatewayError, requestId);
+    return undefined;
+  }
 }
 
-function modelDetail(context: GatewayContext, response: ServerResponse, requestId: string, name: string): void {
+/** `GET /v1/models`: every model, or with keys only those the key may use. */
+function listModels(context: GatewayContext, request: IncomingMessage, response: ServerResponse, requestId: string): void {
+  const caller = callerOf(context, request, response, requestId);
+  if (caller === undefined) return;
+  if (caller === null) return sendJson(response, 200, context.modelsBody, ['x-request-id', requestId]);
+  const created = Math.floor(Date.now() / 1000);
+  const data = [...context.config.models.values()].filter((model) => mayUse(caller, model)).map((model) => ({ id: model.name, object: 'model', created, owned_by: model.ownedBy }));
+  sendJson(response, 200, JSON.stringify({ object: 'list', data }), ['x-request-id', requestId]);
+}
+
+function modelDetail(context: GatewayContext, request: IncomingMessage, response: ServerResponse, requestId: string, name: string): void {
+  const caller = callerOf(context, request, response, requestId);
+  if (caller === undefined) return;
   const model = context.config.models.get(name);
-  if (model === undefined) {
+  if (model === undefined || (caller !== null && !mayUse(caller, model))) {
     sendError(response, new GatewayError('model_not_found', `The model "${name}" does not exist on this gateway.`, { param: 'model' }), requestId);
     return;
   }
@@ -116,7 +135,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const logger = options.logger ?? createLogger(config.logging.level);
   const adapters = options.adapters ?? createAdapters(config.providers, options.adapterDependencies);
   const metrics = new GatewayMetrics();
-  const context = createGatewayContext(config, adapters, metrics, logger, options.stages);
+  const opened = options.identityStore === undefined ? openStore(config.store) : undefined;
+  const identity = await createIdentityRuntime(config, options.identityStore ?? opened!.identity, options.clock);
+  const context = createGatewayContext(config, adapters, metrics, logger, identity, options.stages);
   const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (request, response) =>
     route(context, request, response),
   );
@@ -151,6 +172,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         await closed;
         clearTimeout(drain);
         if (options.adapters === undefined) await Promise.all([...adapters.values()].map((adapter) => adapter.close()));
+        await opened?.close();
         await flushLogs(logger);
       })();
       return closing;

@@ -1,4 +1,16 @@
-import { breakerStoreConformance, capacityStoreConformance, cooldownStoreConformance, counterStoreConformance, latencyStoreConformance } from './conformance/index.ts';
+import {
+  breakerStoreConformance,
+  capacityStoreConformance,
+  cooldownStoreConformance,
+  counterStoreConformance,
+  identityStoreConformance,
+  latencyStoreConformance,
+  rateLimitStoreConformance,
+} from './conformance/index.ts';
+import { MemoryRateLimitStore } from './memory/memory-rate-limit-store.ts';
+import { MemoryIdentityStore } from './memory/memory-identity-store.ts';
+import { openSqlite } from './sqlite/sqlite-database.ts';
+import { SqliteIdentityStore } from './sqlite/sqlite-identity-store.ts';
 import { createMemoryStores } from './memory/memory-stores.ts';
 import type { StoreOptions, Stores } from './state-stores.ts';
 
@@ -12,3 +24,8 @@ for (const { name, make } of implementations) {
   latencyStoreConformance(name, (latencyAlpha) => make({ latencyAlpha }).latency);
   counterStoreConformance(name, () => make({}).roundRobin);
 }
+
+/** Every implementation of the identity store; PostgreSQL joins this list. */
+identityStoreConformance('memory', () => new MemoryIdentityStore());
+identityStoreConformance('sqlite', () => new SqliteIdentityStore(openSqlite(':memory:').database, true));
+rateLimitStoreConformance('memory', () => new MemoryRateLimitStore());

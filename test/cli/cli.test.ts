@@ -118,6 +118,8 @@ models:
       file,
       `listen: 127.0.0.1:0
 logging: { level: info, requests: true }
+auth: { clients: none }
+store: { kind: memory }
 providers:
   upstream: { kind: openai-compatible, base_url: ${emulatorUrl}/v1 }
 models:

@@ -63,6 +63,8 @@ before(async () => {
   const config = parseConfig(
     `
 logging: { level: silent, requests: false }
+auth: { clients: none }
+store: { kind: memory }
 limits: { request_timeout: 20s }
 providers:
   azure-deployments:

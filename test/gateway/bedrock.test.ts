@@ -37,6 +37,8 @@ before(async () => {
   const config = parseConfig(
     `
 logging: { level: silent, requests: false }
+auth: { clients: none }
+store: { kind: memory }
 limits: { request_timeout: 20s }
 providers:
   bedrock-usw2:

@@ -18,6 +18,8 @@ import { resetRoutingState } from '../../src/execution/routing-runtime.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startGateway, type RunningGateway } from '../../src/server/gateway-server.ts';
 
+const adminHeaders = { headers: { authorization: 'Bearer routing-test-admin-token' } };
+
 const awsCredentials = { accessKeyId: 'AKIDROUTING', secretAccessKey: 'routing-secret' };
 let azure: RunningAzureOpenAIEmulator;
 let bedrock: RunningBedrockEmulator;
@@ -48,6 +50,9 @@ before(async () => {
   const config = parseConfig(
     `
 logging: { level: silent, requests: false }
+auth: { clients: none }
+store: { kind: memory }
+admin: { tokens: { tests: routing-test-admin-token } }
 limits: { request_timeout: 20s }
 routing:
   breaker: { failure_rate: 0.5, minimum_requests: 4, window: 30s, open_for: 1s, half_open_probes: 1 }
@@ -214,7 +219,7 @@ describe('routing: the primary partner first, every pass-over explained', () => 
     azure.setFault('status=429, retry-after=5', 1);
     await ask('gpt-oss-120b', { 'x-request-id': 'cooling-1' });
     await ask('gpt-oss-120b', { 'x-request-id': 'cooling-2' });
-    const found = (await (await request(`${gateway.url}/admin/routes/cooling-2`)).body.text());
+    const found = (await (await request(`${gateway.url}/admin/routes/cooling-2`, adminHeaders)).body.text());
     assert.match(found, /429 retry-after [45]s/);
   });
 
@@ -241,10 +246,10 @@ describe('routing: the primary partner first, every pass-over explained', () => 
       .create({ model: 'gpt-oss-120b', messages: [{ role: 'user', content: 'trace me' }] }, { headers: { 'x-request-id': 'route-me-1' } })
       .withResponse();
     assert.equal(response.status, 200);
-    const one = (await (await request(`${gateway.url}/admin/routes/route-me-1`)).body.json()) as { requestId: string; model: string; trace: unknown };
+    const one = (await (await request(`${gateway.url}/admin/routes/route-me-1`, adminHeaders)).body.json()) as { requestId: string; model: string; trace: unknown };
     assert.equal(one.requestId, 'route-me-1');
     assert.equal(one.model, 'gpt-oss-120b');
-    const list = (await (await request(`${gateway.url}/admin/routes?limit=5`)).body.json()) as { data: Array<{ requestId: string }> };
+    const list = (await (await request(`${gateway.url}/admin/routes?limit=5`, adminHeaders)).body.json()) as { data: Array<{ requestId: string }> };
     assert.equal(list.data[0].requestId, 'route-me-1');
     assert.ok(list.data.length <= 5);
   });

@@ -41,6 +41,8 @@ limits:
   request_timeout: ${options.requestTimeout ?? '20s'}
   stream_idle_timeout: 5s
 logging: { level: silent, requests: false }
+auth: { clients: none }
+store: { kind: memory }
 providers:
   primary:
     kind: openai

@@ -7,3 +7,5 @@ export { cooldownStoreConformance } from './cooldown-store-conformance.ts';
 export { capacityStoreConformance } from './capacity-store-conformance.ts';
 export { latencyStoreConformance } from './latency-store-conformance.ts';
 export { counterStoreConformance } from './counter-store-conformance.ts';
+export { identityStoreConformance } from './identity-store-conformance.ts';
+export { rateLimitStoreConformance } from './rate-limit-store-conformance.ts';

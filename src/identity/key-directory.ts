@@ -1,0 +1,121 @@
+/**
+ * The keys and tenants in memory: what the key check reads on every request, never the database. Built from the
+ * identity store at start-up and updated by the admin plane on every change, so a revocation or an expiry holds from
+ * the very next request. What a request needs of its key (a `Caller`) is built once per change, not per request.
+ */
+import type { IdentitySnapshot, KeyRecord, Limits, TenantRecord } from '../store/identity-store.ts';
+import { keyIdOf, keyMatches } from './api-key.ts';
+
+/** Who is calling, as the pipeline's stages, routing and the request log see it. Never holds the secret. */
+export interface Caller {
+  readonly keyId: string;
+  readonly prefix: string;
+  readonly keyName: string;
+  readonly tenantId: string;
+  readonly team: string | undefined;
+  /** Undefined: any model. */
+  readonly models: ReadonlySet<string> | undefined;
+  /** Provider names the key may reach; undefined: any. */
+  readonly providers: readonly string[] | undefined;
+  /** Lower case; undefined: any. */
+  readonly regions: readonly string[] | undefined;
+  readonly zeroRetention: boolean;
+  readonly limits: Limits;
+  /** The tenant's ceilings, shared by all its keys. */
+  readonly tenantLimits: Limits;
+}
+
+/** Why a presented key was refused. */
+export type KeyRefusal =
+  | { readonly reason: 'missing' }
+  | { readonly reason: 'unknown' }
+  | { readonly reason: 'expired'; readonly at: number }
+  | { readonly reason: 'revoked'; readonly at: number }
+  | { readonly reason: 'rotated'; readonly at: number };
+
+interface Entry {
+  readonly record: KeyRecord;
+  readonly hash: Buffer;
+  readonly previousHash: Buffer | undefined;
+  readonly caller: Caller;
+}
+
+const missing: KeyRefusal = Object.freeze({ reason: 'missing' });
+const unknown: KeyRefusal = Object.freeze({ reason: 'unknown' });
+const noLimits: Limits = Object.freeze({});
+
+export class KeyDirectory {
+  readonly #entries = new Map<string, Entry>();
+  readonly #tenants = new Map<string, TenantRecord>();
+
+  constructor(snapshot?: IdentitySnapshot) {
+    if (snapshot !== undefined) this.load(snapshot);
+  }
+
+  /** Replaces everything with a fresh snapshot of the store. */
+  load(snapshot: IdentitySnapshot): void {
+    this.#tenants.clear();
+    this.#entries.clear();
+    for (const tenant of snapshot.tenants) this.#tenants.set(tenant.id, tenant);
+    for (const key of snapshot.keys) this.#entries.set(key.id, this.#entryOf(key));
+  }
+
+  putTenant(tenant: TenantRecord): void {
+    this.#tenants.set(tenant.id, tenant);
+    for (const [id, entry] of this.#entries) if (entry.record.tenantId === tenant.id) this.#entries.set(id, this.#entryOf(entry.record));
+  }
+
+  putKey(key: KeyRecord): void {
+    this.#entries.set(key.id, this.#entryOf(key));
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * The caller a presented key belongs to at `now` (epoch ms), or why it is refused. Expiry is exact: a key expiring
+   * at `now` is expired. After a rotation the previous secret works until (not at) its deadline.
+   */
+  authenticate(presented: string | undefined, now: number): Caller | KeyRefusal {
+    if (presented === undefined || presented === '') return missing;
+    const id = keyIdOf(presented);
+    const entry = id === undefined ? undefined : this.#entries.get(id);
+    if (entry === undefined) return unknown;
+    const record = entry.record;
+    if (!keyMatches(presented, entry.hash)) {
+      if (entry.previousHash === undefined || !keyMatches(presented, entry.previousHash)) return unknown;
+      if (now >= record.previousValidUntil!) return { reason: 'rotated', at: record.previousValidUntil! };
+    }
+    if (record.revokedAt !== undefined) return { reason: 'revoked', at: record.revokedAt };
+    if (record.expiresAt !== undefined && now >= record.expiresAt) return { reason: 'expired', at: record.expiresAt };
+    return entry.caller;
+  }
+
+  #entryOf(record: KeyRecord): Entry {
+    const tenant = this.#tenants.get(record.tenantId);
+    const policy = record.policy;
+    return {
+      record,
+      hash: Buffer.from(record.hash, 'hex'),
+      previousHash: record.previousHash === undefined || record.previousValidUntil === undefined ? undefined : Buffer.from(record.previousHash, 'hex'),
+      caller: Object.freeze({
+        keyId: record.id,
+        prefix: record.prefix,
+        keyName: record.name,
+        tenantId: record.tenantId,
+        team: record.team,
+        models: policy.models === undefined ? undefined : new Set(policy.models),
+        providers: policy.providers,
+        regions: policy.regions?.map((region) => region.toLowerCase()),
+        zeroRetention: policy.zeroRetention === true,
+        limits: record.limits,
+        tenantLimits: tenant?.limits ?? noLimits,
+      }),
+    };
+  }
+}
+
+export function isCaller(value: Caller | KeyRefusal): value is Caller {
+  return 'keyId' in value;
+}
