@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import { runKeys, runMigrate, runTenants } from './admin-commands.ts';
 import { runCheckConfig } from './check-config-command.ts';
 import { runDemo } from './demo-command.ts';
 import { runEmulate } from './emulate-command.ts';
@@ -30,6 +31,11 @@ Commands:
                        Run a local cloud emulator. Clouds: openai, azure-openai, bedrock, vertex
                        (bedrock also: --region R --access-key-id ID --secret-access-key KEY;
                         vertex also: --project P --public-key-file PEM of the service account whose JWTs it accepts).
+  keys <create|list|show|update|revoke|rotate> …, tenants <create|list|update> …
+                       Manage virtual keys and tenants through the admin API ($INTERCHANGE_ADMIN_TOKEN;
+                       \`interchange keys --help\` lists the options).
+  migrate [--config FILE]
+                       Apply the store's pending migrations (serve also does at start-up).
   demo [--port N]      Run the gateway with every cloud emulated on loopback (what \`npm start\` runs).
   bench [options]      Run the benchmark (see docs/benchmark.md).
   help                 Show this text.
@@ -49,6 +55,12 @@ export async function main(argv: string[]): Promise<number | void> {
       return runEmulate(rest);
     case 'demo':
       return runDemo(rest);
+    case 'keys':
+      return runKeys(rest);
+    case 'tenants':
+      return runTenants(rest);
+    case 'migrate':
+      return runMigrate(rest);
     case 'bench':
       return runBench(rest);
     case 'version':
