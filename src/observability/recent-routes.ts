@@ -15,6 +15,9 @@ export interface RecentRoute {
   /** The compact route, as sent in `x-interchange-route`. */
   readonly route: string;
   readonly trace: RouteTraceRecord | undefined;
+  /** The caller's key (its id, never the secret) and tenant, when keys are on. */
+  readonly keyId?: string;
+  readonly tenant?: string;
 }
 
 export class RecentRoutes {

@@ -39,7 +39,17 @@ export function createRequestObserver(options: RequestObserverOptions): Observer
         const passover = trace.passoverLabel();
         if (passover !== undefined) metrics.passover(passover);
         const eventful = passover !== undefined || attempts.length > 1 || completion.status >= 400;
-        recentRoutes.add({ requestId: completion.requestId, at: Date.now(), model, status: completion.status, route: route!, trace: eventful ? trace.toJSON() : undefined });
+        const caller = completion.caller;
+        recentRoutes.add({
+          requestId: completion.requestId,
+          at: Date.now(),
+          model,
+          status: completion.status,
+          route: route!,
+          trace: eventful ? trace.toJSON() : undefined,
+          keyId: caller?.keyId,
+          tenant: caller?.tenantId,
+        });
       }
       if (requestLog === undefined) return;
       const line = {
@@ -62,6 +72,9 @@ export function createRequestObserver(options: RequestObserverOptions): Observer
         inputTokens: completion.usage?.inputTokens.total,
         outputTokens: completion.usage?.outputTokens.total,
         route,
+        keyId: completion.caller?.keyId,
+        keyPrefix: completion.caller?.prefix,
+        tenant: completion.caller?.tenantId,
       };
       if (completion.status >= 500) requestLog.warn(line, 'request failed');
       else requestLog.info(line, 'request');

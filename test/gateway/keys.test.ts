@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { request } from 'undici';
@@ -28,14 +29,14 @@ interface Stack {
   close(): Promise<void>;
 }
 
-async function startStack(extra = ''): Promise<Stack> {
+async function startStack(extra = '', lines?: string[]): Promise<Stack> {
   const upstream = await startOpenAIEmulator({ quiet: true, models: ['gpt-4o-mini', 'gpt-4o'] });
   const second = await startOpenAIEmulator({ quiet: true, models: ['gpt-4o-mini'] });
   const directory = await mkdtemp(join(tmpdir(), 'interchange-keys-'));
   const config = parseConfig(
     `
 listen: 127.0.0.1:0
-logging: { level: silent, requests: false }
+logging: { level: info, requests: ${lines === undefined ? 'false' : 'true'} }
 store: { kind: sqlite, path: ${join(directory, 'gateway.db')} }
 admin: { tokens: { ops: ${adminToken}, second: second-admin-token-abcdefgh } }
 providers:
@@ -63,7 +64,11 @@ ${extra}`,
       await rm(directory, { recursive: true, force: true });
     },
   };
-  (stack as { gateway: RunningGateway }).gateway = await startGateway(config, { logger: createLogger('silent'), host: '127.0.0.1', port: 0, clock: () => stack.now });
+  const logger =
+    lines === undefined
+      ? createLogger('silent')
+      : createLogger('info', { destination: new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }) });
+  (stack as { gateway: RunningGateway }).gateway = await startGateway(config, { logger, host: '127.0.0.1', port: 0, clock: () => stack.now });
   return stack;
 }
 
@@ -412,5 +417,38 @@ describe('rate limits', () => {
     });
     assert.equal(after.statusCode, 200, 'the slot is free once the stream ended');
     await after.body.text();
+  });
+});
+
+describe('the caller in logs and traces', () => {
+  it('names the key by id, prefix and tenant in the request log and the route trace, never by its secret', async () => {
+    const lines: string[] = [];
+    const stack = await startStack('', lines);
+    try {
+      await adminCall(stack, 'POST', '/admin/tenants', { id: 'acme', name: 'Acme' });
+      const created = await adminCall(stack, 'POST', '/admin/keys', { tenant: 'acme', name: 'logged' });
+      const key: string = created.body.key;
+      const response = await request(`${stack.gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': 'logged-1' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] }),
+      });
+      assert.equal(response.statusCode, 200);
+      await response.body.dump();
+      await chat(stack, 'ick_000000000000_not-a-real-secret-not-a-real-secret-xx');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const line = lines.map((text) => JSON.parse(text)).find((entry) => entry.requestId === 'logged-1');
+      assert.equal(line.keyId, created.body.id);
+      assert.equal(line.keyPrefix, created.body.prefix);
+      assert.equal(line.tenant, 'acme');
+      const all = lines.join('');
+      assert.equal(all.includes(key.slice(17)), false, 'the secret is in no log line');
+      assert.equal(all.includes('not-a-real-secret'), false, 'nor a refused one');
+      const trace = await adminCall(stack, 'GET', '/admin/routes/logged-1');
+      assert.equal(trace.body.keyId, created.body.id);
+      assert.equal(trace.body.tenant, 'acme');
+    } finally {
+      await stack.close();
+    }
   });
 });
