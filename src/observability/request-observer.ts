@@ -38,8 +38,9 @@ export function createRequestObserver(options: RequestObserverOptions): Observer
       if (trace !== undefined) {
         const passover = trace.passoverLabel();
         if (passover !== undefined) metrics.passover(passover);
-        const eventful = passover !== undefined || attempts.length > 1 || completion.status >= 400;
-        recentRoutes.add({ requestId: completion.requestId, at: Date.now(), model, status: completion.status, route: route!, trace: eventful ? trace.toJSON() : undefined });
+        // A stream that failed after it started answered 200: its error code says it failed.
+        const eventful = passover !== undefined || attempts.length > 1 || errorCode !== undefined;
+        recentRoutes.add({ requestId: completion.requestId, at: Date.now(), model, status: completion.status, error: errorCode, route: route!, trace: eventful ? trace.toJSON() : undefined });
       }
       if (requestLog === undefined) return;
       const line = {
@@ -63,7 +64,7 @@ export function createRequestObserver(options: RequestObserverOptions): Observer
         outputTokens: completion.usage?.outputTokens.total,
         route,
       };
-      if (completion.status >= 500) requestLog.warn(line, 'request failed');
+      if (completion.status >= 500 || errorCode === 'upstream_stream_error') requestLog.warn(line, 'request failed');
       else requestLog.info(line, 'request');
     },
   };
