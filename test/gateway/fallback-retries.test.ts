@@ -156,6 +156,15 @@ describe('retries on the last channel left: exactly 1 + retries.attempts calls',
       assert.equal(answer.status, 503);
     });
 
+    it("401 on the only channel, streaming: 1 call, the gateway's own message", async () => {
+      primary.setFault('status=401');
+      const answer = await chat(gateway, 'solo', true);
+      assert.deepEqual(answer.calls, { primary: 1, secondary: 0 });
+      assert.equal(answer.status, 502);
+      assert.equal(answer.body.error?.code, 'upstream_authentication_failed');
+      assert.equal(answer.body.error?.message, `Model "solo" failed on 1 channel: [1] primary (gpt-4o): primary refused the gateway's credentials (401)`);
+    });
+
     it('403 on the only channel: 1 call', async () => {
       primary.setFault('status=403');
       const answer = await chat(gateway, 'solo');
