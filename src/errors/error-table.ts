@@ -115,7 +115,7 @@ export const errorTable = {
     status: 502,
     type: 'api_error',
     retryable: true,
-    description: "The upstream refused the gateway's credentials (a gateway configuration problem, not the client's).",
+    description: "Every channel refused the gateway's credentials (a gateway configuration problem, not the client's); the message is the gateway's own, never the upstream's.",
   },
   upstream_rate_limited: {
     status: 429,

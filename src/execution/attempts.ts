@@ -33,21 +33,37 @@ const unavailableCodes = new Set<ErrorCode>(['upstream_unavailable', 'upstream_r
 
 /**
  * The error after every channel failed with a retryable error: 429 when all were rate limited, 504 when all timed out,
- * 503 when all were unavailable, 502 otherwise. The message names every attempt.
+ * 503 when all were unavailable, `upstream_authentication_failed` when all refused the gateway's credentials, 502
+ * otherwise. The message names each channel once, in the order first tried, with its attempt count when it was tried
+ * more than once and what ended its last attempt.
  */
 export function exhaustedError(model: string, attempts: readonly AttemptRecord[], errors: readonly GatewayError[]): GatewayError {
   let code: ErrorCode;
   if (errors.every((error) => error.code === 'upstream_rate_limited')) code = 'upstream_rate_limited';
   else if (errors.every((error) => error.code === 'upstream_timeout')) code = 'upstream_timeout';
   else if (errors.every((error) => unavailableCodes.has(error.code))) code = 'upstream_unavailable';
+  else if (errors.every((error) => error.code === 'upstream_authentication_failed')) code = 'upstream_authentication_failed';
   else code = 'upstream_error';
 
-  const described = attempts
-    .map((attempt, index) => `[${index + 1}] ${attempt.provider} (${attempt.upstreamModel}): ${attempt.message ?? attempt.outcome}`)
-    .join('; ');
-  const channels = attempts.length === 1 ? '1 channel' : `${attempts.length} channels`;
+  const channels = new Map<string, { first: AttemptRecord; last: AttemptRecord; count: number }>();
+  for (const attempt of attempts) {
+    const key = `${attempt.provider}/${attempt.upstreamModel}`;
+    const seen = channels.get(key);
+    if (seen === undefined) channels.set(key, { first: attempt, last: attempt, count: 1 });
+    else {
+      seen.last = attempt;
+      seen.count++;
+    }
+  }
+  let described = '';
+  let index = 0;
+  for (const { first, last, count } of channels.values()) {
+    const tries = count === 1 ? '' : `, ${count} attempts`;
+    described += `${index === 0 ? '' : '; '}[${++index}] ${first.provider} (${first.upstreamModel})${tries}: ${last.message ?? last.outcome}`;
+  }
+  const counted = channels.size === 1 ? '1 channel' : `${channels.size} channels`;
   const retryAfters = errors.map((error) => error.retryAfterMs).filter((value): value is number => value !== undefined);
-  return new GatewayError(code, `Model "${model}" failed on ${channels}: ${described}`, {
+  return new GatewayError(code, `Model "${model}" failed on ${counted}: ${described}`, {
     retryAfterMs: retryAfters.length > 0 ? Math.min(...retryAfters) : undefined,
     upstream: errors.at(-1)?.upstream,
   });

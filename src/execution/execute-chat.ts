@@ -2,8 +2,9 @@
  * Runs a request over the channels its route plan ordered: one attempt per channel, falling back to the next on a
  * retryable failure as long as nothing has reached the client and the deadline allows. Every attempt updates the
  * channel's breaker, capacity window and latency average, and the route trace. A `retry-after` cools the channel
- * down; when the last channel left fails retryably, it is retried with exponential backoff and jitter (honouring
- * retry-after) within the deadline. Knows no provider and no HTTP server.
+ * down; when the last channel left fails retryably, it is retried `retries.attempts` more times with exponential
+ * backoff and jitter (honouring retry-after) within the deadline, unless the channel's own configuration failed
+ * (refused credentials, deployment or model not found). Knows no provider and no HTTP server.
  */
 import type { ModelConfig } from '../config/types.ts';
 import { GatewayError, isGatewayError, type ErrorCode } from '../errors/index.ts';
@@ -13,6 +14,7 @@ import type { CallContext, ProviderAdapter, StreamSink } from '../providers/adap
 import type { RouteChannel, RoutePlan } from '../routing/index.ts';
 import type { ChatRequest, FinishReason, StreamPart, Usage } from '../spec/index.ts';
 import { attemptFromError, attemptSucceeded, exhaustedError, type AttemptRecord } from './attempts.ts';
+import { channelProblemOf, credentialsRefused } from './channel-problems.ts';
 import type { ExecutionRuntime, RequestScope } from './execution-runtime.ts';
 import { nextDelay } from './retry-backoff.ts';
 
@@ -140,7 +142,12 @@ async function runChannels<T>(runtime: ExecutionRuntime, model: ModelConfig, pla
       if (!attempt.committed()) trace.attemptSucceeded(channel, record.durationMs, firstToken);
       return { ok: true, value, channel, attempts };
     } catch (caught) {
-      const error = asGatewayError(caught);
+      let error = asGatewayError(caught);
+      const problem = channelProblemOf(error);
+      if (problem !== undefined) {
+        runtime.observer.channelProblem(channel, problem, error);
+        if (problem === 'authentication') error = credentialsRefused(error);
+      }
       const record = attemptFromError(channel.provider, channel.upstreamModel, error, startedAt);
       attempts.push(record);
       runtime.observer.attempt(record);
@@ -152,9 +159,10 @@ async function runChannels<T>(runtime: ExecutionRuntime, model: ModelConfig, pla
       if (!error.isRetryable) return fail(error);
       errors.push(error);
       if (error.retryAfterMs !== undefined) routing.cooldowns.coolDown(channel.id, Date.now() + error.retryAfterMs);
-      // The last channel left: back off (honouring retry-after) and try it again, if the deadline allows.
-      if (last) {
-        const delay = nextDelay(retries, error.retryAfterMs, Math.random, runtime.retries);
+      // The last channel left: back off (honouring retry-after) and try it again, if the deadline allows. Not when the
+      // channel's configuration failed: its key or deployment will not have changed a moment later.
+      if (last && problem === undefined) {
+        const delay = nextDelay(retries + 1, error.retryAfterMs, Math.random, runtime.retries);
         if (delay !== undefined && delay <= Math.min(maxRetryWaitMs, scope.deadline - performance.now())) {
           retries++;
           if (error.retryAfterMs === undefined) {

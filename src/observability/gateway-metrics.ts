@@ -4,6 +4,7 @@
  */
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AttemptRecord } from '../execution/attempts.ts';
+import type { ChannelProblem } from '../execution/channel-problems.ts';
 import type { Usage } from '../spec/index.ts';
 import { droppedLogLines } from './logger.ts';
 import { CounterFamily, HistogramFamily } from './metric-families.ts';
@@ -21,6 +22,7 @@ export class GatewayMetrics {
   readonly #errors: CounterFamily;
   readonly #fallbacks: CounterFamily;
   readonly #passovers: CounterFamily;
+  readonly #channelProblems: CounterFamily;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -82,6 +84,12 @@ export class GatewayMetrics {
       labelNames: ['reason'],
       registers,
     });
+    this.#channelProblems = new CounterFamily({
+      name: 'interchange_channel_config_failures_total',
+      help: "Upstream attempts that failed on the channel's own configuration, by channel and reason (authentication, not_found).",
+      labelNames: ['provider', 'upstream_model', 'reason'],
+      registers,
+    });
     // Read when scraped: the destination counts drops, nothing is done per log line here.
     new Counter({
       name: 'interchange_log_lines_dropped_total',
@@ -96,6 +104,11 @@ export class GatewayMetrics {
 
   passover(reason: string): void {
     this.#passovers.inc(1, reason);
+  }
+
+  /** Labels are configured names and a reason from a fixed set. */
+  channelProblem(provider: string, upstreamModel: string, reason: ChannelProblem): void {
+    this.#channelProblems.inc(1, provider, upstreamModel, reason);
   }
 
   request(endpoint: string, model: string, provider: string, status: number, seconds: number, stream: boolean): void {

@@ -1,8 +1,8 @@
 /**
  * The routes of the most recent requests, in a fixed-size ring (no growth, no shifting): what `GET /admin/routes`
  * answers. Every request keeps its compact route (the `x-interchange-route` value); the full trace, with reasons in
- * words, is kept only for requests where something happened (a channel passed over, an attempt failed, an error), so
- * that the common case allocates one small entry.
+ * words, is kept only for requests where something happened (a channel passed over, an attempt failed, an error,
+ * a stream that failed after it started), so that the common case allocates one small entry.
  */
 import type { RouteTraceRecord } from '../routing/index.ts';
 
@@ -12,6 +12,8 @@ export interface RecentRoute {
   readonly at: number;
   readonly model: string;
   readonly status: number;
+  /** The error code when the request failed, also after a stream had started (status 200, `upstream_stream_error`). */
+  readonly error: string | undefined;
   /** The compact route, as sent in `x-interchange-route`. */
   readonly route: string;
   readonly trace: RouteTraceRecord | undefined;

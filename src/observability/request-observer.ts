@@ -38,13 +38,15 @@ export function createRequestObserver(options: RequestObserverOptions): Observer
       if (trace !== undefined) {
         const passover = trace.passoverLabel();
         if (passover !== undefined) metrics.passover(passover);
-        const eventful = passover !== undefined || attempts.length > 1 || completion.status >= 400;
+        // A stream that failed after it started answered 200: its error code says it failed.
+        const eventful = passover !== undefined || attempts.length > 1 || errorCode !== undefined;
         const caller = completion.caller;
         recentRoutes.add({
           requestId: completion.requestId,
           at: Date.now(),
           model,
           status: completion.status,
+          error: errorCode,
           route: route!,
           trace: eventful ? trace.toJSON() : undefined,
           keyId: caller?.keyId,
@@ -76,7 +78,7 @@ export function createRequestObserver(options: RequestObserverOptions): Observer
         keyPrefix: completion.caller?.prefix,
         tenant: completion.caller?.tenantId,
       };
-      if (completion.status >= 500) requestLog.warn(line, 'request failed');
+      if (completion.status >= 500 || errorCode === 'upstream_stream_error') requestLog.warn(line, 'request failed');
       else requestLog.info(line, 'request');
     },
   };

@@ -40,6 +40,37 @@ describe('RouteTrace: x-interchange-route', () => {
     assert.equal(trace.winner, undefined);
   });
 
+  it('says malformed for a 2xx the gateway could not use, never the 2xx status', () => {
+    const trace = plan().trace;
+    trace.attemptFailed(azure, 200, 'upstream_error', 1.2);
+    trace.attemptFailed(bedrock, 200, 'upstream_unavailable', 2);
+    trace.attemptFailed(vertex, 399, 'upstream_error', 3);
+    trace.attemptFailed(vertex, 400, 'upstream_error', 4);
+    assert.equal(
+      trace.toHeader(),
+      'azure-eastus/gpt-oss-120b:fail=malformed@1ms;bedrock-use1/openai.gpt-oss-120b-1:0:fail=unavailable@2ms;vertex-usc1/openai/gpt-oss-120b-maas:fail=malformed@3ms;vertex-usc1/openai/gpt-oss-120b-maas:fail=400@4ms',
+    );
+  });
+
+  it('records a stream that failed after it reached the client as one failed attempt', () => {
+    const trace = plan().trace;
+    trace.attemptSucceeded(azure, 31, 31);
+    assert.equal(trace.toHeader(), 'azure-eastus/gpt-oss-120b:ok@31ms', 'what the response header said when the stream started');
+    trace.attemptFailed(azure, undefined, 'client_closed_request', 51, true);
+    assert.equal(trace.toHeader(), 'azure-eastus/gpt-oss-120b:fail=client-closed-request@51ms');
+    assert.deepEqual(JSON.parse(JSON.stringify(trace)).attempts, [
+      { channel: 'azure-eastus/gpt-oss-120b', outcome: 'failed', code: 'client_closed_request', elapsedMs: 51, firstTokenMs: 31, afterCommit: true },
+    ]);
+    assert.equal(trace.winner, azure, 'its stream is what the client got');
+
+    // After a fallback, only the attempt that reached the client becomes the failure.
+    const fellBack = plan().trace;
+    fellBack.attemptFailed(azure, 503, 'upstream_unavailable', 10);
+    fellBack.attemptSucceeded(bedrock, 20, 20);
+    fellBack.attemptFailed(bedrock, 200, 'upstream_error', 45, true);
+    assert.equal(fellBack.toHeader(), 'azure-eastus/gpt-oss-120b:fail=503@10ms;bedrock-use1/openai.gpt-oss-120b-1:0:fail=malformed@45ms');
+  });
+
   it('is empty before anything happened on a clean plan, and parses back', () => {
     const trace = plan().trace;
     assert.equal(trace.toHeader(), '');

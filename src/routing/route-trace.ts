@@ -11,7 +11,9 @@
  *     channel  = provider "/" upstream-model    ; bytes outside visible ASCII, and "%" ";" ",", percent-encoded
  *     verdict  = "ok@" ms "ms"                  ; the attempt that answered: time until its response started
  *                                               ;   (first token for streams, whole response otherwise)
- *              / "fail=" failure "@" ms "ms"    ; an attempt that failed: HTTP status, or a code (timeout, network)
+ *              / "fail=" failure "@" ms "ms"    ; an attempt that failed: its HTTP status (4xx, 5xx), "malformed"
+ *                                               ;   (a 2xx the gateway could not use), or a code (timeout,
+ *                                               ;   unavailable, client-closed-request…); ms until the failure
  *              / kind "=" code                  ; passed over without a call (while planning, or at attempt time)
  *     kind     = "unable" / "declined" / "excluded"
  *     code     = 1*( ALPHA / DIGIT / "-" )      ; circuit-open, 429, vision, context, tpm, rule, region, licence-expired…
@@ -19,7 +21,9 @@
  *
  * Entries come in the order things happened: channels passed over while planning (in the order considered), then the
  * attempts. The verdict follows the entry's last ":" (upstream model ids may contain ":"). Candidates never reached
- * are not listed. A channel cooling down appears twice when it is tried last: `unable=429`, then its attempt.
+ * are not listed. A channel cooling down appears twice when it is tried last: `unable=429`, then its attempt. Every
+ * attempt is one entry: a stream that failed after it reached the client is its `fail=` entry (the response header,
+ * sent when the stream started, still said `ok`).
  * Example: `azure-eastus/gpt-4o:unable=429;bedrock-use1/openai.gpt-oss-120b-1:0:ok@212ms`.
  */
 import { attemptFailureReason, cooldownReason, reasonText, reasons } from './pass-reasons.ts';
@@ -107,8 +111,18 @@ export class RouteTrace {
     this.#winner = channel;
   }
 
-  /** The attempt failed; `afterCommit` when its stream had already reached the client. */
+  /**
+   * The attempt failed; `afterCommit` when its stream had already reached the client. Such an attempt was recorded as
+   * answering when it started: that entry becomes the failure (keeping its first-token time), one entry per attempt.
+   */
   attemptFailed(channel: RouteChannel, status: number | undefined, code: string | undefined, elapsedMs: number, afterCommit = false): void {
+    const attempts = this.#attempts;
+    const started = afterCommit && attempts !== undefined ? attempts[attempts.length - 1] : undefined;
+    if (started !== undefined && started.channel === channel && started.outcome === 'ok') {
+      attempts![attempts!.length - 1] = { channel, outcome: 'failed', status, code, reason: undefined, elapsedMs, firstTokenMs: started.firstTokenMs, afterCommit };
+      this.#header = undefined;
+      return;
+    }
     this.#push({ channel, outcome: 'failed', status, code, reason: undefined, elapsedMs, firstTokenMs: undefined, afterCommit });
   }
 
@@ -232,7 +246,15 @@ function verdict(attempt: TraceAttempt): string {
   const ms = Math.round(attempt.elapsedMs);
   if (attempt.outcome === 'ok') return `ok@${ms}ms`;
   if (attempt.outcome === 'skipped') return `${attempt.reason!.kind}=${attempt.reason!.code}`;
-  return `fail=${attempt.status ?? shortCode(attempt.code)}@${ms}ms`;
+  return `fail=${failure(attempt)}@${ms}ms`;
+}
+
+function failure(attempt: TraceAttempt): string | number {
+  const status = attempt.status;
+  if (status === undefined) return shortCode(attempt.code);
+  if (status >= 400) return status;
+  // A 2xx whose body or stream the gateway could not use: its status would read as a success.
+  return attempt.code === 'upstream_error' ? 'malformed' : shortCode(attempt.code);
 }
 
 export interface RouteHeaderEntry {

@@ -5,6 +5,7 @@
 import type { GatewayConfig } from '../config/types.ts';
 import type { ExecutionRuntime } from '../execution/execution-runtime.ts';
 import { createRoutingState } from '../execution/routing-runtime.ts';
+import { ChannelProblemLog, createAttemptObserver } from '../observability/channel-problem-log.ts';
 import type { GatewayMetrics } from '../observability/gateway-metrics.ts';
 import { requestLogger, type Logger } from '../observability/logger.ts';
 import { RecentRoutes } from '../observability/recent-routes.ts';
@@ -46,7 +47,7 @@ export function createGatewayContext(
     adapters,
     providers: config.providers,
     limits: config.limits,
-    observer: metrics,
+    observer: createAttemptObserver(metrics, new ChannelProblemLog(logger)),
     routing: createRoutingState(config),
     retries: config.routing.retries,
   };

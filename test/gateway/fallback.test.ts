@@ -88,7 +88,8 @@ describe('fallback before the first byte', () => {
       assert.ok(error instanceof OpenAI.APIError);
       assert.equal(error.status, 504);
       assert.equal(error.code, 'upstream_timeout');
-      assert.match(error.message, /\[1\] primary \(gpt-4o\): primary timed out/);
+      // Tried twice: the default retry of the last channel left.
+      assert.match(error.message, /failed on 1 channel: \[1\] primary \(gpt-4o\), 2 attempts: primary timed out/);
       return true;
     });
   });
@@ -175,6 +176,66 @@ describe('failure after the first byte', () => {
   });
 });
 
+describe('route traces say what happened', () => {
+  async function recentRoute(requestId: string): Promise<Record<string, any>> {
+    let found: Record<string, any> | undefined;
+    // The trace is recorded once the response ended; a client that left may be a moment ahead of it.
+    await waitFor(() => found !== undefined, 3000, async () => {
+      const response = await request(`${stack.gateway.url}/admin/routes/${requestId}`);
+      const body = (await response.body.json()) as Record<string, any>;
+      if (response.statusCode === 200) found = body;
+    });
+    return found!;
+  }
+
+  it('a malformed upstream body is fail=malformed, not its 200', async () => {
+    stack.primary.setFault('malformed');
+    const { response } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages }).withResponse();
+    assert.match(response.headers.get('x-interchange-route') ?? '', /^primary\/gpt-4o-mini:fail=malformed@\d+ms;secondary\/gpt-4o-mini:ok@\d+ms$/);
+  });
+
+  it('a stream cut mid-way is recorded as a failed stream, with its trace and one entry for its attempt', async () => {
+    stack.primary.setFault('cut-after=3');
+    const requestId = 'cut-stream-trace';
+    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true }, { headers: { 'x-request-id': requestId } });
+    await assert.rejects(async () => {
+      for await (const _chunk of stream);
+    });
+    const entry = await recentRoute(requestId);
+    assert.equal(entry.status, 200, 'what the client saw when the stream started');
+    assert.equal(entry.error, 'upstream_stream_error');
+    assert.match(entry.route, /^primary\/gpt-4o-mini:fail=unavailable@\d+ms$/);
+    assert.equal(entry.trace.attempts.length, 1);
+    assert.deepEqual({ ...entry.trace.attempts[0], elapsedMs: 0, firstTokenMs: 0 }, {
+      channel: 'primary/gpt-4o-mini',
+      outcome: 'failed',
+      code: 'upstream_unavailable',
+      elapsedMs: 0,
+      firstTokenMs: 0,
+      afterCommit: true,
+    });
+    assert.equal(entry.trace.winner, 'primary/gpt-4o-mini');
+  });
+
+  it('a stream the client aborted shows its channel once', async () => {
+    stack.primary.setFault('delay-chunks=40');
+    const requestId = 'aborted-stream-trace';
+    const controller = new AbortController();
+    const stream = await client.chat.completions.create({ model: 'solo', messages, stream: true }, { signal: controller.signal, headers: { 'x-request-id': requestId } });
+    let chunks = 0;
+    try {
+      for await (const _chunk of stream) if (++chunks === 2) controller.abort();
+    } catch (error) {
+      assert.ok(error instanceof OpenAI.APIUserAbortError, String(error));
+    }
+    const entry = await recentRoute(requestId);
+    assert.equal(entry.status, 499);
+    assert.equal(entry.error, 'client_closed_request');
+    assert.match(entry.route, /^primary\/gpt-4o:fail=client-closed-request@\d+ms$/);
+    assert.equal(entry.trace.attempts.length, 1);
+  });
+});
+
 describe('client disconnects', () => {
   it('aborts the upstream request when the client goes away, and leaks nothing', async () => {
     stack.primary.setFault('delay-headers=250');
@@ -211,10 +272,12 @@ describe('client disconnects', () => {
   });
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
+async function waitFor(condition: () => boolean, timeoutMs = 3000, poll?: () => Promise<void>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  await poll?.();
   while (!condition()) {
     if (Date.now() > deadline) assert.fail('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 10));
+    await poll?.();
   }
 }

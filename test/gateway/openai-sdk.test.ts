@@ -329,7 +329,7 @@ describe('errors as the openai SDK sees them', () => {
       assert.equal(error.status, 503);
       assert.equal(error.code, 'upstream_unavailable');
       assert.match(error.message, /\[1\] primary \(gpt-4o-mini\): primary answered 503/);
-      assert.match(error.message, /\[2\] secondary \(gpt-4o-mini\): secondary answered 500/);
+      assert.match(error.message, /\[2\] secondary \(gpt-4o-mini\), 2 attempts: secondary answered 500/);
       return true;
     });
   });
