@@ -62,6 +62,8 @@ export function createRequestObserver(options: RequestObserverOptions): Observer
         errorCode,
         inputTokens: completion.usage?.inputTokens.total,
         outputTokens: completion.usage?.outputTokens.total,
+        // Counted by the gateway because the upstream reported none (absent otherwise).
+        usageEstimated: completion.usage?.estimated,
         route,
       };
       if (completion.status >= 500 || errorCode === 'upstream_stream_error') requestLog.warn(line, 'request failed');
