@@ -501,6 +501,33 @@ describe('errors', () => {
     assert.equal(fits.choices[0].finish_reason, 'stop');
   });
 
+  it('an api-version refuses what it predates: stream_options and max_completion_tokens before 2024-09-01-preview, developer before 2024-12-01-preview', async () => {
+    const streaming = { ...hello, stream: true, stream_options: { include_usage: true } };
+    const path = (version: string) => `/openai/deployments/gpt-4o-mini/chat/completions?api-version=${version}`;
+    for (const [version, body, accepted, message] of [
+      ['2024-08-01-preview', streaming, false, /^Unrecognized request argument supplied: stream_options$/],
+      ['2024-06-01', streaming, false, /stream_options/],
+      ['2024-09-01-preview', streaming, true, undefined],
+      ['2024-08-01-preview', { ...hello, max_completion_tokens: 5 }, false, /^Unrecognized request argument supplied: max_completion_tokens$/],
+      ['2024-08-01-preview', { ...hello, max_tokens: 5 }, true, undefined],
+      ['2024-09-01-preview', { ...hello, max_completion_tokens: 5 }, true, undefined],
+      ['2024-10-21', { ...hello, messages: [{ role: 'developer', content: 'Be brief.' }, ...hello.messages] }, false, /^Invalid value: 'developer'\. Supported values are: 'system', 'assistant', 'user', 'function', and 'tool'\.$/],
+      ['2024-10-21', { ...hello, messages: [{ role: 'system', content: 'Be brief.' }, ...hello.messages] }, true, undefined],
+      ['2024-12-01-preview', { ...hello, messages: [{ role: 'developer', content: 'Be brief.' }, ...hello.messages] }, true, undefined],
+    ] as const) {
+      const response = await raw(path(version), body);
+      assert.equal(response.status, accepted ? 200 : 400, `${version} ${response.text.slice(0, 200)}`);
+      if (message !== undefined) {
+        const error = JSON.parse(response.text).error;
+        assert.match(error.message, message);
+        assert.equal(error.type, 'invalid_request_error');
+      }
+    }
+    // The v1 API has every feature.
+    const latest = await v1().chat.completions.create({ ...hello, model: 'gpt-4o-mini', messages: [{ role: 'developer', content: 'Be brief.' }, ...hello.messages], max_completion_tokens: 50 });
+    assert.equal(latest.choices[0].finish_reason, 'stop');
+  });
+
   it('OpenAI-shaped validation errors pass through', async () => {
     const error = await expectRejects(
       azure('gpt-4o-mini').chat.completions.create({ model: 'x', messages: [] }),

@@ -50,6 +50,22 @@ export const DEFAULT_API_VERSIONS: readonly string[] = Object.freeze([
   '2025-04-01-preview',
 ]);
 
+/**
+ * The first dated api-version that accepts each chat request member the older ones refuse: `max_completion_tokens`
+ * and `stream_options` (with `include_usage`) arrived in 2024-09-01-preview, the `developer` message role in
+ * 2024-12-01-preview (Microsoft's API version lifecycle page; GA 2024-10-21 has the first two, not the role).
+ */
+export const API_VERSION_FEATURES = Object.freeze({
+  maxCompletionTokens: '2024-09-01',
+  streamOptions: '2024-09-01',
+  developerRole: '2024-12-01',
+});
+
+/** Whether a dated api-version (`2024-10-21`, `2024-08-01-preview`) has the feature that arrived on `since`. */
+export function apiVersionHas(apiVersion: string, since: string): boolean {
+  return apiVersion.slice(0, 10) >= since;
+}
+
 export const DEFAULT_CONTEXT_WINDOW = 128_000;
 
 /** What Azure reports as `model`: the deployed model version (embedding models report their plain name). */

@@ -9,7 +9,7 @@ import { countTokens, RunningEmulatorServer, startEmulatorServer, type EmulatorH
 import { readChatRequest } from '../openai/chat-request.ts';
 import { embeddingsBody, readEmbeddingRequest } from '../openai/embeddings.ts';
 import { ModelCatalog } from '../openai/models.ts';
-import { INVALID_JSON, isOpenAIError, type OpenAIError } from '../openai/openai-errors.ts';
+import { INVALID_JSON, invalidRequest, invalidValue, isOpenAIError, type OpenAIError } from '../openai/openai-errors.ts';
 import { JSON_CONTENT_TYPE, baseHeaders, deploymentHeaders } from './azure-headers.ts';
 import {
   API_VERSION_NOT_SUPPORTED,
@@ -31,8 +31,10 @@ import {
 import { sendAzureChat } from './chat.ts';
 import { findContentFilterMarker, promptResults } from './content-filter.ts';
 import {
+  API_VERSION_FEATURES,
   DEFAULT_API_VERSIONS,
   DEFAULT_DEPLOYMENTS,
+  apiVersionHas,
   buildDeployments,
   type AzureDeployment,
   type DeploymentState,
@@ -95,6 +97,29 @@ function apiVersionOf(query: string): string | undefined {
   const end = query.indexOf('&', start);
   const value = end < 0 ? query.slice(start) : query.slice(start, end);
   return value.includes('%') || value.includes('+') ? decodeURIComponent(value.replace(/\+/g, ' ')) : value;
+}
+
+const DATED_VERSION = /^\d{4}-\d{2}-\d{2}/;
+const ROLES_BEFORE_DEVELOPER = ['system', 'assistant', 'user', 'function', 'tool'];
+
+/**
+ * What a dated api-version refuses because it predates it: a body member it does not know (`Unrecognized request
+ * argument supplied: stream_options`, Azure's words), or the `developer` role (in OpenAI's invalid-value words).
+ */
+function olderVersionRefusal(body: unknown, apiVersion: string): OpenAIError | undefined {
+  if (typeof body !== 'object' || body === null || !DATED_VERSION.test(apiVersion)) return undefined;
+  const request = body as Record<string, unknown>;
+  for (const [member, since] of [
+    ['stream_options', API_VERSION_FEATURES.streamOptions],
+    ['max_completion_tokens', API_VERSION_FEATURES.maxCompletionTokens],
+  ] as const) {
+    if (member in request && !apiVersionHas(apiVersion, since)) return invalidRequest(`Unrecognized request argument supplied: ${member}`);
+  }
+  if (!apiVersionHas(apiVersion, API_VERSION_FEATURES.developerRole) && Array.isArray(request.messages)) {
+    const index = request.messages.findIndex((message) => (message as { role?: unknown } | null)?.role === 'developer');
+    if (index >= 0) return invalidValue(`messages[${index}].role`, 'developer', ROLES_BEFORE_DEVELOPER);
+  }
+  return undefined;
 }
 
 function looksLikeJwt(token: string): boolean {
@@ -200,6 +225,10 @@ class AzureOpenAIHandler implements EmulatorHandler {
       return this.#error(exchange, 400, operationNotSupported('chatCompletion', deployment.model));
     }
     if (exchange.bodyInvalid) return this.#modelError(exchange, INVALID_JSON);
+    if (apiVersion !== undefined) {
+      const refusal = olderVersionRefusal(exchange.body, apiVersion);
+      if (refusal !== undefined) return this.#modelError(exchange, refusal);
+    }
     const input = readChatRequest(exchange.body, deployment.model);
     if (isOpenAIError(input)) return this.#modelError(exchange, input);
     const maxTokens = Number.isFinite(input.maxTokens) ? input.maxTokens : undefined;

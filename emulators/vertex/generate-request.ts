@@ -29,6 +29,9 @@ export const THINKING_LEVEL_TOKENS: Readonly<Record<string, number>> = Object.fr
 
 export const RESPONSE_MIME_TYPES = ['text/plain', 'application/json', 'text/x.enum'] as const;
 
+/** The image types Gemini takes; any other `image/…` (`image/jpg`, `image/gif`) is refused as Vertex AI refuses it. */
+export const IMAGE_MIME_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/heic', 'image/heif'] as const;
+
 // --- the request messages (v1beta1, a superset of v1) ----------------------------------------------------------
 
 const registry = new MessageRegistry();
@@ -484,6 +487,9 @@ export function readGenerateRequest(body: unknown, version: string, model: Model
           }
           if (dataField === 'fileData' && ((media.fileUri as string | undefined) ?? '') === '') {
             return invalidArgument(`Unable to submit request because it has an empty fileUri parameter in ${path}. Add a value to the parameter and try again. ${LEARN_MORE}`);
+          }
+          if (mime.startsWith('image/') && !(IMAGE_MIME_TYPES as readonly string[]).includes(mime)) {
+            return invalidArgument(`Unable to submit request because it has a mimeType parameter with value ${mime}, which is not supported. Update the mimeType and try again. ${LEARN_MORE}`);
           }
           promptTokens += TOKENS_PER_MEDIA;
           if (mime.startsWith('image/')) {

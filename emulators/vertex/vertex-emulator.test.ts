@@ -493,6 +493,14 @@ describe('request validation', () => {
       /oneof field 'data' is already set\. Cannot set 'inlineData'/,
     );
     await invalid({ contents: [] }, /at least one contents field/);
+    // Gemini's image types only: image/jpg and GIF are refused, by name.
+    for (const mimeType of ['image/jpg', 'image/gif']) {
+      await invalid({ contents: [{ role: 'user', parts: [{ inlineData: { mimeType, data: 'AAAA' } }] }] }, new RegExp(`mimeType parameter with value ${mimeType}, which is not supported`));
+      await invalid({ contents: [{ role: 'user', parts: [{ fileData: { mimeType, fileUri: 'gs://bucket/a' } }] }] }, /which is not supported/);
+    }
+    for (const mimeType of ['image/png', 'image/jpeg', 'image/webp', 'image/heic', 'image/heif', 'application/pdf']) {
+      assert.equal((await post(modelPath('gemini-2.0-flash-001'), { contents: [{ role: 'user', parts: [{ text: 'see' }, { inlineData: { mimeType, data: 'AAAA' } }] }] })).status, 200, mimeType);
+    }
     await invalid({ contents: [{ role: 'user', parts: [] }] }, /at least one parts field/);
     await invalid({ contents: [{ role: 'user', parts: [{ thought: true }] }] }, /must have a text parameter/);
     await invalid({ contents: [{ role: 'user', parts: [{ text: '' }] }] }, /empty text parameter/);

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { inspect, type InspectOptionsStylized } from 'node:util';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { z } from 'zod';
-import type { AgreementConfig, ChannelConfig, ChannelSelector, DeclineRuleConfig, GatewayConfig, ModelConfig, ProviderConfig } from './types.ts';
+import type { AgreementConfig, ChannelCapabilities, ChannelConfig, ChannelSelector, DeclineRuleConfig, GatewayConfig, ModelConfig, ProviderConfig } from './types.ts';
 import { configSchema, decodeUnknownKeys, defaults, type ConfigDocument } from './schema.ts';
 import { semanticChecks } from './semantic-checks.ts';
 import {
@@ -279,8 +279,19 @@ function toProvider(name: string, provider: ProviderDocument): ProviderConfig {
   } as ProviderConfig);
 }
 
+/** Frozen capabilities, naming image types only for a channel that takes some types only. */
+function withImageTypes(capabilities: ChannelCapabilities, imageTypes: readonly string[] | undefined): ChannelCapabilities {
+  return Object.freeze(imageTypes === undefined ? capabilities : { ...capabilities, imageTypes });
+}
+
 function toGatewayConfig(document: ConfigDocument): GatewayConfig {
   const providers = Object.entries(document.providers).map(([name, provider]): [string, ProviderConfig] => [name, toProvider(name, provider)]);
+  const providerByName = new Map(providers);
+  /** The image types a provider's kind declares its channels take (undefined: any). */
+  const imageTypesOf = (name: string): readonly string[] | undefined => {
+    const provider = providerByName.get(name) as ProviderConfig;
+    return providerKind(provider.kind).routing.imageTypes?.(provider.settings);
+  };
   const models = Object.entries(document.models).map(([name, model]): [string, ModelConfig] => {
     const channels = model.channels.map(
       (channel): ChannelConfig =>
@@ -300,13 +311,16 @@ function toGatewayConfig(document: ConfigDocument): GatewayConfig {
                   // semantic-checks requires it for chat models; an embedding model produces no output tokens.
                   outputMicrosPerMillion: channel.price.output ?? 0,
                 }),
-          capabilities: Object.freeze({
-            vision: channel.capabilities.vision,
-            tools: channel.capabilities.tools,
-            jsonSchema: channel.capabilities.json_schema,
-            streaming: channel.capabilities.streaming,
-            contextWindow: channel.capabilities.context_window,
-          }),
+          capabilities: withImageTypes(
+            {
+              vision: channel.capabilities.vision,
+              tools: channel.capabilities.tools,
+              jsonSchema: channel.capabilities.json_schema,
+              streaming: channel.capabilities.streaming,
+              contextWindow: channel.capabilities.context_window,
+            },
+            imageTypesOf(channel.provider),
+          ),
         }),
     );
     return [

@@ -135,7 +135,15 @@ test("the articles' scenario maps onto GatewayConfig", () => {
       weight: 1,
       capacity: undefined,
       price: { inputMicrosPerMillion: 90_000, cachedInputMicrosPerMillion: 90_000, outputMicrosPerMillion: 360_000 },
-      capabilities: { vision: false, tools: true, jsonSchema: false, streaming: true, contextWindow: 131_072 },
+      // A Gemini-API provider: its kind names the image types Gemini takes.
+      capabilities: {
+        vision: false,
+        tools: true,
+        jsonSchema: false,
+        streaming: true,
+        contextWindow: 131_072,
+        imageTypes: ['image/png', 'image/jpeg', 'image/webp', 'image/heic', 'image/heif'],
+      },
     },
   ]);
   assert.deepEqual(config.agreements, [

@@ -73,6 +73,8 @@ export function createRequestObserver(options: RequestObserverOptions): Observer
         errorCode,
         inputTokens: completion.usage?.inputTokens.total,
         outputTokens: completion.usage?.outputTokens.total,
+        // Counted by the gateway because the upstream reported none (absent otherwise).
+        usageEstimated: completion.usage?.estimated,
         route,
         keyId: completion.caller?.keyId,
         keyPrefix: completion.caller?.prefix,

@@ -111,6 +111,11 @@ export interface ProviderKindDefinition<
     region?(settings: Settings): string | undefined;
     /** Whether its channels can serve embedding models. */
     readonly embeddings: boolean;
+    /**
+     * The media types of inline images its channels take (canonical: lower case, `image/jpeg`); undefined: any, the
+     * upstream decides. A request with an inline image of another type passes its channels over as unable.
+     */
+    imageTypes?(settings: Settings): readonly string[] | undefined;
   };
   createAdapter(provider: AdapterSource<Kind, Settings>, dependencies: AdapterDependencies): ProviderAdapter;
 }

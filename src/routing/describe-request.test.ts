@@ -120,6 +120,28 @@ describe('describeRequest', () => {
     assert.equal(features.promptTokens, expected);
   });
 
+  it("collects the inline images' media types, canonical and each once; URLs have none yet", () => {
+    const image = (url: string) => ({ type: 'image_url', image_url: { url } });
+    const features = describeRequest(
+      chat({
+        messages: [
+          { role: 'user', content: [image('data:image/jpg;base64,AAAA'), image('data:image/GIF;base64,AAAA'), image('https://example.com/a.webp')] },
+          { role: 'assistant', content: 'seen' },
+          { role: 'user', content: [image('data:image/jpeg;base64,AAAA'), image('data:image/gif;base64,AAAA')] },
+        ],
+      }),
+    );
+    assert.equal(features.images, 5);
+    assert.deepEqual(features.imageTypes, ['image/jpeg', 'image/gif']);
+    // Counting exactly walks the request again: the same types, not twice.
+    assert.deepEqual(describeRequest(chat({ messages: [{ role: 'user', content: [image('data:image/png;base64,AAAA')] }] }), { exact: true }).imageTypes, ['image/png']);
+    assert.deepEqual(describeRequest(chat({ messages: [{ role: 'user', content: [image('https://example.com/a.gif')] }] })).imageTypes, []);
+    const plainFirst = describeRequest(chat({ messages: [{ role: 'user', content: 'hi' }] }));
+    const plainSecond = describeRequest(chat({ messages: [{ role: 'user', content: 'hi again' }] }));
+    assert.deepEqual(plainFirst.imageTypes, []);
+    assert.equal(plainFirst.imageTypes, plainSecond.imageTypes, 'a request without images shares one empty list');
+  });
+
   it('describes embedding inputs', () => {
     const request = parseEmbeddingRequest({ model: 'e', input: ['one two', 'three'] });
     const features = describeEmbeddingRequest(request, { exact: true });

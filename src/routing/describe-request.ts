@@ -9,10 +9,11 @@
  * tool declarations (their JSON) and a JSON schema response format; 3 tokens per message and 3 for the reply's priming
  * (OpenAI's chat accounting); images at a flat estimate (`imageTokens`: 765 for `auto`/`high`, the cost of a
  * 1024×1024 image in OpenAI's tiling, and 85 for `low`). Other vendors tokenize differently: the count is an estimate
- * for ranking and for windows, not a bill.
+ * for ranking and for windows, not a bill. The media types of inline images are collected (canonical, each once) for
+ * channels that take only some.
  */
 import { createRequire } from 'node:module';
-import type { ChatRequest, EmbeddingRequest } from '../spec/index.ts';
+import { canonicalImageType, type ChatRequest, type EmbeddingRequest } from '../spec/index.ts';
 
 const requireFromHere = createRequire(import.meta.url);
 type CountTokens = (text: string, options?: object) => number;
@@ -51,6 +52,10 @@ let bytes = 0;
 let fixedTokens = 0;
 let counted = 0;
 let counting = false;
+/** The inline images' media types; allocated only for a request that has some. */
+let imageTypes: string[] | undefined;
+
+const noImageTypes: readonly string[] = Object.freeze([]);
 
 function text(value: string): void {
   bytes += Buffer.byteLength(value, 'utf8');
@@ -74,6 +79,11 @@ function walkChat(request: ChatRequest): number {
         else {
           images++;
           fixedTokens += part.detail === 'low' ? imageTokens.low : imageTokens.high;
+          if (part.source.type === 'data') {
+            const type = canonicalImageType(part.source.mediaType);
+            if (imageTypes === undefined) imageTypes = [type];
+            else if (!imageTypes.includes(type)) imageTypes.push(type);
+          }
         }
       }
     }
@@ -97,6 +107,7 @@ function start(exact: boolean): void {
   fixedTokens = 0;
   counted = 0;
   counting = exact;
+  imageTypes = undefined;
 }
 
 export function describeRequest(request: ChatRequest, options: DescribeOptions = {}): RequestFeatures {
@@ -119,6 +130,7 @@ export function describeRequest(request: ChatRequest, options: DescribeOptions =
   return {
     vision: images > 0,
     images,
+    imageTypes: imageTypes ?? noImageTypes,
     tools: request.tools !== undefined && request.tools.length > 0,
     jsonSchema: request.responseFormat?.type === 'json-schema',
     streaming: request.stream,

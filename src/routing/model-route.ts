@@ -32,7 +32,7 @@ function compileChannel(spec: RouteChannelSpec, index: number, model: string): R
   const where = `Model "${model}", channel ${index + 1} (${id})`;
   if (spec.provider.length === 0 || spec.upstreamModel.length === 0) throw new Error(`Model "${model}", channel ${index + 1}: provider and upstream model must not be empty.`);
   const declared = spec.capabilities ?? {};
-  const capabilities: ChannelCapabilities = {
+  const capabilities: { -readonly [Key in keyof ChannelCapabilities]: ChannelCapabilities[Key] } = {
     vision: declared.vision ?? true,
     tools: declared.tools ?? true,
     jsonSchema: declared.jsonSchema ?? true,
@@ -40,6 +40,7 @@ function compileChannel(spec: RouteChannelSpec, index: number, model: string): R
     contextWindow: positiveInteger(declared.contextWindow, `${where}: capabilities.context_window`),
     maxOutputTokens: positiveInteger(declared.maxOutputTokens, `${where}: capabilities.max_output_tokens`),
   };
+  if (declared.imageTypes !== undefined) capabilities.imageTypes = declared.imageTypes;
   const capacity =
     spec.capacity === undefined || (spec.capacity.tpm === undefined && spec.capacity.rpm === undefined)
       ? undefined
@@ -60,7 +61,13 @@ function compileChannel(spec: RouteChannelSpec, index: number, model: string): R
     capacity,
     capabilities,
     checksCapabilities:
-      !capabilities.vision || !capabilities.tools || !capabilities.jsonSchema || !capabilities.streaming || capabilities.contextWindow !== undefined || capabilities.maxOutputTokens !== undefined,
+      !capabilities.vision ||
+      !capabilities.tools ||
+      !capabilities.jsonSchema ||
+      !capabilities.streaming ||
+      capabilities.contextWindow !== undefined ||
+      capabilities.maxOutputTokens !== undefined ||
+      capabilities.imageTypes !== undefined,
     region: spec.region?.toLowerCase(),
     regionGroups: (spec.regionGroups ?? []).map((group) => group.toLowerCase()),
     dataPolicy: spec.dataPolicy,

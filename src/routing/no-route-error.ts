@@ -14,6 +14,7 @@ import type { PassReason } from './routing-types.ts';
 
 const capabilityParams: Readonly<Record<string, string>> = {
   vision: 'messages',
+  'image-type': 'messages',
   tools: 'tools',
   'json-schema': 'response_format',
   streaming: 'stream',

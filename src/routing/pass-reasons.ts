@@ -54,6 +54,17 @@ export function maxOutputReason(limit: number): PassReason {
   return passReason('unable', 'max-output', `max output ${formatCount(limit)}`);
 }
 
+const imageTypeToken = /^image\/[a-z0-9.+-]{1,40}$/;
+
+/**
+ * `unable: image type image/gif`: the channel does not take an inline image of this type. The type is the client's,
+ * so anything that is not a plain media type is shown quoted and cut short.
+ */
+export function imageTypeReason(mediaType: string): PassReason {
+  const shown = imageTypeToken.test(mediaType) ? mediaType : JSON.stringify(mediaType.slice(0, 40));
+  return passReason('unable', 'image-type', `image type ${shown}`);
+}
+
 /** `declined: capacity tpm 2,000,000 reached`. */
 export function capacityReason(limit: 'tpm' | 'rpm', value: number | undefined): PassReason {
   return passReason('declined', limit, `capacity ${limit} ${value === undefined ? '' : `${formatCount(value)} `}reached`);

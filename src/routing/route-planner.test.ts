@@ -368,6 +368,32 @@ describe('planRoute: capabilities', () => {
     assert.deepEqual(reasonsFor(features({ maxOutputTokens: 8_000 })), { small: 'unable: max output 4,096' });
   });
 
+  it('passes over a channel that does not take an inline image type, naming the type', () => {
+    const gemini = ['image/png', 'image/jpeg', 'image/webp', 'image/heic', 'image/heif'];
+    const typed = route('ordered', [spec('gemini', { capabilities: { imageTypes: gemini } }), spec('any')]);
+    assert.equal(typed.channels[0].checksCapabilities, true);
+    assert.equal(typed.channels[1].checksCapabilities, false);
+    const plan = (imageTypes: string[]) => planRoute(input(typed, { request: features({ vision: true, images: imageTypes.length, imageTypes }) }));
+    const gif = plan(['image/png', 'image/gif']);
+    assert.deepEqual(providers(gif.candidates), ['any']);
+    assert.equal(reasonText(gif.skipped[0].reason), 'unable: image type image/gif');
+    assert.equal(gif.trace.toHeader(), 'gemini/gpt-4o:unable=image-type');
+    // Every type it takes, and images by URL only (no type known yet): it serves.
+    assert.deepEqual(providers(plan(gemini).candidates), ['gemini', 'any']);
+    assert.deepEqual(providers(plan([]).candidates), ['gemini', 'any']);
+    assert.deepEqual(providers(planRoute(input(typed, { request: features({ vision: true, images: 1 }) })).candidates), ['gemini', 'any']);
+  });
+
+  it('shows a client-made image type quoted and cut short', () => {
+    const typed = route('ordered', [spec('gemini', { capabilities: { imageTypes: ['image/png'] } })]);
+    const odd = `image/${'x'.repeat(60)}\r\nset-cookie: a`;
+    const plan = planRoute(input(typed, { request: features({ vision: true, images: 1, imageTypes: [odd] }) }));
+    const detail = plan.skipped[0].reason.detail;
+    assert.equal(detail, `image type ${JSON.stringify(odd.slice(0, 40))}`);
+    assert.doesNotMatch(detail, /[\r\n]/);
+    assert.equal(plan.skipped[0].reason.label, 'unable_image_type');
+  });
+
   it('lets the cheap upper bound settle requests far below the window', () => {
     const cheap = features({ promptTokens: 10_000, promptTokensExact: false, promptTokensUpperBound: 40_000 });
     assert.deepEqual(reasonsFor(cheap), {});
@@ -478,6 +504,14 @@ describe('noRouteError', () => {
     assert.equal(error.code, 'invalid_request');
     assert.equal(error.param, 'interchange.providers');
     assert.match(error.message, /a\/gpt-4o \(excluded: preference only\); b\/gpt-4o \(unable: no vision\)/);
+
+    // No channel takes the request's image type: the client's to fix, and the message names the type.
+    const gemini = route('ordered', [spec('gemini', { capabilities: { imageTypes: ['image/png', 'image/jpeg'] } }), spec('text', { capabilities: { vision: false } })]);
+    const gif = noRouteError(planRoute(input(gemini, { request: features({ vision: true, images: 1, imageTypes: ['image/gif'] }) })));
+    assert.equal(gif.code, 'invalid_request');
+    assert.equal(gif.status, 400);
+    assert.equal(gif.param, 'messages');
+    assert.match(gif.message, /gemini\/gpt-4o \(unable: image type image\/gif\); text\/gpt-4o \(unable: no vision\)/);
 
     const capacity = new MemoryCapacityStore();
     const limited = route('ordered', [spec('a', { capacity: { rpm: 1 } })]);

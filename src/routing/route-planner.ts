@@ -8,7 +8,8 @@
  *   2. licence on today's UTC day                            → excluded: licence expired / from / exclusive
  *   3. region (operator requirement, then client preference) → excluded: region eu-only
  *   4. data policy (zero retention)                          → excluded: data policy zero retention required
- *   5. capabilities (vision, tools, JSON schema, streaming, context window, max output) → unable: no vision …
+ *   5. capabilities (vision, inline image types, tools, JSON schema, streaming, context window, max output)
+ *                                                            → unable: no vision, image type image/gif …
  *   6. circuit breaker open                                  → unable: circuit open
  *      (half-open is a candidate: the executor asks the breaker's `allowRequest` before the call and, when refused,
  *      records `trace.attemptSkipped(channel, reasons.circuitHalfOpen)` and moves on)
@@ -40,6 +41,7 @@ import {
   contextReason,
   cooldownReason,
   declineRuleReason,
+  imageTypeReason,
   maxOutputReason,
   passReason,
   reasons,
@@ -97,6 +99,10 @@ export function capabilityReason(channel: RouteChannel, request: RequestFeatures
   if (!channel.checksCapabilities) return undefined;
   const capabilities = channel.capabilities;
   if (request.vision && !capabilities.vision) return reasons.noVision;
+  const imageTypes = request.imageTypes;
+  if (imageTypes !== undefined && imageTypes.length > 0 && capabilities.imageTypes !== undefined) {
+    for (const imageType of imageTypes) if (!capabilities.imageTypes.includes(imageType)) return imageTypeReason(imageType);
+  }
   if (request.tools && !capabilities.tools) return reasons.noTools;
   if (request.jsonSchema && !capabilities.jsonSchema) return reasons.noJsonSchema;
   if (request.streaming && !capabilities.streaming) return reasons.noStreaming;

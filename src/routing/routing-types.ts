@@ -27,6 +27,11 @@ export interface ChannelCapabilities {
   readonly contextWindow: number | undefined;
   /** The largest output limit the channel accepts; undefined (or absent: configuration does not set it) when not checked. */
   readonly maxOutputTokens?: number | undefined;
+  /**
+   * The media types of inline images the channel takes (canonical: lower case, `image/jpeg`), as its provider kind
+   * declares them; undefined (or absent) when any type is passed on for the upstream to judge.
+   */
+  readonly imageTypes?: readonly string[] | undefined;
 }
 
 /**
@@ -142,6 +147,11 @@ export interface RequestFeatures {
   /** The request carries images. */
   readonly vision: boolean;
   readonly images: number;
+  /**
+   * The media types of its inline (`data:`) images, canonical (`canonicalImageType`), each once, in order of
+   * appearance; absent or empty when it has none. Images named by URL have no type until they are fetched.
+   */
+  readonly imageTypes?: readonly string[];
   readonly tools: boolean;
   readonly jsonSchema: boolean;
   readonly streaming: boolean;

@@ -17,11 +17,24 @@ export interface TextContentPart {
 /**
  * Where an image's bytes are. `url`: an `https:` URL the provider (or the gateway) fetches; a `data:` URI the frontend
  * could not split into media type and base64 also stays here, for the provider to refuse with its own message.
- * `data`: inline base64 bytes with their media type (`image/png`).
+ * `data`: inline base64 bytes with their media type (`image/png`) as the client wrote it; read it through
+ * `canonicalImageType`.
  */
 export type ImageSource =
   | { readonly type: 'url'; readonly url: string }
   | { readonly type: 'data'; readonly mediaType: string; readonly data: string };
+
+const notCanonical = /[A-Z\s]/;
+
+/**
+ * An image media type as routing and translators compare it: lower case, trimmed, and `image/jpg` (which clients
+ * send, and which some clouds refuse) as its registered name `image/jpeg`. Returns the argument itself when it is
+ * already canonical.
+ */
+export function canonicalImageType(mediaType: string): string {
+  const lower = notCanonical.test(mediaType) ? mediaType.trim().toLowerCase() : mediaType;
+  return lower === 'image/jpg' ? 'image/jpeg' : lower;
+}
 
 export type ImageDetail = 'auto' | 'low' | 'high';
 
@@ -105,6 +118,11 @@ export type ResponseFormat =
 export interface ChatPassthrough {
   readonly dialect: 'openai-chat';
   readonly body: Record<string, unknown>;
+  /**
+   * Some assistant turn carries only a `refusal` (no content, no tool calls), a shape OpenAI-dialect servers refuse
+   * as history: set by the frontend, so the forwarded messages are walked only then.
+   */
+  readonly refusalOnlyTurns?: boolean;
 }
 
 export interface ChatRequest {

@@ -1,5 +1,5 @@
 export type * from './chat-request.ts';
-export { createChatRequest } from './chat-request.ts';
+export { canonicalImageType, createChatRequest } from './chat-request.ts';
 export type * from './chat-result.ts';
 export type * from './embedding.ts';
 export type * from './finish-reason.ts';

@@ -25,6 +25,11 @@ export interface OutputTokens {
 export interface Usage {
   readonly inputTokens: InputTokens;
   readonly outputTokens: OutputTokens;
+  /**
+   * True when the upstream reported no usage and the gateway counted it with its own tokenizer (a stream from an
+   * upstream that cannot be asked for usage): close, not the upstream's bill. Absent otherwise.
+   */
+  readonly estimated?: boolean;
 }
 
 export interface UsageCounts {

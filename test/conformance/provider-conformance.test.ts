@@ -42,6 +42,21 @@ async function stream(upstream: ConformanceUpstream, request: ChatRequest, cance
   return { parts, error };
 }
 
+/** Every output-limit field in an upstream body, by its path (OpenAI's, Gemini's `generationConfig`, Bedrock's `inferenceConfig`). */
+function outputLimits(body: unknown): Record<string, unknown> {
+  const found: Record<string, unknown> = {};
+  const names = new Set(['max_tokens', 'max_completion_tokens', 'maxOutputTokens', 'maxTokens']);
+  const walk = (value: unknown, path: string, depth: number): void => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || depth > 2) return;
+    for (const [key, child] of Object.entries(value)) {
+      if (names.has(key)) found[`${path}${key}`] = child;
+      else walk(child, `${path}${key}.`, depth + 1);
+    }
+  };
+  walk(body, '', 0);
+  return found;
+}
+
 for (const target of conformanceTargets) {
   describe(`provider conformance: ${target.name}`, () => {
     let upstream: ConformanceUpstream;
@@ -67,6 +82,41 @@ for (const target of conformanceTargets) {
       );
       assert.equal(result.finishReason.unified, 'length');
       assert.equal(result.usage?.outputTokens.total, 2);
+    });
+
+    it('chat: with max_tokens and max_completion_tokens both set, max_completion_tokens wins and one limit goes upstream', async () => {
+      const result = await upstream.adapter.chat(
+        chat({ messages: [{ role: 'user', content: 'Write a long essay about clouds' }], max_tokens: 2, max_completion_tokens: 3 }),
+        context(upstream, upstream.chatModel),
+      );
+      assert.equal(result.finishReason.unified, 'length');
+      assert.equal(result.usage?.outputTokens.total, 3);
+      const limits = outputLimits(upstream.lastBody());
+      assert.deepEqual(Object.values(limits), [3], JSON.stringify(limits));
+    });
+
+    it('chat: a developer message is taken, whatever the upstream calls it', async () => {
+      const result = await upstream.adapter.chat(
+        chat({ messages: [{ role: 'developer', content: 'Be brief.' }, { role: 'user', content: 'Say hello' }] }),
+        context(upstream, upstream.chatModel),
+      );
+      assert.ok((result.content ?? '').length > 0);
+      assert.equal(result.finishReason.unified, 'stop');
+    });
+
+    it('chat: an assistant turn that carries only a refusal is valid history', async () => {
+      const result = await upstream.adapter.chat(
+        chat({
+          messages: [
+            { role: 'user', content: 'Help me with something bad' },
+            { role: 'assistant', content: null, refusal: "I can't help with that." },
+            { role: 'user', content: 'Say hello instead' },
+          ],
+        }),
+        context(upstream, upstream.chatModel),
+      );
+      assert.ok((result.content ?? '').length > 0);
+      assert.equal(result.finishReason.unified, 'stop');
     });
 
     it('chat: tool calls with parseable arguments and finish tool-calls', async () => {

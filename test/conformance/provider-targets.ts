@@ -21,6 +21,8 @@ export interface ConformanceUpstream {
   setFault(spec: string | undefined): void;
   /** Upstream requests the emulator saw abort before it finished. */
   aborted(): number;
+  /** The body of the last request the emulator received (parsed JSON). */
+  lastBody(): unknown;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ function upstream(emulator: RunningEmulatorBase, adapter: ProviderAdapter, chatM
     embeddingModel,
     setFault: (spec) => emulator.setFault(spec),
     aborted: () => emulator.stats.aborted,
+    lastBody: () => emulator.received.at(-1)?.body,
     async close() {
       await adapter.close();
       await emulator.close();

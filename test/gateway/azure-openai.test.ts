@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import OpenAI, { AzureOpenAI } from 'openai';
+import { Writable } from 'node:stream';
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { request } from 'undici';
 import { startAzureOpenAIEmulator, type RunningAzureOpenAIEmulator } from '../../emulators/azure-openai/index.ts';
 import { startOpenAIEmulator, type RunningEmulator } from '../../emulators/openai/index.ts';
@@ -44,6 +46,25 @@ let fallback: RunningEmulator;
 let gateway: RunningGateway;
 let client: OpenAI;
 let credential: ShortLivedCredential;
+/** The gateway's log lines (request lines included), parsed. */
+const logLines: Array<Record<string, any>> = [];
+const logSink = new Writable({
+  write(chunk, _encoding, done) {
+    for (const line of String(chunk).split('\n')) if (line !== '') logLines.push(JSON.parse(line));
+    done();
+  },
+});
+
+/** The request log line of a request, once the gateway wrote it (after the response's last byte). */
+async function requestLine(requestId: string): Promise<Record<string, any>> {
+  const deadline = Date.now() + 3_000;
+  for (;;) {
+    const line = logLines.find((entry) => entry.msg === 'request' && entry.requestId === requestId);
+    if (line !== undefined) return line;
+    if (Date.now() > deadline) assert.fail(`no request line for ${requestId}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 before(async () => {
   credential = new ShortLivedCredential(1_500);
@@ -62,7 +83,7 @@ before(async () => {
   fallback = await startOpenAIEmulator({ quiet: true });
   const config = parseConfig(
     `
-logging: { level: silent, requests: false }
+logging: { level: info, requests: true }
 auth: { clients: none }
 store: { kind: memory }
 limits: { request_timeout: 20s }
@@ -72,6 +93,24 @@ providers:
     endpoint: \${AZURE_ENDPOINT}
     api: deployments
     api_version: 2024-10-21
+    auth: { api_key: \${AZURE_KEY} }
+  azure-2024-08:
+    kind: azure-openai
+    endpoint: \${AZURE_ENDPOINT}
+    api: deployments
+    api_version: 2024-08-01-preview
+    auth: { api_key: \${AZURE_KEY} }
+  azure-2024-09:
+    kind: azure-openai
+    endpoint: \${AZURE_ENDPOINT}
+    api: deployments
+    api_version: 2024-09-01-preview
+    auth: { api_key: \${AZURE_KEY} }
+  azure-2024-12:
+    kind: azure-openai
+    endpoint: \${AZURE_ENDPOINT}
+    api: deployments
+    api_version: 2024-12-01-preview
     auth: { api_key: \${AZURE_KEY} }
   azure-v1-entra:
     kind: azure-openai
@@ -85,6 +124,10 @@ models:
       - { provider: azure-deployments, deployment: gpt-4o-mini, primary: true }
       - { provider: fallback, model: gpt-4o-mini }
   azure-only: { channels: [ { provider: azure-deployments, deployment: gpt-4o-mini } ] }
+  azure-2024-08: { channels: [ { provider: azure-2024-08, deployment: gpt-4o-mini } ] }
+  azure-2024-09: { channels: [ { provider: azure-2024-09, deployment: gpt-4o-mini } ] }
+  azure-2024-12: { channels: [ { provider: azure-2024-12, deployment: gpt-4o-mini } ] }
+  self-hosted: { channels: [ { provider: fallback, model: gpt-4o-mini } ] }
   entra: { channels: [ { provider: azure-v1-entra, deployment: gpt-4.1 } ] }
   small: { channels: [ { provider: azure-deployments, deployment: small-window } ] }
   limited:
@@ -100,7 +143,7 @@ models:
     { env: { AZURE_ENDPOINT: azure.url, AZURE_KEY: azureKey, FALLBACK_URL: fallback.baseUrl } },
   );
   gateway = await startGateway(config, {
-    logger: createLogger('silent'),
+    logger: createLogger('info', { destination: logSink }),
     host: '127.0.0.1',
     port: 0,
     drainTimeoutMs: 500,
@@ -238,6 +281,91 @@ describe('Azure OpenAI channel through the gateway (openai SDK)', () => {
   it('a missing deployment is a channel problem: the next channel serves', async () => {
     const { response } = await client.chat.completions.create({ model: 'missing-deployment', messages: [{ role: 'user', content: 'x' }] }).withResponse();
     assert.equal(response.headers.get('x-interchange-provider'), 'fallback');
+  });
+});
+
+describe('what each api-version takes', () => {
+  const last = () => azure.received.at(-1)!;
+  const sent = () => last().body as Record<string, any>;
+
+  it('2024-08-01-preview: a stream goes without stream_options and its usage is estimated, and logged as estimated', async () => {
+    const content = 'Stream it please';
+    const response = await request(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'azure-2024-08', messages: [{ role: 'user', content }], stream: true, stream_options: { include_usage: true } }),
+    });
+    assert.equal(response.statusCode, 200);
+    const chunks = (await response.body.text())
+      .split('\n\n')
+      .filter((event) => event.startsWith('data: {'))
+      .map((event) => JSON.parse(event.slice(6)));
+    assert.match(last().path, /api-version=2024-08-01-preview$/);
+    assert.equal(sent().stream, true);
+    assert.ok(!('stream_options' in sent()), 'this api-version refuses stream_options');
+    const text = chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? '').join('');
+    assert.ok(text.length > 0);
+    const usage = chunks.find((chunk) => chunk.usage)?.usage;
+    assert.deepEqual(usage && [usage.prompt_tokens, usage.completion_tokens], [countTokens(content) + 3 + 3, countTokens(text)]);
+    const line = await requestLine(String(response.headers['x-request-id']));
+    assert.equal(line.usageEstimated, true);
+    assert.equal(line.outputTokens, countTokens(text));
+  });
+
+  it('2024-09-01-preview and later: stream_options is sent and the usage is Azure’s own', async () => {
+    const { data: stream, response } = await client.chat.completions
+      .create({ model: 'azure-2024-09', messages: [{ role: 'user', content: 'Stream it please' }], stream: true, stream_options: { include_usage: true } })
+      .withResponse();
+    const { usage } = await collectStream(stream);
+    assert.equal(response.status, 200);
+    assert.deepEqual(sent().stream_options, { include_usage: true });
+    assert.ok((usage?.completion_tokens ?? 0) > 0);
+    const line = await requestLine(String(response.headers.get('x-request-id')));
+    assert.equal(line.usageEstimated, undefined);
+  });
+
+  it('the developer role goes as system to an api-version that predates it (2024-10-21), as sent from 2024-12-01-preview', async () => {
+    const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [{ role: 'developer', content: 'Be brief.' }, { role: 'user', content: 'Hello Azure' }];
+    const older = await client.chat.completions.create({ model: 'azure-only', messages });
+    assert.match(last().path, /api-version=2024-10-21$/);
+    assert.deepEqual(sent().messages[0], { role: 'system', content: 'Be brief.' });
+    const newer = await client.chat.completions.create({ model: 'azure-2024-12', messages });
+    assert.match(last().path, /api-version=2024-12-01-preview$/);
+    assert.deepEqual(sent().messages[0], { role: 'developer', content: 'Be brief.' });
+    assert.equal(newer.choices[0].message.content, older.choices[0].message.content);
+  });
+
+  it('max_completion_tokens wins over max_tokens, one limit upstream, in the field the upstream takes', async () => {
+    const body = { messages: [{ role: 'user' as const, content: 'Write a long essay about clouds' }], max_tokens: 2, max_completion_tokens: 3 };
+    for (const [model, field] of [
+      ['azure-only', 'max_completion_tokens'],
+      ['azure-2024-08', 'max_tokens'],
+      ['self-hosted', 'max_tokens'],
+    ] as const) {
+      const completion = await client.chat.completions.create({ model, ...body });
+      assert.equal(completion.usage?.completion_tokens, 3, model);
+      assert.equal(completion.choices[0].finish_reason, 'length');
+      const upstream = (model === 'self-hosted' ? fallback.received.at(-1)! : last()).body as Record<string, unknown>;
+      assert.deepEqual(
+        Object.keys(upstream).filter((key) => key === 'max_tokens' || key === 'max_completion_tokens'),
+        [field],
+        model,
+      );
+      assert.equal(upstream[field], 3);
+    }
+  });
+
+  it('an assistant turn that carries only a refusal is accepted and sent with its refusal as content', async () => {
+    const completion = await client.chat.completions.create({
+      model: 'azure-only',
+      messages: [
+        { role: 'user', content: 'Help me with something bad' },
+        { role: 'assistant', content: null, refusal: "I can't help with that." },
+        { role: 'user', content: 'Say hello instead' },
+      ],
+    });
+    assert.equal(completion.choices[0].finish_reason, 'stop');
+    assert.deepEqual(sent().messages[1], { role: 'assistant', content: "I can't help with that.", refusal: "I can't help with that." });
   });
 });
 

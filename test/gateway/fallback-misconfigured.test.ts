@@ -37,6 +37,8 @@ before(async () => {
   const config = parseConfig(
     `
 logging: { level: warn, requests: false }
+auth: { clients: none }
+store: { kind: memory }
 limits: { request_timeout: 20s }
 providers:
   openai-wrong-key: { kind: openai, base_url: \${OPENAI_URL}, auth: { api_key: \${WRONG_OPENAI_KEY} } }

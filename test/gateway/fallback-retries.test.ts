@@ -36,6 +36,8 @@ async function startWithRouting(routing: string | undefined): Promise<RunningGat
   const config = parseConfig(
     `
 logging: { level: silent, requests: false }
+auth: { clients: none }
+store: { kind: memory }
 limits: { request_timeout: 20s }
 ${routing === undefined ? '' : `routing: ${routing}`}
 providers:

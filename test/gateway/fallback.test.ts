@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { request } from 'undici';
-import { startGatewayStack, type GatewayStack } from '../support/gateway-stack.ts';
+import { stackAdminHeaders, startGatewayStack, type GatewayStack } from '../support/gateway-stack.ts';
 import { resetRoutingState } from '../../src/execution/routing-runtime.ts';
 
 let stack: GatewayStack;
@@ -181,7 +181,7 @@ describe('route traces say what happened', () => {
     let found: Record<string, any> | undefined;
     // The trace is recorded once the response ended; a client that left may be a moment ahead of it.
     await waitFor(() => found !== undefined, 3000, async () => {
-      const response = await request(`${stack.gateway.url}/admin/routes/${requestId}`);
+      const response = await request(`${stack.gateway.url}/admin/routes/${requestId}`, { headers: stackAdminHeaders });
       const body = (await response.body.json()) as Record<string, any>;
       if (response.statusCode === 200) found = body;
     });

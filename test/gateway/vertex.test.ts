@@ -229,6 +229,58 @@ describe('Vertex Gemini through the gateway (openai SDK)', () => {
     assert.deepEqual(inline, { mimeType: 'image/png', data: png });
   });
 
+  it('a data:image/jpg image reaches Gemini as image/jpeg', async () => {
+    const jpeg = '/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=';
+    const { data, response } = await client.chat.completions
+      .create({ model: 'gemini-only', messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: `data:image/jpg;base64,${jpeg}` } }] }] })
+      .withResponse();
+    assert.equal(response.headers.get('x-interchange-provider'), 'vertex-gemini');
+    assert.match(data.choices[0].message.content ?? '', /1 image/);
+    const body = vertex.received.at(-1)!.body as { contents: Array<{ parts: Array<Record<string, any>> }> };
+    assert.deepEqual(body.contents[0].parts[1].inlineData, { mimeType: 'image/jpeg', data: jpeg });
+  });
+
+  it('a GIF passes Gemini over for a channel that takes it; with Gemini alone, a 400 names image/gif', async () => {
+    const gif = 'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
+    const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
+      { role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: `data:image/gif;base64,${gif}` } }] },
+    ];
+    const vertexBefore = vertex.stats.requests;
+    const { response } = await client.chat.completions.create({ model: 'gemini', messages }).withResponse();
+    assert.equal(response.headers.get('x-interchange-provider'), 'fallback');
+    assert.match(String(response.headers.get('x-interchange-route')), /^vertex-gemini\/gemini-2\.5-flash:unable=image-type;fallback\/gpt-4o-mini:ok@/);
+    assert.equal(vertex.stats.requests, vertexBefore, 'Gemini was not called');
+    await assert.rejects(client.chat.completions.create({ model: 'gemini-only', messages }), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.BadRequestError, String(error));
+      assert.equal(error.code, 'invalid_request');
+      assert.equal(error.param, 'messages');
+      assert.match(error.message, /vertex-gemini\/gemini-2\.5-flash \(unable: image type image\/gif\)/);
+      return true;
+    });
+    assert.equal(vertex.stats.requests, vertexBefore);
+  });
+
+  it('max_completion_tokens wins over max_tokens: the one limit Gemini gets', async () => {
+    const completion = await client.chat.completions.create({ model: 'gemini-only', messages: [{ role: 'user', content: 'Write a long essay about clouds' }], max_tokens: 2, max_completion_tokens: 3 });
+    assert.equal(completion.usage?.completion_tokens, 3);
+    const body = vertex.received.at(-1)!.body as { generationConfig: Record<string, unknown> };
+    assert.deepEqual(body.generationConfig, { maxOutputTokens: 3 });
+  });
+
+  it('an assistant turn that carries only a refusal is accepted, as the model turn’s text', async () => {
+    const completion = await client.chat.completions.create({
+      model: 'gemini-only',
+      messages: [
+        { role: 'user', content: 'Help me with something bad' },
+        { role: 'assistant', content: null, refusal: "I can't help with that." },
+        { role: 'user', content: 'Say hello instead' },
+      ],
+    });
+    assert.equal(completion.choices[0].finish_reason, 'stop');
+    const body = vertex.received.at(-1)!.body as { contents: Array<{ role: string; parts: unknown[] }> };
+    assert.deepEqual(body.contents[1], { role: 'model', parts: [{ text: "I can't help with that." }] });
+  });
+
   it('the OpenAI-compatible endpoint for a MaaS model', async () => {
     const { data, response } = await client.chat.completions.create({ model: 'gpt-oss', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
     assert.equal(response.headers.get('x-interchange-provider'), 'vertex-maas');

@@ -12,6 +12,9 @@ import type { Stages } from '../../src/pipeline/stages.ts';
 import { startGateway, type RunningGateway } from '../../src/server/gateway-server.ts';
 
 export const primaryKey = 'sk-test-primary';
+/** The stack's admin token (for `/admin/routes`). */
+export const stackAdminToken = 'stack-admin-token-0123456789';
+export const stackAdminHeaders = { authorization: `Bearer ${stackAdminToken}` };
 
 export interface GatewayStack {
   readonly primary: RunningEmulator;
@@ -43,6 +46,7 @@ limits:
 logging: { level: silent, requests: false }
 auth: { clients: none }
 store: { kind: memory }
+admin: { tokens: { tests: ${stackAdminToken} } }
 providers:
   primary:
     kind: openai

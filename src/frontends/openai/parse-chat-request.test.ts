@@ -143,7 +143,9 @@ describe('parseChatRequest', () => {
       /https URL or a data:image/,
     ],
     ['a tool message without tool_call_id', { ...base, messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].tool_call_id', /expected a string/],
-    ['an assistant message with nothing', { ...base, messages: [{ role: 'assistant' }] }, 'messages[0].content', /needs 'content' or 'tool_calls'/],
+    ['an assistant message with nothing', { ...base, messages: [{ role: 'assistant' }] }, 'messages[0].content', /needs 'content', 'tool_calls' or 'refusal'/],
+    ['an assistant message whose refusal is null', { ...base, messages: [{ role: 'assistant', content: null, refusal: null }] }, 'messages[0].content', /needs 'content', 'tool_calls' or 'refusal'/],
+    ['a refusal of the wrong type', { ...base, messages: [{ role: 'assistant', content: null, refusal: 7 }] }, 'messages[0].refusal', /expected a string or null, but got number/],
     ['temperature out of range', { ...base, temperature: 3 }, 'temperature', /out of range/],
     ['temperature of the wrong type', { ...base, temperature: 'hot' }, 'temperature', /expected a number, but got string/],
     ['max_tokens below one', { ...base, max_tokens: 0 }, 'max_tokens', /below the minimum/],
@@ -165,6 +167,34 @@ describe('parseChatRequest', () => {
       assert.match(error.message, message);
     });
   }
+
+  it('accepts an assistant turn that carries only a refusal, as OpenAI returns it', () => {
+    const history = [
+      { role: 'user', content: 'Help me with something bad' },
+      { role: 'assistant', content: null, refusal: "I can't help with that." },
+      { role: 'user', content: 'Something else then' },
+    ];
+    const request = parseChatRequest({ ...base, messages: history });
+    assert.deepEqual(request.messages[1], { role: 'assistant', refusal: "I can't help with that." });
+    // The pass-through says so, for upstreams that need such a turn rewritten; other requests do not.
+    assert.equal(request.passthrough?.refusalOnlyTurns, true);
+    assert.equal(parseChatRequest(base).passthrough?.refusalOnlyTurns, undefined);
+    const withCalls = [{ role: 'assistant', content: null, refusal: 'no', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] }];
+    assert.equal(parseChatRequest({ ...base, messages: withCalls }).passthrough?.refusalOnlyTurns, undefined);
+    // Content absent rather than null, and an empty refusal: still a refusal.
+    assert.deepEqual(parseChatRequest({ ...base, messages: [{ role: 'assistant', refusal: '' }] }).messages[0], { role: 'assistant', refusal: '' });
+  });
+
+  it('takes max_completion_tokens over max_tokens when both are sent', () => {
+    const both = parseChatRequest({ ...base, max_tokens: 5, max_completion_tokens: 9 });
+    assert.equal(both.maxOutputTokens, 9);
+    assert.equal(both.usesMaxCompletionTokens, true);
+    const reversed = parseChatRequest({ ...base, max_tokens: 9, max_completion_tokens: 5 });
+    assert.equal(reversed.maxOutputTokens, 5);
+    const older = parseChatRequest({ ...base, max_tokens: 9, max_completion_tokens: null });
+    assert.equal(older.maxOutputTokens, 9);
+    assert.equal(older.usesMaxCompletionTokens, false);
+  });
 
   it('rejects n other than 1 as unsupported, naming the parameter', () => {
     const error = rejection({ ...base, n: 3 });

@@ -143,6 +143,9 @@ function nameOf(message: Record<string, unknown>): string | undefined {
   return typeof message.name === 'string' ? message.name : undefined;
 }
 
+/** Set by parseMessages when an assistant turn carries only a refusal; read once per request by parseChatRequest. */
+let sawRefusalOnlyTurn = false;
+
 function parseMessages(value: unknown): ChatMessage[] {
   if (value === undefined) throw invalid('messages', "Missing required parameter: 'messages'.");
   if (!Array.isArray(value)) expectType(value, 'messages', 'an array');
@@ -175,18 +178,22 @@ function parseMessages(value: unknown): ChatMessage[] {
       }
       case 'assistant': {
         const calls = message.tool_calls !== undefined && message.tool_calls !== null ? toolCalls(message.tool_calls, `${param}.tool_calls`) : undefined;
+        const refusal = message.refusal;
+        if (refusal !== undefined && refusal !== null && typeof refusal !== 'string') expectType(refusal, `${param}.refusal`, 'a string or null');
         let text: string | TextContentPart[] | undefined;
         if (content === undefined || content === null || typeof content === 'string') {
-          if ((content === undefined || content === null) && calls === undefined) {
-            throw invalid(`${param}.content`, `Invalid '${param}': an assistant message needs 'content' or 'tool_calls'.`);
+          // A turn the model refused carries only its `refusal` (OpenAI's own reply shape, sent back as history).
+          if ((content === undefined || content === null) && calls === undefined && typeof refusal !== 'string') {
+            throw invalid(`${param}.content`, `Invalid '${param}': an assistant message needs 'content', 'tool_calls' or 'refusal'.`);
           }
+          if (content === undefined || content === null) sawRefusalOnlyTurn ||= calls === undefined;
           text = content ?? undefined;
         } else if (Array.isArray(content)) text = textParts(content, `${param}.content`);
         else expectType(content, `${param}.content`, 'a string, an array of text parts or null');
         const assistant: { -readonly [K in keyof AssistantMessage]: AssistantMessage[K] } = { role: 'assistant' };
         if (text !== undefined) assistant.content = text;
         if (calls !== undefined) assistant.toolCalls = calls;
-        if (typeof message.refusal === 'string') assistant.refusal = message.refusal;
+        if (typeof refusal === 'string') assistant.refusal = refusal;
         const name = nameOf(message);
         if (name !== undefined) assistant.name = name;
         messages[index] = assistant;
@@ -305,7 +312,9 @@ export function parseChatRequest(body: unknown, options: ChatRequestOptions = {}
   const model = body.model;
   if (model === undefined) throw invalid('model', "Missing required parameter: 'model'.");
   if (typeof model !== 'string' || model === '') expectType(model, 'model', 'a non-empty string');
+  sawRefusalOnlyTurn = false;
   const messages = parseMessages(body.messages);
+  const refusalOnlyTurns = sawRefusalOnlyTurn;
 
   const stream = optionalBoolean(body, 'stream') ?? false;
   let includeUsage = false;
@@ -348,6 +357,6 @@ export function parseChatRequest(body: unknown, options: ChatRequestOptions = {}
     parallelToolCalls,
     responseFormat: parseResponseFormat(body.response_format),
     providerAnnotations: options.providerAnnotations ?? false,
-    passthrough: { dialect: 'openai-chat', body },
+    passthrough: refusalOnlyTurns ? { dialect: 'openai-chat', body, refusalOnlyTurns } : { dialect: 'openai-chat', body },
   };
 }

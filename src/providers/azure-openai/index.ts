@@ -7,7 +7,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { ProviderAdapter } from '../adapter.ts';
 import { createUpstreamPool } from '../http/upstream-pool.ts';
-import { createOpenAIDialectAdapter, type OpenAIOperation, type UpstreamHeaderSet } from '../openai/openai-dialect-adapter.ts';
+import { createOpenAIDialectAdapter, type OpenAIDialect, type OpenAIOperation, type UpstreamHeaderSet } from '../openai/openai-dialect-adapter.ts';
 import type { AnnotationFields } from '../openai/stream.ts';
 import { createEntraCredential, type EntraCredentialSettings } from './entra-credential.ts';
 import { BearerTokenSource } from '../http/bearer-token-source.ts';
@@ -38,6 +38,22 @@ export const azureAnnotations: AnnotationFields = Object.freeze({
   choice: Object.freeze(['content_filter_results']),
 });
 
+/**
+ * What a data-plane api-version accepts, from Microsoft's API version lifecycle page: `max_completion_tokens` and
+ * `stream_options` arrived with 2024-09-01-preview (so GA 2024-06-01 has neither, GA 2024-10-21 both), the
+ * `developer` role with 2024-12-01-preview. Versions are dated (`YYYY-MM-DD[-preview]`), so the date orders them; the
+ * v1 API takes no api-version and has everything.
+ */
+export function azureDialect(api: 'v1' | 'deployments', apiVersion: string): OpenAIDialect {
+  const date = api === 'v1' || !/^\d{4}-\d{2}-\d{2}/.test(apiVersion) ? undefined : apiVersion.slice(0, 10);
+  const current = date === undefined || date >= '2024-09-01';
+  return Object.freeze({
+    maxTokensField: current ? 'as-sent' : 'max_tokens',
+    streamOptions: current,
+    developerRole: date === undefined || date >= '2024-12-01',
+  });
+}
+
 export function createAzureOpenAIAdapter(settings: AzureOpenAIProviderSettings, dependencies: AzureOpenAIDependencies = {}): ProviderAdapter {
   const endpoint = new URL(settings.endpoint);
   const basePath = endpoint.pathname.replace(/\/+$/, '');
@@ -66,7 +82,7 @@ export function createAzureOpenAIAdapter(settings: AzureOpenAIProviderSettings, 
     name: settings.name,
     kind: 'azure-openai',
     pool,
-    dialect: { maxTokensField: 'as-sent' },
+    dialect: azureDialect(settings.api, settings.apiVersion),
     path,
     headers,
     annotations: azureAnnotations,

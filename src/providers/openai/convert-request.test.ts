@@ -38,6 +38,66 @@ describe('convertChatRequest: the pass-through fast path', () => {
   });
 });
 
+describe('convertChatRequest: what each dialect takes', () => {
+  /** The pass-through request the OpenAI frontend would build from `body`. */
+  const passthrough = (body: Record<string, unknown>, extra: Partial<Omit<ChatRequest, 'messages'>> = {}): ChatRequest =>
+    chatRequest({ messages: [], passthrough: { dialect: 'openai-chat', body: { model: 'public', ...body } }, ...extra });
+  const limitFields = (body: Record<string, unknown>) => Object.keys(body).filter((key) => key === 'max_tokens' || key === 'max_completion_tokens');
+
+  it('sends one output limit, max_completion_tokens winning when both are sent, for every dialect', () => {
+    const both = passthrough({ messages: [], max_tokens: 5, max_completion_tokens: 9 }, { maxOutputTokens: 9, usesMaxCompletionTokens: true });
+    assert.deepEqual(parse(convertChatRequest(both, 'm', asSent, false)), { model: 'm', messages: [], max_completion_tokens: 9 });
+    assert.deepEqual(parse(convertChatRequest(both, 'm', maxTokensOnly, false)), { model: 'm', messages: [], max_tokens: 9 });
+    // A null spelling beside the other is not sent either.
+    const nulled = passthrough({ messages: [], max_tokens: 5, max_completion_tokens: null }, { maxOutputTokens: 5, usesMaxCompletionTokens: false });
+    assert.deepEqual(limitFields(parse(convertChatRequest(nulled, 'm', asSent, false))), ['max_tokens']);
+    // Without a limit, nothing is added.
+    assert.deepEqual(limitFields(parse(convertChatRequest(passthrough({ messages: [] }), 'm', asSent, false))), []);
+    const neutral = chatRequest({ messages: [{ role: 'user', content: 'x' }], maxOutputTokens: 9, usesMaxCompletionTokens: true });
+    assert.deepEqual(limitFields(encodeChatRequest(neutral, 'm', asSent, false)), ['max_completion_tokens']);
+    assert.deepEqual(limitFields(encodeChatRequest(neutral, 'm', maxTokensOnly, false)), ['max_tokens']);
+  });
+
+  it('asks for stream usage only where the upstream takes stream_options, dropping the client’s own otherwise', () => {
+    const noStreamOptions: OpenAIDialect = { maxTokensField: 'max_tokens', streamOptions: false };
+    const streaming = passthrough({ messages: [], stream: true, stream_options: { include_usage: true } });
+    assert.deepEqual(parse(convertChatRequest(streaming, 'm', noStreamOptions, true)), { model: 'm', messages: [], stream: true });
+    assert.deepEqual(parse(convertChatRequest(streaming, 'm', { ...noStreamOptions, streamOptions: true }, true)).stream_options, { include_usage: true });
+    const neutral = chatRequest({ messages: [{ role: 'user', content: 'x' }], stream: true });
+    assert.equal(encodeChatRequest(neutral, 'm', noStreamOptions, true).stream_options, undefined);
+    assert.deepEqual(encodeChatRequest(neutral, 'm', asSent, true).stream_options, { include_usage: true });
+  });
+
+  it('sends developer messages as system to an upstream that predates the role, and as they are otherwise', () => {
+    const noDeveloper: OpenAIDialect = { maxTokensField: 'as-sent', developerRole: false };
+    const messages = [{ role: 'developer', content: 'Be brief.', name: 'ops' }, { role: 'user', content: 'Hi' }];
+    const request = passthrough({ messages });
+    assert.deepEqual(parse(convertChatRequest(request, 'm', noDeveloper, false)).messages, [{ role: 'system', content: 'Be brief.', name: 'ops' }, { role: 'user', content: 'Hi' }]);
+    assert.deepEqual(parse(convertChatRequest(request, 'm', asSent, false)).messages, messages);
+    assert.equal(messages[0].role, 'developer', 'the client body is not modified');
+    const neutral = chatRequest({ messages: [{ role: 'developer', content: 'Be brief.' }, { role: 'system', content: 'Be kind.' }, { role: 'user', content: 'Hi' }] });
+    assert.deepEqual(
+      (encodeChatRequest(neutral, 'm', noDeveloper, false).messages as Array<{ role: string }>).map((message) => message.role),
+      ['system', 'system', 'user'],
+    );
+    assert.deepEqual((encodeChatRequest(neutral, 'm', asSent, false).messages as Array<{ role: string }>).map((message) => message.role), ['developer', 'system', 'user']);
+  });
+
+  it('gives an assistant turn of only a refusal its refusal as content; other turns are left alone', () => {
+    const messages = [
+      { role: 'user', content: 'Help me with something bad' },
+      { role: 'assistant', content: null, refusal: "I can't help with that." },
+      { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+      { role: 'user', content: 'Fine' },
+    ];
+    const forwarded = parse(convertChatRequest(passthrough({ messages }, { passthrough: { dialect: 'openai-chat', body: { model: 'public', messages }, refusalOnlyTurns: true } }), 'm', asSent, false)).messages as unknown[];
+    assert.deepEqual(forwarded, [messages[0], { role: 'assistant', content: "I can't help with that.", refusal: "I can't help with that." }, messages[2], messages[3]]);
+    assert.equal(messages[1].content, null, 'the client body is not modified');
+    const neutral = chatRequest({ messages: [{ role: 'user', content: 'x' }, { role: 'assistant', refusal: 'No.' }] });
+    assert.deepEqual((encodeChatRequest(neutral, 'm', asSent, false).messages as unknown[])[1], { role: 'assistant', content: 'No.', refusal: 'No.' });
+  });
+});
+
 describe('convertChatRequest: encoding a neutral request without a pass-through', () => {
   it('encodes messages, parts, tool calls and tool results in OpenAI chat shapes', () => {
     const request = chatRequest({

@@ -5,6 +5,14 @@
  * does not model still reach the upstream, with the upstream model in place and the stream options the gateway needs.
  * Otherwise (a request from another frontend) the neutral request is encoded field by field; what the gateway does not
  * model is then simply not there.
+ *
+ * Either way, what the upstream's dialect requires:
+ * - one output limit: `max_completion_tokens` wins when both are sent (the frontend's precedence, the same for every
+ *   upstream), in the field the dialect knows; the other is never sent;
+ * - `stream_options` only where the upstream accepts it (older Azure api-versions refuse it);
+ * - `developer` messages as `system` for an upstream that predates the role;
+ * - an assistant turn that carries only a `refusal` gets the refusal as its `content` too (OpenAI refuses an assistant
+ *   message whose content is null without tool calls).
  */
 import type {
   ChatMessage,
@@ -20,10 +28,22 @@ import type {
 
 export interface OpenAIDialect {
   /**
-   * The output-limit field this upstream understands: OpenAI takes either as sent; many self-hosted servers know only
-   * `max_tokens`.
+   * The output-limit field this upstream understands: OpenAI takes either as sent; many self-hosted servers (and
+   * Azure before api-version 2024-09-01-preview) know only `max_tokens`.
    */
   readonly maxTokensField: 'as-sent' | 'max_tokens';
+  /**
+   * Whether the upstream accepts `stream_options` (default true). Without it no usage is asked for: the adapter
+   * estimates a stream's usage instead.
+   */
+  readonly streamOptions?: boolean;
+  /** Whether the upstream knows the `developer` role (default true); without it, developer messages go as `system`. */
+  readonly developerRole?: boolean;
+}
+
+/** The field the output limit goes in: the client's spelling, unless the upstream knows only `max_tokens`. */
+function limitField(request: ChatRequest, dialect: OpenAIDialect): 'max_completion_tokens' | 'max_tokens' {
+  return request.usesMaxCompletionTokens && dialect.maxTokensField === 'as-sent' ? 'max_completion_tokens' : 'max_tokens';
 }
 
 export function convertChatRequest(request: ChatRequest, upstreamModel: string, dialect: OpenAIDialect, stream: boolean): string {
@@ -34,29 +54,56 @@ export function convertChatRequest(request: ChatRequest, upstreamModel: string, 
     body.stream = true;
     // Usage is always requested upstream so the gateway can meter every stream; the frontend forwards it only when
     // the client asked.
-    body.stream_options = { ...(passthrough.body.stream_options as object | undefined), include_usage: true };
+    if (dialect.streamOptions !== false) body.stream_options = { ...(passthrough.body.stream_options as object | undefined), include_usage: true };
+    else if (body.stream_options !== undefined) delete body.stream_options;
   } else {
     if (body.stream !== undefined) body.stream = false;
     if (body.stream_options !== undefined) delete body.stream_options;
   }
-  if (dialect.maxTokensField === 'max_tokens' && request.usesMaxCompletionTokens) {
-    body.max_tokens = request.maxOutputTokens;
-    delete body.max_completion_tokens;
+  const limit = request.maxOutputTokens;
+  if (limit !== undefined) {
+    const field = limitField(request, dialect);
+    const other = field === 'max_tokens' ? 'max_completion_tokens' : 'max_tokens';
+    if (body[field] !== limit) body[field] = limit;
+    if (body[other] !== undefined) delete body[other];
+  }
+  if (passthrough.refusalOnlyTurns === true || dialect.developerRole === false) {
+    const messages = rewriteMessages(passthrough.body.messages as Array<Record<string, unknown>>, dialect);
+    if (messages !== undefined) body.messages = messages;
   }
   return JSON.stringify(body);
 }
 
+/** The client's messages with what this dialect cannot take rewritten; undefined when nothing needed it. */
+function rewriteMessages(messages: Array<Record<string, unknown>>, dialect: OpenAIDialect): Array<Record<string, unknown>> | undefined {
+  let copy: Array<Record<string, unknown>> | undefined;
+  for (let index = 0; index < messages.length; index++) {
+    const message = messages[index];
+    let rewritten: Record<string, unknown> | undefined;
+    if (message.role === 'developer' && dialect.developerRole === false) rewritten = { ...message, role: 'system' };
+    else if (message.role === 'assistant' && (message.content === undefined || message.content === null) && typeof message.refusal === 'string') {
+      const calls = message.tool_calls;
+      if (calls === undefined || calls === null) rewritten = { ...message, content: message.refusal };
+    }
+    if (rewritten === undefined) continue;
+    copy ??= messages.slice();
+    copy[index] = rewritten;
+  }
+  return copy;
+}
+
 /** The neutral request as an OpenAI chat completion body (the path for requests without a pass-through). */
 export function encodeChatRequest(request: ChatRequest, upstreamModel: string, dialect: OpenAIDialect, stream: boolean): Record<string, unknown> {
-  const body: Record<string, unknown> = { model: upstreamModel, messages: request.messages.map(encodeMessage) };
+  const developerRole = dialect.developerRole !== false;
+  const body: Record<string, unknown> = {
+    model: upstreamModel,
+    messages: request.messages.map((message) => encodeMessage(message, developerRole)),
+  };
   if (stream) {
     body.stream = true;
-    body.stream_options = { include_usage: true };
+    if (dialect.streamOptions !== false) body.stream_options = { include_usage: true };
   }
-  if (request.maxOutputTokens !== undefined) {
-    const field = request.usesMaxCompletionTokens && dialect.maxTokensField === 'as-sent' ? 'max_completion_tokens' : 'max_tokens';
-    body[field] = request.maxOutputTokens;
-  }
+  if (request.maxOutputTokens !== undefined) body[limitField(request, dialect)] = request.maxOutputTokens;
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.topP !== undefined) body.top_p = request.topP;
   if (request.seed !== undefined) body.seed = request.seed;
@@ -69,16 +116,19 @@ export function encodeChatRequest(request: ChatRequest, upstreamModel: string, d
   return body;
 }
 
-function encodeMessage(message: ChatMessage): Record<string, unknown> {
+function encodeMessage(message: ChatMessage, developerRole: boolean): Record<string, unknown> {
   switch (message.role) {
     case 'system':
     case 'developer':
-      return withName({ role: message.role, content: encodeText(message.content) }, message.name);
+      return withName({ role: developerRole ? message.role : 'system', content: encodeText(message.content) }, message.name);
     case 'user':
       return withName({ role: 'user', content: typeof message.content === 'string' ? message.content : message.content.map(encodeUserPart) }, message.name);
     case 'assistant': {
-      // OpenAI's own SDKs send `content: null` for a turn of tool calls only.
-      const encoded: Record<string, unknown> = { role: 'assistant', content: message.content === undefined ? null : encodeText(message.content) };
+      // OpenAI's own SDKs send `content: null` for a turn of tool calls only; a refusal-only turn needs its content.
+      let content: unknown = null;
+      if (message.content !== undefined) content = encodeText(message.content);
+      else if (message.toolCalls === undefined && message.refusal !== undefined) content = message.refusal;
+      const encoded: Record<string, unknown> = { role: 'assistant', content };
       if (message.toolCalls !== undefined) {
         encoded.tool_calls = message.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }));
       }

@@ -10,11 +10,14 @@ import type { CallContext, ProviderAdapter, StreamSink } from '../adapter.ts';
 import { identityCache, transportError, type UpstreamIdentity } from '../http/transport-error.ts';
 import { streamDecoded } from '../http/stream-decoded.ts';
 import { postRequest, requestBuffered } from '../http/upstream-call.ts';
+import { preloadUsageTokenizer, UsageEstimatingSink } from '../http/estimate-usage.ts';
 import { convertChatRequest, convertEmbeddingRequest, type OpenAIDialect } from './convert-request.ts';
 import { convertChatResponse, convertEmbeddingResponse, parseUpstreamJson } from './convert-response.ts';
 import { createAnnotationStripper } from './annotation-stripper.ts';
 import { mapOpenAIError } from './errors.ts';
 import { OpenAIStreamDecoder, type AnnotationFields, type StreamMemo } from './stream.ts';
+
+export type { OpenAIDialect } from './convert-request.ts';
 
 export type UpstreamHeaderSet = Readonly<Record<string, string>>;
 
@@ -43,6 +46,7 @@ export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): Pro
   const identityFor = identityCache(settings.name);
   const streamMemo: StreamMemo = {};
   const stripper = annotations === undefined ? undefined : createAnnotationStripper(annotations);
+  if (dialect.streamOptions === false) preloadUsageTokenizer();
   const paths = new Map<string, string>();
   const pathFor = (operation: OpenAIOperation, model: string): string => {
     const key = `${operation} ${model}`;
@@ -81,10 +85,13 @@ export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): Pro
     return parse(response.body, identity);
   };
 
-  const stream = (request: ChatRequest, context: CallContext, sink: StreamSink, path: string, body: string, headers: UpstreamHeaderSet): Promise<void> => {
+  const stream = (request: ChatRequest, context: CallContext, target: StreamSink, path: string, body: string, headers: UpstreamHeaderSet): Promise<void> => {
     const identity = identityFor(context.upstreamModel);
     const passOn = request.providerAnnotations ? annotations : undefined;
-    return streamDecoded(pool, postRequest(path, headers, body, context), sink, identity, {
+    // An upstream that cannot be asked for usage (no `stream_options`): the gateway counts it, marked as estimated.
+    const estimating = dialect.streamOptions === false ? new UsageEstimatingSink(target, request) : undefined;
+    const sink = estimating ?? target;
+    const streamed = streamDecoded(pool, postRequest(path, headers, body, context), sink, identity, {
       decoder(status, responseHeaders) {
         if (status < 200 || status >= 300) return undefined;
         const contentType = responseHeaders['content-type'];
@@ -97,6 +104,7 @@ export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): Pro
         replayCompletion(convertChatResponse(parseUpstreamJson(buffered, identity), identity), sink);
       },
     });
+    return estimating === undefined ? streamed : streamed.then(() => estimating.finish());
   };
 
   return {

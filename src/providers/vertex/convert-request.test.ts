@@ -237,8 +237,41 @@ describe('convertToGeminiRequest: images', () => {
     assert.deepEqual(body.contents[0].parts, [{ inlineData: { mimeType: 'image/png', data: pngBase64 } }]);
   });
 
+  it('sends image/jpg as image/jpeg, inline data and data URIs alike', () => {
+    const body = convert({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image', source: { type: 'data', mediaType: 'image/jpg', data: pngBase64 } },
+            { type: 'image', source: { type: 'url', url: `data:IMAGE/JPG;base64,${pngBase64}` } },
+          ],
+        },
+      ],
+    });
+    assert.deepEqual(body.contents[0].parts, [{ inlineData: { mimeType: 'image/jpeg', data: pngBase64 } }, { inlineData: { mimeType: 'image/jpeg', data: pngBase64 } }]);
+  });
+
+  it("takes exactly Gemini's image types", () => {
+    for (const mediaType of ['image/png', 'image/jpeg', 'image/webp', 'image/heic', 'image/heif']) {
+      const body = convert({ messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'data', mediaType, data: pngBase64 } }] }] });
+      assert.deepEqual(body.contents[0].parts, [{ inlineData: { mimeType: mediaType, data: pngBase64 } }]);
+    }
+  });
+
+  it('refuses a fetched image of a type Gemini does not take, naming the type', () => {
+    const url = 'https://example.com/cat.gif';
+    const error = refusal(() => convert({ messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url } }] }] }, new Map([[url, { mimeType: 'image/gif', data: 'R0lGODlh' }]])));
+    assert.equal(error.code, 'invalid_request');
+    assert.equal(error.status, 400);
+    assert.equal(error.param, 'messages[0].content[0].image_url.url');
+    assert.match(error.message, /image of type image\/gif; Gemini on Vertex AI takes image\/png, image\/jpeg, image\/webp, image\/heic, image\/heif/);
+  });
+
   const refusedInline: Array<[string, string, string, RegExp]> = [
     ['a type that is not an image', 'text/plain', 'aGk=', /an image_url must carry an image/],
+    ['an image type Gemini does not take', 'image/gif', 'R0lGODlh', /image of type image\/gif/],
+    ['a BMP', 'image/bmp', 'Qk0=', /image of type image\/bmp/],
     ['invalid base64', 'image/png', '@@@@', /valid base64/],
     ['empty data', 'image/png', '', /valid base64/],
   ];

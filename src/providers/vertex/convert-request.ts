@@ -13,7 +13,10 @@
  *   neighbours may then merge). A request with no message besides system messages is refused (`invalid_request`).
  * - Images: inline data and `data:` URIs (`image/*`, base64) become `inlineData { mimeType, data }`, base64 as is;
  *   `https:` URLs must have been fetched by the caller into `images` (see `collectImageUrls`). Other schemes are
- *   refused (`invalid_request` naming the param). Image `detail` has no Gemini equivalent and is dropped.
+ *   refused (`invalid_request` naming the param). The type is sent canonical (`image/jpg` as `image/jpeg`); one
+ *   Gemini does not take (`geminiImageTypes`: a GIF, say) is refused naming it (routing passes a Gemini channel over
+ *   for inline images of such a type, so this is reached only for a fetched image). Image `detail` has no Gemini
+ *   equivalent and is dropped.
  * - Assistant tool calls → `functionCall { name, args }` parts, `args` the parsed arguments object (an empty string
  *   is `{}`; arguments that are not a JSON object are refused, naming the param). The OpenAI id is not sent (see
  *   tool-call-ids.ts). Each carries the `thoughtSignature` `skip_thought_signature_validator`: Gemini 3 refuses a
@@ -37,7 +40,8 @@
  */
 import { imageParam, startsWithScheme, unsupportedScheme } from '../http/image-urls.ts';
 import { GatewayError } from '../../errors/index.ts';
-import type { AssistantMessage, ChatRequest, FunctionTool, ImageSource, TextContentPart, ToolChoice, UserContentPart } from '../../spec/index.ts';
+import { canonicalImageType, type AssistantMessage, type ChatRequest, type FunctionTool, type ImageSource, type TextContentPart, type ToolChoice, type UserContentPart } from '../../spec/index.ts';
+import { geminiImageTypes } from './settings.ts';
 import { convertResponseSchema, convertToolParameters, type GeminiSchema } from './convert-schema.ts';
 import type { DeclaredToolCall } from './tool-call-ids.ts';
 
@@ -227,7 +231,14 @@ function convertImage(source: ImageSource, param: string, images: ReadonlyMap<st
     // collectImageUrls names every https URL; a missing one is the caller's bug, not the client's.
     throw new GatewayError('internal_error', `the image at ${param} was not fetched before conversion`, { param });
   }
-  return { mimeType: fetched.mimeType, data: fetched.data };
+  return { mimeType: supportedMimeType(fetched.mimeType, param), data: fetched.data };
+}
+
+function supportedMimeType(mimeType: string, param: string): string {
+  if (!geminiImageTypes.includes(mimeType)) {
+    throw new GatewayError('invalid_request', `${param} is an image of type ${mimeType}; Gemini on Vertex AI takes ${geminiImageTypes.join(', ')}`, { param });
+  }
+  return mimeType;
 }
 
 function convertDataUri(url: string, param: string): { mimeType: string; data: string } {
@@ -242,7 +253,7 @@ function convertDataUri(url: string, param: string): { mimeType: string; data: s
 }
 
 function checkedMimeType(mediaType: string, param: string): string {
-  const mimeType = mediaType.trim().toLowerCase();
+  const mimeType = canonicalImageType(mediaType);
   if (!/^image\/[a-z0-9.+-]+$/.test(mimeType)) {
     throw new GatewayError('invalid_request', `${param} has type ${JSON.stringify(mimeType)}; an image_url must carry an image (image/png, image/jpeg, image/webp…)`, { param });
   }
@@ -250,7 +261,7 @@ function checkedMimeType(mediaType: string, param: string): string {
 }
 
 function convertInline(mediaType: string, data: string, param: string): { mimeType: string; data: string } {
-  const mimeType = checkedMimeType(mediaType, param);
+  const mimeType = supportedMimeType(checkedMimeType(mediaType, param), param);
   if (data.length === 0 || data.length % 4 === 1 || !base64Pattern.test(data)) {
     throw new GatewayError('invalid_request', `${param} does not carry valid base64 image data`, { param });
   }

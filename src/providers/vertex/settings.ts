@@ -15,6 +15,12 @@ import type { GoogleCredentialSettings } from './auth.ts';
 export const vertexApis = ['gemini', 'openai'] as const;
 export type VertexApi = (typeof vertexApis)[number];
 
+/**
+ * The image types Gemini takes on Vertex AI (Google's image understanding page, every current Gemini model); a GIF or
+ * a BMP is refused. Routing passes `api: gemini` channels over for inline images of any other type.
+ */
+export const geminiImageTypes: readonly string[] = Object.freeze(['image/png', 'image/jpeg', 'image/webp', 'image/heic', 'image/heif']);
+
 export interface VertexSettings {
   readonly api: VertexApi;
   readonly project: string;
@@ -98,5 +104,6 @@ export const vertexSettings = defineProviderSettings({
     };
   },
 
-  routing: { region: (settings) => settings.location, embeddings: false },
+  // The OpenAI-compatible endpoint serves partner and open models, each with its own rules: not declared.
+  routing: { region: (settings) => settings.location, embeddings: false, imageTypes: (settings) => (settings.api === 'gemini' ? geminiImageTypes : undefined) },
 });

@@ -1,0 +1,120 @@
+/**
+ * Usage counted by the gateway, for a stream whose upstream cannot be asked for it (Azure OpenAI before api-version
+ * 2024-09-01-preview refuses `stream_options`): the prompt and the streamed output counted with the o200k tokenizer
+ * (gpt-tokenizer), the accounting OpenAI's chat models use. The result says `estimated: true`, so logs and metering
+ * can tell it from a count the upstream reported.
+ *
+ * The prompt is counted as routing counts it (see src/routing/describe-request.ts): message text and names, assistant
+ * tool calls, tool declarations and a JSON schema response format as JSON, 3 tokens per message and 3 for the reply's
+ * priming, images at a flat 765 tokens (85 at `detail: low`). The output is the streamed text, reasoning, and tool call
+ * names and arguments.
+ */
+import { createRequire } from 'node:module';
+import type { ChatRequest, StreamPart } from '../../spec/index.ts';
+import { createUsage, type Usage } from '../../spec/index.ts';
+import type { StreamSink } from '../adapter.ts';
+
+const requireFromHere = createRequire(import.meta.url);
+type CountTokens = (text: string, options?: object) => number;
+let countTokensFunction: CountTokens | undefined;
+
+/** Special-token text (`<|endoftext|>`) is counted as text, never rejected. */
+const asPlainText = { disallowedSpecial: new Set<string>() };
+
+/** The tokenizer's tables take about 80 MiB; the module cache shares them with routing's counter. */
+function countTokens(text: string): number {
+  if (text.length === 0) return 0;
+  countTokensFunction ??= (requireFromHere('gpt-tokenizer/cjs/encoding/o200k_base') as { countTokens: CountTokens }).countTokens;
+  return countTokensFunction(text, asPlainText);
+}
+
+/**
+ * Loads the tokenizer now: an adapter that will estimate calls it when it is built, at start-up, since loading takes
+ * about half a second of blocked event loop that no request should wait through.
+ */
+export function preloadUsageTokenizer(): void {
+  countTokens(' ');
+}
+
+const perMessageTokens = 3;
+const replyPrimingTokens = 3;
+const imageTokens = { high: 765, low: 85 } as const;
+
+/** The request's prompt tokens, as OpenAI's chat models count them (images at a flat estimate). */
+export function estimatePromptTokens(request: ChatRequest): number {
+  let tokens = replyPrimingTokens;
+  for (const message of request.messages) {
+    tokens += perMessageTokens;
+    if ('name' in message && message.name !== undefined) tokens += countTokens(message.name);
+    const content = message.content;
+    if (typeof content === 'string') tokens += countTokens(content);
+    else if (content !== undefined) {
+      for (const part of content) tokens += part.type === 'text' ? countTokens(part.text) : part.detail === 'low' ? imageTokens.low : imageTokens.high;
+    }
+    if (message.role === 'assistant') {
+      if (message.content === undefined && message.refusal !== undefined) tokens += countTokens(message.refusal);
+      if (message.toolCalls !== undefined) for (const call of message.toolCalls) tokens += countTokens(call.name) + countTokens(call.arguments);
+    }
+  }
+  if (request.tools !== undefined) {
+    for (const tool of request.tools) tokens += countTokens(JSON.stringify({ name: tool.name, description: tool.description, parameters: tool.parameters }));
+  }
+  const format = request.responseFormat;
+  if (format?.type === 'json-schema') tokens += countTokens(JSON.stringify({ name: format.name, description: format.description, schema: format.schema }));
+  return tokens;
+}
+
+/**
+ * Passes every part on to `sink`, keeping the output text; `finish()`, once the stream ended, adds an estimated usage
+ * part unless the upstream reported usage after all.
+ */
+export class UsageEstimatingSink implements StreamSink {
+  readonly #sink: StreamSink;
+  readonly #request: ChatRequest;
+  readonly #text: string[] = [];
+  readonly #reasoning: string[] = [];
+  #reported = false;
+
+  constructor(sink: StreamSink, request: ChatRequest) {
+    this.#sink = sink;
+    this.#request = request;
+  }
+
+  write(part: StreamPart): boolean {
+    switch (part.type) {
+      case 'text-delta':
+        this.#text.push(part.delta);
+        break;
+      case 'reasoning-delta':
+        this.#reasoning.push(part.delta);
+        break;
+      case 'tool-call-delta':
+        if (part.name !== undefined) this.#text.push(part.name);
+        this.#text.push(part.argumentsDelta);
+        break;
+      case 'usage':
+        this.#reported = true;
+        break;
+      default:
+        break;
+    }
+    return this.#sink.write(part);
+  }
+
+  onDrain(resume: () => void): void {
+    this.#sink.onDrain(resume);
+  }
+
+  /** Call after the last part of a stream that succeeded. */
+  finish(): void {
+    if (this.#reported) return;
+    this.#sink.write({ type: 'usage', usage: this.estimate() });
+  }
+
+  /** The usage of the stream so far, counted. */
+  estimate(): Usage {
+    const reasoning = countTokens(this.#reasoning.join(''));
+    const output = countTokens(this.#text.join('')) + reasoning;
+    return { ...createUsage({ input: estimatePromptTokens(this.#request), output, reasoning }), estimated: true };
+  }
+}
