@@ -23,10 +23,12 @@ import { compare, comparisonsFor, formatComparison, formatResults, labelOf } fro
 import type { Mode, ScenarioResult, TargetKey } from './lib/report.ts';
 import {
   AZURE_API_KEY,
+  BENCH_ADMIN_TOKEN,
   AZURE_DIRECT_REQUEST,
   AZURE_GATEWAY_REQUEST,
   MODEL,
   OPENAI_REQUEST,
+  openAIRequest,
   ROUTED_GATEWAY_REQUEST,
   ROUTED_PROVIDERS,
   VERTEX_DIRECT_REQUEST,
@@ -223,7 +225,10 @@ async function runGroup(options: BenchOptions, targets: Target[], mode: Mode, co
     if (error === null && target.process.hasExited()) error = target.broken = `${target.process.name} exited during the scenario${logTail(target.process, 600)}`;
     const own = rssAll[target.processName];
     return {
-      ...(target.route === undefined ? { target: target.target, upstream: target.upstream } : { target: target.target, upstream: target.upstream, route: target.route }),
+      target: target.target,
+      upstream: target.upstream,
+      ...(target.route === undefined ? {} : { route: target.route }),
+      ...(target.keys === undefined ? {} : { keys: target.keys }),
       mode,
       connections,
       ok: error === null,
@@ -319,6 +324,20 @@ async function main(): Promise<number> {
       gatewayProcess = gateway.process;
       for (const upstream of options.upstreams) add({ target: 'gateway', upstream }, gateway, EMULATORS[upstream].gateway);
       if (options.routing) add({ target: 'gateway', upstream: 'openai-compatible', route: 'primary-first' }, gateway, ROUTED_GATEWAY_REQUEST);
+      if (options.keys) {
+        // The same gateway with keys checked and rate limits on, in its own process so both are measured alike.
+        const keysConfigPath = join(temporary, 'gateway-keys.yaml');
+        const keyed = await startServer(
+          (gatewayPort) => {
+            writeFileSync(keysConfigPath, gatewayConfig({ gateway: gatewayPort, openai: port('openai-compatible'), azure: null, vertex: null }, false, true));
+            return [...GATEWAY_NODE_FLAGS, CLI, 'serve', '--config', keysConfigPath];
+          },
+          '/readyz',
+          { ...server('gateway-keys', join(RESULTS_DIRECTORY, `gateway-keys-${stamp}.log`)), accept: (status) => status === 200 },
+        );
+        const key = await createBenchKey(keyed.origin);
+        add({ target: 'gateway', upstream: 'openai-compatible', keys: true }, keyed, openAIRequest(MODEL, { authorization: `Bearer ${key}` }));
+      }
     }
 
     const ordered = roundOrder(targets);
@@ -356,7 +375,7 @@ async function main(): Promise<number> {
     await googleCredentials.close();
   }
 
-  const comparisons = comparisonsFor(options.upstreams, options.routing);
+  const comparisons = comparisonsFor(options.upstreams, options.routing, options.keys);
   const checks = comparisons.flatMap((comparison) => compare(results, comparison, options.connections));
   const profiles = options.cpuProf
     ? readdirSync(RESULTS_DIRECTORY)
@@ -371,7 +390,7 @@ async function main(): Promise<number> {
     `Interchange bench — ${started.toISOString()} — node ${process.version}, ${cores} cores, ` +
       (options.pin ? `generators on core ${GENERATOR_CORE}, servers on core ${SERVER_CORE}` : 'unpinned') +
       `, ${options.durationSeconds} s per scenario in ${options.rounds} alternating rounds, upstream ${options.upstream}` +
-      `${options.routing ? ', routing' : ''}, gateway with request logs on`,
+      `${options.routing ? ', routing' : ''}${options.keys ? ', keys' : ''}, gateway with request logs on`,
     '',
     formatResults(results, options.connections),
     ...comparisons.flatMap((comparison) => ['', formatComparison(comparison, checks)]),
@@ -425,3 +444,19 @@ main().then(
     process.exitCode = 1;
   },
 );
+
+/** A tenant and a key with limits far above any rate here, so every request is checked against them and none refused. */
+async function createBenchKey(origin: string): Promise<string> {
+  const call = async (path: string, body: unknown) => {
+    const response = await request(`${origin}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const json = (await response.body.json()) as { key?: string };
+    if (response.statusCode !== 201) throw new Error(`${path}: ${response.statusCode} ${JSON.stringify(json)}`);
+    return json;
+  };
+  await call('/admin/tenants', { id: 'bench', name: 'bench', rpm: 1_000_000_000, tpm: 1_000_000_000 });
+  return (await call('/admin/keys', { tenant: 'bench', name: 'bench', rpm: 1_000_000_000, tpm: 1_000_000_000 })).key!;
+}

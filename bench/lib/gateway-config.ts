@@ -2,6 +2,7 @@
 
 import {
   AZURE_API_KEY,
+  BENCH_ADMIN_TOKEN,
   AZURE_API_VERSION,
   AZURE_DEPLOYMENT,
   AZURE_MODEL,
@@ -23,7 +24,7 @@ export type GatewayPorts = { gateway: number; openai: number | null; azure: numb
  * points at its loopback token stub); with `routing`, gpt-4o-mini-routed: primary-first over three providers at the
  * OpenAI emulator.
  */
-export function gatewayConfig(ports: GatewayPorts, routing = false): string {
+export function gatewayConfig(ports: GatewayPorts, routing = false, keys = false): string {
   const providers: string[] = [];
   const models: string[] = [];
   if (ports.openai !== null) {
@@ -70,8 +71,9 @@ export function gatewayConfig(ports: GatewayPorts, routing = false): string {
   return [
     `listen: 127.0.0.1:${ports.gateway}`,
     'logging: { level: info, requests: true }',
-    'auth: { clients: none }',
+    keys ? 'auth: { clients: keys }' : 'auth: { clients: none }',
     'store: { kind: memory }',
+    ...(keys ? [`admin: { tokens: { bench: ${BENCH_ADMIN_TOKEN} } }`] : []),
     'providers:',
     ...providers,
     'models:',

@@ -39,6 +39,7 @@ export type BenchOptions = {
   upstream: UpstreamChoice;
   upstreams: Upstream[];
   routing: boolean;
+  keys: boolean;
   help: boolean;
 };
 
@@ -53,6 +54,8 @@ export const USAGE = `Usage: npm run bench -- [options]   (details: docs/benchma
   --upstream <which>     openai-compatible (default), azure-openai, vertex (with openai-compatible),
                          both (openai-compatible + azure-openai) or all (the three)
   --routing              add gateway-routed (primary-first over three channels) and compare it with gateway
+  --keys                 add gateway-keys (a second gateway: a virtual key checked, generous RPM/TPM limits on) and
+                         compare it with gateway
   --no-streaming         skip the streaming scenarios
   --no-non-streaming     skip the non-streaming scenarios
   --cpu-prof             run the gateway under --cpu-prof; the profile lands in bench/results/
@@ -87,6 +90,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       only: { type: 'string', default: TARGETS.join(',') },
       upstream: { type: 'string', default: 'openai-compatible' },
       routing: { type: 'boolean', default: false },
+      keys: { type: 'boolean', default: false },
       streaming: { type: 'boolean', default: true },
       'non-streaming': { type: 'boolean', default: true },
       'cpu-prof': { type: 'boolean', default: false },
@@ -104,6 +108,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   const upstreams = upstreamsOf(upstream);
   if (values.routing && !upstreams.includes('openai-compatible')) throw new Error('--routing: needs the openai-compatible upstream');
   if (values.routing && !only.includes('gateway')) throw new Error('--routing: needs the gateway target');
+  if (values.keys && (!upstreams.includes('openai-compatible') || !only.includes('gateway'))) throw new Error('--keys: needs the openai-compatible upstream and the gateway target');
   const settle = Number(values.settle);
   const warmup = Number(values.warmup);
   if (!(settle >= 0) || !(warmup >= 0)) throw new Error('--settle and --warmup must be ≥ 0');
@@ -121,6 +126,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     upstream,
     upstreams,
     routing: values.routing,
+    keys: values.keys,
     help: values.help,
   };
 }

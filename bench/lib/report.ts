@@ -11,7 +11,8 @@ export type Mode = 'non-streaming' | 'streaming';
 export const MODES: readonly Mode[] = ['non-streaming', 'streaming'];
 
 /** A target of the run: what kind, what it ends at, and (gateway-routed) how its model is routed. */
-export type TargetKey = { target: TargetName; upstream: Upstream; route?: TargetRoute };
+/** `keys`: the gateway with virtual keys checked and rate limits on (`--keys`). */
+export type TargetKey = { target: TargetName; upstream: Upstream; route?: TargetRoute; keys?: true };
 
 export type RssFigures = { idleBefore: number | null; peak: number | null; after: number | null };
 
@@ -32,11 +33,11 @@ export type ScenarioResult = TargetKey & {
 /** `gateway`, `floor-azure`, `direct-vertex`, `gateway-routed`: the OpenAI-compatible upstream has no suffix. */
 export function labelOf(key: TargetKey): string {
   const suffix = key.upstream === 'openai-compatible' ? '' : key.upstream === 'azure-openai' ? '-azure' : '-vertex';
-  return `${key.target}${suffix}${key.route === undefined ? '' : '-routed'}`;
+  return `${key.target}${suffix}${key.route === undefined ? '' : '-routed'}${key.keys === true ? '-keys' : ''}`;
 }
 
 function isTarget(result: TargetKey, key: TargetKey): boolean {
-  return result.target === key.target && result.upstream === key.upstream && result.route === key.route;
+  return result.target === key.target && result.upstream === key.upstream && result.route === key.route && result.keys === key.keys;
 }
 
 function find(results: readonly ScenarioResult[], key: TargetKey, mode: Mode, connections: number): ScenarioResult | undefined {
@@ -122,7 +123,7 @@ function gatewayComparison(title: string, subject: TargetKey, throughput: number
 }
 
 /** Every comparison a run judges, from what it measured. */
-export function comparisonsFor(upstreams: readonly Upstream[], routing: boolean): Comparison[] {
+export function comparisonsFor(upstreams: readonly Upstream[], routing: boolean, keys = false): Comparison[] {
   const comparisons = upstreams.filter((upstream) => upstream !== 'vertex').flatMap(coreComparisons);
   const withOpenAI = upstreams.includes('openai-compatible');
   if (withOpenAI && upstreams.includes('azure-openai')) {
@@ -134,6 +135,16 @@ export function comparisonsFor(upstreams: readonly Upstream[], routing: boolean)
     // Vertex streams a few tokens per event (fewer, larger chunks), so its streaming figures are not like for like.
     comparisons.push(
       gatewayComparison('gateway via vertex (OpenAI ⇄ Gemini) against via openai-compatible', { target: 'gateway', upstream: 'vertex' }, 0.6, false),
+    );
+  }
+  if (keys) {
+    comparisons.push(
+      gatewayComparison(
+        'gateway-keys (a virtual key checked, RPM/TPM limits on) against gateway (no keys) ("within 5%")',
+        { target: 'gateway', upstream: 'openai-compatible', keys: true },
+        0.95,
+        true,
+      ),
     );
   }
   if (routing) {

@@ -44,16 +44,18 @@ const headers = (credential: Record<string, string>): Record<string, string> => 
 const OPENAI_HEADERS = headers({ authorization: 'Bearer sk-bench-local' });
 
 /** An OpenAI chat request for `model`, as a client sends it to the gateway (or the OpenAI emulator). */
-function openAIRequest(model: string): TargetRequest {
+export function openAIRequest(model: string, credential?: Record<string, string>): TargetRequest {
   return {
     path: CHAT_PATH,
-    headers: OPENAI_HEADERS,
+    headers: credential === undefined ? OPENAI_HEADERS : headers(credential),
     nonStreamingBody: JSON.stringify({ ...base, model }),
     streamingBody: JSON.stringify({ ...base, model, stream: true, stream_options: { include_usage: true } }),
   };
 }
 
 export const OPENAI_REQUEST = openAIRequest(MODEL);
+/** The admin token of `--keys`' gateway, which the harness uses to create the key it sends. */
+export const BENCH_ADMIN_TOKEN = 'bench-admin-token-loopback-only';
 
 // Azure OpenAI: the gateway's model gpt-4o-mini-azure → channel azure-openai (api: deployments) → the Azure emulator.
 export const AZURE_MODEL = 'gpt-4o-mini-azure';
