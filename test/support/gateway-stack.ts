@@ -27,6 +27,10 @@ export interface StackOptions {
   readonly providerTimeout?: string;
   readonly maxBodyBytes?: string;
   readonly requestTimeout?: string;
+  /** The `server:` section's fields, as a YAML flow mapping's content (`headers_timeout: 300ms, max_headers: 20`). */
+  readonly server?: string;
+  /** Overrides the drain timeout (1 s). */
+  readonly drainTimeoutMs?: number;
   /** Pipeline stages added to the gateway's own. */
   readonly stages?: Stages;
 }
@@ -40,6 +44,7 @@ limits:
   max_body_bytes: ${options.maxBodyBytes ?? '1mb'}
   request_timeout: ${options.requestTimeout ?? '20s'}
   stream_idle_timeout: 5s
+${options.server === undefined ? '' : `server: { ${options.server} }`}
 logging: { level: silent, requests: false }
 providers:
   primary:
@@ -72,7 +77,7 @@ models:
     env: { PRIMARY_URL: primary.baseUrl, PRIMARY_KEY: primaryKey, SECONDARY_URL: secondary.baseUrl },
     source: 'test stack',
   });
-  const gateway = await startGateway(config, { logger: createLogger('silent'), host: '127.0.0.1', port: 0, drainTimeoutMs: 1000, stages: options.stages });
+  const gateway = await startGateway(config, { logger: createLogger('silent'), host: '127.0.0.1', port: 0, drainTimeoutMs: options.drainTimeoutMs ?? 1000, stages: options.stages });
   return {
     primary,
     secondary,
