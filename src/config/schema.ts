@@ -247,6 +247,12 @@ const limitsSchema = section(
   }),
 );
 
+/** A duration that may be zero (`0`, `0s`): none at all. */
+function parseDelay(input: unknown, report: Report): number | undefined {
+  if (input === 0 || (typeof input === 'string' && /^0+(?:\.0+)?\s*(?:ms|s|m|h)?$/i.test(input.trim()))) return 0;
+  return parseDuration(input, report);
+}
+
 const serverSchema = section(
   strictObject(
     {
@@ -256,7 +262,7 @@ const serverSchema = section(
       max_headers: optionalLeaf((input, report) => parseCount(input, report, 1, 10_000), defaults.server.maxHeaders),
       linger_timeout: optionalLeaf(parseDuration, defaults.server.lingerTimeoutMs),
       linger_max_bytes: optionalLeaf(parseSize, defaults.server.lingerMaxBytes),
-      shutdown_delay: optionalLeaf(parseDuration, defaults.server.shutdownDelayMs),
+      shutdown_delay: optionalLeaf(parseDelay, defaults.server.shutdownDelayMs),
       drain_timeout: optionalLeaf(parseDuration, defaults.server.drainTimeoutMs),
     },
     {

@@ -44,6 +44,11 @@ test('server: every field, as written', () => {
   });
 });
 
+test('server: shutdown_delay may be zero', () => {
+  for (const zero of ['0', '0s', '0ms', '"0"']) assert.equal(parseConfig(`server: { shutdown_delay: ${zero} }\n` + models, { env: {} }).server.shutdownDelayMs, 0);
+  assert.deepEqual(problemsOf('server: { shutdown_delay: -1s }\n'), ['server.shutdown_delay: must be positive, got "-1s"']);
+});
+
 test('server: headers_timeout up to body_timeout, shutdown_delay up to drain_timeout, and not one millisecond more', () => {
   const equal = parseConfig('server: { headers_timeout: 5s, body_timeout: 5s, shutdown_delay: 10s, drain_timeout: 10s }\n' + models, { env: {} });
   assert.equal(equal.server.headersTimeoutMs, equal.server.bodyTimeoutMs);

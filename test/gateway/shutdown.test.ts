@@ -123,6 +123,13 @@ describe('graceful shutdown, in process', () => {
     const config = parseConfig(yaml('shutdown_delay: 500ms, drain_timeout: 1500ms'), { source: 'shutdown test' });
     const gateway = await startGateway(config, { logger: createLogger('info', { destination }), host: '127.0.0.1', port: 0 });
     const load = await startLoad(gateway.url, 32);
+    // A request still waiting for its upstream's answer at the deadline.
+    const waiting = request(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Slow [emulator-fault: delay-headers=5000]' }] }),
+    });
+    await sleep(100);
     try {
       const startedAt = performance.now();
       const closing = gateway.close({ shutdownDelayMs: 500, reason: 'test' });
@@ -132,6 +139,7 @@ describe('graceful shutdown, in process', () => {
       const fresh = new Client(gateway.url);
       load.clients.push(fresh);
       await assertNotReady(fresh);
+      await assertRefused(fresh);
       assert.equal((await request(`${gateway.url}/healthz`)).statusCode, 200);
       const summary = await closing;
       const closedAfter = performance.now() - startedAt;
@@ -140,20 +148,24 @@ describe('graceful shutdown, in process', () => {
       const cut = await Promise.all(load.long.map((stream) => stream.outcome));
       assertEndings(cut, 'server_shutting_down', 'long');
       for (const outcome of cut) assert.ok(outcome.endedAt - startedAt >= 1450, 'a stream was ended before the drain deadline');
-      assert.ok(closedAfter >= 1450 && closedAfter < 4000, `closed after ${Math.round(closedAfter)} ms; drain_timeout is 1500 ms`);
+      assert.ok(closedAfter >= 1450 && closedAfter < 6000, `closed after ${Math.round(closedAfter)} ms; drain_timeout is 1500 ms`);
       await assert.rejects(request(`${gateway.url}/healthz`), /ECONNREFUSED/);
+      const unanswered = await waiting;
+      assert.equal(unanswered.statusCode, 503);
+      assert.equal(unanswered.headers.connection, 'close');
+      assert.equal(((await unanswered.body.json()) as { error: { code: string } }).error.code, 'server_shutting_down');
 
-      assert.deepEqual({ inFlight: summary.inFlight, cut: summary.cut }, { inFlight: 32, cut: 16 });
+      assert.deepEqual({ inFlight: summary.inFlight, cut: summary.cut }, { inFlight: 33, cut: 17 });
       assert.ok(summary.refused >= 1);
       const logged = requestLines(lines);
-      assert.equal(logged.length, 32);
-      assert.equal(logged.filter((line) => line.errorCode === 'server_shutting_down').length, 16);
+      assert.equal(logged.length, 33);
+      assert.equal(logged.filter((line) => line.errorCode === 'server_shutting_down').length, 17);
       assert.equal(logged.filter((line) => line.errorCode === undefined && line.status === 200).length, 16);
       assert.ok(!logged.some((line) => line.status === 499 || line.errorCode === 'client_closed_request'));
       const done = lines.find((line) => line.msg === 'shut down');
       assert.ok(done, 'no shutdown summary in the log');
-      assert.equal(done.inFlight, 32);
-      assert.equal(done.cut, 16);
+      assert.equal(done.inFlight, 33);
+      assert.equal(done.cut, 17);
     } finally {
       await Promise.all(load.clients.map((client) => client.destroy()));
       await gateway.close();

@@ -29,8 +29,6 @@ export interface StackOptions {
   readonly requestTimeout?: string;
   /** The `server:` section's fields, as a YAML flow mapping's content (`headers_timeout: 300ms, max_headers: 20`). */
   readonly server?: string;
-  /** Overrides the drain timeout (1 s). */
-  readonly drainTimeoutMs?: number;
   /** Pipeline stages added to the gateway's own. */
   readonly stages?: Stages;
 }
@@ -77,7 +75,7 @@ models:
     env: { PRIMARY_URL: primary.baseUrl, PRIMARY_KEY: primaryKey, SECONDARY_URL: secondary.baseUrl },
     source: 'test stack',
   });
-  const gateway = await startGateway(config, { logger: createLogger('silent'), host: '127.0.0.1', port: 0, drainTimeoutMs: options.drainTimeoutMs ?? 1000, stages: options.stages });
+  const gateway = await startGateway(config, { logger: createLogger('silent'), host: '127.0.0.1', port: 0, drainTimeoutMs: 1000, stages: options.stages });
   return {
     primary,
     secondary,
