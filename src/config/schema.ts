@@ -76,6 +76,17 @@ export const defaults = {
   breaker: { failureRate: 0.5, minimumRequests: 10, windowMs: 30_000, openForMs: 30_000, halfOpenProbes: 2 },
   retries: { attempts: 1, baseDelayMs: 100, maxDelayMs: 2_000 },
   recentTraces: 1000,
+  server: {
+    headersTimeoutMs: 20_000,
+    // 100 MiB at about 2.8 Mbit/s.
+    bodyTimeoutMs: 300_000,
+    maxHeaderBytes: 16 * 1024,
+    maxHeaders: 100,
+    lingerTimeoutMs: 10_000,
+    lingerMaxBytes: 128 * 1024 * 1024,
+    shutdownDelayMs: 5_000,
+    drainTimeoutMs: 10_000,
+  },
 } as const;
 
 /** Kinds on the roadmap that this build cannot call; named so the message can say so. */
@@ -234,6 +245,31 @@ const limitsSchema = section(
     request_timeout: optionalLeaf(parseDuration, defaults.requestTimeoutMs),
     stream_idle_timeout: optionalLeaf(parseDuration, defaults.streamIdleTimeoutMs),
   }),
+);
+
+/** A duration that may be zero (`0`, `0s`): none at all. */
+function parseDelay(input: unknown, report: Report): number | undefined {
+  if (input === 0 || (typeof input === 'string' && /^0+(?:\.0+)?\s*(?:ms|s|m|h)?$/i.test(input.trim()))) return 0;
+  return parseDuration(input, report);
+}
+
+const serverSchema = section(
+  strictObject(
+    {
+      headers_timeout: optionalLeaf(parseDuration, defaults.server.headersTimeoutMs),
+      body_timeout: optionalLeaf(parseDuration, defaults.server.bodyTimeoutMs),
+      max_header_bytes: optionalLeaf((input, report) => parseSize(input, report, 1024 * 1024), defaults.server.maxHeaderBytes),
+      max_headers: optionalLeaf((input, report) => parseCount(input, report, 1, 10_000), defaults.server.maxHeaders),
+      linger_timeout: optionalLeaf(parseDuration, defaults.server.lingerTimeoutMs),
+      linger_max_bytes: optionalLeaf(parseSize, defaults.server.lingerMaxBytes),
+      shutdown_delay: optionalLeaf(parseDelay, defaults.server.shutdownDelayMs),
+      drain_timeout: optionalLeaf(parseDuration, defaults.server.drainTimeoutMs),
+    },
+    {
+      requesttimeout: '; did you mean "body_timeout"? (limits.request_timeout is the deadline once the body is read)',
+      maxbodybytes: '; the body limit is limits.max_body_bytes',
+    },
+  ),
 );
 
 const loggingSchema = section(
@@ -481,6 +517,7 @@ export const configSchema = strictObject(
   {
     listen: listenSchema,
     limits: limitsSchema,
+    server: serverSchema,
     logging: loggingSchema,
     routing: routingSchema,
     providers: mapping(providerSchema, 'provider'),
