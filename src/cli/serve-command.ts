@@ -1,6 +1,7 @@
 import { ConfigError, loadConfigFile } from '../config/load-config.ts';
 import { startGateway } from '../server/gateway-server.ts';
-import { parseCommandArgs, parsePort, waitForShutdownSignal } from './main.ts';
+import { parseCommandArgs, parsePort } from './main.ts';
+import { stopOnSignal } from './stop-on-signal.ts';
 
 export async function runServe(args: string[]): Promise<number> {
   const { values } = parseCommandArgs('serve', args, {
@@ -25,8 +26,5 @@ export async function runServe(args: string[]): Promise<number> {
   }
   const gateway = await startGateway(config, { host: values.host, port: parsePort(values.port, '--port') });
   gateway.context.logger.info({ url: gateway.url, providers: config.providers.size, models: config.models.size }, 'interchange listening');
-  const signal = await waitForShutdownSignal();
-  gateway.context.logger.info({ signal }, 'shutting down');
-  await gateway.close();
-  return 0;
+  return stopOnSignal(gateway, config.server.shutdownDelayMs);
 }

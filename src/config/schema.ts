@@ -80,6 +80,17 @@ export const defaults = {
   recentTraces: 1000,
   storePath: './data/interchange.db',
   clientAuth: 'keys' as ClientAuth,
+  server: {
+    headersTimeoutMs: 20_000,
+    // 100 MiB at about 2.8 Mbit/s.
+    bodyTimeoutMs: 300_000,
+    maxHeaderBytes: 16 * 1024,
+    maxHeaders: 100,
+    lingerTimeoutMs: 10_000,
+    lingerMaxBytes: 128 * 1024 * 1024,
+    shutdownDelayMs: 5_000,
+    drainTimeoutMs: 10_000,
+  },
 } as const;
 
 /** Kinds on the roadmap that this build cannot call; named so the message can say so. */
@@ -290,6 +301,31 @@ const adminSchema = section(
   strictObject({
     tokens: optionalLeaf(parseAdminTokens, {}),
   }),
+);
+
+/** A duration that may be zero (`0`, `0s`): none at all. */
+function parseDelay(input: unknown, report: Report): number | undefined {
+  if (input === 0 || (typeof input === 'string' && /^0+(?:\.0+)?\s*(?:ms|s|m|h)?$/i.test(input.trim()))) return 0;
+  return parseDuration(input, report);
+}
+
+const serverSchema = section(
+  strictObject(
+    {
+      headers_timeout: optionalLeaf(parseDuration, defaults.server.headersTimeoutMs),
+      body_timeout: optionalLeaf(parseDuration, defaults.server.bodyTimeoutMs),
+      max_header_bytes: optionalLeaf((input, report) => parseSize(input, report, 1024 * 1024), defaults.server.maxHeaderBytes),
+      max_headers: optionalLeaf((input, report) => parseCount(input, report, 1, 10_000), defaults.server.maxHeaders),
+      linger_timeout: optionalLeaf(parseDuration, defaults.server.lingerTimeoutMs),
+      linger_max_bytes: optionalLeaf(parseSize, defaults.server.lingerMaxBytes),
+      shutdown_delay: optionalLeaf(parseDelay, defaults.server.shutdownDelayMs),
+      drain_timeout: optionalLeaf(parseDuration, defaults.server.drainTimeoutMs),
+    },
+    {
+      requesttimeout: '; did you mean "body_timeout"? (limits.request_timeout is the deadline once the body is read)',
+      maxbodybytes: '; the body limit is limits.max_body_bytes',
+    },
+  ),
 );
 
 const loggingSchema = section(
@@ -537,6 +573,7 @@ export const configSchema = strictObject(
   {
     listen: listenSchema,
     limits: limitsSchema,
+    server: serverSchema,
     logging: loggingSchema,
     store: storeSchema,
     auth: clientAuthSchema,

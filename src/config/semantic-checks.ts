@@ -35,6 +35,7 @@ export function semanticChecks(document: unknown): RawProblem[] {
     }
   }
   if (isMapping(document.routing)) checkRouting(document.routing, report);
+  if (isMapping(document.server)) checkServer(document.server, report);
   const context: ReferenceContext = {
     providers,
     models: isMapping(document.models) ? document.models : document.models == null ? {} : undefined,
@@ -201,6 +202,24 @@ function checkRouting(routing: Fields, report: Reporter): void {
     report(['routing', 'retries', 'max_delay'], `must not be shorter than base_delay (${formatDuration(baseDelay)})`);
   } else {
     report(['routing', 'retries', 'base_delay'], `must not be longer than max_delay (${formatDuration(maxDelay)}, the default)`);
+  }
+}
+
+/** The headers' timeout within the whole request's, the shutdown delay within the drain; reported on the one written. */
+function checkServer(server: Fields, report: Reporter): void {
+  const pairs = [
+    ['headers_timeout', 'body_timeout', defaults.server.headersTimeoutMs, defaults.server.bodyTimeoutMs],
+    ['shutdown_delay', 'drain_timeout', defaults.server.shutdownDelayMs, defaults.server.drainTimeoutMs],
+  ] as const;
+  for (const [shorter, longer, shorterDefault, longerDefault] of pairs) {
+    const short = orDefault(parseDuration, server[shorter], shorterDefault);
+    const long = orDefault(parseDuration, server[longer], longerDefault);
+    if (short === undefined || long === undefined || short <= long) continue;
+    if (isPresent(server[shorter])) {
+      report(['server', shorter], `must not be longer than ${longer} (${formatDuration(long)}${isPresent(server[longer]) ? '' : ', the default'})`);
+    } else {
+      report(['server', longer], `must not be shorter than ${shorter} (${formatDuration(short)}, the default)`);
+    }
   }
 }
 

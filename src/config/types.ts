@@ -94,6 +94,28 @@ export interface LimitsConfig {
   readonly streamIdleTimeoutMs: number;
 }
 
+/** The HTTP server's own bounds: how long and how large a client's request may be, and how a shutdown drains. */
+export interface ServerConfig {
+  /** The request line and headers must have arrived within this; otherwise 408. */
+  readonly headersTimeoutMs: number;
+  /** The whole request, head and body, must have arrived within this; otherwise 408. Not shorter than `headersTimeoutMs`. */
+  readonly bodyTimeoutMs: number;
+  /** The URL and every header name and value together, in bytes; larger gets 431. */
+  readonly maxHeaderBytes: number;
+  /** Header lines per request; more gets 431. */
+  readonly maxHeaders: number;
+  /**
+   * After refusing a request whose body is still arriving (413, 503 while draining), the gateway reads and discards
+   * up to this long and this many bytes before closing, so the client can read the refusal.
+   */
+  readonly lingerTimeoutMs: number;
+  readonly lingerMaxBytes: number;
+  /** On SIGTERM: how long the listener stays up answering `/readyz` 503, so load balancers stop sending. */
+  readonly shutdownDelayMs: number;
+  /** On SIGTERM: how long requests in flight get to finish, from the signal; then they are ended with an error. */
+  readonly drainTimeoutMs: number;
+}
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface LoggingConfig {
@@ -197,6 +219,7 @@ export interface GatewayConfig {
   readonly auth: AuthConfig;
   readonly admin: AdminConfig;
   readonly limits: LimitsConfig;
+  readonly server: ServerConfig;
   readonly logging: LoggingConfig;
   readonly providers: ReadonlyMap<string, ProviderConfig>;
   readonly models: ReadonlyMap<string, ModelConfig>;

@@ -39,6 +39,18 @@ export const errorTable = {
     retryable: false,
     description: 'The request body is larger than `limits.max_body_bytes`.',
   },
+  request_header_fields_too_large: {
+    status: 431,
+    type: 'invalid_request_error',
+    retryable: false,
+    description: 'The request has more headers than `server.max_headers`, or its URL and headers are larger than `server.max_header_bytes`.',
+  },
+  request_timeout: {
+    status: 408,
+    type: 'invalid_request_error',
+    retryable: false,
+    description: 'The client did not send the request headers within `server.headers_timeout`, or the whole request within `server.body_timeout`.',
+  },
   model_not_found: {
     status: 404,
     type: 'invalid_request_error',
@@ -152,6 +164,12 @@ export const errorTable = {
     type: 'invalid_request_error',
     retryable: false,
     description: 'The client went away; the upstream request is aborted. Only seen in logs and metrics.',
+  },
+  server_shutting_down: {
+    status: 503,
+    type: 'server_error',
+    retryable: true,
+    description: 'The gateway is shutting down: a new request is refused (with `retry-after`), or one still running at the drain deadline is ended.',
   },
   internal_error: {
     status: 500,

@@ -279,7 +279,10 @@ export async function executeChatStream(
   });
   if (outcome.ok) return { ok: true, channel: outcome.channel, attempts: outcome.attempts, usage, finishReason, committedAtMs };
   const { error, committed: channel } = outcome;
-  if (channel === undefined || error.code === 'client_closed_request') return { ok: false, error, attempts: outcome.attempts, channel, usage, committedAtMs };
+  // The client leaving, or the gateway ending the stream as it shuts down, is not the upstream's failure.
+  if (channel === undefined || error.code === 'client_closed_request' || error.code === 'server_shutting_down') {
+    return { ok: false, error, attempts: outcome.attempts, channel, usage, committedAtMs };
+  }
   // Bytes already reached the client: no fallback, the stream ends with an error event.
   const streamError = new GatewayError('upstream_stream_error', `The stream from ${channel.provider} failed after it started: ${error.message}`, {
     upstream: error.upstream,

@@ -3,6 +3,7 @@
  * pipeline, and let the frontend's encoders write the outcome.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isGatewayError } from '../errors/index.ts';
 import { ChatChunkEncoder, parseChatRequest, parseEmbeddingRequest, writeChatResponse, writeEmbeddingResponse } from '../frontends/openai/index.ts';
 import type { Endpoint, Exchange } from '../pipeline/stages.ts';
 import type { Caller } from '../identity/key-directory.ts';
@@ -10,6 +11,8 @@ import { preferencesHeader, readClientPreferences, withoutGatewayExtension } fro
 import type { ChatRequest, EmbeddingRequest } from '../spec/index.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { HttpResponder } from './http-responder.ts';
+import type { InFlight } from './in-flight.ts';
+import { lingerAfterRefusal } from './lingering-close.ts';
 import { readJsonBody } from './read-json-body.ts';
 import { openScope } from './request-scope.ts';
 
@@ -41,41 +44,50 @@ export const embeddingsApi: Api<EmbeddingRequest> = {
 export async function handleApi<Request>(
   api: Api<Request>,
   context: GatewayContext,
+  inFlight: InFlight,
   request: IncomingMessage,
   response: ServerResponse,
   requestId: string,
   startedAt: number,
 ): Promise<void> {
-  let exchange: Exchange<Request>;
-  let caller: Caller | undefined;
+  inFlight.enter();
   try {
-    if (context.pipeline.identifies) caller = context.pipeline.identify(request.headers);
-    const raw = await readJsonBody(request, context.config.limits.maxBodyBytes);
-    const body = isRecord(raw) ? raw : undefined;
-    const bodyPreferences = readClientPreferences(single(request.headers[preferencesHeader]), body ?? {});
-    exchange = {
-      requestId,
-      endpoint: api.endpoint,
-      startedAt,
-      headers: request.headers,
-      request: api.parse(body === undefined ? raw : withoutGatewayExtension(body), request),
-      bodyPreferences,
-      scope: openScope(requestId, response, context.config.limits.requestTimeoutMs, startedAt),
-      caller,
-      model: undefined,
-      plan: undefined,
-      finishers: undefined,
-    };
-  } catch (caught) {
-    const rejected = { requestId, endpoint: api.endpoint, startedAt, model: undefined, stream: false, caller };
-    return context.pipeline.reject(rejected, caught, new HttpResponder(response, requestId, noResult));
-  }
-  try {
-    await api.run(context, exchange, response);
-  } catch (caught) {
-    // A bug past the pipeline's own error handling (an encoder, an observer) costs this request, never the process.
-    new HttpResponder(response, requestId, noResult).error(context.pipeline.asError(caught, requestId), exchange.plan);
-    if (!response.writableEnded) response.destroy();
+    let exchange: Exchange<Request>;
+    let caller: Caller | undefined;
+    try {
+      if (context.pipeline.identifies) caller = context.pipeline.identify(request.headers);
+      const raw = await readJsonBody(request, context.config.limits.maxBodyBytes);
+      const body = isRecord(raw) ? raw : undefined;
+      const bodyPreferences = readClientPreferences(single(request.headers[preferencesHeader]), body ?? {});
+      exchange = {
+        requestId,
+        endpoint: api.endpoint,
+        startedAt,
+        headers: request.headers,
+        request: api.parse(body === undefined ? raw : withoutGatewayExtension(body), request),
+        bodyPreferences,
+        scope: openScope(requestId, response, context.config.limits.requestTimeoutMs, startedAt, inFlight),
+        caller,
+        model: undefined,
+        plan: undefined,
+        finishers: undefined,
+      };
+    } catch (caught) {
+      if (isGatewayError(caught) && caught.code === 'request_too_large') lingerAfterRefusal(request, context.config.server);
+      // A body cut short because the gateway closed the connection at its drain deadline: not the client leaving.
+      const error = isGatewayError(caught) && caught.code === 'client_closed_request' ? (inFlight.cutReason ?? caught) : caught;
+      const rejected = { requestId, endpoint: api.endpoint, startedAt, model: undefined, stream: false, caller };
+      return context.pipeline.reject(rejected, error, new HttpResponder(response, requestId, noResult));
+    }
+    try {
+      await api.run(context, exchange, response);
+    } catch (caught) {
+      // A bug past the pipeline's own error handling (an encoder, an observer) costs this request, never the process.
+      new HttpResponder(response, requestId, noResult).error(context.pipeline.asError(caught, requestId), exchange.plan);
+      if (!response.writableEnded) response.destroy();
+    }
+  } finally {
+    inFlight.leave();
   }
 }
 

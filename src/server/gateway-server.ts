@@ -1,5 +1,6 @@
 /**
- * The gateway's HTTP server: routes paths to handlers and owns start-up and graceful shutdown. No business logic.
+ * The gateway's HTTP server: routes paths to handlers, bounds what clients may send, and owns start-up and graceful
+ * shutdown (shutdown.ts). No business logic.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,14 +13,19 @@ import { mayUse } from '../identity/key-stages.ts';
 import type { IdentityStore } from '../store/identity-store.ts';
 import { openStore } from '../store/open-store.ts';
 import { handleAdmin } from './admin-api.ts';
-import { createLogger, flushLogs, type Logger } from '../observability/logger.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
 import type { Stages } from '../pipeline/stages.ts';
 import type { ProviderAdapter } from '../providers/adapter.ts';
 import { createAdapters, type AdapterDependencies } from '../providers/registry.ts';
 import { chatCompletionsApi, embeddingsApi, handleApi } from './api-handlers.ts';
+import { handleClientError } from './client-errors.ts';
 import { createGatewayContext, type GatewayContext } from './gateway-context.ts';
+import { InFlight } from './in-flight.ts';
 import { requestIdOf } from './request-scope.ts';
 import { sendError, sendJson } from './respond.ts';
+import { GatewayShutdown, type CloseOptions, type ShutdownSummary } from './shutdown.ts';
+
+export type { CloseOptions, ShutdownSummary } from './shutdown.ts';
 
 export interface GatewayOptions {
   /** Defaults to a pino logger at the configured level on stdout. */
@@ -31,7 +37,7 @@ export interface GatewayOptions {
   /** Overrides `listen` (tests use port 0). */
   readonly host?: string;
   readonly port?: number;
-  /** Time in-flight requests get to finish on close. Default 10 s. */
+  /** Overrides `server.drain_timeout`: the time in-flight requests get to finish on close. */
   readonly drainTimeoutMs?: number;
   /** Pipeline stages (admission, settle, observers) added to the gateway's own. */
   readonly stages?: Stages;
@@ -46,14 +52,22 @@ export interface RunningGateway {
   readonly url: string;
   readonly port: number;
   readonly context: GatewayContext;
-  close(): Promise<void>;
+  /** The HTTP server (e.g. to count its open connections). */
+  readonly server: Server;
+  /**
+   * Stops gracefully (shutdown.ts): no new request is taken, requests in flight finish until the drain deadline and
+   * the rest are ended with an error. Resolves once every connection and adapter is closed and the logs are flushed.
+   */
+  close(options?: CloseOptions): Promise<ShutdownSummary>;
+  /** During a close: ends the requests still running now instead of at the drain deadline. */
+  closeNow(): void;
 }
 
 const healthBody = '{"status":"ok"}';
 const readyBody = '{"status":"ready"}';
 const notReadyBody = '{"status":"draining"}';
 
-function route(context: GatewayContext, request: IncomingMessage, response: ServerResponse): void {
+function route(context: GatewayContext, inFlight: InFlight, request: IncomingMessage, response: ServerResponse): void {
   const startedAt = performance.now();
   const url = request.url ?? '/';
   const query = url.indexOf('?');
@@ -64,11 +78,11 @@ function route(context: GatewayContext, request: IncomingMessage, response: Serv
   switch (path) {
     case '/v1/chat/completions':
       if (method !== 'POST') return methodNotAllowed(response, requestId, 'POST');
-      void handleApi(chatCompletionsApi, context, request, response, requestId, startedAt);
+      void handleApi(chatCompletionsApi, context, inFlight, request, response, requestId, startedAt);
       return;
     case '/v1/embeddings':
       if (method !== 'POST') return methodNotAllowed(response, requestId, 'POST');
-      void handleApi(embeddingsApi, context, request, response, requestId, startedAt);
+      void handleApi(embeddingsApi, context, inFlight, request, response, requestId, startedAt);
       return;
     case '/v1/models':
       if (method !== 'GET') return methodNotAllowed(response, requestId, 'GET');
@@ -138,13 +152,24 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const opened = options.identityStore === undefined ? openStore(config.store) : undefined;
   const identity = await createIdentityRuntime(config, options.identityStore ?? opened!.identity, options.clock);
   const context = createGatewayContext(config, adapters, metrics, logger, identity, options.stages);
-  const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (request, response) =>
-    route(context, request, response),
+  const limits = config.server;
+  const inFlight = new InFlight();
+  const serve = (request: IncomingMessage, response: ServerResponse): void => route(context, inFlight, request, response);
+  const server: Server = createServer(
+    {
+      keepAliveTimeout: 65_000,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.bodyTimeoutMs,
+      // How often Node looks for requests past those two timeouts (its default, 30 s, would add up to that much).
+      connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 10))),
+      // Node refuses a head whose URL and header names and values reach this many bytes.
+      maxHeaderSize: limits.maxHeaderBytes + 1,
+    },
+    serve,
   );
-  server.on('clientError', (error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-    logger.debug({ err: error }, 'client error');
-  });
+  // One header more is refused like a head too large (HPE_HEADER_OVERFLOW).
+  server.maxHeadersCount = limits.maxHeaders;
+  server.on('clientError', (error: Error & { code?: string }, socket) => handleClientError(error, socket, limits, metrics, logger));
 
   const host = options.host ?? config.listen.host;
   await new Promise<void>((resolve, reject) => {
@@ -158,24 +183,24 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
-  let closing: Promise<void> | undefined;
+  const shutdown = new GatewayShutdown({
+    server,
+    context,
+    inFlight,
+    limits,
+    drainTimeoutMs: options.drainTimeoutMs ?? limits.drainTimeoutMs,
+    serve,
+    async release() {
+      if (options.adapters === undefined) await Promise.all([...adapters.values()].map((adapter) => adapter.close()));
+      await opened?.close();
+    },
+  });
   return {
     url,
     port,
     context,
-    close() {
-      closing ??= (async () => {
-        context.ready = false;
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        const drain = setTimeout(() => server.closeAllConnections(), options.drainTimeoutMs ?? 10_000);
-        await closed;
-        clearTimeout(drain);
-        if (options.adapters === undefined) await Promise.all([...adapters.values()].map((adapter) => adapter.close()));
-        await opened?.close();
-        await flushLogs(logger);
-      })();
-      return closing;
-    },
+    server,
+    close: (closeOptions) => shutdown.close(closeOptions),
+    closeNow: () => shutdown.closeNow(),
   };
 }

@@ -2,7 +2,7 @@
  * Reads a request body up to a byte limit and parses it as JSON; failures are GatewayErrors (413, 400 with position).
  */
 import type { IncomingMessage } from 'node:http';
-import { GatewayError } from '../errors/index.ts';
+import { GatewayError, isGatewayError } from '../errors/index.ts';
 
 export function readJsonBody(request: IncomingMessage, limit: number): Promise<unknown> {
   const declared = request.headers['content-length'];
@@ -39,7 +39,8 @@ export function readJsonBody(request: IncomingMessage, limit: number): Promise<u
     request.on('error', (error) => {
       if (failed) return;
       failed = true;
-      reject(new GatewayError('client_closed_request', `The client went away while sending the body: ${error.message}`));
+      // The server hands its own verdicts on the body (it came too slowly, it is not valid HTTP) as GatewayErrors.
+      reject(isGatewayError(error) ? error : new GatewayError('client_closed_request', `The client went away while sending the body: ${error.message}`));
     });
   });
 }

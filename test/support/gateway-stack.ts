@@ -30,6 +30,8 @@ export interface StackOptions {
   readonly providerTimeout?: string;
   readonly maxBodyBytes?: string;
   readonly requestTimeout?: string;
+  /** The `server:` section's fields, as a YAML flow mapping's content (`headers_timeout: 300ms, max_headers: 20`). */
+  readonly server?: string;
   /** Pipeline stages added to the gateway's own. */
   readonly stages?: Stages;
 }
@@ -43,6 +45,7 @@ limits:
   max_body_bytes: ${options.maxBodyBytes ?? '1mb'}
   request_timeout: ${options.requestTimeout ?? '20s'}
   stream_idle_timeout: 5s
+${options.server === undefined ? '' : `server: { ${options.server} }`}
 logging: { level: silent, requests: false }
 auth: { clients: none }
 store: { kind: memory }

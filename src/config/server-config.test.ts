@@ -1,0 +1,73 @@
+/**
+ * The `server:` section: its defaults, its values, and the two pairs of durations that must be ordered.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, parseConfig } from './load-config.ts';
+
+const models = 'providers: { p: { kind: openai-compatible, base_url: "http://p/v1" } }\nmodels: { m: { channels: [ { provider: p, model: a } ] } }\n';
+
+function problemsOf(text: string): string[] {
+  try {
+    parseConfig(text + models, { env: {} });
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    return error.problems.map((problem) => `${problem.path}: ${problem.message}`);
+  }
+  assert.fail('expected the configuration to be rejected');
+}
+
+test('server: the defaults', () => {
+  assert.deepEqual(parseConfig(models, { env: {} }).server, {
+    headersTimeoutMs: 20_000,
+    bodyTimeoutMs: 300_000,
+    maxHeaderBytes: 16_384,
+    maxHeaders: 100,
+    lingerTimeoutMs: 10_000,
+    lingerMaxBytes: 128 * 1024 * 1024,
+    shutdownDelayMs: 5_000,
+    drainTimeoutMs: 10_000,
+  });
+});
+
+test('server: every field, as written', () => {
+  const text = 'server: { headers_timeout: 2s, body_timeout: 1m, max_header_bytes: 8kb, max_headers: 50, linger_timeout: 3s, linger_max_bytes: 1mb, shutdown_delay: 0.5s, drain_timeout: 30s }\n';
+  assert.deepEqual(parseConfig(text + models, { env: {} }).server, {
+    headersTimeoutMs: 2_000,
+    bodyTimeoutMs: 60_000,
+    maxHeaderBytes: 8_192,
+    maxHeaders: 50,
+    lingerTimeoutMs: 3_000,
+    lingerMaxBytes: 1024 * 1024,
+    shutdownDelayMs: 500,
+    drainTimeoutMs: 30_000,
+  });
+});
+
+test('server: shutdown_delay may be zero', () => {
+  for (const zero of ['0', '0s', '0ms', '"0"']) assert.equal(parseConfig(`server: { shutdown_delay: ${zero} }\n` + models, { env: {} }).server.shutdownDelayMs, 0);
+  assert.deepEqual(problemsOf('server: { shutdown_delay: -1s }\n'), ['server.shutdown_delay: must be positive, got "-1s"']);
+});
+
+test('server: headers_timeout up to body_timeout, shutdown_delay up to drain_timeout, and not one millisecond more', () => {
+  const equal = parseConfig('server: { headers_timeout: 5s, body_timeout: 5s, shutdown_delay: 10s, drain_timeout: 10s }\n' + models, { env: {} });
+  assert.equal(equal.server.headersTimeoutMs, equal.server.bodyTimeoutMs);
+  assert.equal(equal.server.shutdownDelayMs, equal.server.drainTimeoutMs);
+  assert.deepEqual(problemsOf('server: { headers_timeout: 5001ms, body_timeout: 5s, shutdown_delay: 10001ms, drain_timeout: 10s }\n'), [
+    'server.headers_timeout: must not be longer than body_timeout (5s)',
+    'server.shutdown_delay: must not be longer than drain_timeout (10s)',
+  ]);
+  // Against a default, the field written is the one named.
+  assert.deepEqual(problemsOf('server: { body_timeout: 19s, drain_timeout: 4s }\n'), [
+    'server.body_timeout: must not be shorter than headers_timeout (20s, the default)',
+    'server.drain_timeout: must not be shorter than shutdown_delay (5s, the default)',
+  ]);
+});
+
+test('server: malformed values and unknown fields are reported by path', () => {
+  assert.deepEqual(problemsOf('server: { max_headers: 0, max_header_bytes: 2mb, request_timeout: 1s }\n'), [
+    'server.max_headers: must be from 1 to 10000, got 0',
+    'server.max_header_bytes: must be at most 1 MiB (1048576 bytes)',
+    'server.request_timeout: unknown field; did you mean "body_timeout"? (limits.request_timeout is the deadline once the body is read)',
+  ]);
+});
