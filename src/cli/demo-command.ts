@@ -2,20 +2,21 @@
  * `interchange demo` (`npm start`): the gateway with every upstream emulated on loopback, configured from
  * examples/demo.yaml.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createPublicKey } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { startAzureOpenAIEmulator } from '../../emulators/azure-openai/index.ts';
 import { startBedrockEmulator } from '../../emulators/bedrock/index.ts';
 import type { RunningEmulatorBase } from '../../emulators/core/index.ts';
 import { startOpenAIEmulator, type RunningEmulator } from '../../emulators/openai/index.ts';
-import { createTestServiceAccount, startVertexEmulator } from '../../emulators/vertex/index.ts';
+import { startVertexEmulator } from '../../emulators/vertex/index.ts';
 import { ConfigError, loadConfigFile } from '../config/load-config.ts';
 import { startGateway } from '../server/gateway-server.ts';
 import { parseCommandArgs, parsePort, waitForShutdownSignal } from './main.ts';
 
 export const demoConfigPath = fileURLToPath(new URL('../../examples/demo.yaml', import.meta.url));
+/** A service-account key made for the demo: the Vertex emulator trusts its self-signed JWTs, nothing else does. */
+const demoGoogleKeyFile = fileURLToPath(new URL('../../examples/keys/demo-vertex-service-account.json', import.meta.url));
 const demoOpenAIKey = 'sk-demo-openai';
 const demoAzureKey = 'demo-azure-key';
 const demoAwsCredentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'emulator-secret' };
@@ -30,7 +31,6 @@ export async function runDemo(args: string[]): Promise<number> {
     'vertex-port': { type: 'string' },
   });
   const emulators: RunningEmulatorBase[] = [];
-  const scratch = await mkdtemp(join(tmpdir(), 'interchange-demo-'));
   try {
     const openai = await startOpenAIEmulator({ port: parsePort(values['openai-port'], '--openai-port') ?? 9101, apiKey: demoOpenAIKey, quiet: true });
     emulators.push(openai);
@@ -60,11 +60,14 @@ export async function runDemo(args: string[]): Promise<number> {
       quiet: true,
     });
     emulators.push(bedrock);
-    const serviceAccount = createTestServiceAccount();
-    const vertex = await startVertexEmulator({ port: parsePort(values['vertex-port'], '--vertex-port') ?? 9105, project: 'interchange-demo', publicKey: serviceAccount.publicKey, quiet: true });
+    const { private_key: privateKey } = JSON.parse(await readFile(demoGoogleKeyFile, 'utf8')) as { private_key: string };
+    const vertex = await startVertexEmulator({
+      port: parsePort(values['vertex-port'], '--vertex-port') ?? 9105,
+      project: 'interchange-demo',
+      publicKey: createPublicKey(privateKey),
+      quiet: true,
+    });
     emulators.push(vertex);
-    const keyFile = join(scratch, 'vertex-service-account.json');
-    await writeFile(keyFile, demoServiceAccountKey(serviceAccount), { mode: 0o600 });
     const config = await loadConfigFile(demoConfigPath, {
       ...process.env,
       DEMO_OPENAI_BASE_URL: openai.baseUrl,
@@ -76,7 +79,7 @@ export async function runDemo(args: string[]): Promise<number> {
       DEMO_AWS_ACCESS_KEY_ID: demoAwsCredentials.accessKeyId,
       DEMO_AWS_SECRET_ACCESS_KEY: demoAwsCredentials.secretAccessKey,
       DEMO_VERTEX_ENDPOINT: vertex.url,
-      DEMO_GOOGLE_KEY_FILE: keyFile,
+      DEMO_GOOGLE_KEY_FILE: demoGoogleKeyFile,
     });
     const gateway = await startGateway(config, { port: parsePort(values.port, '--port') ?? parsePort(process.env.PORT, 'PORT') });
     process.stdout.write(describeDemo(gateway.url, azure.url, bedrock.url, vertex.url, openai, vllm, [...config.models.keys()]));
@@ -95,25 +98,7 @@ export async function runDemo(args: string[]): Promise<number> {
     throw error;
   } finally {
     await Promise.all(emulators.map((emulator) => emulator.close()));
-    await rm(scratch, { recursive: true, force: true });
   }
-}
-
-/**
- * A service-account key file for the Vertex emulator. Its universe is not Google's, so google-auth-library signs its
- * own JWTs with the key (no token exchange), which the emulator verifies with the matching public key.
- */
-function demoServiceAccountKey(account: ReturnType<typeof createTestServiceAccount>): string {
-  return JSON.stringify({
-    type: 'service_account',
-    project_id: 'interchange-demo',
-    private_key_id: 'demo-key',
-    private_key: account.privateKey.export({ type: 'pkcs8', format: 'pem' }),
-    client_email: account.email,
-    client_id: '0',
-    token_uri: 'https://oauth2.googleapis.com/token',
-    universe_domain: 'interchange.test',
-  });
 }
 
 function describeDemo(url: string, azure: string, bedrock: string, vertex: string, openai: RunningEmulator, vllm: RunningEmulator, models: string[]): string {
