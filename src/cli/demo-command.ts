@@ -11,8 +11,10 @@ import type { RunningEmulatorBase } from '../../emulators/core/index.ts';
 import { startOpenAIEmulator, type RunningEmulator } from '../../emulators/openai/index.ts';
 import { startVertexEmulator } from '../../emulators/vertex/index.ts';
 import { ConfigError, loadConfigFile } from '../config/load-config.ts';
+import type { GatewayConfig } from '../config/types.ts';
+import { formatDuration } from '../config-schema/values.ts';
 import { startGateway } from '../server/gateway-server.ts';
-import { parseCommandArgs, parsePort, waitForShutdownSignal } from './main.ts';
+import { parseCommandArgs, parsePort, usageProblem, waitForShutdownSignal } from './main.ts';
 
 export const demoConfigPath = fileURLToPath(new URL('../../examples/demo.yaml', import.meta.url));
 /** A service-account key made for the demo: the Vertex emulator trusts its self-signed JWTs, nothing else does. */
@@ -21,8 +23,24 @@ const demoOpenAIKey = 'sk-demo-openai';
 const demoAzureKey = 'demo-azure-key';
 const demoAwsCredentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'emulator-secret' };
 
+export const demoUsage = `Usage: interchange demo [--port N] [--azure-port N] [--bedrock-port N] [--vertex-port N] [--openai-port N] [--vllm-port N]
+
+What \`npm start\` runs: an emulator of each cloud on loopback (Azure OpenAI, AWS Bedrock, Google Vertex AI, the OpenAI
+API, and a second OpenAI-compatible emulator standing in for a self-hosted vLLM server), then the gateway with
+examples/demo.yaml. No account or key is needed. Ctrl+C stops everything.
+
+Options:
+  -p, --port N         the gateway's port (default: $PORT, else 8080)
+      --azure-port N   the Azure OpenAI emulator's port (default 9103)
+      --bedrock-port N the Bedrock emulator's port (default 9104)
+      --vertex-port N  the Vertex AI emulator's port (default 9105)
+      --openai-port N  the OpenAI emulator's port (default 9101)
+      --vllm-port N    the self-hosted (vLLM) emulator's port (default 9102)
+  -h, --help           show this text
+`;
+
 export async function runDemo(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs('demo', args, {
+  const { values, positionals } = parseCommandArgs('demo', args, {
     port: { type: 'string', short: 'p' },
     'openai-port': { type: 'string' },
     'vllm-port': { type: 'string' },
@@ -30,6 +48,7 @@ export async function runDemo(args: string[]): Promise<number> {
     'bedrock-port': { type: 'string' },
     'vertex-port': { type: 'string' },
   });
+  if (positionals.length > 0) throw usageProblem('demo', `unexpected argument "${positionals[0]}"`);
   const emulators: RunningEmulatorBase[] = [];
   try {
     const openai = await startOpenAIEmulator({ port: parsePort(values['openai-port'], '--openai-port') ?? 9101, apiKey: demoOpenAIKey, quiet: true });
@@ -82,7 +101,7 @@ export async function runDemo(args: string[]): Promise<number> {
       DEMO_GOOGLE_KEY_FILE: demoGoogleKeyFile,
     });
     const gateway = await startGateway(config, { port: parsePort(values.port, '--port') ?? parsePort(process.env.PORT, 'PORT') });
-    process.stdout.write(describeDemo(gateway.url, azure.url, bedrock.url, vertex.url, openai, vllm, [...config.models.keys()]));
+    process.stdout.write(describeDemo(gateway.url, azure.url, bedrock.url, vertex.url, openai, vllm, config));
     await waitForShutdownSignal();
     await gateway.close();
     return 0;
@@ -101,7 +120,9 @@ export async function runDemo(args: string[]): Promise<number> {
   }
 }
 
-function describeDemo(url: string, azure: string, bedrock: string, vertex: string, openai: RunningEmulator, vllm: RunningEmulator, models: string[]): string {
+function describeDemo(url: string, azure: string, bedrock: string, vertex: string, openai: RunningEmulator, vllm: RunningEmulator, config: GatewayConfig): string {
+  const models = [...config.models.keys()];
+  const { breaker } = config.routing;
   return `
 Interchange demo is running.
 
@@ -127,6 +148,12 @@ Try it:
 
   curl -si ${url}/v1/chat/completions -H 'content-type: application/json' \\
     -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi [emulator-fault@azure-openai: status=429, retry-after=1]"}]}'
+
+  Other faults (status=503, reset, cut-after=N, …) count against Azure's circuit breaker: once
+  ${Math.round(breaker.failureRate * 100)}% of at least ${breaker.minimumRequests} requests to it within ${formatDuration(breaker.windowMs)} have failed, the circuit opens and for ${formatDuration(breaker.openForMs)}
+  Azure is passed over without a call (route: azure-eastus/gpt-4o-mini:unable=circuit-open), so
+  every request goes to "openai" and later fault markers aimed at Azure show nothing. Wait
+  ${formatDuration(breaker.openForMs)} (or restart the demo) between fault experiments.
 
   Or any OpenAI client with base URL ${url}/v1 (any API key).
   Press Ctrl+C to stop.
