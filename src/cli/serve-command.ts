@@ -1,12 +1,14 @@
 import { describeConfigError } from '../config/check-config.ts';
 import { ConfigError, loadConfigFile } from '../config/load-config.ts';
 import { startGateway } from '../server/gateway-server.ts';
+import { ConfigReloader, reloadOnHangup } from '../server/reload.ts';
 import { parseCommandArgs, parsePort, usageProblem, waitForShutdownSignal } from './main.ts';
 
 export const serveUsage = `Usage: interchange serve [--config FILE] [--host H] [--port N]
 
 Runs the gateway with the configuration in FILE (see docs/configuration.md). A configuration with problems stops
-start-up with every problem listed. SIGINT or SIGTERM stops the gateway gracefully.
+start-up with every problem listed. SIGHUP reloads the file: it is validated first, and on any problem the running
+configuration stays and the problems are logged. SIGINT or SIGTERM stops the gateway gracefully.
 
 Options:
   -c, --config FILE   the configuration (YAML); default: $INTERCHANGE_CONFIG
@@ -39,8 +41,11 @@ export async function runServe(args: string[]): Promise<number> {
   }
   const gateway = await startGateway(config, { host: values.host, port: parsePort(values.port, '--port') });
   gateway.context.logger.info({ url: gateway.url, providers: config.providers.size, models: config.models.size }, 'interchange listening');
+  const reloader = new ConfigReloader(gateway.context, file);
+  reloadOnHangup(reloader);
   const signal = await waitForShutdownSignal();
   gateway.context.logger.info({ signal }, 'shutting down');
   await gateway.close();
+  await reloader.close();
   return 0;
 }
