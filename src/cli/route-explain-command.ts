@@ -9,6 +9,7 @@
  * (bad flags, an invalid request file or preferences) or a request no channel can take (after printing why).
  */
 import { readFile } from 'node:fs/promises';
+import { describeConfigError } from '../config/check-config.ts';
 import { ConfigError, loadConfigFile } from '../config/load-config.ts';
 import type { GatewayConfig, ModelConfig } from '../config/types.ts';
 import { isGatewayError } from '../errors/index.ts';
@@ -110,8 +111,7 @@ export async function runRouteExplain(args: string[]): Promise<number> {
       config = await loadConfigFile(file);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      const count = error.problems.length === 1 ? '1 problem' : `${error.problems.length} problems`;
-      process.stderr.write(`${file} is not valid (${count}):\n${error.message}\n`);
+      process.stderr.write(describeConfigError(file, error));
       return 1;
     }
     let routes: Map<string, ModelRoute>;
