@@ -146,6 +146,8 @@ export function parseCommandArgs<const T extends ParseArgsOptionsConfig>(command
   try {
     parsed = parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>({ args, options: withHelp, allowPositionals: true, strict: true });
   } catch (error) {
+    // Asking for help is never a mistake, whatever else is on the line.
+    if (args.includes('--help') || args.includes('-h')) throw new CommandLineExit(0, commandUsage(command) ?? usage);
     throw usageProblem(command, describeArgumentError(error as Error & { code?: string }, withHelp));
   }
   if ((parsed.values as { help?: boolean }).help === true) throw new CommandLineExit(0, commandUsage(command) ?? usage);

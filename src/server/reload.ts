@@ -42,6 +42,7 @@ export type ReloadResult =
 /** Once the old request deadline has passed, a little more for the last attempt to hand back its connection. */
 const retireMarginMs = 1000;
 
+/** Reloads for a gateway whose adapters were built from its configuration (as `interchange serve` starts it). */
 export class ConfigReloader {
   readonly #context: GatewayContext;
   readonly #file: string;

@@ -82,10 +82,10 @@ describe('interchange COMMAND --help', () => {
     assert.equal(result.stdout, (await run(['serve', '--help'])).stdout);
   });
 
-  it('--help wins over everything else on the line, even a missing configuration', async () => {
+  it('--help wins over everything else on the line, even a missing configuration or a misspelt option', async () => {
     const [serve, explain] = await runAll([
       ['serve', '--config', '/nowhere.yaml', '--help'],
-      ['route', 'explain', '--model', 'x', '-h'],
+      ['route', 'explain', '--modle', 'x', '-h'],
     ]);
     assert.equal(serve.code, 0);
     assert.match(serve.stdout, /^Usage: interchange serve/);

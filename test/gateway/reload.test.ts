@@ -116,21 +116,26 @@ describe('reloading the configuration', () => {
     assert.equal(logged(/^configuration reloaded: no changes$/).length, 1);
   });
 
-  it('settings take effect too: a removed model is gone, a new limit applies, the log level follows', async () => {
+  it('settings take effect too: a removed model is gone, a new limit applies, the log level follows; listen waits for a restart', async () => {
     await writeFile(
       file,
       configuration('FIRST_URL', '  chat: { channels: [ { provider: up, model: gpt-4o-mini } ] }')
         .replace(/ {2}keyed: .*\n/, '')
         .replace('limits: { request_timeout: 20s }', 'limits: { request_timeout: 20s, max_body_bytes: 200 }')
-        .replace('level: info', 'level: warn'),
+        .replace('level: info', 'level: warn')
+        .replace('listen: 127.0.0.1:0', 'listen: 127.0.0.1:1'),
     );
     const result = await reloader.reload();
     assert.equal(result.outcome, 'reloaded');
     assert.deepEqual(result.outcome === 'reloaded' && result.changes, {
       providers: { added: [], removed: ['keyed'], changed: [] },
       models: { added: [], removed: ['keyed-chat'], changed: [] },
-      settings: ['limits', 'logging'],
+      settings: ['listen', 'limits', 'logging'],
     });
+    const [listen] = logged(/^listen changed/);
+    assert.equal(listen.level, 40);
+    assert.equal(listen.msg, 'listen changed: the gateway keeps its address until it restarts');
+    assert.equal((await fetch(`${gateway.url}/healthz`)).status, 200, 'still on its address');
     await assert.rejects(client.chat.completions.create({ model: 'keyed-chat', messages: [{ role: 'user', content: 'hi' }] }), { status: 404 });
     await assert.rejects(client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'x'.repeat(300) }] }), { status: 413 });
     assert.equal((await served('chat')).emulator, 'first');
