@@ -289,8 +289,8 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
   // A wildcard listener is reached through loopback.
   const bound = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
   const host = bound.includes(':') ? `[${bound}]` : bound;
+  // No "listening" line here: whoever started the emulator knows its url, and the CLI prints one line with its paths.
   implementation.url = `http://${host}:${address.port}`;
-  implementation.log?.(`listening on ${implementation.url}`);
   return implementation;
 }
 

@@ -8,7 +8,7 @@ import { request } from 'undici';
 import { ConfigError, loadConfigFile } from '../config/load-config.ts';
 import { parseDuration } from '../config-schema/values.ts';
 import { openSqlite } from '../store/sqlite/sqlite-database.ts';
-import { parseCommandArgs } from './main.ts';
+import { parseCommandArgs, usageProblem } from './main.ts';
 
 export const keysUsage = `Usage:
   interchange keys create --tenant T --name N [key options]      Create a key; prints its secret once.
@@ -32,7 +32,6 @@ const common = {
   gateway: { type: 'string' },
   config: { type: 'string', short: 'c' },
   json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 const limitOptions = {
@@ -98,11 +97,7 @@ export async function runTenants(args: string[]): Promise<number> {
 
 /** `interchange migrate`: opens the configured SQLite store, which applies any pending migration, and reports it. */
 export async function runMigrate(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs('migrate', args, { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } });
-  if (values.help === true) {
-    process.stdout.write(keysUsage);
-    return 0;
-  }
+  const { values } = parseCommandArgs('migrate', args, { config: { type: 'string', short: 'c' } });
   const file = values.config ?? process.env.INTERCHANGE_CONFIG;
   if (file === undefined || file === '') {
     process.stderr.write('interchange migrate: no configuration; pass --config FILE or set INTERCHANGE_CONFIG.\n');
@@ -133,18 +128,7 @@ type Values = Record<string, string | boolean | undefined> & { tenant?: string; 
 type Call = (method: 'GET' | 'POST' | 'PATCH', path: string, body: unknown, shape: 'key' | 'keys' | 'tenant' | 'tenants') => Promise<number>;
 
 async function runAdmin(command: 'keys' | 'tenants', args: string[], act: (action: string | undefined, id: string | undefined, values: Values, call: Call) => Promise<number>): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseCommandArgs(command, args, { ...common, ...keyOptions, id: { type: 'string' } });
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message.split('\n')[0]}\n\n${keysUsage}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help === true) {
-    process.stdout.write(keysUsage);
-    return 0;
-  }
+  const { values, positionals } = parseCommandArgs(command, args, { ...common, ...keyOptions, id: { type: 'string' } });
   const token = process.env.INTERCHANGE_ADMIN_TOKEN;
   if (token === undefined || token === '') {
     process.stderr.write(`interchange ${command}: set INTERCHANGE_ADMIN_TOKEN to an admin token (admin.tokens in the configuration).\n`);
@@ -168,10 +152,7 @@ async function runAdmin(command: 'keys' | 'tenants', args: string[], act: (actio
     };
     return await act(positionals[0], positionals[1], values as Values, call);
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`interchange ${command}: ${error.message}\n\n${keysUsage}`);
-      return 2;
-    }
+    if (error instanceof UsageError) throw usageProblem(command, error.message);
     const code = (error as { code?: string }).code;
     if (code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT') {
       process.stderr.write(`interchange ${command}: no gateway answers at the address (${(error as Error).message}); is it running? Pass --gateway URL.\n`);

@@ -2,26 +2,45 @@
  * `interchange demo` (`npm start`): the gateway with every upstream emulated on loopback, configured from
  * examples/demo.yaml.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createPublicKey } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { startAzureOpenAIEmulator } from '../../emulators/azure-openai/index.ts';
 import { startBedrockEmulator } from '../../emulators/bedrock/index.ts';
 import type { RunningEmulatorBase } from '../../emulators/core/index.ts';
 import { startOpenAIEmulator, type RunningEmulator } from '../../emulators/openai/index.ts';
-import { createTestServiceAccount, startVertexEmulator } from '../../emulators/vertex/index.ts';
+import { startVertexEmulator } from '../../emulators/vertex/index.ts';
 import { ConfigError, loadConfigFile } from '../config/load-config.ts';
+import type { GatewayConfig } from '../config/types.ts';
+import { formatDuration } from '../config-schema/values.ts';
 import { startGateway } from '../server/gateway-server.ts';
-import { parseCommandArgs, parsePort, waitForShutdownSignal } from './main.ts';
+import { parseCommandArgs, parsePort, usageProblem, waitForShutdownSignal } from './main.ts';
 
 export const demoConfigPath = fileURLToPath(new URL('../../examples/demo.yaml', import.meta.url));
+/** A service-account key made for the demo: the Vertex emulator trusts its self-signed JWTs, nothing else does. */
+const demoGoogleKeyFile = fileURLToPath(new URL('../../examples/keys/demo-vertex-service-account.json', import.meta.url));
 const demoOpenAIKey = 'sk-demo-openai';
 const demoAzureKey = 'demo-azure-key';
 const demoAwsCredentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'emulator-secret' };
 
+export const demoUsage = `Usage: interchange demo [--port N] [--azure-port N] [--bedrock-port N] [--vertex-port N] [--openai-port N] [--vllm-port N]
+
+What \`npm start\` runs: an emulator of each cloud on loopback (Azure OpenAI, AWS Bedrock, Google Vertex AI, the OpenAI
+API, and a second OpenAI-compatible emulator standing in for a self-hosted vLLM server), then the gateway with
+examples/demo.yaml. No account or key is needed. Ctrl+C stops everything.
+
+Options:
+  -p, --port N         the gateway's port (default: $PORT, else 8080)
+      --azure-port N   the Azure OpenAI emulator's port (default 9103)
+      --bedrock-port N the Bedrock emulator's port (default 9104)
+      --vertex-port N  the Vertex AI emulator's port (default 9105)
+      --openai-port N  the OpenAI emulator's port (default 9101)
+      --vllm-port N    the self-hosted (vLLM) emulator's port (default 9102)
+  -h, --help           show this text
+`;
+
 export async function runDemo(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs('demo', args, {
+  const { values, positionals } = parseCommandArgs('demo', args, {
     port: { type: 'string', short: 'p' },
     'openai-port': { type: 'string' },
     'vllm-port': { type: 'string' },
@@ -29,8 +48,8 @@ export async function runDemo(args: string[]): Promise<number> {
     'bedrock-port': { type: 'string' },
     'vertex-port': { type: 'string' },
   });
+  if (positionals.length > 0) throw usageProblem('demo', `unexpected argument "${positionals[0]}"`);
   const emulators: RunningEmulatorBase[] = [];
-  const scratch = await mkdtemp(join(tmpdir(), 'interchange-demo-'));
   try {
     const openai = await startOpenAIEmulator({ port: parsePort(values['openai-port'], '--openai-port') ?? 9101, apiKey: demoOpenAIKey, quiet: true });
     emulators.push(openai);
@@ -60,11 +79,14 @@ export async function runDemo(args: string[]): Promise<number> {
       quiet: true,
     });
     emulators.push(bedrock);
-    const serviceAccount = createTestServiceAccount();
-    const vertex = await startVertexEmulator({ port: parsePort(values['vertex-port'], '--vertex-port') ?? 9105, project: 'interchange-demo', publicKey: serviceAccount.publicKey, quiet: true });
+    const { private_key: privateKey } = JSON.parse(await readFile(demoGoogleKeyFile, 'utf8')) as { private_key: string };
+    const vertex = await startVertexEmulator({
+      port: parsePort(values['vertex-port'], '--vertex-port') ?? 9105,
+      project: 'interchange-demo',
+      publicKey: createPublicKey(privateKey),
+      quiet: true,
+    });
     emulators.push(vertex);
-    const keyFile = join(scratch, 'vertex-service-account.json');
-    await writeFile(keyFile, demoServiceAccountKey(serviceAccount), { mode: 0o600 });
     const config = await loadConfigFile(demoConfigPath, {
       ...process.env,
       DEMO_OPENAI_BASE_URL: openai.baseUrl,
@@ -76,10 +98,10 @@ export async function runDemo(args: string[]): Promise<number> {
       DEMO_AWS_ACCESS_KEY_ID: demoAwsCredentials.accessKeyId,
       DEMO_AWS_SECRET_ACCESS_KEY: demoAwsCredentials.secretAccessKey,
       DEMO_VERTEX_ENDPOINT: vertex.url,
-      DEMO_GOOGLE_KEY_FILE: keyFile,
+      DEMO_GOOGLE_KEY_FILE: demoGoogleKeyFile,
     });
     const gateway = await startGateway(config, { port: parsePort(values.port, '--port') ?? parsePort(process.env.PORT, 'PORT') });
-    process.stdout.write(describeDemo(gateway.url, azure.url, bedrock.url, vertex.url, openai, vllm, [...config.models.keys()]));
+    process.stdout.write(describeDemo(gateway.url, azure.url, bedrock.url, vertex.url, openai, vllm, config));
     await waitForShutdownSignal();
     await gateway.close();
     return 0;
@@ -95,28 +117,12 @@ export async function runDemo(args: string[]): Promise<number> {
     throw error;
   } finally {
     await Promise.all(emulators.map((emulator) => emulator.close()));
-    await rm(scratch, { recursive: true, force: true });
   }
 }
 
-/**
- * A service-account key file for the Vertex emulator. Its universe is not Google's, so google-auth-library signs its
- * own JWTs with the key (no token exchange), which the emulator verifies with the matching public key.
- */
-function demoServiceAccountKey(account: ReturnType<typeof createTestServiceAccount>): string {
-  return JSON.stringify({
-    type: 'service_account',
-    project_id: 'interchange-demo',
-    private_key_id: 'demo-key',
-    private_key: account.privateKey.export({ type: 'pkcs8', format: 'pem' }),
-    client_email: account.email,
-    client_id: '0',
-    token_uri: 'https://oauth2.googleapis.com/token',
-    universe_domain: 'interchange.test',
-  });
-}
-
-function describeDemo(url: string, azure: string, bedrock: string, vertex: string, openai: RunningEmulator, vllm: RunningEmulator, models: string[]): string {
+function describeDemo(url: string, azure: string, bedrock: string, vertex: string, openai: RunningEmulator, vllm: RunningEmulator, config: GatewayConfig): string {
+  const models = [...config.models.keys()];
+  const { breaker } = config.routing;
   return `
 Interchange demo is running.
 
@@ -142,6 +148,12 @@ Try it:
 
   curl -si ${url}/v1/chat/completions -H 'content-type: application/json' \\
     -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi [emulator-fault@azure-openai: status=429, retry-after=1]"}]}'
+
+  Other faults (status=503, reset, cut-after=N, …) count against Azure's circuit breaker: once
+  ${Math.round(breaker.failureRate * 100)}% of at least ${breaker.minimumRequests} requests to it within ${formatDuration(breaker.windowMs)} have failed, the circuit opens and for ${formatDuration(breaker.openForMs)}
+  Azure is passed over without a call (route: azure-eastus/gpt-4o-mini:unable=circuit-open), so
+  every request goes to "openai" and later fault markers aimed at Azure show nothing. Wait
+  ${formatDuration(breaker.openForMs)} (or restart the demo) between fault experiments.
 
   Or any OpenAI client with base URL ${url}/v1 (any API key).
   Press Ctrl+C to stop.

@@ -5,18 +5,19 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { runKeys, runMigrate, runTenants } from './admin-commands.ts';
-import { runCheckConfig } from './check-config-command.ts';
-import { runDemo } from './demo-command.ts';
-import { runEmulate } from './emulate-command.ts';
-import { runRoute } from './route-explain-command.ts';
-import { runServe } from './serve-command.ts';
+import { closestName } from '../config-schema/did-you-mean.ts';
+import { keysUsage, runKeys, runMigrate, runTenants } from './admin-commands.ts';
+import { checkConfigUsage, runCheckConfig } from './check-config-command.ts';
+import { demoUsage, runDemo } from './demo-command.ts';
+import { emulateUsage, runEmulate } from './emulate-command.ts';
+import { routeUsage, runRoute } from './route-explain-command.ts';
+import { runServe, serveUsage } from './serve-command.ts';
 
 export const usage = `Usage: interchange <command> [options]
 
 Commands:
   serve [--config FILE] [--host H] [--port N]
-                       Run the gateway. FILE defaults to $INTERCHANGE_CONFIG.
+                       Run the gateway. FILE defaults to $INTERCHANGE_CONFIG. SIGHUP reloads it.
   check-config FILE    Validate a configuration file and print what it defines (or every problem).
   route explain [--config FILE] (--request FILE | --model NAME [--stream] [--tools] [--image] [--json-schema]
                 [--prompt TEXT] [--max-tokens N]) [--prompt-tokens N] [--region R[,R…]] [--zero-retention]
@@ -29,8 +30,9 @@ Commands:
                        Exits 1 on an invalid configuration or unknown model, 2 when no channel can take the request.
   emulate <cloud> [--host H] [--port N] [--api-key KEY] [--fault SPEC] [--fault-count N]
                        Run a local cloud emulator. Clouds: openai, azure-openai, bedrock, vertex
-                       (bedrock also: --region R --access-key-id ID --secret-access-key KEY;
-                        vertex also: --project P --public-key-file PEM of the service account whose JWTs it accepts).
+                       (azure-openai also: --deployments NAME=MODEL,… --accept-token TOKEN;
+                        bedrock also: --region R --access-key-id ID --secret-access-key KEY;
+                        vertex also: --project P --public-key-file PEM --accept-token TOKEN).
   keys <create|list|show|update|revoke|rotate> …, tenants <create|list|update> …
                        Manage virtual keys and tenants through the admin API ($INTERCHANGE_ADMIN_TOKEN;
                        \`interchange keys --help\` lists the options).
@@ -38,11 +40,62 @@ Commands:
                        Apply the store's pending migrations (serve also does at start-up).
   demo [--port N]      Run the gateway with every cloud emulated on loopback (what \`npm start\` runs).
   bench [options]      Run the benchmark (see docs/benchmark.md).
-  help                 Show this text.
+  help [COMMAND]       Show this text, or a command's options (also: interchange COMMAND --help).
   version              Print the version.
 `;
 
-export async function main(argv: string[]): Promise<number | void> {
+/** Ends a command before it runs: its usage for --help (stdout, exit 0), or a usage problem (stderr, exit 2). */
+export class CommandLineExit extends Error {
+  readonly code: number;
+
+  constructor(code: number, text: string) {
+    super(text);
+    this.code = code;
+  }
+}
+
+/** Where the command line's own texts (usage, help, usage problems) go; a running command writes to the process's. */
+export interface CommandLineOutput {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+}
+
+export async function main(argv: string[], output: CommandLineOutput = process): Promise<number | void> {
+  try {
+    return await runCommand(argv);
+  } catch (error) {
+    if (!(error instanceof CommandLineExit)) throw error;
+    (error.code === 0 ? output.stdout : output.stderr).write(error.message);
+    return error.code;
+  }
+}
+
+/** The `--help` text of a command. */
+function commandUsage(command: string): string | undefined {
+  switch (command) {
+    case 'serve':
+      return serveUsage;
+    case 'check-config':
+      return checkConfigUsage;
+    case 'route':
+    case 'route explain':
+      return routeUsage;
+    case 'emulate':
+      return emulateUsage;
+    case 'demo':
+      return demoUsage;
+    case 'keys':
+    case 'tenants':
+    case 'migrate':
+      return keysUsage;
+    default:
+      return undefined;
+  }
+}
+
+const commands = ['serve', 'check-config', 'route', 'emulate', 'demo', 'keys', 'tenants', 'migrate', 'bench', 'help', 'version'];
+
+async function runCommand(argv: string[]): Promise<number | void> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve':
@@ -68,15 +121,20 @@ export async function main(argv: string[]): Promise<number | void> {
     case '-v':
       console.log(readVersion());
       return 0;
-    case undefined:
-    case 'help':
+    case 'help': {
+      const topic = rest.join(' ');
+      const text = topic === '' ? usage : commandUsage(topic);
+      if (text === undefined) throw usageProblem('help', `no help on "${topic}"${suggestion(topic, commands, '')}`);
+      throw new CommandLineExit(0, text);
+    }
     case '--help':
     case '-h':
+      throw new CommandLineExit(0, usage);
+    case undefined:
       process.stdout.write(usage);
-      return command === undefined ? 1 : 0;
+      return 1;
     default:
-      process.stderr.write(`interchange: unknown command "${command}"\n\n${usage}`);
-      return 2;
+      throw new CommandLineExit(2, `interchange: unknown command "${command}"${suggestion(command, commands, '')}\n\n${usage}`);
   }
 }
 
@@ -94,13 +152,49 @@ function readVersion(): string {
   return packageJson.version;
 }
 
-/** parseArgs with the CLI's conventions: unknown flags are errors that name the command. */
+/**
+ * parseArgs with the CLI's conventions: `-h`/`--help` ends with the command's usage; an unknown option, or one without
+ * its value, is a usage problem that names the command (an unknown option with the closest known one).
+ */
 export function parseCommandArgs<const T extends ParseArgsOptionsConfig>(command: string, args: string[], options: T) {
+  const withHelp = { ...options, help: { type: 'boolean', short: 'h' } } as const;
+  let parsed;
   try {
-    return parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>({ args, options: withHelp, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new Error(`interchange ${command}: ${(error as Error).message}\n\n${usage}`);
+    // Asking for help is never a mistake, whatever else is on the line.
+    if (args.includes('--help') || args.includes('-h')) throw new CommandLineExit(0, commandUsage(command) ?? usage);
+    throw usageProblem(command, describeArgumentError(error as Error & { code?: string }, withHelp));
   }
+  if ((parsed.values as { help?: boolean }).help === true) throw new CommandLineExit(0, commandUsage(command) ?? usage);
+  return parsed;
+}
+
+/** A usage problem of `command`: its message and where to read the options; exit 2. */
+export function usageProblem(command: string, message: string): CommandLineExit {
+  const help = commandUsage(command) === undefined ? 'interchange help' : `interchange ${command} --help`;
+  return new CommandLineExit(2, `interchange ${command}: ${message}\nRun "${help}" for the options.\n`);
+}
+
+/** `; did you mean "x"?` (or `--x` for options) when a candidate is close, otherwise the empty string. */
+export function suggestion(input: string, candidates: readonly string[], prefix: '--' | ''): string {
+  const closest = closestName(input, candidates);
+  return closest === undefined ? '' : `; did you mean ${prefix === '' ? JSON.stringify(closest) : `${prefix}${closest}`}?`;
+}
+
+/** parseArgs' errors in the CLI's words. */
+function describeArgumentError(error: Error & { code?: string }, options: ParseArgsOptionsConfig): string {
+  const flag = /'([^']+)'/.exec(error.message)?.[1];
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag !== undefined) {
+    const name = flag.replace(/^-+/, '');
+    // A one-letter flag is too short to guess from.
+    return `unknown option ${flag}${name.length > 1 ? suggestion(name, Object.keys(options), '--') : ''}`;
+  }
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag !== undefined) {
+    const name = /--([\w-]+)/.exec(flag)?.[1];
+    if (name !== undefined) return options[name]?.type === 'string' ? `--${name} needs a value` : `--${name} takes no value`;
+  }
+  return error.message;
 }
 
 /** Resolves when SIGINT or SIGTERM arrives. */

@@ -9,7 +9,7 @@
  * (bad flags, an invalid request file or preferences) or a request no channel can take (after printing why).
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { describeConfigError } from '../config/check-config.ts';
 import { ConfigError, loadConfigFile } from '../config/load-config.ts';
 import type { GatewayConfig, ModelConfig } from '../config/types.ts';
 import { isGatewayError } from '../errors/index.ts';
@@ -35,6 +35,7 @@ import {
   type RoutePlan,
   type RouteRequirements,
 } from '../routing/index.ts';
+import { CommandLineExit, parseCommandArgs, suggestion, usageProblem } from './main.ts';
 
 export const routeUsage = `Usage: interchange route explain [--config FILE]
          (--request FILE | --model NAME [--stream] [--tools] [--image] [--json-schema] [--prompt TEXT] [--max-tokens N])
@@ -61,7 +62,6 @@ const options = {
   providers: { type: 'string' },
   at: { type: 'string' },
   json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** Flags that shape the request body; with `--request` the file says these. */
@@ -75,11 +75,9 @@ export async function runRoute(args: string[]): Promise<number> {
   const [subcommand, ...rest] = args;
   if (subcommand === 'explain') return runRouteExplain(rest);
   if (subcommand === undefined || subcommand === 'help' || subcommand === '--help' || subcommand === '-h') {
-    (subcommand === undefined ? process.stderr : process.stdout).write(routeUsage);
-    return subcommand === undefined ? 2 : 0;
+    throw new CommandLineExit(subcommand === undefined ? 2 : 0, routeUsage);
   }
-  process.stderr.write(`interchange route: unknown subcommand "${subcommand}" (known: explain)\n\n${routeUsage}`);
-  return 2;
+  throw new CommandLineExit(2, `interchange route: unknown subcommand "${subcommand}"${suggestion(subcommand, ['explain'], '')} (known: explain)\n\n${routeUsage}`);
 }
 
 interface Explanation {
@@ -93,17 +91,8 @@ interface Explanation {
 }
 
 export async function runRouteExplain(args: string[]): Promise<number> {
-  let values: ReturnType<typeof parseExplainArgs>;
-  try {
-    values = parseExplainArgs(args);
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n`);
-    return 2;
-  }
-  if (values.help === true) {
-    process.stdout.write(routeUsage);
-    return 0;
-  }
+  // A usage problem or --help ends here with the usage (see main.ts).
+  const values = parseExplainArgs(args);
   try {
     const file = values.config ?? process.env.INTERCHANGE_CONFIG;
     if (file === undefined) throw new UsageError('no configuration: give --config FILE or set INTERCHANGE_CONFIG.');
@@ -122,8 +111,7 @@ export async function runRouteExplain(args: string[]): Promise<number> {
       config = await loadConfigFile(file);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      const count = error.problems.length === 1 ? '1 problem' : `${error.problems.length} problems`;
-      process.stderr.write(`${file} is not valid (${count}):\n${error.message}\n`);
+      process.stderr.write(describeConfigError(file, error));
       return 1;
     }
     let routes: Map<string, ModelRoute>;
@@ -222,13 +210,8 @@ export async function runRouteExplain(args: string[]): Promise<number> {
 }
 
 function parseExplainArgs(args: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new Error(`interchange route explain: ${(error as Error).message}\n\n${routeUsage}`);
-  }
-  if (parsed.positionals.length > 0) throw new Error(`interchange route explain: unexpected argument "${parsed.positionals[0]}"\n\n${routeUsage}`);
+  const parsed = parseCommandArgs('route explain', args, options);
+  if (parsed.positionals.length > 0) throw usageProblem('route explain', `unexpected argument "${parsed.positionals[0]}"`);
   return parsed.values;
 }
 

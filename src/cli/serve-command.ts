@@ -1,14 +1,31 @@
+import { describeConfigError } from '../config/check-config.ts';
 import { ConfigError, loadConfigFile } from '../config/load-config.ts';
 import { startGateway } from '../server/gateway-server.ts';
-import { parseCommandArgs, parsePort } from './main.ts';
+import { ConfigReloader, reloadOnHangup } from '../server/reload.ts';
+import { parseCommandArgs, parsePort, usageProblem } from './main.ts';
 import { stopOnSignal } from './stop-on-signal.ts';
 
+export const serveUsage = `Usage: interchange serve [--config FILE] [--host H] [--port N]
+
+Runs the gateway with the configuration in FILE (see docs/configuration.md). A configuration with problems stops
+start-up with every problem listed. SIGHUP reloads the file: it is validated first, and on any problem the running
+configuration stays and the problems are logged. SIGINT or SIGTERM stops the gateway gracefully: new requests get 503,
+requests in flight get until server.drain_timeout, and a second signal ends them at once.
+
+Options:
+  -c, --config FILE   the configuration (YAML); default: $INTERCHANGE_CONFIG
+      --host H        listen on H instead of the configuration's listen host
+  -p, --port N        listen on port N instead of the configuration's (0: any free port)
+  -h, --help          show this text
+`;
+
 export async function runServe(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs('serve', args, {
+  const { values, positionals } = parseCommandArgs('serve', args, {
     config: { type: 'string', short: 'c' },
     host: { type: 'string' },
     port: { type: 'string', short: 'p' },
   });
+  if (positionals.length > 0) throw usageProblem('serve', `unexpected argument "${positionals[0]}"; the configuration is given as --config FILE`);
   const file = values.config ?? process.env.INTERCHANGE_CONFIG;
   if (file === undefined || file === '') {
     process.stderr.write('interchange serve: no configuration; pass --config FILE or set INTERCHANGE_CONFIG.\n');
@@ -19,12 +36,18 @@ export async function runServe(args: string[]): Promise<number> {
     config = await loadConfigFile(file);
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`interchange serve: ${file} is not a valid configuration:\n${error.message}\n`);
+      process.stderr.write(`interchange serve: ${describeConfigError(file, error)}`);
       return 1;
     }
     throw error;
   }
   const gateway = await startGateway(config, { host: values.host, port: parsePort(values.port, '--port') });
   gateway.context.logger.info({ url: gateway.url, providers: config.providers.size, models: config.models.size }, 'interchange listening');
-  return stopOnSignal(gateway, config.server.shutdownDelayMs);
+  const reloader = new ConfigReloader(gateway.context, file);
+  reloadOnHangup(reloader);
+  try {
+    return await stopOnSignal(gateway, config.server.shutdownDelayMs);
+  } finally {
+    await reloader.close();
+  }
 }

@@ -99,7 +99,7 @@ test('a missing environment variable fails the check and says which', async (t) 
 });
 
 test('warnings: no models, unused providers, millisecond-looking timeouts, late primary, repeated channel, long attempt timeout', () => {
-  assert.deepEqual(configWarnings(parseConfig('', { env: {} })), [
+  assert.deepEqual(configWarnings(parseConfig('listen: 127.0.0.1:8080\n', { env: {} })), [
     { path: 'models', message: 'no models are configured; every request will be answered "model not found"' },
   ]);
   const config = parseConfig(

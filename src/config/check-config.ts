@@ -11,7 +11,7 @@
  */
 
 import type { ChannelConfig, DeclineRuleConfig, GatewayConfig, LicenceAgreement, ModelConfig } from './types.ts';
-import { ConfigError, loadConfigFile, selectsChannel, type Environment } from './load-config.ts';
+import { ConfigError, YamlSyntaxError, loadConfigFile, selectsChannel, type Environment } from './load-config.ts';
 import { formatPath, type Problem } from '../config-schema/problem.ts';
 import { formatBytes, formatDuration, formatMicros, formatMinuteOfDay } from '../config-schema/values.ts';
 import { providerKind } from '../providers/catalog.ts';
@@ -28,10 +28,16 @@ export async function checkConfigFile(path: string, env?: Environment): Promise<
     config = await loadConfigFile(path, env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    const count = error.problems.length === 1 ? '1 problem' : `${error.problems.length} problems`;
-    return { ok: false, output: `${path} is not valid (${count}):\n${error.message}\n` };
+    return { ok: false, output: describeConfigError(path, error) };
   }
   return { ok: true, output: `${path} is valid.\n${describeConfig(config)}` };
+}
+
+/** Every problem under a heading, one `path: message` per line; a YAML syntax error as its one `file:line:column` line. */
+export function describeConfigError(path: string, error: ConfigError): string {
+  if (error instanceof YamlSyntaxError) return `${error.message}\n`;
+  const count = error.problems.length === 1 ? '1 problem' : `${error.problems.length} problems`;
+  return `${path} is not valid (${count}):\n${error.message}\n`;
 }
 
 /** The address as a client would write it: `127.0.0.1:8080`, `[::1]:8080`. */

@@ -113,8 +113,8 @@ test('the reference configuration maps onto GatewayConfig', () => {
   });
 });
 
-test('defaults: an empty file and an empty mapping are valid and fully defaulted', () => {
-  for (const text of ['', '# nothing\n', '{}', 'limits:\nlogging:\nproviders:\nmodels:\n']) {
+test('defaults: a file that sets only listen, with empty sections or none, is fully defaulted', () => {
+  for (const text of ['listen: 127.0.0.1:8080', 'listen: 127.0.0.1:8080\nlimits:\nlogging:\nproviders:\nmodels:\n']) {
     const config = parseConfig(text, { env: {} });
     assert.deepEqual(config.listen, { host: '127.0.0.1', port: 8080 }, JSON.stringify(text));
     assert.deepEqual(config.limits, { maxBodyBytes: 4 * 1024 * 1024, requestTimeoutMs: 600_000, streamIdleTimeoutMs: 60_000 });

@@ -5,12 +5,15 @@
  */
 
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { inspect, type InspectOptionsStylized } from 'node:util';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { z } from 'zod';
 import type { AgreementConfig, ChannelCapabilities, ChannelConfig, ChannelSelector, DeclineRuleConfig, GatewayConfig, ModelConfig, ProviderConfig } from './types.ts';
 import { configSchema, decodeUnknownKeys, defaults, type ConfigDocument } from './schema.ts';
 import { semanticChecks } from './semantic-checks.ts';
+import { likelyMistakes } from './likely-mistakes.ts';
+import { checkReferencedFiles } from './referenced-files.ts';
 import {
   protectReferences,
   restoreTree,
@@ -31,6 +34,11 @@ export interface ParseConfigOptions {
   readonly env?: Environment;
   /** The file name, shown in messages (YAML syntax errors are located as `source:line:column`). */
   readonly source?: string;
+  /**
+   * The folder relative file paths (key files, CA bundles) are read from. When given, every file the configuration
+   * names must exist and be readable; without it (a configuration that is text only), files are not looked at.
+   */
+  readonly directory?: string;
 }
 
 /** An invalid or unreadable configuration. `message` lists every problem, one `path: message` per line. */
@@ -47,6 +55,14 @@ export class ConfigError extends Error {
   }
 }
 
+/** A file that is not YAML: one problem, located `source:line:column`, with the parser's reason. */
+export class YamlSyntaxError extends ConfigError {
+  constructor(problem: Problem, source?: string) {
+    super([problem], source);
+    this.name = 'YamlSyntaxError';
+  }
+}
+
 /** Read and validate a configuration file. Throws `ConfigError`, also when the file cannot be read. */
 export async function loadConfigFile(path: string, env?: Environment): Promise<GatewayConfig> {
   let text: string;
@@ -55,7 +71,7 @@ export async function loadConfigFile(path: string, env?: Environment): Promise<G
   } catch (error) {
     throw new ConfigError([{ path, message: describeReadError(error) }], path);
   }
-  return parseConfig(text, { env, source: path });
+  return parseConfig(text, { env, source: path, directory: dirname(resolve(path)) });
 }
 
 function describeReadError(error: unknown): string {
@@ -79,12 +95,20 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Gat
   const source = options.source;
 
   const document = readYaml(text.startsWith('\uFEFF') ? text.slice(1) : text, source ?? 'config');
-  if ('problems' in document) throw new ConfigError(document.problems, source);
+  if ('problem' in document) throw new YamlSyntaxError(document.problem, source);
 
-  const substituted = substituteTree(withoutExtensionFields(document.value), env);
+  const written = withoutExtensionFields(document.value);
+  const mistakes = likelyMistakes(written);
+  const substituted = substituteTree(written, env);
+  // Before the schema: relative file paths become absolute in the document it parses.
+  const fileProblems = options.directory === undefined ? [] : checkReferencedFiles(substituted.value, options.directory);
   const result = configSchema.safeParse(substituted.value, { error: describeIssue });
   const schemaProblems = result.success ? [] : result.error.issues.flatMap(toRawProblems);
-  const problems = collectProblems(substituted.value, substituted.problems, [...schemaProblems, ...semanticChecks(substituted.value)]);
+  const problems = collectProblems(
+    substituted.value,
+    [...substituted.problems, ...mistakes],
+    [...fileProblems, ...schemaProblems, ...semanticChecks(substituted.value)],
+  );
   if (problems.length > 0 || !result.success) {
     throw new ConfigError(problems.map((problem) => redact(problem, substituted.substitutions)), source);
   }
@@ -100,7 +124,7 @@ function withoutExtensionFields(document: unknown): unknown {
   return Object.fromEntries(Object.entries(document).filter(([key]) => !key.startsWith('x-')));
 }
 
-type YamlResult = { readonly value: unknown } | { readonly problems: Problem[] };
+type YamlResult = { readonly value: unknown } | { readonly problem: Problem };
 
 function readYaml(text: string, location: string): YamlResult {
   const shielded = protectReferences(text);
@@ -115,16 +139,17 @@ function readYaml(text: string, location: string): YamlResult {
     } else if (error.code === 'TAG_RESOLVE_FAILED') {
       message = `${message} (custom YAML tags are not supported)`;
     }
-    return { path: `${location}:${line}:${col}`, message: shielded.restore(message) };
+    return { path: `${location}:${line}:${col}`, message: shielded.restore(message.split('\n')[0]) };
   };
-  const problems = [...document.errors, ...document.warnings].map(describe);
-  if (problems.length > 0) return { problems };
+  // Only the first: what follows a syntax error is mostly the parser losing its way because of it.
+  const first = document.errors[0] ?? document.warnings[0];
+  if (first !== undefined) return { problem: describe(first) };
   if (document.contents === null) return { value: {} };
   try {
     return { value: restoreTree(document.toJS(), shielded.restore) };
   } catch (error) {
     // toJS throws only for alias bombs (excessive alias expansion).
-    return { problems: [{ path: location, message: error instanceof Error ? error.message : String(error) }] };
+    return { problem: { path: location, message: error instanceof Error ? error.message : String(error) } };
   }
 }
 
@@ -136,8 +161,8 @@ function toRawProblems(issue: z.core.$ZodIssue): RawProblem[] {
 }
 
 /**
- * Environment problems first at their node; any other problem at the very same path is dropped (it would only
- * complain about the unresolved reference). The rest is ordered as the document is, duplicates removed.
+ * Environment problems (and likely mistakes) first at their node; any other problem at the very same path is dropped
+ * (it would only complain about the unresolved reference). The rest is ordered as the document is, duplicates removed.
  */
 function collectProblems(document: unknown, environmentProblems: readonly RawProblem[], others: readonly RawProblem[]): RawProblem[] {
   const key = (path: readonly PathSegment[]) => JSON.stringify(path);

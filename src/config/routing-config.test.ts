@@ -265,7 +265,7 @@ models:
   assert.deepEqual(channel.price, { inputMicrosPerMillion: 2_500_000, cachedInputMicrosPerMillion: 2_500_000, outputMicrosPerMillion: 10_000_000 }, 'cached input defaults to input');
   assert.deepEqual(channel.capabilities, { vision: true, tools: true, jsonSchema: true, streaming: true, contextWindow: undefined });
   assert.deepEqual(config.models.get('e')!.channels[0].price, { inputMicrosPerMillion: 20_000, cachedInputMicrosPerMillion: 20_000, outputMicrosPerMillion: 0 }, 'an embedding model needs no output price');
-  assert.deepEqual(parseConfig('routing:\nagreements:\ndecline_rules:\n', { env: {} }).routing, config.routing, 'empty sections are all defaults');
+  assert.deepEqual(parseConfig('listen: 127.0.0.1:8080\nrouting:\nagreements:\ndecline_rules:\n', { env: {} }).routing, config.routing, 'empty sections are all defaults');
 });
 
 test('routing section: every value is checked', () => {

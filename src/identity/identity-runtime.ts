@@ -7,7 +7,7 @@ import type { AdmissionStage, IdentityStage } from '../pipeline/stages.ts';
 import type { IdentityStore } from '../store/identity-store.ts';
 import { MemoryRateLimitStore } from '../store/memory/memory-rate-limit-store.ts';
 import type { RateLimitStore } from '../store/rate-limit-store.ts';
-import { IdentityAdmin } from './identity-admin.ts';
+import { IdentityAdmin, type KnownNames } from './identity-admin.ts';
 import { KeyDirectory } from './key-directory.ts';
 import { keyAccessStage, keyIdentityStage, rateLimitStage } from './key-stages.ts';
 
@@ -21,10 +21,11 @@ export interface IdentityRuntime {
   readonly admission: readonly AdmissionStage[];
 }
 
-export async function createIdentityRuntime(config: GatewayConfig, store: IdentityStore, clock: () => number = Date.now): Promise<IdentityRuntime> {
+/** `known`: the names a key's policy may use; defaults to `config`'s (a reloading gateway passes its current ones). */
+export async function createIdentityRuntime(config: GatewayConfig, store: IdentityStore, clock: () => number = Date.now, known?: KnownNames): Promise<IdentityRuntime> {
   const directory = new KeyDirectory(await store.loadAll());
   const rateLimits = new MemoryRateLimitStore();
-  const admin = new IdentityAdmin(store, directory, { models: () => config.models.keys(), providers: () => config.providers.keys() }, clock);
+  const admin = new IdentityAdmin(store, directory, known ?? { models: () => config.models.keys(), providers: () => config.providers.keys() }, clock);
   const keys = config.auth.clients === 'keys';
   return {
     store,

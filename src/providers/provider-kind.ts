@@ -93,6 +93,11 @@ export interface ProviderKindDefinition<
   readonly authNames: { readonly [Key in keyof AuthShape]: string };
   /** The APIs this kind can speak (`api:`); the first is the default. Empty: the kind has one API and no `api:`. */
   readonly apis: readonly string[];
+  /**
+   * Fields that name a file the gateway reads (a key file, a CA bundle), as paths relative to the entry. The loader
+   * reads a relative path from the configuration file's folder and reports a file that cannot be read.
+   */
+  readonly files?: readonly (readonly string[])[];
   /** This kind's own wording for fields another kind owns (`base_url` on a kind that takes `endpoint`). */
   readonly misplacedFields?: Readonly<Record<string, MisplacedFieldMessage>>;
   /**

@@ -1,7 +1,9 @@
 /**
  * Everything the handlers share, built once at start-up from the configuration: the runtime, the composed pipeline,
- * metrics and the recent route traces.
+ * metrics and the recent route traces. A configuration reload (`reconfigureGatewayContext`) replaces what the
+ * configuration shapes.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { GatewayConfig } from '../config/types.ts';
 import type { ExecutionRuntime } from '../execution/execution-runtime.ts';
 import { createRoutingState } from '../execution/routing-runtime.ts';
@@ -41,17 +43,49 @@ export function createGatewayContext(
   identity: IdentityRuntime,
   stages: Stages = {},
 ): GatewayContext {
+  const context: GatewayContext = { metrics, logger, identity, ...assemble(config, adapters, metrics, logger, identity, stages, undefined), ready: false };
+  stagesOf.set(context, stages);
+  return context;
+}
+
+/** The stages each context was composed with, for a reload to compose them again. */
+const stagesOf = new WeakMap<GatewayContext, Stages>();
+
+/**
+ * Puts a new configuration in place, with `adapters` for its providers. A request takes the pipeline once its body is
+ * read, so requests in flight finish on the pipeline (runtime, adapters, limits) they started with. Routing state
+ * (breakers, cooldowns, capacity windows, latency, turns) carries over unless the breaker settings changed; the
+ * recent route traces carry over unless their number changed. Tenants, keys and rate-limit state carry over; the admin
+ * tokens are the new configuration's; `store` and `auth` take effect at the next start.
+ */
+export function reconfigureGatewayContext(context: GatewayContext, config: GatewayConfig, adapters: ReadonlyMap<string, ProviderAdapter>): void {
+  const parts = assemble(config, adapters, context.metrics, context.logger, context.identity, stagesOf.get(context) ?? {}, context);
+  // Only a reload writes these fields; everything else reads them.
+  Object.assign(context, parts);
+}
+
+function assemble(
+  config: GatewayConfig,
+  adapters: ReadonlyMap<string, ProviderAdapter>,
+  metrics: GatewayMetrics,
+  logger: Logger,
+  identity: IdentityRuntime,
+  stages: Stages,
+  previous: GatewayContext | undefined,
+): Pick<GatewayContext, 'config' | 'runtime' | 'pipeline' | 'modelsBody' | 'recentRoutes' | 'adminTokens'> {
   const created = Math.floor(Date.now() / 1000);
   const data = [...config.models.values()].map((model) => ({ id: model.name, object: 'model', created, owned_by: model.ownedBy }));
+  const keepState = previous !== undefined && isDeepStrictEqual(previous.config.routing.breaker, config.routing.breaker);
   const runtime: ExecutionRuntime = {
     adapters,
     providers: config.providers,
     limits: config.limits,
     observer: createAttemptObserver(metrics, new ChannelProblemLog(logger)),
-    routing: createRoutingState(config),
+    routing: keepState ? createRoutingState(config, previous.runtime.routing) : createRoutingState(config),
     retries: config.routing.retries,
   };
-  const recentRoutes = new RecentRoutes(config.routing.recentTraces);
+  const recentRoutes =
+    previous !== undefined && previous.config.routing.recentTraces === config.routing.recentTraces ? previous.recentRoutes : new RecentRoutes(config.routing.recentTraces);
   // The gateway's own observer runs last, after any observer a deployment adds.
   const requests = createRequestObserver({
     models: config.models,
@@ -71,16 +105,5 @@ export function createGatewayContext(
       observers: [...(stages.observers ?? []), requests],
     },
   });
-  return {
-    config,
-    runtime,
-    pipeline,
-    metrics,
-    logger,
-    modelsBody: JSON.stringify({ object: 'list', data }),
-    recentRoutes,
-    identity,
-    adminTokens: adminTokenDigests(config.admin.tokens),
-    ready: false,
-  };
+  return { config, runtime, pipeline, modelsBody: JSON.stringify({ object: 'list', data }), recentRoutes, adminTokens: adminTokenDigests(config.admin.tokens) };
 }

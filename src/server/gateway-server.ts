@@ -150,7 +150,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const adapters = options.adapters ?? createAdapters(config.providers, options.adapterDependencies);
   const metrics = new GatewayMetrics();
   const opened = options.identityStore === undefined ? openStore(config.store) : undefined;
-  const identity = await createIdentityRuntime(config, options.identityStore ?? opened!.identity, options.clock);
+  // Names a key may be limited to are the running configuration's, which a reload replaces.
+  const known = { models: () => context.config.models.keys(), providers: () => context.config.providers.keys() };
+  const identity = await createIdentityRuntime(config, options.identityStore ?? opened!.identity, options.clock, known);
   const context = createGatewayContext(config, adapters, metrics, logger, identity, options.stages);
   const limits = config.server;
   const inFlight = new InFlight();

@@ -149,6 +149,11 @@ models:
       const text = await demo.started;
       const url = /Gateway \(OpenAI-compatible\)\s+(http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(text)![1];
       assert.match(text, /curl -s http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions/);
+      // The fault hint warns that faults open Azure's breaker, which then masks later experiments.
+      assert.match(
+        text.replace(/\s+/g, ' '),
+        /count against Azure's circuit breaker: once 50% of at least 10 requests to it within 30s have failed, the circuit opens and for 30s Azure is passed over without a call \(route: azure-eastus\/gpt-4o-mini:unable=circuit-open\).*later fault markers aimed at Azure show nothing\. Wait 30s \(or restart the demo\) between fault experiments\./,
+      );
       const response = await request(`${url}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -206,6 +211,30 @@ models:
         assert.equal(only.headers['x-interchange-provider'], 'azure-eastus', model);
         await only.body.json();
       }
+
+      // What the hint says: failing faults open Azure's circuit within the stated number of requests (two went to
+      // Azure above), and from then on a fault marker aimed at Azure never reaches it.
+      const chat = (content: string) =>
+        request(`${url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }),
+        });
+      let faults = 0;
+      let route = '';
+      for (let sent = 0; sent < 40 && !route.includes('unable=circuit-open'); sent++) {
+        const response = await chat('Hi [emulator-fault@azure-openai: status=503]');
+        await response.body.json();
+        route = String(response.headers['x-interchange-route']);
+        if (route.includes(':fail=503')) faults++;
+        // Azure may still be cooling down from the 429 above: such a request never reaches it.
+        else if (route.includes('unable=429')) await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      assert.match(route, /^azure-eastus\/gpt-4o-mini:unable=circuit-open;openai\/gpt-4o-mini:ok@/, `after ${faults} faults`);
+      assert.ok(faults <= 8, `the circuit opened after ${faults} faults`);
+      const masked = await chat('Hi [emulator-fault@azure-openai: status=429, retry-after=1]');
+      await masked.body.json();
+      assert.match(String(masked.headers['x-interchange-route']), /^azure-eastus\/gpt-4o-mini:unable=circuit-open;openai\/gpt-4o-mini:ok@/);
     } finally {
       assert.equal(await demo.stop(), 0);
     }

@@ -284,7 +284,7 @@ describe('interchange route explain', () => {
 
     const unknownFlag = await explain('--model', 'gpt-oss-120b', '--bogus');
     assert.equal(unknownFlag.code, 2);
-    assert.match(unknownFlag.stderr, /Unknown option '--bogus'/);
+    assert.match(unknownFlag.stderr, /^interchange route explain: unknown option --bogus\nRun "interchange route explain --help" for the options\.\n$/);
 
     const unknownSubcommand = await run(['route', 'plan']);
     assert.equal(unknownSubcommand.code, 2);

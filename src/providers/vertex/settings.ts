@@ -76,6 +76,7 @@ export const vertexSettings = defineProviderSettings({
   },
   authFields: { google: maybeLeaf(parseGoogleAuth) },
   authNames: { google: 'Google credentials' },
+  files: [['auth', 'google', 'service_account_file']],
   apis: vertexApis,
   misplacedFields: { base_url: 'kind "vertex" takes "endpoint" (only to override the location\'s endpoint), not base_url' },
 
