@@ -18,7 +18,6 @@ export function sendError(response: ServerResponse, error: GatewayError, request
   const headers = ['x-request-id', requestId];
   if (route !== undefined && route !== '') headers.push('x-interchange-route', route);
   if (error.retryAfterMs !== undefined) headers.push('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
-  if (error.code === 'request_too_large') headers.push('connection', 'close');
   if (error.headers !== undefined) for (const name in error.headers) headers.push(name, error.headers[name]);
   if (closingCodes.has(error.code)) headers.push('connection', 'close');
   sendJson(response, error.status, JSON.stringify(error.toJSON()), headers);

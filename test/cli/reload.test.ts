@@ -30,6 +30,8 @@ after(async () => {
 
 const configuration = (upstream: RunningEmulator, models: string) => `listen: 127.0.0.1:0
 logging: { level: info, requests: false }
+auth: { clients: none }
+store: { kind: memory }
 providers:
   up: { kind: openai-compatible, base_url: ${upstream.baseUrl} }
 models:

@@ -33,6 +33,8 @@ function configuration(upstream: 'FIRST_URL' | 'SECOND_URL', models: string): st
   return `listen: 127.0.0.1:0
 limits: { request_timeout: 20s }
 logging: { level: info, requests: false }
+auth: { clients: none }
+store: { kind: memory }
 providers:
   up: { kind: openai-compatible, base_url: "\${${upstream}}/v1", timeout: 5s }
   keyed: { kind: openai, base_url: "\${SECOND_URL}/v1", auth: { api_key: "\${SECRET_KEY}" }, timeout: 5s }

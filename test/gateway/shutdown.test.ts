@@ -44,6 +44,8 @@ after(async () => {
 function yaml(server: string): string {
   return `listen: 127.0.0.1:0
 logging: { level: info, requests: true }
+auth: { clients: none }
+store: { kind: memory }
 server: { ${server} }
 providers:
   upstream: { kind: openai-compatible, base_url: ${emulator.baseUrl} }
