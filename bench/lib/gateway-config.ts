@@ -73,6 +73,8 @@ export function gatewayConfig(ports: GatewayPorts, routing = false, keys = false
     'logging: { level: info, requests: true }',
     keys ? 'auth: { clients: keys }' : 'auth: { clients: none }',
     'store: { kind: memory }',
+    // The harness stops the gateway with SIGTERM and waits a few seconds: no load balancer to wait for here.
+    'server: { shutdown_delay: 0s }',
     ...(keys ? [`admin: { tokens: { bench: ${BENCH_ADMIN_TOKEN} } }`] : []),
     'providers:',
     ...providers,

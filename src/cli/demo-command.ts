@@ -2,8 +2,10 @@
  * `interchange demo` (`npm start`): the gateway with every upstream emulated on loopback, configured from
  * examples/demo.yaml.
  */
-import { createPublicKey } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { createPublicKey, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAzureOpenAIEmulator } from '../../emulators/azure-openai/index.ts';
 import { startBedrockEmulator } from '../../emulators/bedrock/index.ts';
@@ -50,6 +52,9 @@ export async function runDemo(args: string[]): Promise<number> {
   });
   if (positionals.length > 0) throw usageProblem('demo', `unexpected argument "${positionals[0]}"`);
   const emulators: RunningEmulatorBase[] = [];
+  // A fresh store and admin token for each run: the demo key it prints is the only one.
+  const scratch = await mkdtemp(join(tmpdir(), 'interchange-demo-'));
+  const adminToken = randomBytes(24).toString('base64url');
   try {
     const openai = await startOpenAIEmulator({ port: parsePort(values['openai-port'], '--openai-port') ?? 9101, apiKey: demoOpenAIKey, quiet: true });
     emulators.push(openai);
@@ -99,9 +104,14 @@ export async function runDemo(args: string[]): Promise<number> {
       DEMO_AWS_SECRET_ACCESS_KEY: demoAwsCredentials.secretAccessKey,
       DEMO_VERTEX_ENDPOINT: vertex.url,
       DEMO_GOOGLE_KEY_FILE: demoGoogleKeyFile,
+      DEMO_STORE_PATH: join(scratch, 'demo.db'),
+      DEMO_ADMIN_TOKEN: adminToken,
     });
     const gateway = await startGateway(config, { port: parsePort(values.port, '--port') ?? parsePort(process.env.PORT, 'PORT') });
-    process.stdout.write(describeDemo(gateway.url, azure.url, bedrock.url, vertex.url, openai, vllm, config));
+    const admin = gateway.context.identity.admin;
+    await admin.createTenant('demo', { id: 'demo', name: 'Demo tenant' });
+    const { key } = await admin.createKey('demo', { tenant: 'demo', name: 'demo key' });
+    process.stdout.write(describeDemo(gateway.url, azure.url, bedrock.url, vertex.url, openai, vllm, config, key, adminToken));
     await waitForShutdownSignal();
     await gateway.close();
     return 0;
@@ -117,10 +127,21 @@ export async function runDemo(args: string[]): Promise<number> {
     throw error;
   } finally {
     await Promise.all(emulators.map((emulator) => emulator.close()));
+    await rm(scratch, { recursive: true, force: true });
   }
 }
 
-function describeDemo(url: string, azure: string, bedrock: string, vertex: string, openai: RunningEmulator, vllm: RunningEmulator, config: GatewayConfig): string {
+function describeDemo(
+  url: string,
+  azure: string,
+  bedrock: string,
+  vertex: string,
+  openai: RunningEmulator,
+  vllm: RunningEmulator,
+  config: GatewayConfig,
+  key: string,
+  adminToken: string,
+): string {
   const models = [...config.models.keys()];
   const { breaker } = config.routing;
   return `
@@ -138,15 +159,21 @@ Interchange demo is running.
   Models                       ${models.join(', ')}
   Operations                   ${url}/healthz  ${url}/readyz  ${url}/metrics
 
+Every request needs a key, as in production. The demo made a tenant "demo" and one key for it:
+
+  demo key: ${key}
+  admin token: ${adminToken}
+
 Try it:
 
-  curl -s ${url}/v1/chat/completions -H 'content-type: application/json' \\
+  export DEMO_KEY=${key}
+  curl -s ${url}/v1/chat/completions -H "authorization: Bearer $DEMO_KEY" -H 'content-type: application/json' \\
     -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello from the demo"}]}'
 
   Fallback: a marker in the prompt makes the Azure emulator answer 429, so "openai" serves
   (see the x-interchange-provider response header):
 
-  curl -si ${url}/v1/chat/completions -H 'content-type: application/json' \\
+  curl -si ${url}/v1/chat/completions -H "authorization: Bearer $DEMO_KEY" -H 'content-type: application/json' \\
     -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi [emulator-fault@azure-openai: status=429, retry-after=1]"}]}'
 
   Other faults (status=503, reset, cut-after=N, …) count against Azure's circuit breaker: once
@@ -155,7 +182,9 @@ Try it:
   every request goes to "openai" and later fault markers aimed at Azure show nothing. Wait
   ${formatDuration(breaker.openForMs)} (or restart the demo) between fault experiments.
 
-  Or any OpenAI client with base URL ${url}/v1 (any API key).
+  Or any OpenAI client with base URL ${url}/v1 and the demo key as its API key.
+  Keys and tenants: curl -s ${url}/admin/keys -H "authorization: Bearer ${adminToken}"
+  (or interchange keys list --gateway ${url} with INTERCHANGE_ADMIN_TOKEN set; docs/keys.md).
   Press Ctrl+C to stop.
 
 `;

@@ -148,7 +148,19 @@ models:
     try {
       const text = await demo.started;
       const url = /Gateway \(OpenAI-compatible\)\s+(http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(text)![1];
-      assert.match(text, /curl -s http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions/);
+      // The demo runs with keys, as production does: it prints its key and admin token on their own lines.
+      const key = /^  demo key: (ick_\S+)$/m.exec(text)![1];
+      const adminToken = /^  admin token: (\S+)$/m.exec(text)![1];
+      assert.match(text, /curl -s http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions -H "authorization: Bearer \$DEMO_KEY"/);
+      const anonymous = await request(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello from the demo' }] }),
+      });
+      assert.equal(anonymous.statusCode, 401);
+      assert.equal(((await anonymous.body.json()) as { error: { code: string } }).error.code, 'invalid_api_key');
+      const keys = await request(`${url}/admin/keys`, { headers: { authorization: `Bearer ${adminToken}` } });
+      assert.deepEqual(((await keys.body.json()) as { data: Array<{ tenant: string; name: string }> }).data.map((item) => [item.tenant, item.name]), [['demo', 'demo key']]);
       // The fault hint warns that faults open Azure's breaker, which then masks later experiments.
       assert.match(
         text.replace(/\s+/g, ' '),
@@ -156,7 +168,7 @@ models:
       );
       const response = await request(`${url}/v1/chat/completions`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
         body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello from the demo' }] }),
       });
       assert.equal(response.statusCode, 200);
@@ -165,13 +177,13 @@ models:
       assert.ok(body.choices[0].message.content.length > 0);
       const fallback = await request(`${url}/v1/chat/completions`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
         body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi [emulator-fault@azure-openai: status=429, retry-after=1]' }] }),
       });
       assert.equal(fallback.statusCode, 200);
       assert.equal(fallback.headers['x-interchange-provider'], 'openai');
       await fallback.body.json();
-      const models = (await (await request(`${url}/v1/models`)).body.json()) as { data: Array<{ id: string }> };
+      const models = (await (await request(`${url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).body.json()) as { data: Array<{ id: string }> };
       assert.deepEqual(models.data.map((model) => model.id).sort(), [
         'claude-sonnet',
         'gemini-2.5-flash',
@@ -189,7 +201,7 @@ models:
       ]) {
         const response = await request(`${url}/v1/chat/completions`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
           body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
         });
         assert.equal(response.statusCode, 200, `${model}: ${await response.body.text()}`);
@@ -197,7 +209,7 @@ models:
       }
       const claude = await request(`${url}/v1/chat/completions`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
         body: JSON.stringify({ model: 'claude-sonnet', messages: [{ role: 'user', content: 'hi' }] }),
       });
       assert.equal(claude.statusCode, 200);
@@ -206,7 +218,7 @@ models:
       for (const model of ['gpt-4.1', 'text-embedding-3-large']) {
         const path = model.startsWith('text-') ? 'embeddings' : 'chat/completions';
         const body = model.startsWith('text-') ? { model, input: 'hello' } : { model, messages: [{ role: 'user', content: 'hi' }] };
-        const only = await request(`${url}/v1/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const only = await request(`${url}/v1/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
         assert.equal(only.statusCode, 200, model);
         assert.equal(only.headers['x-interchange-provider'], 'azure-eastus', model);
         await only.body.json();
@@ -217,7 +229,7 @@ models:
       const chat = (content: string) =>
         request(`${url}/v1/chat/completions`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
           body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }),
         });
       let faults = 0;
