@@ -124,7 +124,7 @@ describe('graceful shutdown, in process', () => {
     });
     const config = parseConfig(yaml('shutdown_delay: 500ms, drain_timeout: 1500ms'), { source: 'shutdown test' });
     const gateway = await startGateway(config, { logger: createLogger('info', { destination }), host: '127.0.0.1', port: 0 });
-    const load = await startLoad(gateway.url, 32);
+    const load = await startLoad(gateway.url, 64);
     // A request still waiting for its upstream's answer at the deadline.
     const waiting = request(`${gateway.url}/v1/chat/completions`, {
       method: 'POST',
@@ -157,17 +157,17 @@ describe('graceful shutdown, in process', () => {
       assert.equal(unanswered.headers.connection, 'close');
       assert.equal(((await unanswered.body.json()) as { error: { code: string } }).error.code, 'server_shutting_down');
 
-      assert.deepEqual({ inFlight: summary.inFlight, cut: summary.cut }, { inFlight: 33, cut: 17 });
+      assert.deepEqual({ inFlight: summary.inFlight, cut: summary.cut }, { inFlight: 65, cut: 33 });
       assert.ok(summary.refused >= 1);
       const logged = requestLines(lines);
-      assert.equal(logged.length, 33);
-      assert.equal(logged.filter((line) => line.errorCode === 'server_shutting_down').length, 17);
-      assert.equal(logged.filter((line) => line.errorCode === undefined && line.status === 200).length, 16);
+      assert.equal(logged.length, 65);
+      assert.equal(logged.filter((line) => line.errorCode === 'server_shutting_down').length, 33);
+      assert.equal(logged.filter((line) => line.errorCode === undefined && line.status === 200).length, 32);
       assert.ok(!logged.some((line) => line.status === 499 || line.errorCode === 'client_closed_request'));
       const done = lines.find((line) => line.msg === 'shut down');
       assert.ok(done, 'no shutdown summary in the log');
-      assert.equal(done.inFlight, 33);
-      assert.equal(done.cut, 17);
+      assert.equal(done.inFlight, 65);
+      assert.equal(done.cut, 33);
     } finally {
       await Promise.all(load.clients.map((client) => client.destroy()));
       await gateway.close();
