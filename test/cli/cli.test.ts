@@ -2,63 +2,21 @@
  * The `interchange` command as a user runs it: a child process of this Node.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { runCli, startCliUntil } from '../support/cli-process.ts';
 
-const bin = fileURLToPath(new URL('../../bin/interchange.js', import.meta.url));
 let directory: string;
 
 before(async () => {
   directory = await mkdtemp(join(tmpdir(), 'interchange-cli-'));
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Starts a long-running command, resolves once `ready` matches its stdout; returns the text so far and a stopper. */
-function startUntil(args: string[], ready: RegExp, env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const started = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready in time; stdout: ${stdout}; stderr: ${stderr}`)), 15_000);
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      if (ready.test(stdout)) {
-        clearTimeout(timer);
-        resolve(stdout);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`exited with ${code}; stderr: ${stderr}`)));
-  });
-  const stop = () =>
-    new Promise<number | null>((resolve) => {
-      if (child.exitCode !== null) return resolve(child.exitCode);
-      child.on('exit', (code) => resolve(code));
-      child.kill('SIGTERM');
-    });
-  return { started, stop };
-}
+const run = runCli;
+const startUntil = startCliUntil;
 
 describe('interchange CLI', () => {
   it('check-config lists every problem by path and exits 1', async () => {

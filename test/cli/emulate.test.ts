@@ -3,44 +3,18 @@
  * Entra bearer, the Vertex AI emulator with an opaque bearer, each announcing itself once, driven by the vendors' SDKs.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ApiError, GoogleGenAI, type GoogleGenAIOptions } from '@google/genai';
 import { OAuth2Client } from 'google-auth-library';
 import { AzureOpenAI } from 'openai';
+import { startCliUntil } from '../support/cli-process.ts';
 
-const bin = fileURLToPath(new URL('../../bin/interchange.js', import.meta.url));
 const listening = /listening on (http:\/\/127\.0\.0\.1:\d+)/;
 
-/** Starts `interchange emulate …`; resolves with its URL once it says it listens. */
+/** Starts `interchange emulate …`; `started` resolves with its URL once it says it listens. */
 function emulate(args: string[]) {
-  const child = spawn(process.execPath, [bin, 'emulate', ...args, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const started = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not listening in time; stdout: ${stdout}; stderr: ${stderr}`)), 20_000);
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      const match = listening.exec(stdout);
-      if (match !== null) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`exited with ${code}; stderr: ${stderr}`)));
-  });
-  return {
-    started,
-    output: () => ({ stdout, stderr }),
-    stop: () =>
-      new Promise<number | null>((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
-        child.on('exit', (code) => resolve(code));
-        child.kill('SIGTERM');
-      }),
-  };
+  const child = startCliUntil(['emulate', ...args, '--port', '0'], listening);
+  return { ...child, started: child.started.then((stdout) => listening.exec(stdout)![1]) };
 }
 
 /** The listening line appears once, on stdout. */

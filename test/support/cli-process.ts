@@ -22,14 +22,17 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
   });
 }
 
-/** Starts a long-running command; `started` resolves once `ready` matches its stdout; `stop` sends SIGTERM. */
+/**
+ * Starts a long-running command; `started` resolves with its stdout so far once `ready` matches it; `stop` sends
+ * SIGTERM and resolves with the exit code (null when a signal ended it).
+ */
 export function startCliUntil(args: string[], ready: RegExp, env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const started = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready in time; stdout: ${stdout}; stderr: ${stderr}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`not ready in time; stdout: ${stdout}; stderr: ${stderr}`)), 20_000);
     child.stdout.on('data', (chunk) => {
       stdout += chunk;
       if (ready.test(stdout)) {
@@ -41,9 +44,9 @@ export function startCliUntil(args: string[], ready: RegExp, env: Record<string,
   });
   const stop = () =>
     new Promise<number | null>((resolve) => {
-      if (child.exitCode !== null) return resolve(child.exitCode);
+      if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
       child.on('exit', (code) => resolve(code));
       child.kill('SIGTERM');
     });
-  return { started, stop, output: () => stdout };
+  return { started, stop, output: () => ({ stdout, stderr }) };
 }
