@@ -87,31 +87,12 @@ logging: { level: info, requests: true }
 auth: { clients: none }
 store: { kind: memory }
 limits: { request_timeout: 20s }
+x-azure: &azure { kind: azure-openai, endpoint: \${AZURE_ENDPOINT}, api: deployments, auth: { api_key: \${AZURE_KEY} } }
 providers:
-  azure-deployments:
-    kind: azure-openai
-    endpoint: \${AZURE_ENDPOINT}
-    api: deployments
-    api_version: 2024-10-21
-    auth: { api_key: \${AZURE_KEY} }
-  azure-2024-08:
-    kind: azure-openai
-    endpoint: \${AZURE_ENDPOINT}
-    api: deployments
-    api_version: 2024-08-01-preview
-    auth: { api_key: \${AZURE_KEY} }
-  azure-2024-09:
-    kind: azure-openai
-    endpoint: \${AZURE_ENDPOINT}
-    api: deployments
-    api_version: 2024-09-01-preview
-    auth: { api_key: \${AZURE_KEY} }
-  azure-2024-12:
-    kind: azure-openai
-    endpoint: \${AZURE_ENDPOINT}
-    api: deployments
-    api_version: 2024-12-01-preview
-    auth: { api_key: \${AZURE_KEY} }
+  azure-deployments: { <<: *azure, api_version: 2024-10-21 }
+  azure-2024-08: { <<: *azure, api_version: 2024-08-01-preview }
+  azure-2024-09: { <<: *azure, api_version: 2024-09-01-preview }
+  azure-2024-12: { <<: *azure, api_version: 2024-12-01-preview }
   azure-v1-entra:
     kind: azure-openai
     endpoint: \${AZURE_ENDPOINT}
