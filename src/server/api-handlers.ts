@@ -74,6 +74,12 @@ export async function handleApi<Request>(
       };
     } catch (caught) {
       if (isGatewayError(caught) && caught.code === 'request_too_large') lingerAfterRefusal(request, context.config.server);
+      else if (caller === undefined && context.pipeline.identifies && !request.complete) {
+        // Refused by its key before its body was read: the body is discarded within the same bounds, then the
+        // connection closes, so an unknown caller cannot make the gateway read an unbounded body.
+        response.setHeader('connection', 'close');
+        lingerAfterRefusal(request, context.config.server);
+      }
       // A body cut short because the gateway closed the connection at its drain deadline: not the client leaving.
       const error = isGatewayError(caught) && caught.code === 'client_closed_request' ? (inFlight.cutReason ?? caught) : caught;
       const rejected = { requestId, endpoint: api.endpoint, startedAt, model: undefined, stream: false, caller };

@@ -16,6 +16,7 @@ import { startOpenAIEmulator, type RunningEmulator } from '../../emulators/opena
 import { parseConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startGateway, type RunningGateway } from '../../src/server/gateway-server.ts';
+import { head, RawConnection } from '../support/raw-http.ts';
 
 const adminToken = 'keys-test-admin-token-0123456789';
 const admin = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
@@ -173,6 +174,20 @@ describe('virtual keys', () => {
     const models = await request(`${stack.gateway.url}/v1/models`);
     assert.equal(models.statusCode, 401);
     await models.body.dump();
+  });
+
+  it('answers a refused key before its body and reads the body to its end, so a client that writes first reads the 401', async () => {
+    const body = Buffer.alloc(8 * 1024 * 1024, 'x');
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const connection = new RawConnection(stack.gateway.port, { readFirst: false });
+      let writeError = await connection.write(head('POST', '/v1/chat/completions', { 'content-type': 'application/json', 'content-length': body.length, authorization: 'Bearer ick_000000000000_nope' }));
+      writeError ??= await connection.write(body);
+      const reply = await connection.read();
+      assert.equal(writeError, undefined, `attempt ${attempt}: the upload was cut (${writeError})`);
+      assert.equal(reply.status, 401);
+      assert.equal(reply.headers.connection, 'close');
+      assert.equal(JSON.parse(reply.body).error.code, 'invalid_api_key');
+    }
   });
 
   it('expires a key exactly at its expiry time', async () => {
