@@ -103,7 +103,7 @@ export async function runMigrate(args: string[]): Promise<number> {
     process.stderr.write('interchange migrate: no configuration; pass --config FILE or set INTERCHANGE_CONFIG.\n');
     return 2;
   }
-  const config = await loadConfigFile(file).catch((error: unknown) => {
+  const config = await loadConfigFile(file, undefined, 'unresolved').catch((error: unknown) => {
     if (error instanceof ConfigError) process.stderr.write(`interchange migrate: ${file} is not a valid configuration:\n${error.message}\n`);
     else throw error;
     return undefined;
@@ -170,7 +170,7 @@ async function gatewayUrl(given: string | undefined, configFile: string | undefi
   if (given !== undefined) return given.replace(/\/+$/, '');
   const file = configFile ?? process.env.INTERCHANGE_CONFIG;
   if (file === undefined || file === '') throw new UsageError('no gateway address: pass --gateway URL, or --config FILE (or set INTERCHANGE_CONFIG) to use its listen address');
-  const { listen } = await loadConfigFile(file);
+  const { listen } = await loadConfigFile(file, undefined, 'unresolved');
   const host = listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host === '::' ? '::1' : listen.host;
   return `http://${host.includes(':') ? `[${host}]` : host}:${listen.port}`;
 }
