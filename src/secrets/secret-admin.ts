@@ -116,7 +116,7 @@ function parse<Schema extends z.ZodType>(schema: Schema, body: unknown): z.infer
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const param = issue.path.join('.') || undefined;
-  // Never the value: zod's messages describe the rule, and `param` names the field.
-  const message = issue.code === 'unrecognized_keys' ? `Unknown field "${issue.keys[0]}".` : `${param === undefined ? 'The body' : `"${param}"`}: ${issue.message}.`;
-  throw new GatewayError('invalid_request', message, { param: issue.code === 'unrecognized_keys' ? issue.keys[0] : param });
+  // Never what was sent: zod's messages describe the rule, and an unknown field is not named (a value pasted as a key).
+  if (issue.code === 'unrecognized_keys') throw new GatewayError('invalid_request', 'Unknown field: the body is { "value": "…" } and nothing else.');
+  throw new GatewayError('invalid_request', `${param === undefined ? 'The body' : `"${param}"`}: ${issue.message}.`, { param });
 }

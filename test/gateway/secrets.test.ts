@@ -108,7 +108,7 @@ models: { gpt-4o-mini: { channels: [ { provider: openai, model: gpt-4o-mini } ] 
       assert.deepEqual(refused.map((answer) => [answer.status, answer.json.error.code, answer.json.error.param]), [
         [400, 'invalid_request', 'name'],
         [400, 'invalid_request', 'value'],
-        [400, 'invalid_request', 'extra'],
+        [400, 'invalid_request', null],
         [400, 'invalid_request', 'value'],
       ]);
       assert.equal((await record(gateway, 'PUT', '/admin/secrets/at-limit', { value: 'x'.repeat(16 * 1024) })).status, 201);
