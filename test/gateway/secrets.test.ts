@@ -15,6 +15,7 @@ import { startOpenAIEmulator, type RunningEmulator } from '../../emulators/opena
 import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/load-config.ts';
 import { parseMasterKeys } from '../../src/secrets/master-keys.ts';
 import { storedSecretSource } from '../../src/secrets/stored-secrets.ts';
+import { ConfigReloader } from '../../src/server/reload.ts';
 import { startGateway, type RunningGateway } from '../../src/server/gateway-server.ts';
 import { MemorySecretStore } from '../../src/store/memory/memory-secret-store.ts';
 
@@ -141,17 +142,52 @@ models: { gpt-4o-mini: { channels: [ { provider: openai, model: gpt-4o-mini } ] 
     const env = { INTERCHANGE_MASTER_KEYS: `old:${oldKey}` };
     const config = await loadConfigFile(file, env, storedSecretSource(env));
     const gateway = await startGateway(config, { host: '127.0.0.1', port: 0, masterKeys: parseMasterKeys(env.INTERCHANGE_MASTER_KEYS) });
-    try {
+    const chat = async () => {
       const response = await request(`${gateway.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
       });
       const body = (await response.body.json()) as any;
-      assert.equal(response.statusCode, 200, JSON.stringify(body));
-      assert.equal(body.object, 'chat.completion');
+      return { status: response.statusCode, code: body.error?.code as string | undefined, object: body.object as string | undefined };
+    };
+    try {
+      assert.deepEqual(await chat(), { status: 200, code: undefined, object: 'chat.completion' });
     } finally {
       await gateway.close();
+    }
+  });
+
+  it('a changed stored secret takes effect on the next reload, not before', async () => {
+    const env = { INTERCHANGE_MASTER_KEYS: `old:${oldKey}` };
+    const secrets = storedSecretSource(env);
+    const gateway = await startGateway(await loadConfigFile(file, env, secrets), { host: '127.0.0.1', port: 0, masterKeys: parseMasterKeys(env.INTERCHANGE_MASTER_KEYS) });
+    const reloader = new ConfigReloader(gateway.context, file, { env, secrets });
+    const writer = await adminGateway(`old:${oldKey}`);
+    const chat = async () => {
+      const response = await request(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      const body = (await response.body.json()) as any;
+      return body.error?.code ?? response.statusCode;
+    };
+    try {
+      assert.equal(await chat(), 200);
+      await record(writer, 'PUT', '/admin/secrets/openai-key', { value: 'sk-not-the-upstream-key' });
+      assert.equal(await chat(), 200, 'the running configuration keeps the value it loaded');
+      const reloaded = await reloader.reload();
+      assert.equal(reloaded.outcome, 'reloaded');
+      assert.deepEqual(reloaded.outcome === 'reloaded' && reloaded.changes.providers.changed, ['openai']);
+      assert.equal(await chat(), 'upstream_authentication_failed');
+      await record(writer, 'PUT', '/admin/secrets/openai-key', { value: upstreamKey });
+      assert.equal((await reloader.reload()).outcome, 'reloaded');
+      assert.equal(await chat(), 200);
+    } finally {
+      // As serve does: the gateway first (it closes the adapters it started with), then what reloads built.
+      await Promise.all([gateway.close(), writer.close()]);
+      await reloader.close();
     }
   });
 
@@ -184,8 +220,8 @@ models: { gpt-4o-mini: { channels: [ { provider: openai, model: gpt-4o-mini } ] 
       assert.deepEqual(rotated.json, { key_id: 'new', rotated: ['openai-key', 'other'], total: 2 });
       assert.deepEqual((await record(gateway, 'GET', '/admin/secrets')).json.data.map((secret: any) => secret.key_id), ['new', 'new']);
       assert.deepEqual((await record(gateway, 'POST', '/admin/secrets/rotate')).json, { key_id: 'new', rotated: [], total: 2 });
-      const audit = await record(gateway, 'GET', '/admin/audit?after=5');
-      assert.deepEqual(audit.json.data.map((entry: any) => [entry.action, entry.after]), [
+      const audit = await record(gateway, 'GET', '/admin/audit');
+      assert.deepEqual(audit.json.data.filter((entry: any) => entry.action === 'secret.rotate').map((entry: any) => [entry.action, entry.after]), [
         ['secret.rotate', { key_id: 'new', rotated: ['openai-key', 'other'] }],
         ['secret.rotate', { key_id: 'new', rotated: [] }],
       ]);
