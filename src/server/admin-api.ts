@@ -118,7 +118,7 @@ export function handleAdmin(context: GatewayContext, request: IncomingMessage, r
       if (segments.length === 2) {
         if (method === 'PUT') {
           return run(async () => {
-            const { created, view } = await secrets.put(actor, segments[1], await body());
+            const { created, view } = await secrets.put(actor, segments[1], await body().catch(withoutQuotedBody));
             respond(created ? 201 : 200, view);
           });
         }
@@ -146,6 +146,13 @@ export function handleAdmin(context: GatewayContext, request: IncomingMessage, r
 function emptyBodyAsNothing(error: unknown): undefined {
   if (isGatewayError(error) && error.code === 'invalid_json' && error.message.includes('empty')) return undefined;
   throw error;
+}
+
+/** V8's JSON errors quote the text around the fault, which in a secret's body is the secret: only the position stays. */
+function withoutQuotedBody(error: unknown): never {
+  if (!isGatewayError(error) || error.code !== 'invalid_json' || error.message.includes('empty')) throw error;
+  const position = /position \d+/.exec(error.message)?.[0];
+  throw new GatewayError('invalid_json', `The request body is not valid JSON${position === undefined ? '' : ` (at ${position})`}; expected { "value": "…" }.`);
 }
 
 function presentRoute(entry: RecentRoute): object {

@@ -112,6 +112,12 @@ models: { gpt-4o-mini: { channels: [ { provider: openai, model: gpt-4o-mini } ] 
         [400, 'invalid_request', null],
         [400, 'invalid_request', 'value'],
       ]);
+      const malformed = await request(`${gateway.url}/admin/secrets/ok`, { method: 'PUT', headers: { ...admin, 'content-type': 'application/json' }, body: `{"value": ${upstreamKey}}` });
+      const malformedText = await malformed.body.text();
+      answers.push(malformedText);
+      assert.equal(malformed.statusCode, 400);
+      assert.equal(malformedText.includes(upstreamKey.slice(0, 8)), false, 'V8 quotes the text around the fault: not here');
+      assert.match(JSON.parse(malformedText).error.message, /^The request body is not valid JSON \(at position \d+\); expected/);
       assert.equal((await record(gateway, 'PUT', '/admin/secrets/at-limit', { value: 'x'.repeat(16 * 1024) })).status, 201);
       assert.equal((await record(gateway, 'DELETE', '/admin/secrets/at-limit')).status, 200);
       const gone = await record(gateway, 'DELETE', '/admin/secrets/at-limit');
