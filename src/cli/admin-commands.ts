@@ -1,9 +1,11 @@
 /**
- * `interchange keys …`, `interchange tenants …` and `interchange migrate`: the admin API from the command line. The
+ * `interchange keys …`, `interchange tenants …`, `interchange secrets …` and `interchange migrate`: the admin API from
+ * the command line. The
  * gateway's address comes from `--gateway URL`, or from the configuration's `listen` (`--config FILE` or
  * `$INTERCHANGE_CONFIG`); the admin token from `$INTERCHANGE_ADMIN_TOKEN`. `--json` prints the API's JSON; without it,
  * a table. A secret is printed once, on creation and rotation.
  */
+import { readFile } from 'node:fs/promises';
 import { request } from 'undici';
 import { ConfigError, loadConfigFile } from '../config/load-config.ts';
 import { parseDuration } from '../config-schema/values.ts';
@@ -20,6 +22,10 @@ export const keysUsage = `Usage:
   interchange tenants create --name N [--id ID] [--rpm N] [--tpm N] [--max-streams N]
   interchange tenants list
   interchange tenants update ID [--name N] [--rpm N] [--tpm N] [--max-streams N]
+  interchange secrets set NAME [--from-file F | --from-env VAR]   Store a secret, encrypted (default: read from stdin).
+  interchange secrets list                                       Names, master key ids and times (never values).
+  interchange secrets delete NAME
+  interchange secrets rotate                                     Re-encrypt every value under the current master key.
   interchange migrate [--config FILE]                            Apply the store's migrations and exit.
 
 Key options: --models a,b  --providers a,b  --regions a,b  --zero-retention  --rpm N  --tpm N  --max-streams N
@@ -52,6 +58,8 @@ const keyOptions = {
   'expires-at': { type: 'string' },
   metadata: { type: 'string' },
   grace: { type: 'string' },
+  'from-file': { type: 'string' },
+  'from-env': { type: 'string' },
 } as const;
 
 class UsageError extends Error {}
@@ -95,6 +103,50 @@ export async function runTenants(args: string[]): Promise<number> {
   });
 }
 
+/** A value never comes from the command line (which other users can see in the process list): stdin, a file or a variable. */
+export async function runSecrets(args: string[]): Promise<number> {
+  return runAdmin('secrets', args, async (action, name, values, call) => {
+    switch (action) {
+      case 'set': {
+        const value = await secretValue(values);
+        return call('PUT', `/admin/secrets/${need(name)}`, { value }, 'secret');
+      }
+      case 'list':
+        return call('GET', '/admin/secrets', undefined, 'secrets');
+      case 'delete':
+        return call('DELETE', `/admin/secrets/${need(name)}`, undefined, 'secret');
+      case 'rotate':
+        return call('POST', '/admin/secrets/rotate', undefined, 'secret');
+      default:
+        throw new UsageError(`unknown action "${action ?? ''}"; expected set, list, delete or rotate`);
+    }
+  });
+}
+
+async function secretValue(values: Values): Promise<string> {
+  const file = values['from-file'];
+  const variable = values['from-env'];
+  if (typeof file === 'string' && typeof variable === 'string') throw new UsageError('give --from-file or --from-env, not both');
+  let text: string | undefined;
+  if (typeof file === 'string') {
+    text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new UsageError(`--from-file: cannot read "${file}" (${error.code ?? 'unreadable'})`);
+    });
+  } else if (typeof variable === 'string') {
+    text = process.env[variable];
+    if (text === undefined) throw new UsageError(`--from-env: ${variable} is not set`);
+  } else {
+    if (process.stdin.isTTY === true) throw new UsageError('pipe the value on stdin, or give --from-file F or --from-env VAR (never the value itself)');
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    text = Buffer.concat(chunks).toString('utf8');
+  }
+  // As a ${file:…} reference reads it: a trailing newline is not part of a key.
+  const value = text.trim();
+  if (value === '') throw new UsageError('the value is empty');
+  return value;
+}
+
 /** `interchange migrate`: opens the configured SQLite store, which applies any pending migration, and reports it. */
 export async function runMigrate(args: string[]): Promise<number> {
   const { values } = parseCommandArgs('migrate', args, { config: { type: 'string', short: 'c' } });
@@ -103,7 +155,7 @@ export async function runMigrate(args: string[]): Promise<number> {
     process.stderr.write('interchange migrate: no configuration; pass --config FILE or set INTERCHANGE_CONFIG.\n');
     return 2;
   }
-  const config = await loadConfigFile(file).catch((error: unknown) => {
+  const config = await loadConfigFile(file, undefined, 'unresolved').catch((error: unknown) => {
     if (error instanceof ConfigError) process.stderr.write(`interchange migrate: ${file} is not a valid configuration:\n${error.message}\n`);
     else throw error;
     return undefined;
@@ -125,9 +177,10 @@ export async function runMigrate(args: string[]): Promise<number> {
 }
 
 type Values = Record<string, string | boolean | undefined> & { tenant?: string; name?: string; id?: string; grace?: string };
-type Call = (method: 'GET' | 'POST' | 'PATCH', path: string, body: unknown, shape: 'key' | 'keys' | 'tenant' | 'tenants') => Promise<number>;
+type Shape = 'key' | 'keys' | 'tenant' | 'tenants' | 'secret' | 'secrets';
+type Call = (method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body: unknown, shape: Shape) => Promise<number>;
 
-async function runAdmin(command: 'keys' | 'tenants', args: string[], act: (action: string | undefined, id: string | undefined, values: Values, call: Call) => Promise<number>): Promise<number> {
+async function runAdmin(command: 'keys' | 'tenants' | 'secrets', args: string[], act: (action: string | undefined, id: string | undefined, values: Values, call: Call) => Promise<number>): Promise<number> {
   const { values, positionals } = parseCommandArgs(command, args, { ...common, ...keyOptions, id: { type: 'string' } });
   const token = process.env.INTERCHANGE_ADMIN_TOKEN;
   if (token === undefined || token === '') {
@@ -170,7 +223,7 @@ async function gatewayUrl(given: string | undefined, configFile: string | undefi
   if (given !== undefined) return given.replace(/\/+$/, '');
   const file = configFile ?? process.env.INTERCHANGE_CONFIG;
   if (file === undefined || file === '') throw new UsageError('no gateway address: pass --gateway URL, or --config FILE (or set INTERCHANGE_CONFIG) to use its listen address');
-  const { listen } = await loadConfigFile(file);
+  const { listen } = await loadConfigFile(file, undefined, 'unresolved');
   const host = listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host === '::' ? '::1' : listen.host;
   return `http://${host.includes(':') ? `[${host}]` : host}:${listen.port}`;
 }
@@ -245,7 +298,7 @@ function durationSeconds(text: string, flag: string): number {
   return Math.round(ms / 1000);
 }
 
-function render(json: any, shape: 'key' | 'keys' | 'tenant' | 'tenants'): string {
+function render(json: any, shape: Shape): string {
   if (shape === 'key') {
     const lines = Object.entries(json)
       .filter(([field]) => field !== 'key')
@@ -253,9 +306,14 @@ function render(json: any, shape: 'key' | 'keys' | 'tenant' | 'tenants'): string
     if (typeof json.key === 'string') lines.push('', `key: ${json.key}`, 'Store it now: it is not shown again.');
     return `${lines.join('\n')}\n`;
   }
-  if (shape === 'tenant') return `${Object.entries(json).map(([field, value]) => `${field.padEnd(12)} ${format(value)}`).join('\n')}\n`;
+  if (shape === 'tenant' || shape === 'secret') return `${Object.entries(json).map(([field, value]) => `${field.padEnd(12)} ${format(value)}`).join('\n')}\n`;
   const rows: any[] = json.data;
-  const columns = shape === 'keys' ? ['id', 'prefix', 'tenant', 'name', 'models', 'rpm', 'tpm', 'expires_at', 'revoked_at'] : ['id', 'name', 'rpm', 'tpm', 'max_streams', 'created_at'];
+  const columns =
+    shape === 'keys'
+      ? ['id', 'prefix', 'tenant', 'name', 'models', 'rpm', 'tpm', 'expires_at', 'revoked_at']
+      : shape === 'secrets'
+        ? ['name', 'key_id', 'created_at', 'updated_at']
+        : ['id', 'name', 'rpm', 'tpm', 'max_streams', 'created_at'];
   const cells = [columns, ...rows.map((row) => columns.map((column) => format(row[column])))];
   const widths = columns.map((_, index) => Math.max(...cells.map((row) => row[index].length)));
   return `${cells.map((row) => row.map((cell, index) => cell.padEnd(widths[index])).join('  ').trimEnd()).join('\n')}\n`;

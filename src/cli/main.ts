@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { closestName } from '../config-schema/did-you-mean.ts';
-import { keysUsage, runKeys, runMigrate, runTenants } from './admin-commands.ts';
+import { keysUsage, runKeys, runMigrate, runSecrets, runTenants } from './admin-commands.ts';
 import { checkConfigUsage, runCheckConfig } from './check-config-command.ts';
 import { demoUsage, runDemo } from './demo-command.ts';
 import { emulateUsage, runEmulate } from './emulate-command.ts';
@@ -36,6 +36,9 @@ Commands:
   keys <create|list|show|update|revoke|rotate> …, tenants <create|list|update> …
                        Manage virtual keys and tenants through the admin API ($INTERCHANGE_ADMIN_TOKEN;
                        \`interchange keys --help\` lists the options).
+  secrets <set|list|delete|rotate> …
+                       Stored secrets, encrypted under the master key ($INTERCHANGE_MASTER_KEY(S)); referenced in
+                       the configuration as \${secret:NAME}. Values are read from stdin, a file or a variable.
   migrate [--config FILE]
                        Apply the store's pending migrations (serve also does at start-up).
   demo [--port N]      Run the gateway with every cloud emulated on loopback (what \`npm start\` runs).
@@ -86,6 +89,7 @@ function commandUsage(command: string): string | undefined {
       return demoUsage;
     case 'keys':
     case 'tenants':
+    case 'secrets':
     case 'migrate':
       return keysUsage;
     default:
@@ -93,7 +97,7 @@ function commandUsage(command: string): string | undefined {
   }
 }
 
-const commands = ['serve', 'check-config', 'route', 'emulate', 'demo', 'keys', 'tenants', 'migrate', 'bench', 'help', 'version'];
+const commands = ['serve', 'check-config', 'route', 'emulate', 'demo', 'keys', 'tenants', 'secrets', 'migrate', 'bench', 'help', 'version'];
 
 async function runCommand(argv: string[]): Promise<number | void> {
   const [command, ...rest] = argv;
@@ -112,6 +116,8 @@ async function runCommand(argv: string[]): Promise<number | void> {
       return runKeys(rest);
     case 'tenants':
       return runTenants(rest);
+    case 'secrets':
+      return runSecrets(rest);
     case 'migrate':
       return runMigrate(rest);
     case 'bench':

@@ -108,7 +108,7 @@ export async function runRouteExplain(args: string[]): Promise<number> {
 
     let config: GatewayConfig;
     try {
-      config = await loadConfigFile(file);
+      config = await loadConfigFile(file, undefined, 'unresolved');
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       process.stderr.write(describeConfigError(file, error));

@@ -1,5 +1,7 @@
 import { describeConfigError } from '../config/check-config.ts';
 import { ConfigError, loadConfigFile } from '../config/load-config.ts';
+import { masterKeysFromEnv, MasterKeyProblem } from '../secrets/master-keys.ts';
+import { storedSecretSource } from '../secrets/stored-secrets.ts';
 import { startGateway } from '../server/gateway-server.ts';
 import { ConfigReloader, reloadOnHangup } from '../server/reload.ts';
 import { parseCommandArgs, parsePort, usageProblem } from './main.ts';
@@ -9,7 +11,8 @@ export const serveUsage = `Usage: interchange serve [--config FILE] [--host H] [
 
 Runs the gateway with the configuration in FILE (see docs/configuration.md). A configuration with problems stops
 start-up with every problem listed. SIGHUP reloads the file: it is validated first, and on any problem the running
-configuration stays and the problems are logged. SIGINT or SIGTERM stops the gateway gracefully: new requests get 503,
+configuration stays and the problems are logged. \${secret:NAME} references are read from the store (decrypted
+with $INTERCHANGE_MASTER_KEY or $INTERCHANGE_MASTER_KEYS) at start-up and on every reload. SIGINT or SIGTERM stops the gateway gracefully: new requests get 503,
 requests in flight get until server.drain_timeout, and a second signal ends them at once.
 
 Options:
@@ -32,18 +35,25 @@ export async function runServe(args: string[]): Promise<number> {
     return 2;
   }
   let config;
+  let masterKeys;
+  const secrets = storedSecretSource();
   try {
-    config = await loadConfigFile(file);
+    masterKeys = masterKeysFromEnv(process.env);
+    config = await loadConfigFile(file, undefined, secrets);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`interchange serve: ${describeConfigError(file, error)}`);
       return 1;
     }
+    if (error instanceof MasterKeyProblem) {
+      process.stderr.write(`interchange serve: ${error.message}\n`);
+      return 1;
+    }
     throw error;
   }
-  const gateway = await startGateway(config, { host: values.host, port: parsePort(values.port, '--port') });
+  const gateway = await startGateway(config, { host: values.host, port: parsePort(values.port, '--port'), masterKeys });
   gateway.context.logger.info({ url: gateway.url, providers: config.providers.size, models: config.models.size }, 'interchange listening');
-  const reloader = new ConfigReloader(gateway.context, file);
+  const reloader = new ConfigReloader(gateway.context, file, { secrets });
   reloadOnHangup(reloader);
   try {
     return await stopOnSignal(gateway, config.server.shutdownDelayMs);

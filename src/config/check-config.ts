@@ -25,7 +25,7 @@ export interface CheckConfigResult {
 export async function checkConfigFile(path: string, env?: Environment): Promise<CheckConfigResult> {
   let config: GatewayConfig;
   try {
-    config = await loadConfigFile(path, env);
+    config = await loadConfigFile(path, env, 'unresolved');
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     return { ok: false, output: describeConfigError(path, error) };

@@ -2,9 +2,16 @@
  * Environment references in configuration values: `${NAME}`, `${NAME:-default}` (the default is used when NAME is
  * unset or empty) and the escape `$${`, which stands for a literal `${`. References are resolved in string values
  * only (not in keys), before the schema sees the document, so they can stand for any scalar: `port: ${PORT:-8080}`.
+ *
+ * Two more kinds of reference carry secrets from elsewhere: `${file:PATH}` (the file's content, trimmed; a relative
+ * PATH is read from the configuration's folder) and `${secret:NAME}` (a secret stored encrypted through the admin API,
+ * looked up through `SecretLookup`). Problems name the path or the secret, never a value.
  */
 
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { PathSegment, RawProblem } from '../config-schema/problem.ts';
+import { quoteValue } from '../config-schema/problem.ts';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -28,9 +35,24 @@ export interface SubstitutedString {
 }
 
 const variableName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** The names the admin API accepts for stored secrets. */
+export const secretName = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** A stored secret's value, or why it cannot be had (a message naming the secret, never a value). */
+export type SecretLookup = (name: string) => { readonly value: string } | { readonly problem: string };
+
+export interface ReferenceSources {
+  /** The folder a relative `${file:…}` path is read from; the working directory when absent. */
+  readonly directory?: string;
+  /**
+   * Stored secrets. Absent: a `${secret:…}` reference stays as written and its name is reported in `secretNames`
+   * (a first pass that learns where the store is, or a command that never calls an upstream).
+   */
+  readonly secrets?: SecretLookup;
+}
 
 /** Resolve the references in one string. Problems are messages about this string (they contain no values). */
-export function substituteString(text: string, env: Environment): SubstitutedString {
+export function substituteString(text: string, env: Environment, sources: ReferenceSources = {}, secretNames?: string[]): SubstitutedString {
   if (!text.includes('${')) return { value: text, inserted: [], problems: [], touched: false };
   let value = '';
   const inserted: string[] = [];
@@ -60,6 +82,18 @@ export function substituteString(text: string, env: Environment): SubstitutedStr
       break;
     }
     const body = text.slice(start + 2, end);
+    if (body.startsWith('file:') || body.startsWith('secret:')) {
+      const found = body.startsWith('file:') ? readReferencedFile(body.slice('file:'.length), sources.directory) : storedSecret(body.slice('secret:'.length), sources, secretNames);
+      if ('value' in found) {
+        value += found.value;
+        inserted.push(found.value);
+      } else {
+        if (found.problem !== undefined) problems.push(found.problem);
+        value += text.slice(start, end + 1);
+      }
+      index = end + 1;
+      continue;
+    }
     const separator = body.indexOf(':-');
     const name = separator === -1 ? body : body.slice(0, separator);
     const fallback = separator === -1 ? undefined : body.slice(separator + 2);
@@ -88,19 +122,53 @@ export function substituteString(text: string, env: Environment): SubstitutedStr
   return { value, inserted, problems, touched: true };
 }
 
+/** Files are small (a key, a token): a bigger one is a wrong path, not a secret. */
+const maxReferencedFileBytes = 64 * 1024;
+
+function readReferencedFile(written: string, directory: string | undefined): { value: string } | { problem: string } {
+  const path = written.trim();
+  if (path === '') return { problem: 'malformed file reference "${file:}": expected ${file:PATH}' };
+  const absolute = resolve(directory ?? process.cwd(), path);
+  const where = path === absolute ? '' : ` (a relative path is read from the configuration's folder, ${quoteValue(directory ?? process.cwd())})`;
+  try {
+    // stat first: opening a FIFO would wait for a writer.
+    const stat = statSync(absolute);
+    if (!stat.isFile()) return { problem: `\${file:…}: ${quoteValue(path)} is not a file (a directory or a device)` };
+    if (stat.size > maxReferencedFileBytes) return { problem: `\${file:…}: ${quoteValue(path)} is larger than ${maxReferencedFileBytes / 1024} KiB; a secret file holds one value` };
+    return { value: readFileSync(absolute, 'utf8').trim() };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { problem: `\${file:…}: no such file ${quoteValue(path)}${where}` };
+    if (code === 'EACCES' || code === 'EPERM') return { problem: `\${file:…}: cannot read ${quoteValue(path)}: permission denied; the gateway's user must be able to read it` };
+    return { problem: `\${file:…}: cannot read ${quoteValue(path)}: ${code ?? 'unreadable'}` };
+  }
+}
+
+function storedSecret(name: string, sources: ReferenceSources, secretNames: string[] | undefined): { value: string } | { problem: string | undefined } {
+  if (!secretName.test(name)) {
+    return { problem: `malformed secret reference ${JSON.stringify(`\${secret:${name}}`)}: a secret's name is letters, digits, ".", "_" or "-", starting with a letter or digit` };
+  }
+  secretNames?.push(name);
+  if (sources.secrets === undefined) return { problem: undefined };
+  return sources.secrets(name);
+}
+
 export interface SubstitutedTree {
   readonly value: unknown;
   readonly substitutions: readonly Substitution[];
   readonly problems: readonly RawProblem[];
+  /** The stored secrets referenced (each once per reference), left unresolved when `sources.secrets` is absent. */
+  readonly secretNames: readonly string[];
 }
 
 /** Resolve references in every string value of a parsed document (keys are left alone). */
-export function substituteTree(document: unknown, env: Environment): SubstitutedTree {
+export function substituteTree(document: unknown, env: Environment, sources: ReferenceSources = {}): SubstitutedTree {
   const substitutions: Substitution[] = [];
   const problems: RawProblem[] = [];
+  const secretNames: string[] = [];
   const visit = (node: unknown, path: PathSegment[]): unknown => {
     if (typeof node === 'string') {
-      const result = substituteString(node, env);
+      const result = substituteString(node, env, sources, secretNames);
       if (!result.touched) return node;
       for (const message of result.problems) problems.push({ path: [...path], message });
       substitutions.push({ path: [...path], raw: node, value: result.value, inserted: result.inserted });
@@ -116,7 +184,7 @@ export function substituteTree(document: unknown, env: Environment): Substituted
     }
     return node;
   };
-  return { value: visit(document, []), substitutions, problems };
+  return { value: visit(document, []), substitutions, problems, secretNames };
 }
 
 /**

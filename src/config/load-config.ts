@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { inspect, type InspectOptionsStylized } from 'node:util';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { z } from 'zod';
-import type { AgreementConfig, ChannelCapabilities, ChannelConfig, ChannelSelector, DeclineRuleConfig, GatewayConfig, ModelConfig, ProviderConfig } from './types.ts';
+import type { AgreementConfig, ChannelCapabilities, ChannelConfig, ChannelSelector, DeclineRuleConfig, GatewayConfig, ModelConfig, ProviderConfig, StoreConfig } from './types.ts';
 import { configSchema, decodeUnknownKeys, defaults, type ConfigDocument } from './schema.ts';
 import { semanticChecks } from './semantic-checks.ts';
 import { likelyMistakes } from './likely-mistakes.ts';
@@ -19,6 +19,7 @@ import {
   restoreTree,
   substituteTree,
   type Environment,
+  type SecretLookup,
   type Substitution,
 } from './env-references.ts';
 import { describeIssue } from '../config-schema/fields.ts';
@@ -27,7 +28,14 @@ import { startOfDay } from '../config-schema/values.ts';
 import { providerKind } from '../providers/catalog.ts';
 
 export type { Problem } from '../config-schema/problem.ts';
-export type { Environment } from './env-references.ts';
+export type { Environment, SecretLookup } from './env-references.ts';
+
+/**
+ * Where `${secret:NAME}` references are resolved: the stored secrets of the store the configuration names (its
+ * `store:` is known only once the file has been read, so loading runs in two phases), or `'unresolved'`: the
+ * references stay as written (commands that never call an upstream: check-config, route explain, the admin CLI).
+ */
+export type SecretSource = 'unresolved' | ((store: StoreConfig) => Promise<SecretLookup>);
 
 export interface ParseConfigOptions {
   /** Where `${NAME}` references are looked up; `process.env` by default. */
@@ -39,6 +47,11 @@ export interface ParseConfigOptions {
    * names must exist and be readable; without it (a configuration that is text only), files are not looked at.
    */
   readonly directory?: string;
+  /**
+   * Stored secrets for `${secret:NAME}`; `'unresolved'` leaves the references as written. Absent: a reference is a
+   * problem (a configuration that reaches the gateway never holds one unresolved).
+   */
+  readonly secrets?: SecretLookup | 'unresolved';
 }
 
 /** An invalid or unreadable configuration. `message` lists every problem, one `path: message` per line. */
@@ -63,16 +76,28 @@ export class YamlSyntaxError extends ConfigError {
   }
 }
 
-/** Read and validate a configuration file. Throws `ConfigError`, also when the file cannot be read. */
-export async function loadConfigFile(path: string, env?: Environment): Promise<GatewayConfig> {
+/**
+ * Read and validate a configuration file. Throws `ConfigError`, also when the file cannot be read. `secrets`: where
+ * `${secret:…}` references come from; without it, such a reference is a problem.
+ */
+export async function loadConfigFile(path: string, env?: Environment, secrets?: SecretSource): Promise<GatewayConfig> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     throw new ConfigError([{ path, message: describeReadError(error) }], path);
   }
-  return parseConfig(text, { env, source: path, directory: dirname(resolve(path)) });
+  const options = { env, source: path, directory: dirname(resolve(path)) };
+  if (typeof secrets !== 'function') return parseConfig(text, { ...options, secrets });
+  // First the store's location (the references left as written), then the values from that store.
+  const first = parseConfig(text, { ...options, secrets: 'unresolved' });
+  if (!text.includes('${secret:')) return first;
+  return parseConfig(text, { ...options, secrets: await secrets(first.store) });
 }
+
+const noSecretSource: SecretLookup = (name) => ({
+  problem: `the stored secret "${name}" cannot be resolved here: stored secrets are read from the store when the gateway starts (interchange serve)`,
+});
 
 function describeReadError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
@@ -99,7 +124,8 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Gat
 
   const written = withoutExtensionFields(document.value);
   const mistakes = likelyMistakes(written);
-  const substituted = substituteTree(written, env);
+  const secrets = options.secrets === 'unresolved' ? undefined : (options.secrets ?? noSecretSource);
+  const substituted = substituteTree(written, env, { directory: options.directory, secrets });
   // Before the schema: relative file paths become absolute in the document it parses.
   const fileProblems = options.directory === undefined ? [] : checkReferencedFiles(substituted.value, options.directory);
   const result = configSchema.safeParse(substituted.value, { error: describeIssue });

@@ -105,6 +105,12 @@ export const errorTable = {
     retryable: false,
     description: 'An admin route was called without a valid admin token.',
   },
+  secrets_unavailable: {
+    status: 503,
+    type: 'server_error',
+    retryable: false,
+    description: 'A stored secret cannot be written or rotated: no master key is given, or a stored value does not decrypt under the keys given.',
+  },
   context_length_exceeded: {
     status: 400,
     type: 'invalid_request_error',

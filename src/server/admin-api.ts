@@ -1,5 +1,5 @@
 /**
- * The admin plane under `/admin/`: tenants, keys, the audit log and the recent route traces. Every route needs an
+ * The admin plane under `/admin/`: tenants, keys, stored secrets, the audit log and the recent route traces. Every route needs an
  * admin token from the configuration (`admin.tokens`), sent as `Authorization: Bearer <token>`; the token's name is
  * the actor the audit log records. Tokens are compared as SHA-256 digests in constant time.
  */
@@ -52,7 +52,7 @@ export function handleAdmin(context: GatewayContext, request: IncomingMessage, r
   const respond = (status: number, body: unknown) => sendJson(response, status, JSON.stringify(body), headers());
   const list = (data: unknown[]) => respond(200, { object: 'list', data });
   const run = (work: () => Promise<void>) => void work().catch(fail);
-  const body = () => (request.method === 'POST' || request.method === 'PATCH' ? readJsonBody(request, maxAdminBodyBytes).catch(emptyBodyAsNothing) : Promise.resolve(undefined));
+  const body = () => (request.method === 'POST' || request.method === 'PATCH' || request.method === 'PUT' ? readJsonBody(request, maxAdminBodyBytes).catch(emptyBodyAsNothing) : Promise.resolve(undefined));
   const method = request.method;
   const segments = path.slice('/admin/'.length).split('/').map((segment) => decodeURIComponent(segment));
   const admin = context.identity.admin;
@@ -104,6 +104,29 @@ export function handleAdmin(context: GatewayContext, request: IncomingMessage, r
         return allow('POST');
       }
       break;
+    case 'secrets': {
+      const secrets = context.secrets;
+      if (secrets === undefined) break;
+      if (segments.length === 1) {
+        if (method === 'GET') return run(async () => list(await secrets.list()));
+        return allow('GET');
+      }
+      if (segments.length === 2 && segments[1] === 'rotate') {
+        if (method === 'POST') return run(async () => respond(200, await secrets.rotate(actor)));
+        return allow('POST');
+      }
+      if (segments.length === 2) {
+        if (method === 'PUT') {
+          return run(async () => {
+            const { created, view } = await secrets.put(actor, segments[1], await body().catch(withoutQuotedBody));
+            respond(created ? 201 : 200, view);
+          });
+        }
+        if (method === 'DELETE') return run(async () => respond(200, await secrets.delete(actor, segments[1])));
+        return allow('PUT, DELETE');
+      }
+      break;
+    }
     case 'audit':
       if (segments.length !== 1) break;
       if (method !== 'GET') return allow('GET');
@@ -123,6 +146,13 @@ export function handleAdmin(context: GatewayContext, request: IncomingMessage, r
 function emptyBodyAsNothing(error: unknown): undefined {
   if (isGatewayError(error) && error.code === 'invalid_json' && error.message.includes('empty')) return undefined;
   throw error;
+}
+
+/** V8's JSON errors quote the text around the fault, which in a secret's body is the secret: only the position stays. */
+function withoutQuotedBody(error: unknown): never {
+  if (!isGatewayError(error) || error.code !== 'invalid_json' || error.message.includes('empty')) throw error;
+  const position = /position \d+/.exec(error.message)?.[0];
+  throw new GatewayError('invalid_json', `The request body is not valid JSON${position === undefined ? '' : ` (at ${position})`}; expected { "value": "…" }.`);
 }
 
 function presentRoute(entry: RecentRoute): object {

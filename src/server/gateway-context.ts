@@ -16,6 +16,7 @@ import { Pipeline } from '../pipeline/pipeline.ts';
 import type { Stages } from '../pipeline/stages.ts';
 import type { ProviderAdapter } from '../providers/adapter.ts';
 import type { IdentityRuntime } from '../identity/identity-runtime.ts';
+import type { SecretAdmin } from '../secrets/secret-admin.ts';
 import { adminTokenDigests } from './admin-api.ts';
 
 export interface GatewayContext {
@@ -32,6 +33,8 @@ export interface GatewayContext {
   readonly identity: IdentityRuntime;
   /** `admin.tokens` as SHA-256 digests, by name. */
   readonly adminTokens: ReadonlyArray<readonly [string, Buffer]>;
+  /** Stored secrets (`/admin/secrets`); undefined when the gateway was built without a store of them. */
+  readonly secrets?: SecretAdmin;
   ready: boolean;
 }
 
@@ -42,8 +45,9 @@ export function createGatewayContext(
   logger: Logger,
   identity: IdentityRuntime,
   stages: Stages = {},
+  secrets?: SecretAdmin,
 ): GatewayContext {
-  const context: GatewayContext = { metrics, logger, identity, ...assemble(config, adapters, metrics, logger, identity, stages, undefined), ready: false };
+  const context: GatewayContext = { metrics, logger, identity, secrets, ...assemble(config, adapters, metrics, logger, identity, stages, undefined), ready: false };
   stagesOf.set(context, stages);
   return context;
 }

@@ -12,6 +12,11 @@ import type { Caller } from '../identity/key-directory.ts';
 import { mayUse } from '../identity/key-stages.ts';
 import type { IdentityStore } from '../store/identity-store.ts';
 import { openStore } from '../store/open-store.ts';
+import { MemoryIdentityStore } from '../store/memory/memory-identity-store.ts';
+import { MemorySecretStore } from '../store/memory/memory-secret-store.ts';
+import type { SecretStore } from '../store/secret-store.ts';
+import { masterKeysFromEnv, type MasterKeys } from '../secrets/master-keys.ts';
+import { SecretAdmin } from '../secrets/secret-admin.ts';
 import { handleAdmin } from './admin-api.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import type { Stages } from '../pipeline/stages.ts';
@@ -45,6 +50,10 @@ export interface GatewayOptions {
   readonly identityStore?: IdentityStore;
   /** The clock of key expiry and rate limits (tests). */
   readonly clock?: () => number;
+  /** Stored secrets; defaults to the configured store's (memory beside a given `identityStore`). */
+  readonly secretStore?: SecretStore;
+  /** Defaults to `INTERCHANGE_MASTER_KEYS` / `INTERCHANGE_MASTER_KEY` (a `MasterKeyProblem` when written wrongly). */
+  readonly masterKeys?: MasterKeys;
 }
 
 export interface RunningGateway {
@@ -153,7 +162,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   // Names a key may be limited to are the running configuration's, which a reload replaces.
   const known = { models: () => context.config.models.keys(), providers: () => context.config.providers.keys() };
   const identity = await createIdentityRuntime(config, options.identityStore ?? opened!.identity, options.clock, known);
-  const context = createGatewayContext(config, adapters, metrics, logger, identity, options.stages);
+  const given = options.identityStore;
+  const secretStore = options.secretStore ?? opened?.secrets ?? new MemorySecretStore((entry) => (given instanceof MemoryIdentityStore ? given.recordAudit(entry) : undefined));
+  const secrets = new SecretAdmin(secretStore, options.masterKeys ?? masterKeysFromEnv(process.env), options.clock);
+  const context = createGatewayContext(config, adapters, metrics, logger, identity, options.stages, secrets);
   const limits = config.server;
   const inFlight = new InFlight();
   const serve = (request: IncomingMessage, response: ServerResponse): void => route(context, inFlight, request, response);

@@ -7,7 +7,7 @@
  * deadline (the old `limits.request_timeout`). `listen` is not re-bound: a change there waits for a restart.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { ConfigError, loadConfigFile, type Environment, type Problem } from '../config/load-config.ts';
+import { ConfigError, loadConfigFile, type Environment, type Problem, type SecretSource } from '../config/load-config.ts';
 import type { GatewayConfig } from '../config/types.ts';
 import type { ProviderAdapter } from '../providers/adapter.ts';
 import { createAdapter, type AdapterDependencies } from '../providers/registry.ts';
@@ -18,6 +18,8 @@ export interface ReloadOptions {
   readonly env?: Environment;
   /** Given to the adapters built for new and changed providers. */
   readonly adapterDependencies?: AdapterDependencies;
+  /** Where `${secret:…}` references are read (a reload reads the stored values again); without it they are problems. */
+  readonly secrets?: SecretSource;
 }
 
 /** What changed between two configurations, by name. */
@@ -109,7 +111,7 @@ export class ConfigReloader {
 
     let config: GatewayConfig;
     try {
-      config = await loadConfigFile(file, this.#options.env);
+      config = await loadConfigFile(file, this.#options.env, this.#options.secrets);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       return refuse([...error.problems], `${file} has ${error.problems.length === 1 ? '1 problem' : `${error.problems.length} problems`}`);

@@ -6,11 +6,14 @@ import {
   identityStoreConformance,
   latencyStoreConformance,
   rateLimitStoreConformance,
+  secretStoreConformance,
 } from './conformance/index.ts';
 import { MemoryRateLimitStore } from './memory/memory-rate-limit-store.ts';
 import { MemoryIdentityStore } from './memory/memory-identity-store.ts';
 import { openSqlite } from './sqlite/sqlite-database.ts';
 import { SqliteIdentityStore } from './sqlite/sqlite-identity-store.ts';
+import { MemorySecretStore } from './memory/memory-secret-store.ts';
+import { SqliteSecretStore } from './sqlite/sqlite-secret-store.ts';
 import { createMemoryStores } from './memory/memory-stores.ts';
 import type { StoreOptions, Stores } from './state-stores.ts';
 
@@ -29,3 +32,14 @@ for (const { name, make } of implementations) {
 identityStoreConformance('memory', () => new MemoryIdentityStore());
 identityStoreConformance('sqlite', () => new SqliteIdentityStore(openSqlite(':memory:').database, true));
 rateLimitStoreConformance('memory', () => new MemoryRateLimitStore());
+
+/** Every implementation of the secret store, each writing the audit log its identity store reads. */
+secretStoreConformance('memory', () => {
+  const identity = new MemoryIdentityStore();
+  return { secrets: new MemorySecretStore((entry) => identity.recordAudit(entry)), audit: () => identity.listAudit(), close: () => identity.close() };
+});
+secretStoreConformance('sqlite', () => {
+  const { database } = openSqlite(':memory:');
+  const identity = new SqliteIdentityStore(database, true);
+  return { secrets: new SqliteSecretStore(database), audit: () => identity.listAudit(), close: () => identity.close() };
+});

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { startOpenAIEmulator, type RunningEmulator } from '../../emulators/openai/index.ts';
 import { parseConfig } from '../../src/config/load-config.ts';
+import { parseMasterKeys } from '../../src/secrets/master-keys.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startGateway, type RunningGateway } from '../../src/server/gateway-server.ts';
 
@@ -18,6 +19,8 @@ const wrongUpstreamKey = 'sk-wrongkey-LEAKCANARY-0d9e8f7a6b5c4d3e';
 const adminToken = 'admin-LEAKCANARY-token-5a4b3c2d1e0f';
 const otherAdminToken = 'admin-LEAKCANARY-other-9f8e7d6c5b4a';
 const refusedClientKey = 'ick_0123456789ab_LEAKCANARYrefusedkeyrefusedkeyrefusedkey0';
+const storedSecret = 'sk-stored-LEAKCANARY-3e2d1c0b9a8f7e6d';
+const masterKey = Buffer.from('LEAKCANARY-master-key-32-bytes!!').toString('base64');
 
 describe('no secret reaches a client, a log or a metric', () => {
   let good: RunningEmulator;
@@ -61,14 +64,14 @@ models:
         done();
       },
     });
-    gateway = await startGateway(config, { logger: createLogger('debug', { destination }), host: '127.0.0.1', port: 0 });
+    gateway = await startGateway(config, { logger: createLogger('debug', { destination }), host: '127.0.0.1', port: 0, masterKeys: parseMasterKeys(`m1:${masterKey}`) });
   });
   after(async () => {
     await gateway.close();
     await Promise.all([good.close(), guarded.close()]);
   });
 
-  async function call(method: 'GET' | 'POST' | 'PATCH', path: string, headers: Record<string, string>, body?: unknown, mayShowIssuedKey = false): Promise<any> {
+  async function call(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, headers: Record<string, string>, body?: unknown, mayShowIssuedKey = false): Promise<any> {
     const response = await request(`${gateway.url}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await response.body.text();
     const record = `${response.statusCode} ${JSON.stringify(response.headers)} ${text}`;
@@ -108,13 +111,22 @@ models:
     await call('GET', '/admin/audit', admin);
     await call('GET', '/admin/routes?limit=100', admin);
     await call('POST', `/admin/keys/${created.id}/revoke`, admin);
+    await call('PUT', '/admin/secrets/stored', admin, { value: storedSecret });
+    await call('PUT', '/admin/secrets/stored', admin, { value: storedSecret });
+    await call('PUT', '/admin/secrets/stored', { authorization: `Bearer ${storedSecret}` }, { value: storedSecret });
+    await call('PUT', '/admin/secrets/bad%20name', admin, { value: storedSecret });
+    await call('PUT', '/admin/secrets/stored', admin, { value: storedSecret, [storedSecret]: 1 });
+    await call('GET', '/admin/secrets', admin);
+    await call('POST', '/admin/secrets/rotate', admin);
+    await call('GET', '/admin/audit', admin);
+    await call('DELETE', '/admin/secrets/stored', admin);
     await chat('gpt-4o-mini');
     await call('GET', '/metrics', {});
     await new Promise((resolve) => setTimeout(resolve, 400));
   });
 
   it('finds none of the secrets in what the gateway wrote', () => {
-    const secrets = [upstreamKey, wrongUpstreamKey, adminToken, otherAdminToken, refusedClientKey, ...issued];
+    const secrets = [upstreamKey, wrongUpstreamKey, adminToken, otherAdminToken, refusedClientKey, storedSecret, masterKey, ...issued];
     const haystacks = { clients: written.join('\n'), log: logLines.join('') };
     assert.ok(haystacks.log.length > 1000, 'the log was captured');
     assert.match(haystacks.clients, /interchange_requests_total/, 'the metrics were read');

@@ -9,3 +9,4 @@ export { latencyStoreConformance } from './latency-store-conformance.ts';
 export { counterStoreConformance } from './counter-store-conformance.ts';
 export { identityStoreConformance } from './identity-store-conformance.ts';
 export { rateLimitStoreConformance } from './rate-limit-store-conformance.ts';
+export { secretStoreConformance } from './secret-store-conformance.ts';

@@ -80,6 +80,11 @@ export class MemoryIdentityStore implements IdentityStore {
 
   async close(): Promise<void> {}
 
+  /** For the other records kept beside tenants and keys (stored secrets), which share this audit log. */
+  recordAudit(entry: NewAuditEntry): void {
+    this.#append(entry);
+  }
+
   #change(id: string, apply: (before: KeyRecord) => KeyRecord, audit: (before: KeyRecord, after: KeyRecord) => NewAuditEntry): KeyRecord | undefined {
     const before = this.#keys.get(id);
     if (before === undefined) return undefined;
