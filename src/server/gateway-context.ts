@@ -17,6 +17,7 @@ import type { Stages } from '../pipeline/stages.ts';
 import type { ProviderAdapter } from '../providers/adapter.ts';
 import type { IdentityRuntime } from '../identity/identity-runtime.ts';
 import { adminTokenDigests } from './admin-api.ts';
+import { OpenStreams, streamCapStage } from './stream-cap.ts';
 
 export interface GatewayContext {
   readonly config: GatewayConfig;
@@ -32,6 +33,8 @@ export interface GatewayContext {
   readonly identity: IdentityRuntime;
   /** `admin.tokens` as SHA-256 digests, by name. */
   readonly adminTokens: ReadonlyArray<readonly [string, Buffer]>;
+  /** Streams open over every key, for `limits.max_streams` (kept across a reload). */
+  readonly openStreams: OpenStreams;
   ready: boolean;
 }
 
@@ -72,7 +75,7 @@ function assemble(
   identity: IdentityRuntime,
   stages: Stages,
   previous: GatewayContext | undefined,
-): Pick<GatewayContext, 'config' | 'runtime' | 'pipeline' | 'modelsBody' | 'recentRoutes' | 'adminTokens'> {
+): Pick<GatewayContext, 'config' | 'runtime' | 'pipeline' | 'modelsBody' | 'recentRoutes' | 'adminTokens' | 'openStreams'> {
   const created = Math.floor(Date.now() / 1000);
   const data = [...config.models.values()].map((model) => ({ id: model.name, object: 'model', created, owned_by: model.ownedBy }));
   const keepState = previous !== undefined && isDeepStrictEqual(previous.config.routing.breaker, config.routing.breaker);
@@ -93,6 +96,8 @@ function assemble(
     recentRoutes,
     requestLog: config.logging.requests ? requestLogger(logger) : undefined,
   });
+  const openStreams = previous?.openStreams ?? new OpenStreams();
+  const maxStreams = config.limits.maxStreams;
   const pipeline = new Pipeline({
     runtime,
     models: config.models,
@@ -100,10 +105,11 @@ function assemble(
     stages: {
       identity: identity.identity,
       // The key's own checks first: a deployment's stages see only admitted callers.
-      admission: [...identity.admission, ...(stages.admission ?? [])],
+      // The overall stream cap before any key's: a refused stream takes no slot of its key.
+      admission: [...(maxStreams === undefined ? [] : [streamCapStage(openStreams, maxStreams)]), ...identity.admission, ...(stages.admission ?? [])],
       settle: stages.settle,
       observers: [...(stages.observers ?? []), requests],
     },
   });
-  return { config, runtime, pipeline, modelsBody: JSON.stringify({ object: 'list', data }), recentRoutes, adminTokens: adminTokenDigests(config.admin.tokens) };
+  return { config, runtime, pipeline, openStreams, modelsBody: JSON.stringify({ object: 'list', data }), recentRoutes, adminTokens: adminTokenDigests(config.admin.tokens) };
 }

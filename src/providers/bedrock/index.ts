@@ -11,7 +11,7 @@ import type { CallContext, ProviderAdapter, StreamSink } from '../adapter.ts';
 import { identityCache, transportError } from '../http/transport-error.ts';
 import { streamDecoded } from '../http/stream-decoded.ts';
 import { postRequest, requestBuffered, type UpstreamRequest } from '../http/upstream-call.ts';
-import { createUpstreamPool } from '../http/upstream-pool.ts';
+import { createUpstreamPool, type UpstreamQueueOptions } from '../http/upstream-pool.ts';
 import { parseUpstreamJson } from '../http/parse-upstream-json.ts';
 import { createOpenAIDialectAdapter, credentialError } from '../openai/openai-dialect-adapter.ts';
 import {
@@ -40,6 +40,8 @@ export interface BedrockProviderSettings {
   readonly credentials: AwsCredentialSettings | undefined;
   readonly headers: Readonly<Record<string, string>>;
   readonly connections: number;
+  /** The wait for a connection once all are busy; defaults to `defaultUpstreamQueue`. */
+  readonly queue?: UpstreamQueueOptions;
 }
 
 export interface BedrockDependencies {
@@ -53,7 +55,7 @@ export const imageFetchLimits = Object.freeze({ maxBytes: 3_750_000, timeoutMs: 
 export function createBedrockAdapter(settings: BedrockProviderSettings, dependencies: BedrockDependencies = {}): ProviderAdapter {
   const endpoint = new URL(settings.endpoint);
   const basePath = endpoint.pathname.replace(/\/+$/, '');
-  const pool = createUpstreamPool(endpoint.origin, { connections: settings.connections });
+  const pool = createUpstreamPool(endpoint.origin, { connections: settings.connections, queue: settings.queue });
   const authenticate: RequestAuthenticator =
     settings.apiKey !== undefined && dependencies.credentials === undefined
       ? createBearerAuthenticator(settings.apiKey, settings.headers)
@@ -153,6 +155,7 @@ export const bedrockKind = defineProviderKind(bedrockSettings, (provider, depend
       credentials: provider.settings.credentials,
       headers: provider.headers,
       connections: provider.connections,
+      queue: provider.queue,
     },
     { credentials: dependencies.awsCredentials?.(provider) },
   ),

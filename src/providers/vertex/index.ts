@@ -10,7 +10,7 @@ import { BearerTokenSource, type TokenProvider } from '../http/bearer-token-sour
 import { streamDecoded } from '../http/stream-decoded.ts';
 import { identityCache, transportError } from '../http/transport-error.ts';
 import { postRequest, requestBuffered, type UpstreamRequest } from '../http/upstream-call.ts';
-import { createUpstreamPool } from '../http/upstream-pool.ts';
+import { createUpstreamPool, type UpstreamQueueOptions } from '../http/upstream-pool.ts';
 import { parseUpstreamJson } from '../http/parse-upstream-json.ts';
 import { createOpenAIDialectAdapter, credentialError } from '../openai/openai-dialect-adapter.ts';
 import { createGoogleTokenProvider, type GoogleCredentialSettings } from './auth.ts';
@@ -32,6 +32,8 @@ export interface VertexProviderSettings {
   readonly credentials: GoogleCredentialSettings;
   readonly headers: Readonly<Record<string, string>>;
   readonly connections: number;
+  /** The wait for a connection once all are busy; defaults to `defaultUpstreamQueue`. */
+  readonly queue?: UpstreamQueueOptions;
 }
 
 export interface VertexDependencies {
@@ -45,7 +47,7 @@ export const imageFetchLimits = Object.freeze({ maxBytes: 7_000_000, timeoutMs: 
 export function createVertexAdapter(settings: VertexProviderSettings, dependencies: VertexDependencies = {}): ProviderAdapter {
   const endpoint = new URL(settings.endpoint);
   const basePath = endpoint.pathname.replace(/\/+$/, '');
-  const pool = createUpstreamPool(endpoint.origin, { connections: settings.connections });
+  const pool = createUpstreamPool(endpoint.origin, { connections: settings.connections, queue: settings.queue });
   const tokens = new BearerTokenSource(
     dependencies.tokens ?? createGoogleTokenProvider(settings.credentials),
     'Google access token for Vertex AI',
@@ -138,6 +140,7 @@ export const vertexKind = defineProviderKind(vertexSettings, (provider, dependen
       credentials: provider.settings.credentials,
       headers: provider.headers,
       connections: provider.connections,
+      queue: provider.queue,
     },
     { tokens: dependencies.googleTokens?.(provider) },
   ),
