@@ -299,6 +299,7 @@ function toProvider(name: string, provider: ProviderDocument): ProviderConfig {
     region: provider.region ?? definition.routing.region?.(resolved.settings),
     connections: provider.connections,
     queue: Object.freeze({ max: provider.max_queue, timeoutMs: provider.queue_timeout }),
+    ...(provider.image_fetch_allow === undefined ? {} : { imageFetchAllow: Object.freeze([...provider.image_fetch_allow]) }),
     timeoutMs: provider.timeout,
     dataPolicy: Object.freeze({ zeroRetention: provider.data_policy?.zero_retention ?? defaults.zeroRetention }),
     settings: resolved.settings,

@@ -24,6 +24,7 @@ import {
   type RoutePolicy,
 } from './types.ts';
 import { didYouMean } from '../config-schema/did-you-mean.ts';
+import { hostAllowProblem } from '../config-schema/host-allow-list.ts';
 import {
   choice,
   maybeLeaf,
@@ -242,6 +243,15 @@ function parseDay(input: unknown, report: Report): Weekday | undefined {
   return undefined;
 }
 
+/** An `image_fetch_allow` entry: a host name, an address or a network. */
+function parseAllowedHost(input: unknown, report: Report): string | undefined {
+  const text = parseText(input, report);
+  if (text === undefined) return undefined;
+  const problem = hostAllowProblem(text);
+  if (problem !== undefined) report(problem);
+  return problem === undefined ? text : undefined;
+}
+
 /** `[sat, sun]`. */
 const parseDays = listOf('day', 'sat, sun', parseDay, (day) => day);
 
@@ -387,6 +397,7 @@ export const providerSchema = strictObject(
     timeout: optionalLeaf(parseDuration, defaults.providerTimeoutMs),
     max_queue: optionalLeaf((input, report) => parseCount(input, report, 0, 1_000_000), defaults.upstreamQueue.max),
     queue_timeout: optionalLeaf(parseDelay, defaults.upstreamQueue.timeoutMs),
+    image_fetch_allow: maybeLeaf(listOf('host', 'images.internal.example, 10.20.0.0/16', parseAllowedHost, (host) => host.toLowerCase())),
     data_policy: optionalObject(
       strictObject({ zero_retention: optionalLeaf(parseBoolean, defaults.zeroRetention) }, { zerodataretention: '; did you mean "zero_retention"?' }),
     ),

@@ -99,3 +99,27 @@ test('server: max_connections from 1, backlog from 1 to 65535; limits.max_stream
     assert.deepEqual(error.problems.map((problem) => problem.path), ['providers.p.max_queue']);
   }
 });
+
+test('a provider image_fetch_allow: hosts, addresses and networks no wider than /8, each checked', () => {
+  const withAllow = (list: string) => models.replace('base_url: "http://p/v1"', `base_url: "http://p/v1", image_fetch_allow: ${list}`);
+  assert.deepEqual(parseConfig(withAllow('[images.internal.example, 10.20.0.0/16, 10.0.0.0/8]'), { env: {} }).providers.get('p')!.imageFetchAllow, [
+    'images.internal.example',
+    '10.20.0.0/16',
+    '10.0.0.0/8',
+  ]);
+  assert.equal(parseConfig(models, { env: {} }).providers.get('p')!.imageFetchAllow, undefined);
+  try {
+    parseConfig(withAllow('[10.0.0.0/7, "not a host", images.internal.example, IMAGES.internal.example]'), { env: {} });
+    assert.fail('expected the allow list to be refused');
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    assert.deepEqual(
+      error.problems.map((problem) => `${problem.path}: ${problem.message}`),
+      [
+        'providers.p.image_fetch_allow[0]: "10.0.0.0/7" is too wide to allow (at most /8 for IPv4, /32 for IPv6)',
+        'providers.p.image_fetch_allow[1]: "not a host" is neither a host name, an address nor a network (address/prefix)',
+        'providers.p.image_fetch_allow[3]: "images.internal.example" is listed twice (also at [2])',
+      ],
+    );
+  }
+});

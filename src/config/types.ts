@@ -34,6 +34,8 @@ export interface ProviderCommon<Kind extends string = string> {
   readonly connections: number;
   /** Calls that may wait once every connection is busy (`max_queue`), and for how long (`queue_timeout`); always set from a file. */
   readonly queue?: { readonly max: number; readonly timeoutMs: number };
+  /** Non-public hosts and networks the gateway may fetch client-named images from (Bedrock, Vertex Gemini); undefined: none. */
+  readonly imageFetchAllow?: readonly string[];
   /** Per-attempt time allowed until the upstream's response headers arrive. */
   readonly timeoutMs: number;
   /** What the provider does with the data it is sent (`{ zeroRetention: false }` when the file says nothing). */

@@ -44,6 +44,8 @@ export interface AdapterSource<Kind extends string, Settings> {
   readonly connections: number;
   /** The wait for a connection once all are busy (`UpstreamPool`). */
   readonly queue?: UpstreamQueueOptions;
+  /** Non-public hosts and networks client-named images may be fetched from (`image_fetch_allow`). */
+  readonly imageFetchAllow?: readonly string[];
   readonly settings: Settings;
 }
 

@@ -16,6 +16,7 @@ import { createOpenAIDialectAdapter, credentialError } from '../openai/openai-di
 import { createGoogleTokenProvider, type GoogleCredentialSettings } from './auth.ts';
 import { convertToGeminiRequest } from './convert-request.ts';
 import { fetchRequestImages } from '../http/image-urls.ts';
+import { ImageAllowList } from '../http/fetch-image.ts';
 import { convertGeminiResponse } from './convert-response.ts';
 import { mapVertexError } from './errors.ts';
 import { GeminiStreamDecoder } from './stream.ts';
@@ -34,6 +35,8 @@ export interface VertexProviderSettings {
   readonly connections: number;
   /** The wait for a connection once all are busy; defaults to `defaultUpstreamQueue`. */
   readonly queue?: UpstreamQueueOptions;
+  /** Non-public hosts and networks images may be fetched from (`image_fetch_allow`). */
+  readonly imageFetchAllow?: readonly string[];
 }
 
 export interface VertexDependencies {
@@ -42,6 +45,13 @@ export interface VertexDependencies {
 }
 
 /** Limits on images the gateway fetches from https URLs for Gemini (inline data only). */
+type ImageFetchLimits = Parameters<typeof fetchRequestImages>[1];
+
+/** The image limits with a provider's allow list, if it has one. */
+function imageLimitsOf(allow: readonly string[] | undefined): ImageFetchLimits {
+  return allow === undefined ? imageFetchLimits : Object.freeze({ ...imageFetchLimits, allow: new ImageAllowList(allow) });
+}
+
 export const imageFetchLimits = Object.freeze({ maxBytes: 7_000_000, timeoutMs: 10_000 });
 
 export function createVertexAdapter(settings: VertexProviderSettings, dependencies: VertexDependencies = {}): ProviderAdapter {
@@ -66,17 +76,17 @@ export function createVertexAdapter(settings: VertexProviderSettings, dependenci
       close: () => pool.close(),
     });
   }
-  return createGeminiAdapter(settings.name, `${locationPath}/publishers/google/models`, pool, tokens);
+  return createGeminiAdapter(settings.name, `${locationPath}/publishers/google/models`, pool, tokens, imageLimitsOf(settings.imageFetchAllow));
 }
 
-function createGeminiAdapter(name: string, modelsPath: string, pool: ReturnType<typeof createUpstreamPool>, tokens: BearerTokenSource): ProviderAdapter {
+function createGeminiAdapter(name: string, modelsPath: string, pool: ReturnType<typeof createUpstreamPool>, tokens: BearerTokenSource, imageLimits: ImageFetchLimits): ProviderAdapter {
   const identityFor = identityCache(name);
 
   /** The Gemini body (images at https URLs fetched first) and the authenticated request for one attempt. */
   const prepare = async (request: ChatRequest, context: CallContext, method: 'generateContent' | 'streamGenerateContent?alt=sse'): Promise<UpstreamRequest> => {
     const identity = identityFor(context.upstreamModel);
     const images = new Map<string, { mimeType: string; data: string }>();
-    for (const [url, image] of await fetchRequestImages(request, imageFetchLimits, context.cancellation)) {
+    for (const [url, image] of await fetchRequestImages(request, imageLimits, context.cancellation)) {
       images.set(url, { mimeType: `image/${image.format}`, data: Buffer.from(image.bytes).toString('base64') });
     }
     const current = tokens.headers();
@@ -141,6 +151,7 @@ export const vertexKind = defineProviderKind(vertexSettings, (provider, dependen
       headers: provider.headers,
       connections: provider.connections,
       queue: provider.queue,
+      imageFetchAllow: provider.imageFetchAllow,
     },
     { tokens: dependencies.googleTokens?.(provider) },
   ),
