@@ -49,6 +49,9 @@ export class UpstreamPool extends Pool {
   #waiting = 0;
   #first: Waiter | undefined = undefined;
   #last: Waiter | undefined = undefined;
+  // Made once: a burst refuses thousands of calls, each should cost no more than the answer.
+  readonly #queueFull: UpstreamSaturatedError;
+  readonly #waitedTooLong: UpstreamSaturatedError;
 
   constructor(origin: string, options: UpstreamPoolOptions) {
     super(origin, {
@@ -64,6 +67,10 @@ export class UpstreamPool extends Pool {
     this.connections = options.connections;
     this.maxQueue = queue.max;
     this.queueTimeoutMs = queue.timeoutMs;
+    this.#queueFull = new UpstreamSaturatedError(
+      this.maxQueue === 0 ? `all ${this.connections} connections are busy` : `all ${this.connections} connections are busy and ${this.maxQueue} calls already wait for one`,
+    );
+    this.#waitedTooLong = new UpstreamSaturatedError(`all ${this.connections} connections stayed busy for ${this.queueTimeoutMs} ms`);
   }
 
   /** Calls running (each holds a connection or is opening one). */
@@ -89,7 +96,7 @@ export class UpstreamPool extends Pool {
    */
   wait(cancellation: Cancellation, start: () => void, refuse: (error: Error) => void): void {
     if (this.#waiting >= this.maxQueue || this.queueTimeoutMs <= 0) {
-      refuse(this.#saturated());
+      refuse(this.#queueFull);
       return;
     }
     const waiter: Waiter = { start, refuse, timer: undefined, stopListening: undefined, next: undefined, previous: this.#last };
@@ -98,7 +105,7 @@ export class UpstreamPool extends Pool {
     this.#last = waiter;
     this.#waiting++;
     waiter.timer = setTimeout(() => {
-      if (this.#unlink(waiter)) refuse(new UpstreamSaturatedError(`all ${this.connections} connections stayed busy for ${this.queueTimeoutMs} ms`));
+      if (this.#unlink(waiter)) refuse(this.#waitedTooLong);
     }, this.queueTimeoutMs);
     waiter.stopListening = cancellation.listen((reason) => {
       if (this.#unlink(waiter)) refuse(reason);
@@ -114,10 +121,6 @@ export class UpstreamPool extends Pool {
     }
     this.#unlink(waiter);
     waiter.start();
-  }
-
-  #saturated(): UpstreamSaturatedError {
-    return new UpstreamSaturatedError(`all ${this.connections} connections are busy and ${this.#waiting} calls wait for one`);
   }
 
   /** Takes a waiter off the queue; false when it already was (started, refused or cancelled). */
