@@ -8,8 +8,10 @@
 //                         [--queue-timeout 1s] [--max-streams N] [--backlog 4096]
 //
 // Prints: completed / shed / failed counts (shed by code), time to first byte of the completed streams, time to the
-// refusal of the shed ones (percentiles), the gateway's peak RSS, /healthz latency sampled every 50 ms during the run,
-// and the kernel's listen-queue overflows during the run (TcpExt ListenOverflows: system-wide). Every client socket,
+// refusal of the shed ones (percentiles) as this client saw them and as the gateway's request log has them (from the
+// request's arrival at the handler), the gateway's peak RSS, /healthz latency sampled every 50 ms during the run by a
+// process of its own (bench/lib/health-sampler.ts: this process's own event loop is busy with the burst), and the
+// kernel's listen-queue overflows during the run (TcpExt ListenOverflows: system-wide). Every client socket,
 // and the gateway's to the client and to the emulator, is a file descriptor: the process limit (`ulimit -n`) must
 // exceed twice --streams plus the pool's connections; the script says so when it does not.
 
@@ -19,6 +21,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client, Pool } from 'undici';
+import type { ChildProcess } from 'node:child_process';
 import { readRssBytes, sampleRssPeaks } from './lib/process-metrics.ts';
 import { freePort, hasTaskset, killAllNow, pinProcess, startNodeProcess, stopProcess, waitForHttp } from './lib/processes.ts';
 import type { ManagedProcess } from './lib/processes.ts';
@@ -126,6 +129,44 @@ async function oneStream(pool: Pool): Promise<Outcome> {
   }
 }
 
+/** The first line a child writes to stdout (bounded by `timeoutMs`). */
+function lineFrom(child: ChildProcess, timeoutMs: number, startAfter = 0): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    let skipped = 0;
+    const timer = setTimeout(() => reject(new Error('the health sampler did not answer')), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      text += String(chunk);
+      let newline = text.indexOf('\n');
+      while (newline !== -1) {
+        const line = text.slice(0, newline);
+        text = text.slice(newline + 1);
+        if (skipped++ >= startAfter) {
+          clearTimeout(timer);
+          child.stdout!.off('data', onData);
+          resolve(line);
+          return;
+        }
+        newline = text.indexOf('\n');
+      }
+    };
+    child.stdout!.on('data', onData);
+  });
+}
+
+/** Durations (ms) of the requests the gateway's request log records with one of `statuses`. */
+function loggedDurations(logPath: string, statuses: ReadonlySet<number>): number[] {
+  const durations: number[] = [];
+  for (const line of readFileSync(logPath, 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const entry = JSON.parse(line) as { status?: number; durationMs?: number; endpoint?: string };
+      if (entry.endpoint === 'chat_completions' && entry.status !== undefined && statuses.has(entry.status) && typeof entry.durationMs === 'number') durations.push(entry.durationMs);
+    } catch {}
+  }
+  return durations;
+}
+
 function summary(samples: number[]): string {
   if (samples.length === 0) return 'none';
   const sorted = Float64Array.from(samples).sort();
@@ -170,29 +211,21 @@ async function main(): Promise<void> {
     log(`gateway ready (pid ${gateway.pid}, RSS ${((readRssBytes(gateway.pid) ?? 0) / 2 ** 20).toFixed(0)} MiB); ${streams} streams of about ${streamMs} ms`);
 
     // The probe's connection is open before the burst, as a load balancer's would be.
-    const probe = new Client(origin, { headersTimeout: 10_000, bodyTimeout: 10_000 });
-    await (await probe.request({ path: '/healthz', method: 'GET' })).body.dump();
+    const sampler = startNodeProcess({
+      name: 'health-sampler',
+      nodeArguments: [join(ROOT, 'bench', 'lib', 'health-sampler.ts'), `${origin}/healthz`, String(HEALTH_INTERVAL_MS)],
+      core: LOAD_CORE,
+      cwd: ROOT,
+      logPath: null,
+    });
+    processes.push(sampler);
+    const samplerStdout = lineFrom(sampler.child, READY_TIMEOUT_MS);
+    if ((await samplerStdout) !== 'ready') throw new Error('the health sampler did not start');
     const pool = new Pool(origin, { connections: streams, pipelining: 1, connectTimeout: 30_000 });
 
     const rss = sampleRssPeaks(new Map([['gateway', gateway.pid]]), HEALTH_INTERVAL_MS);
     const overflowsBefore = listenOverflows();
-    const health: number[] = [];
-    let healthFailures = 0;
-    let running = true;
-    const sampling = (async () => {
-      while (running) {
-        const startedAt = performance.now();
-        try {
-          const response = await probe.request({ path: '/healthz', method: 'GET' });
-          await response.body.dump();
-          if (response.statusCode === 200) health.push(performance.now() - startedAt);
-          else healthFailures++;
-        } catch {
-          healthFailures++;
-        }
-        await sleep(Math.max(0, HEALTH_INTERVAL_MS - (performance.now() - startedAt)));
-      }
-    })();
+    const sampled = lineFrom(sampler.child, runDeadlineMs + 10_000);
 
     const startedAt = performance.now();
     const burst = Promise.all(Array.from({ length: streams }, () => oneStream(pool)));
@@ -200,13 +233,15 @@ async function main(): Promise<void> {
     const outcomes = await Promise.race([burst, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), runDeadlineMs)))]);
     clearTimeout(timer);
     const elapsedMs = performance.now() - startedAt;
-    running = false;
-    await sampling;
+    sampler.child.stdin?.end();
+    const { latenciesMs: health, failures: healthFailures } = JSON.parse(await sampled) as { latenciesMs: number[]; failures: number };
     const peaks = rss.stop();
     const overflowsAfter = listenOverflows();
-    await Promise.all([pool.destroy(), probe.close()]);
+    await pool.destroy();
     if (outcomes === undefined) throw new Error(`the run passed its ${runDeadlineMs} ms bound`);
 
+    // The request log is written in batches: give the last one time to reach the file.
+    await sleep(1_000);
     const completed = outcomes.filter((outcome) => outcome.kind === 'completed');
     const shed = outcomes.filter((outcome) => outcome.kind === 'shed');
     const failed = outcomes.filter((outcome) => outcome.kind === 'failed');
@@ -216,7 +251,8 @@ async function main(): Promise<void> {
       `streams: ${streams} (${tokens} tokens, one chunk per ${chunkDelayMs} ms), run ${(elapsedMs / 1000).toFixed(1)} s`,
       `completed: ${completed.length}, shed: ${shed.length}${shed.length === 0 ? '' : ` (${count(shed.map((outcome) => outcome.code))}; with retry-after ${shed.filter((outcome) => outcome.retryAfter).length})`}, failed: ${failed.length}${failed.length === 0 ? '' : ` (${count(failed.map((outcome) => outcome.reason))})`}`,
       `time to first byte (completed): ${summary(completed.map((outcome) => outcome.firstByteMs))}`,
-      `time to shed (503/429): ${summary(shed.map((outcome) => outcome.shedMs))}`,
+      `time to shed (503/429), client: ${summary(shed.map((outcome) => outcome.shedMs))}`,
+      `time to shed (503/429), gateway's request log: ${summary(loggedDurations(join(directory, 'gateway.log'), new Set([429, 503])))}`,
       `gateway peak RSS: ${(((peaks.get('gateway') ?? 0) as number) / 2 ** 20).toFixed(0)} MiB`,
       `/healthz every ${HEALTH_INTERVAL_MS} ms: ${summary(health)}; failed ${healthFailures}`,
       `listen overflows during the run (system-wide): ${overflowsBefore === undefined || overflowsAfter === undefined ? 'unknown' : overflowsAfter - overflowsBefore}`,
