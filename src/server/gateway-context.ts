@@ -29,12 +29,12 @@ export interface GatewayContext {
   readonly modelsBody: string;
   /** Route traces of recent requests, for `GET /admin/routes`. */
   readonly recentRoutes: RecentRoutes;
+  /** Streams open over every key, for `limits.max_streams` (kept across a reload). */
+  readonly openStreams: OpenStreams;
   /** Keys, tenants, rate limits and the admin operations. */
   readonly identity: IdentityRuntime;
   /** `admin.tokens` as SHA-256 digests, by name. */
   readonly adminTokens: ReadonlyArray<readonly [string, Buffer]>;
-  /** Streams open over every key, for `limits.max_streams` (kept across a reload). */
-  readonly openStreams: OpenStreams;
   ready: boolean;
 }
 
