@@ -72,7 +72,7 @@ const minimal = (models: string, providers = 'openai: { kind: openai, auth: { ap
 test('the reference configuration maps onto GatewayConfig', () => {
   const config = parseConfig(referenceConfig, { env: { OPENAI_API_KEY: 'sk-live-1' } });
   assert.deepEqual(config.listen, { host: '127.0.0.1', port: 8080 });
-  assert.deepEqual(config.limits, { maxBodyBytes: 4 * 1024 * 1024, requestTimeoutMs: 600_000, streamIdleTimeoutMs: 60_000 });
+  assert.deepEqual(config.limits, { maxBodyBytes: 4 * 1024 * 1024, requestTimeoutMs: 600_000, streamIdleTimeoutMs: 60_000, maxStreams: undefined });
   assert.deepEqual(config.logging, { level: 'info', requests: true });
   assert.deepEqual([...config.providers.keys()], ['openai', 'local-vllm']);
   assert.deepEqual({ ...config.providers.get('openai') }, {
@@ -83,6 +83,7 @@ test('the reference configuration maps onto GatewayConfig', () => {
     headers: { 'OpenAI-Organization': 'org-123' },
     region: 'us',
     connections: 256,
+    queue: { max: 256, timeoutMs: 1_000 },
     timeoutMs: 60_000,
     dataPolicy: { zeroRetention: false },
     settings: {},
@@ -95,6 +96,7 @@ test('the reference configuration maps onto GatewayConfig', () => {
     headers: {},
     region: undefined,
     connections: 256,
+    queue: { max: 256, timeoutMs: 1_000 },
     timeoutMs: 60_000,
     dataPolicy: { zeroRetention: false },
     settings: {},
@@ -117,7 +119,7 @@ test('defaults: a file that sets only listen, with empty sections or none, is fu
   for (const text of ['listen: 127.0.0.1:8080', 'listen: 127.0.0.1:8080\nlimits:\nlogging:\nproviders:\nmodels:\n']) {
     const config = parseConfig(text, { env: {} });
     assert.deepEqual(config.listen, { host: '127.0.0.1', port: 8080 }, JSON.stringify(text));
-    assert.deepEqual(config.limits, { maxBodyBytes: 4 * 1024 * 1024, requestTimeoutMs: 600_000, streamIdleTimeoutMs: 60_000 });
+    assert.deepEqual(config.limits, { maxBodyBytes: 4 * 1024 * 1024, requestTimeoutMs: 600_000, streamIdleTimeoutMs: 60_000, maxStreams: undefined });
     assert.deepEqual(config.logging, { level: 'info', requests: true });
     assert.equal(config.providers.size, 0);
     assert.equal(config.models.size, 0);

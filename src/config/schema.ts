@@ -24,6 +24,7 @@ import {
   type RoutePolicy,
 } from './types.ts';
 import { didYouMean } from '../config-schema/did-you-mean.ts';
+import { hostAllowProblem } from '../config-schema/host-allow-list.ts';
 import {
   choice,
   maybeLeaf,
@@ -67,6 +68,8 @@ export const defaults = {
   logLevel: 'info' as LogLevel,
   logRequests: true,
   connections: 256,
+  /** Calls that may wait for a busy upstream pool's connection, and for how long; past that, 503 upstream_saturated. */
+  upstreamQueue: { max: 256, timeoutMs: 1_000 },
   providerTimeoutMs: 60_000,
   modelType: 'chat' as ModelType,
   route: 'ordered' as RoutePolicy,
@@ -90,6 +93,8 @@ export const defaults = {
     lingerMaxBytes: 128 * 1024 * 1024,
     shutdownDelayMs: 5_000,
     drainTimeoutMs: 10_000,
+    // Linux caps it at net.core.somaxconn.
+    backlog: 4096,
   },
 } as const;
 
@@ -238,6 +243,15 @@ function parseDay(input: unknown, report: Report): Weekday | undefined {
   return undefined;
 }
 
+/** An `image_fetch_allow` entry: a host name, an address or a network. */
+function parseAllowedHost(input: unknown, report: Report): string | undefined {
+  const text = parseText(input, report);
+  if (text === undefined) return undefined;
+  const problem = hostAllowProblem(text);
+  if (problem !== undefined) report(problem);
+  return problem === undefined ? text : undefined;
+}
+
 /** `[sat, sun]`. */
 const parseDays = listOf('day', 'sat, sun', parseDay, (day) => day);
 
@@ -248,6 +262,7 @@ const limitsSchema = section(
     max_body_bytes: optionalLeaf(parseSize, defaults.maxBodyBytes),
     request_timeout: optionalLeaf(parseDuration, defaults.requestTimeoutMs),
     stream_idle_timeout: optionalLeaf(parseDuration, defaults.streamIdleTimeoutMs),
+    max_streams: maybeLeaf((input, report) => parseCount(input, report, 1, Number.MAX_SAFE_INTEGER)),
   }),
 );
 
@@ -320,6 +335,8 @@ const serverSchema = section(
       linger_max_bytes: optionalLeaf(parseSize, defaults.server.lingerMaxBytes),
       shutdown_delay: optionalLeaf(parseDelay, defaults.server.shutdownDelayMs),
       drain_timeout: optionalLeaf(parseDuration, defaults.server.drainTimeoutMs),
+      max_connections: maybeLeaf((input, report) => parseCount(input, report, 1, Number.MAX_SAFE_INTEGER)),
+      backlog: optionalLeaf((input, report) => parseCount(input, report, 1, 65_535), defaults.server.backlog),
     },
     {
       requesttimeout: '; did you mean "body_timeout"? (limits.request_timeout is the deadline once the body is read)',
@@ -378,6 +395,9 @@ export const providerSchema = strictObject(
     region: maybeLeaf(parseText),
     connections: optionalLeaf((input, report) => parseCount(input, report, 1, maximumConnections), defaults.connections),
     timeout: optionalLeaf(parseDuration, defaults.providerTimeoutMs),
+    max_queue: optionalLeaf((input, report) => parseCount(input, report, 0, 1_000_000), defaults.upstreamQueue.max),
+    queue_timeout: optionalLeaf(parseDelay, defaults.upstreamQueue.timeoutMs),
+    image_fetch_allow: maybeLeaf(listOf('host', 'images.internal.example, 10.20.0.0/16', parseAllowedHost, (host) => host.toLowerCase())),
     data_policy: optionalObject(
       strictObject({ zero_retention: optionalLeaf(parseBoolean, defaults.zeroRetention) }, { zerodataretention: '; did you mean "zero_retention"?' }),
     ),

@@ -32,6 +32,10 @@ export interface ProviderCommon<Kind extends string = string> {
   readonly region: string | undefined;
   /** Keep-alive connections per upstream origin. */
   readonly connections: number;
+  /** Calls that may wait once every connection is busy (`max_queue`), and for how long (`queue_timeout`); always set from a file. */
+  readonly queue?: { readonly max: number; readonly timeoutMs: number };
+  /** Non-public hosts and networks the gateway may fetch client-named images from (Bedrock, Vertex Gemini); undefined: none. */
+  readonly imageFetchAllow?: readonly string[];
   /** Per-attempt time allowed until the upstream's response headers arrive. */
   readonly timeoutMs: number;
   /** What the provider does with the data it is sent (`{ zeroRetention: false }` when the file says nothing). */
@@ -92,6 +96,8 @@ export interface LimitsConfig {
   readonly requestTimeoutMs: number;
   /** The longest silence allowed between two chunks of an upstream stream. */
   readonly streamIdleTimeoutMs: number;
+  /** Streaming chat requests at once, over every key; one more gets 503 `server_overloaded`. Undefined: no cap. */
+  readonly maxStreams: number | undefined;
 }
 
 /** The HTTP server's own bounds: how long and how large a client's request may be, and how a shutdown drains. */
@@ -114,6 +120,10 @@ export interface ServerConfig {
   readonly shutdownDelayMs: number;
   /** On SIGTERM: how long requests in flight get to finish, from the signal; then they are ended with an error. */
   readonly drainTimeoutMs: number;
+  /** Open client connections; a request on one past the cap gets 503 `server_overloaded` and `connection: close`. Undefined: no cap. */
+  readonly maxConnections: number | undefined;
+  /** The listen backlog (connections the kernel holds before `accept`), capped by Linux at `net.core.somaxconn`. */
+  readonly backlog: number;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

@@ -147,6 +147,12 @@ export const errorTable = {
     retryable: true,
     description: 'Every channel was unavailable (5xx, 429, connection refused or reset); the message names each attempt.',
   },
+  upstream_saturated: {
+    status: 503,
+    type: 'server_error',
+    retryable: true,
+    description: "Every connection to the upstream was busy and its wait queue full (or the wait passed the provider's `queue_timeout`), and no other channel could serve; sent at once with `retry-after`.",
+  },
   upstream_timeout: {
     status: 504,
     type: 'server_error',
@@ -176,6 +182,12 @@ export const errorTable = {
     type: 'server_error',
     retryable: true,
     description: 'The gateway is shutting down: a new request is refused (with `retry-after`), or one still running at the drain deadline is ended.',
+  },
+  server_overloaded: {
+    status: 503,
+    type: 'server_error',
+    retryable: true,
+    description: 'The gateway is at `server.max_connections` open connections or `limits.max_streams` streams; refused at once with `retry-after` (and `connection: close` for a connection past the cap).',
   },
   internal_error: {
     status: 500,

@@ -29,10 +29,11 @@ export function attemptFromError(provider: string, upstreamModel: string, error:
   };
 }
 
-const unavailableCodes = new Set<ErrorCode>(['upstream_unavailable', 'upstream_rate_limited', 'upstream_timeout']);
+const unavailableCodes = new Set<ErrorCode>(['upstream_unavailable', 'upstream_rate_limited', 'upstream_timeout', 'upstream_saturated']);
 
 /**
- * The error after every channel failed with a retryable error: 429 when all were rate limited, 504 when all timed out,
+ * The error after every channel failed with a retryable error: 429 when all were rate limited, 503
+ * `upstream_saturated` when every one had no free connection, 504 when all timed out,
  * 503 when all were unavailable, `upstream_authentication_failed` when all refused the gateway's credentials, 502
  * otherwise. The message names each channel once, in the order first tried, with its attempt count when it was tried
  * more than once and what ended its last attempt.
@@ -40,6 +41,7 @@ const unavailableCodes = new Set<ErrorCode>(['upstream_unavailable', 'upstream_r
 export function exhaustedError(model: string, attempts: readonly AttemptRecord[], errors: readonly GatewayError[]): GatewayError {
   let code: ErrorCode;
   if (errors.every((error) => error.code === 'upstream_rate_limited')) code = 'upstream_rate_limited';
+  else if (errors.every((error) => error.code === 'upstream_saturated')) code = 'upstream_saturated';
   else if (errors.every((error) => error.code === 'upstream_timeout')) code = 'upstream_timeout';
   else if (errors.every((error) => unavailableCodes.has(error.code))) code = 'upstream_unavailable';
   else if (errors.every((error) => error.code === 'upstream_authentication_failed')) code = 'upstream_authentication_failed';

@@ -153,11 +153,15 @@ async function runChannels<T>(runtime: ExecutionRuntime, model: ModelConfig, pla
       runtime.observer.attempt(record);
       const committed = attempt.committed();
       trace.attemptFailed(channel, error.upstream?.status, error.code, record.durationMs, committed);
-      if (error.code !== 'client_closed_request') routing.breakers.record(channel.id, breakerFailures.has(error.code) ? 'failure' : 'success', Date.now());
+      // Saturation is the gateway's own pool being full, which says nothing of the channel's health.
+      if (error.code !== 'client_closed_request' && error.code !== 'upstream_saturated') routing.breakers.record(channel.id, breakerFailures.has(error.code) ? 'failure' : 'success', Date.now());
       if (committed) return fail(error, channel);
       if (error.code === 'client_closed_request' || scope.cancellation.cancelled) return fail(error);
       if (!error.isRetryable) return fail(error);
       errors.push(error);
+      // A saturated pool is shed, neither cooled down (others' requests would skip a channel that frees up any moment)
+      // nor retried after a backoff (its queue already waited): the next channel, or the client, gets the retry-after.
+      if (error.code === 'upstream_saturated') continue;
       if (error.retryAfterMs !== undefined) routing.cooldowns.coolDown(channel.id, Date.now() + error.retryAfterMs);
       // The last channel left: back off (honouring retry-after) and try it again, if the deadline allows. Not when the
       // channel's configuration failed: its key or deployment will not have changed a moment later.

@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import type { Fields, Reporter } from '../config-schema/checks.ts';
 import type { ProviderAdapter } from './adapter.ts';
 import type { TokenProvider } from './http/bearer-token-source.ts';
+import type { UpstreamQueueOptions } from './http/upstream-pool.ts';
 
 /**
  * A provider entry as the schema parsed it, for `resolve`: the fields every kind shares that a kind may read, and
@@ -41,6 +42,10 @@ export interface AdapterSource<Kind extends string, Settings> {
   readonly apiKey: string | undefined;
   readonly headers: Readonly<Record<string, string>>;
   readonly connections: number;
+  /** The wait for a connection once all are busy (`UpstreamPool`). */
+  readonly queue?: UpstreamQueueOptions;
+  /** Non-public hosts and networks client-named images may be fetched from (`image_fetch_allow`). */
+  readonly imageFetchAllow?: readonly string[];
   readonly settings: Settings;
 }
 

@@ -18,6 +18,7 @@ import type { ProviderAdapter } from '../providers/adapter.ts';
 import type { IdentityRuntime } from '../identity/identity-runtime.ts';
 import type { SecretAdmin } from '../secrets/secret-admin.ts';
 import { adminTokenDigests } from './admin-api.ts';
+import { OpenStreams, streamCapStage } from './stream-cap.ts';
 
 export interface GatewayContext {
   readonly config: GatewayConfig;
@@ -29,6 +30,8 @@ export interface GatewayContext {
   readonly modelsBody: string;
   /** Route traces of recent requests, for `GET /admin/routes`. */
   readonly recentRoutes: RecentRoutes;
+  /** Streams open over every key, for `limits.max_streams` (kept across a reload). */
+  readonly openStreams: OpenStreams;
   /** Keys, tenants, rate limits and the admin operations. */
   readonly identity: IdentityRuntime;
   /** `admin.tokens` as SHA-256 digests, by name. */
@@ -76,7 +79,7 @@ function assemble(
   identity: IdentityRuntime,
   stages: Stages,
   previous: GatewayContext | undefined,
-): Pick<GatewayContext, 'config' | 'runtime' | 'pipeline' | 'modelsBody' | 'recentRoutes' | 'adminTokens'> {
+): Pick<GatewayContext, 'config' | 'runtime' | 'pipeline' | 'modelsBody' | 'recentRoutes' | 'adminTokens' | 'openStreams'> {
   const created = Math.floor(Date.now() / 1000);
   const data = [...config.models.values()].map((model) => ({ id: model.name, object: 'model', created, owned_by: model.ownedBy }));
   const keepState = previous !== undefined && isDeepStrictEqual(previous.config.routing.breaker, config.routing.breaker);
@@ -97,6 +100,8 @@ function assemble(
     recentRoutes,
     requestLog: config.logging.requests ? requestLogger(logger) : undefined,
   });
+  const openStreams = previous?.openStreams ?? new OpenStreams();
+  const maxStreams = config.limits.maxStreams;
   const pipeline = new Pipeline({
     runtime,
     models: config.models,
@@ -104,10 +109,11 @@ function assemble(
     stages: {
       identity: identity.identity,
       // The key's own checks first: a deployment's stages see only admitted callers.
-      admission: [...identity.admission, ...(stages.admission ?? [])],
+      // The overall stream cap before any key's: a refused stream takes no slot of its key.
+      admission: [...(maxStreams === undefined ? [] : [streamCapStage(openStreams, maxStreams)]), ...identity.admission, ...(stages.admission ?? [])],
       settle: stages.settle,
       observers: [...(stages.observers ?? []), requests],
     },
   });
-  return { config, runtime, pipeline, modelsBody: JSON.stringify({ object: 'list', data }), recentRoutes, adminTokens: adminTokenDigests(config.admin.tokens) };
+  return { config, runtime, pipeline, openStreams, modelsBody: JSON.stringify({ object: 'list', data }), recentRoutes, adminTokens: adminTokenDigests(config.admin.tokens) };
 }

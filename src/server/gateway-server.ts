@@ -25,6 +25,7 @@ import { createAdapters, type AdapterDependencies } from '../providers/registry.
 import { chatCompletionsApi, embeddingsApi, handleApi } from './api-handlers.ts';
 import { handleClientError } from './client-errors.ts';
 import { createGatewayContext, type GatewayContext } from './gateway-context.ts';
+import { capConnections } from './connection-cap.ts';
 import { InFlight } from './in-flight.ts';
 import { requestIdOf } from './request-scope.ts';
 import { sendError, sendJson } from './respond.ts';
@@ -168,19 +169,18 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const context = createGatewayContext(config, adapters, metrics, logger, identity, options.stages, secrets);
   const limits = config.server;
   const inFlight = new InFlight();
-  const serve = (request: IncomingMessage, response: ServerResponse): void => route(context, inFlight, request, response);
-  const server: Server = createServer(
-    {
-      keepAliveTimeout: 65_000,
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.bodyTimeoutMs,
-      // How often Node looks for requests past those two timeouts (its default, 30 s, would add up to that much).
-      connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 10))),
-      // Node refuses a head whose URL and header names and values reach this many bytes.
-      maxHeaderSize: limits.maxHeaderBytes + 1,
-    },
-    serve,
-  );
+  const routed = (request: IncomingMessage, response: ServerResponse): void => route(context, inFlight, request, response);
+  const server: Server = createServer({
+    keepAliveTimeout: 65_000,
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.bodyTimeoutMs,
+    // How often Node looks for requests past those two timeouts (its default, 30 s, would add up to that much).
+    connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 10))),
+    // Node refuses a head whose URL and header names and values reach this many bytes.
+    maxHeaderSize: limits.maxHeaderBytes + 1,
+  });
+  const serve = capConnections(server, limits, routed);
+  server.on('request', serve);
   // One header more is refused like a head too large (HPE_HEADER_OVERFLOW).
   server.maxHeadersCount = limits.maxHeaders;
   server.on('clientError', (error: Error & { code?: string }, socket) => handleClientError(error, socket, limits, metrics, logger));
@@ -188,7 +188,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const host = options.host ?? config.listen.host;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? config.listen.port, host, () => {
+    // A burst of connections waits in the kernel's accept queue; past it, clients' SYNs are dropped and retried
+    // seconds later. Node's default is 511; Linux caps any value at net.core.somaxconn.
+    server.listen({ port: options.port ?? config.listen.port, host, backlog: limits.backlog }, () => {
       server.off('error', reject);
       resolve();
     });

@@ -6,7 +6,7 @@
  */
 import type { TokenCredential } from '@azure/core-auth';
 import type { ProviderAdapter } from '../adapter.ts';
-import { createUpstreamPool } from '../http/upstream-pool.ts';
+import { createUpstreamPool, type UpstreamQueueOptions } from '../http/upstream-pool.ts';
 import { createOpenAIDialectAdapter, type OpenAIDialect, type OpenAIOperation, type UpstreamHeaderSet } from '../openai/openai-dialect-adapter.ts';
 import type { AnnotationFields } from '../openai/stream.ts';
 import { createEntraCredential, type EntraCredentialSettings } from './entra-credential.ts';
@@ -25,6 +25,8 @@ export interface AzureOpenAIProviderSettings {
   readonly entra: (EntraCredentialSettings & { readonly scope: string }) | undefined;
   readonly headers: Readonly<Record<string, string>>;
   readonly connections: number;
+  /** The wait for a connection once all are busy; defaults to `defaultUpstreamQueue`. */
+  readonly queue?: UpstreamQueueOptions;
 }
 
 export interface AzureOpenAIDependencies {
@@ -57,7 +59,7 @@ export function azureDialect(api: 'v1' | 'deployments', apiVersion: string): Ope
 export function createAzureOpenAIAdapter(settings: AzureOpenAIProviderSettings, dependencies: AzureOpenAIDependencies = {}): ProviderAdapter {
   const endpoint = new URL(settings.endpoint);
   const basePath = endpoint.pathname.replace(/\/+$/, '');
-  const pool = createUpstreamPool(endpoint.origin, { connections: settings.connections });
+  const pool = createUpstreamPool(endpoint.origin, { connections: settings.connections, queue: settings.queue });
   const baseHeaders = Object.freeze({ ...settings.headers, 'content-type': 'application/json' });
 
   let headers: () => UpstreamHeaderSet | Promise<UpstreamHeaderSet>;
@@ -101,6 +103,7 @@ export const azureOpenAIKind = defineProviderKind(azureOpenAISettings, (provider
       entra: provider.settings.entra,
       headers: provider.headers,
       connections: provider.connections,
+      queue: provider.queue,
     },
     { credential: dependencies.entraCredential?.(provider) },
   ),

@@ -11,7 +11,7 @@ import type { CallContext, ProviderAdapter, StreamSink } from '../adapter.ts';
 import { identityCache, transportError } from '../http/transport-error.ts';
 import { streamDecoded } from '../http/stream-decoded.ts';
 import { postRequest, requestBuffered, type UpstreamRequest } from '../http/upstream-call.ts';
-import { createUpstreamPool } from '../http/upstream-pool.ts';
+import { createUpstreamPool, type UpstreamQueueOptions } from '../http/upstream-pool.ts';
 import { parseUpstreamJson } from '../http/parse-upstream-json.ts';
 import { createOpenAIDialectAdapter, credentialError } from '../openai/openai-dialect-adapter.ts';
 import {
@@ -23,6 +23,7 @@ import {
 } from './auth.ts';
 import { convertToConverseRequest } from './convert-request.ts';
 import { fetchRequestImages } from '../http/image-urls.ts';
+import { ImageAllowList } from '../http/fetch-image.ts';
 import { convertConverseResponse } from './convert-response.ts';
 import { mapBedrockError } from './errors.ts';
 import { ConverseStreamDecoder } from './stream.ts';
@@ -40,6 +41,10 @@ export interface BedrockProviderSettings {
   readonly credentials: AwsCredentialSettings | undefined;
   readonly headers: Readonly<Record<string, string>>;
   readonly connections: number;
+  /** The wait for a connection once all are busy; defaults to `defaultUpstreamQueue`. */
+  readonly queue?: UpstreamQueueOptions;
+  /** Non-public hosts and networks images may be fetched from (`image_fetch_allow`). */
+  readonly imageFetchAllow?: readonly string[];
 }
 
 export interface BedrockDependencies {
@@ -48,12 +53,19 @@ export interface BedrockDependencies {
 }
 
 /** Limits on images the gateway fetches from https URLs for Bedrock (which takes image bytes only). */
+type ImageFetchLimits = Parameters<typeof fetchRequestImages>[1];
+
+/** The image limits with a provider's allow list, if it has one. */
+function imageLimitsOf(allow: readonly string[] | undefined): ImageFetchLimits {
+  return allow === undefined ? imageFetchLimits : Object.freeze({ ...imageFetchLimits, allow: new ImageAllowList(allow) });
+}
+
 export const imageFetchLimits = Object.freeze({ maxBytes: 3_750_000, timeoutMs: 10_000 });
 
 export function createBedrockAdapter(settings: BedrockProviderSettings, dependencies: BedrockDependencies = {}): ProviderAdapter {
   const endpoint = new URL(settings.endpoint);
   const basePath = endpoint.pathname.replace(/\/+$/, '');
-  const pool = createUpstreamPool(endpoint.origin, { connections: settings.connections });
+  const pool = createUpstreamPool(endpoint.origin, { connections: settings.connections, queue: settings.queue });
   const authenticate: RequestAuthenticator =
     settings.apiKey !== undefined && dependencies.credentials === undefined
       ? createBearerAuthenticator(settings.apiKey, settings.headers)
@@ -75,10 +87,10 @@ export function createBedrockAdapter(settings: BedrockProviderSettings, dependen
       close: () => pool.close(),
     });
   }
-  return createConverseAdapter(settings.name, basePath, pool, authenticate);
+  return createConverseAdapter(settings.name, basePath, pool, authenticate, imageLimitsOf(settings.imageFetchAllow));
 }
 
-function createConverseAdapter(name: string, basePath: string, pool: ReturnType<typeof createUpstreamPool>, authenticate: RequestAuthenticator): ProviderAdapter {
+function createConverseAdapter(name: string, basePath: string, pool: ReturnType<typeof createUpstreamPool>, authenticate: RequestAuthenticator, imageLimits: ImageFetchLimits): ProviderAdapter {
   const identityFor = identityCache(name);
   const modelPaths = new Map<string, string>();
   /** `/model/{modelId}` with the ID as one segment (`:` and `/` of ARNs percent-encoded). */
@@ -91,7 +103,7 @@ function createConverseAdapter(name: string, basePath: string, pool: ReturnType<
   /** The Converse body (images at https URLs fetched first) and the signed request for one attempt. */
   const prepare = async (request: ChatRequest, context: CallContext, operation: 'converse' | 'converse-stream'): Promise<UpstreamRequest> => {
     const identity = identityFor(context.upstreamModel);
-    const images = await fetchRequestImages(request, imageFetchLimits, context.cancellation);
+    const images = await fetchRequestImages(request, imageLimits, context.cancellation);
     const body = JSON.stringify(convertToConverseRequest(request, images));
     const path = `${modelPath(context.upstreamModel)}/${operation}`;
     let headers: Readonly<Record<string, string>>;
@@ -153,6 +165,8 @@ export const bedrockKind = defineProviderKind(bedrockSettings, (provider, depend
       credentials: provider.settings.credentials,
       headers: provider.headers,
       connections: provider.connections,
+      queue: provider.queue,
+      imageFetchAllow: provider.imageFetchAllow,
     },
     { credentials: dependencies.awsCredentials?.(provider) },
   ),

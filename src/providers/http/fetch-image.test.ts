@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { createServer, type Server } from 'node:net';
+import { after, before, describe, it } from 'node:test';
 import { MockAgent } from 'undici';
+import { hostAllowProblem } from '../../config-schema/host-allow-list.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { Cancellation } from '../../lib/cancellation.ts';
-import { fetchImage, isPublicAddress, sniffFormat } from './fetch-image.ts';
+import { fetchImage, ImageAllowList, isMetadataHost, isPublicAddress, sniffFormat } from './fetch-image.ts';
 
 const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
 const jpeg = Buffer.from('ffd8ffe000104a464946', 'hex');
@@ -96,6 +98,10 @@ describe('fetchImage', () => {
     ['https://[::1]/cat.png', /names ::1, which is not a public address/],
     ['https://169.254.169.254/latest/meta-data', /names 169\.254\.169\.254/],
     ['https://192.168.1.1/cat.png', /names 192\.168\.1\.1/],
+    ['https://[fd00:ec2::254]/latest/meta-data', /names fd00:ec2::254, which is not a public address/],
+    ['https://metadata.google.internal/computeMetadata/v1/', /names metadata\.google\.internal, a cloud metadata service/],
+    ['https://METADATA.google.internal./computeMetadata/v1/', /a cloud metadata service/],
+    ['https://metadata/computeMetadata/v1/', /names metadata, a cloud metadata service/],
   ];
   for (const [url, message] of badUrls) {
     it(`refuses ${url} before connecting`, async () => {
@@ -118,6 +124,100 @@ describe('fetchImage', () => {
     const pending = fetchImage('https://images.example/cancelled', options({ cancellation }));
     setTimeout(() => cancellation.cancel(reason), 20);
     await assert.rejects(pending, (error) => error === reason);
+  });
+});
+
+/**
+ * The allow list, through real connections: a TCP listener on loopback counts the connections the fetcher opens (it
+ * closes each at once, so the fetch then fails its TLS handshake, which says it got through the fence).
+ */
+describe('fetchImage with image_fetch_allow', () => {
+  let listener: Server;
+  let port = 0;
+  let connections = 0;
+  before(async () => {
+    listener = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    port = (listener.address() as { port: number }).port;
+  });
+  after(() => new Promise<void>((resolve) => listener.close(() => resolve())));
+
+  const fenced = (allow: readonly string[] | undefined) => ({ maxBytes: 1024, timeoutMs: 2_000, cancellation: new Cancellation(), allow: allow === undefined ? undefined : new ImageAllowList(allow) });
+
+  async function attempt(url: string, allow: readonly string[] | undefined): Promise<{ connected: boolean; message: string }> {
+    const before = connections;
+    const error = await refusal(fetchImage(url, fenced(allow)));
+    assert.equal(error.code, 'invalid_request');
+    return { connected: connections > before, message: error.message };
+  }
+
+  const allowed: Array<[string, string, readonly string[]]> = [
+    ['a listed address', '127.0.0.1', ['127.0.0.1']],
+    ['a listed host name (resolved at connect time)', 'localhost', ['localhost']],
+    ['an address in a listed network, at its first address', '127.0.0.1', ['127.0.0.1/32']],
+    ['an address in a listed /8', '127.0.0.1', ['127.0.0.0/8']],
+  ];
+  for (const [name, host, allow] of allowed) {
+    it(`connects to ${name}`, async () => {
+      const outcome = await attempt(`https://${host}:${port}/cat.png`, allow);
+      assert.ok(outcome.connected, `expected a connection, got: ${outcome.message}`);
+      assert.doesNotMatch(outcome.message, /not a public address/);
+    });
+  }
+
+  const refusedHere: Array<[string, string, readonly string[] | undefined, RegExp]> = [
+    ['no allow list', '127.0.0.1', undefined, /names 127\.0\.0\.1, which is not a public address/],
+    ['another address listed', '127.0.0.1', ['127.0.0.2'], /names 127\.0\.0\.1, which is not a public address/],
+    ['a network that stops one address short', '127.0.0.1', ['127.0.0.2/31'], /names 127\.0\.0\.1, which is not a public address/],
+    ['another host name listed', 'localhost', ['images.internal.example'], /resolves to (127\.0\.0\.1|::1), which is not a public address/],
+  ];
+  for (const [name, host, allow, message] of refusedHere) {
+    it(`refuses ${host} with ${name}, without connecting`, async () => {
+      const outcome = await attempt(`https://${host}:${port}/cat.png`, allow);
+      assert.equal(outcome.connected, false);
+      assert.match(outcome.message, message);
+    });
+  }
+
+  it('still refuses http: for a listed host', async () => {
+    const outcome = await attempt(`http://127.0.0.1:${port}/cat.png`, ['127.0.0.1']);
+    assert.equal(outcome.connected, false);
+    assert.match(outcome.message, /is not an https: URL/);
+  });
+});
+
+describe('ImageAllowList and cloud metadata', () => {
+  it('lets a metadata address through only when it is listed itself, never by a network or a name', () => {
+    assert.equal(new ImageAllowList(['169.254.0.0/16']).allows('169.254.169.254', '169.254.169.254'), false);
+    assert.equal(new ImageAllowList(['169.254.0.0/16']).allows('169.254.169.253', '169.254.169.253'), true);
+    assert.equal(new ImageAllowList(['fd00:ec2::/32']).allows('fd00:ec2::254', 'fd00:ec2::254'), false);
+    assert.equal(new ImageAllowList(['metadata.google.internal']).allows('metadata.google.internal', '169.254.169.254'), false);
+    assert.equal(new ImageAllowList(['169.254.169.254']).allows('169.254.169.254', '169.254.169.254'), true);
+    assert.equal(new ImageAllowList(['fd00:ec2::254']).allows('[fd00:ec2::254]', 'fd00:ec2::254'), true);
+    // A listed internal name that resolves to a metadata address is not let through either.
+    assert.equal(new ImageAllowList(['images.internal.example']).allows('images.internal.example', '169.254.169.254'), false);
+    assert.equal(new ImageAllowList(['images.internal.example']).allows('images.internal.example', '10.1.2.3'), true);
+  });
+
+  it('knows the metadata names and addresses', () => {
+    for (const host of ['metadata.google.internal', 'metadata.goog', 'metadata', '169.254.169.254', 'fd00:ec2::254', '[fd00:ec2::254]', '::ffff:169.254.169.254']) {
+      assert.ok(isMetadataHost(host), host);
+    }
+    for (const host of ['images.example', '169.254.169.253', 'metadata.example.com']) assert.equal(isMetadataHost(host), false, host);
+  });
+
+  it('refuses entries that are not a host, an address or a network no wider than /8 (IPv4) or /32 (IPv6)', () => {
+    for (const entry of ['images.internal.example', '10.20.0.0/16', '10.0.0.0/8', 'fd00:ec2::/32', '127.0.0.1', '::1', '[::1]']) assert.equal(hostAllowProblem(entry), undefined, entry);
+    assert.match(hostAllowProblem('10.0.0.0/7')!, /too wide/);
+    assert.match(hostAllowProblem('fd00::/31')!, /too wide/);
+    assert.match(hostAllowProblem('0.0.0.0/0')!, /too wide/);
+    assert.match(hostAllowProblem('10.0.0.0/33')!, /not a network/);
+    assert.match(hostAllowProblem('https://images.example')!, /not a network|neither/);
+    assert.match(hostAllowProblem('images example')!, /neither a host name/);
+    assert.throws(() => new ImageAllowList(['10.0.0.0/7']), /too wide/);
   });
 });
 

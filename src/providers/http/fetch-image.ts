@@ -3,7 +3,11 @@
  *
  * The URL is the client's, so the fetch is fenced: `https:` only, on every redirect too (at most 3, followed by hand);
  * hosts that are, or resolve to, loopback, private, link-local, shared, multicast or reserved addresses are refused
- * (checked on the address actually connected to, so DNS rebinding cannot slip past); the size limit is enforced from
+ * (checked on the address actually connected to, so DNS rebinding cannot slip past), and so are cloud metadata
+ * services by name (`metadata.google.internal` and friends) before any lookup. A provider's `image_fetch_allow` lifts
+ * the address refusal for the hosts and networks it lists (an internal image host), nothing else: https only, size and
+ * time limits stay, and a metadata address is allowed only when listed itself, never by a network around it. The size
+ * limit is enforced from
  * `content-length` and again while reading; the whole fetch has one deadline and follows the request's cancellation.
  * The format comes from the bytes' signature (PNG, JPEG, GIF, WebP), not from the declared content type, which only
  * refuses an obvious non-image early. Every failure is `invalid_request` naming the URL (the client sent it).
@@ -11,6 +15,7 @@
 import { BlockList, isIP } from 'node:net';
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { Agent, request, type Dispatcher } from 'undici';
+import { hostAllowProblem } from '../../config-schema/host-allow-list.ts';
 import { GatewayError, isGatewayError } from '../../errors/index.ts';
 import type { Cancellation } from '../../lib/cancellation.ts';
 
@@ -28,6 +33,8 @@ export interface FetchImageOptions {
   readonly cancellation: Cancellation;
   /** Replaces the address-fenced default dispatcher (tests use a MockAgent). */
   readonly dispatcher?: Dispatcher;
+  /** Non-public hosts and networks this fetch may reach anyway (`imageAllowList`). */
+  readonly allow?: ImageAllowList;
 }
 
 const maxRedirects = 3;
@@ -43,13 +50,14 @@ export async function fetchImage(url: string, options: FetchImageOptions): Promi
   }, options.timeoutMs);
   const stopListening = options.cancellation.listen((reason) => controller.abort(reason));
   try {
-    let current = parseImageUrl(url, url);
+    const allow = options.allow;
+    let current = parseImageUrl(url, url, allow);
     for (let redirects = 0; ; redirects++) {
       const response = await request(current, {
         method: 'GET',
         headers: { accept: 'image/png, image/jpeg, image/gif, image/webp', 'user-agent': 'interchange-gateway' },
         signal: controller.signal,
-        dispatcher: options.dispatcher ?? fencedAgent(),
+        dispatcher: options.dispatcher ?? (allow === undefined ? fencedAgent() : allow.agent()),
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,
       });
@@ -58,7 +66,7 @@ export async function fetchImage(url: string, options: FetchImageOptions): Promi
         const location = header(response.headers, 'location');
         if (location === undefined) throw refused(url, `answered ${response.statusCode} without a location`);
         if (redirects >= maxRedirects) throw refused(url, `redirected more than ${maxRedirects} times`);
-        current = parseImageUrl(new URL(location, current).href, url);
+        current = parseImageUrl(new URL(location, current).href, url, allow);
         continue;
       }
       if (response.statusCode < 200 || response.statusCode >= 300) {
@@ -157,26 +165,92 @@ export function isPublicAddress(address: string): boolean {
   return !refusedAddresses.check(address, 'ipv6');
 }
 
+/** Cloud metadata services: never reached by name, and by address only when the allow list names the address itself. */
+const metadataHosts = new Set(['metadata.google.internal', 'metadata.goog', 'metadata', 'instance-data', 'instance-data.ec2.internal', 'metadata.azure.com', 'metadata.oraclecloud.com']);
+const metadataAddresses = new Set(['169.254.169.254', 'fd00:ec2::254', '169.254.170.2', '169.254.169.123', '100.100.100.200', 'fd20:ce::254']);
+
+function normalizeHost(host: string): string {
+  const bare = host.startsWith('[') ? host.slice(1, -1) : host;
+  return (bare.endsWith('.') ? bare.slice(0, -1) : bare).toLowerCase();
+}
+
+/** Whether `host` (a name, or an address literal) names a cloud metadata service. */
+export function isMetadataHost(host: string): boolean {
+  const name = normalizeHost(host);
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(name);
+  return metadataHosts.has(name) || metadataAddresses.has(mapped === null ? name : mapped[1]);
+}
+
+/**
+ * Hosts and networks a provider's image fetches may reach though they are not public: exact host names (or address
+ * literals), and networks as `address/prefix`. Built once from configuration.
+ */
+export class ImageAllowList {
+  readonly #hosts = new Set<string>();
+  readonly #networks = new BlockList();
+  #agent: Agent | undefined;
+
+  /** Throws on an entry that is neither a host name, an address nor `address/prefix`. */
+  constructor(entries: readonly string[]) {
+    for (const entry of entries) {
+      const problem = hostAllowProblem(entry);
+      if (problem !== undefined) throw new Error(problem);
+      const slash = entry.indexOf('/');
+      if (slash === -1) this.#hosts.add(normalizeHost(entry));
+      else {
+        const network = entry.slice(0, slash);
+        this.#networks.addSubnet(network, Number(entry.slice(slash + 1)), isIP(network) === 4 ? 'ipv4' : 'ipv6');
+      }
+    }
+  }
+
+  /** Whether a fetch named by `hostname` may connect to the non-public `address`. */
+  allows(hostname: string, address: string): boolean {
+    const name = normalizeHost(hostname);
+    const ip = normalizeHost(address);
+    if (this.#hosts.has(ip)) return true;
+    // A metadata service only when its own address is listed (above), not by its name nor a network around it.
+    if (isMetadataHost(ip) || isMetadataHost(name)) return false;
+    if (this.#hosts.has(name)) return true;
+    const family = isIP(ip);
+    return family !== 0 && this.#networks.check(ip, family === 4 ? 'ipv4' : 'ipv6');
+  }
+
+  /** Whether the URL's host, a metadata name, is listed itself. */
+  listsHost(hostname: string): boolean {
+    return this.#hosts.has(normalizeHost(hostname));
+  }
+
+  /** This list's dispatcher, like the default one but letting what the list allows through. */
+  agent(): Agent {
+    return (this.#agent ??= fencedAgentFor(this));
+  }
+}
+
 let sharedAgent: Agent | undefined;
 
 /** One dispatcher for every image fetch, created on first use, whose DNS lookups refuse non-public addresses. */
 function fencedAgent(): Agent {
-  return (sharedAgent ??= new Agent({
+  return (sharedAgent ??= fencedAgentFor(undefined));
+}
+
+function fencedAgentFor(allow: ImageAllowList | undefined): Agent {
+  return new Agent({
     connections: 16,
     keepAliveTimeout: 10_000,
-    connect: { lookup: fencedLookup } as Agent.Options['connect'],
-  }));
+    connect: { lookup: (hostname: string, options: LookupOptions, callback: LookupCallback) => fencedLookup(hostname, options, callback, allow) } as Agent.Options['connect'],
+  });
 }
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
-function fencedLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
+function fencedLookup(hostname: string, options: LookupOptions, callback: LookupCallback, allow: ImageAllowList | undefined): void {
   dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
     if (error !== null) {
       callback(error, '', 0);
       return;
     }
-    const refusedAddress = addresses.find((entry) => !isPublicAddress(entry.address));
+    const refusedAddress = addresses.find((entry) => !isPublicAddress(entry.address) && allow?.allows(hostname, entry.address) !== true);
     if (refusedAddress !== undefined || addresses.length === 0) {
       const refusal = Object.assign(new Error(`resolves to ${refusedAddress?.address ?? 'no address'}, which is not a public address`), {
         code: 'ERR_IMAGE_ADDRESS_REFUSED',
@@ -189,7 +263,7 @@ function fencedLookup(hostname: string, options: LookupOptions, callback: Lookup
   });
 }
 
-function parseImageUrl(candidate: string, original: string): URL {
+function parseImageUrl(candidate: string, original: string, allow: ImageAllowList | undefined): URL {
   let parsed: URL;
   try {
     parsed = new URL(candidate);
@@ -200,7 +274,12 @@ function parseImageUrl(candidate: string, original: string): URL {
     throw refused(original, candidate === original ? 'is not an https: URL' : `redirects to ${parsed.protocol} (only https: is followed)`);
   }
   const host = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
-  if (isIP(host) !== 0 && !isPublicAddress(host)) throw refused(original, `${candidate === original ? 'names' : 'redirects to'} ${host}, which is not a public address`);
+  const names = candidate === original ? 'names' : 'redirects to';
+  if (isIP(host) !== 0) {
+    if (!isPublicAddress(host) && allow?.allows(host, host) !== true) throw refused(original, `${names} ${host}, which is not a public address`);
+  } else if (isMetadataHost(host) && allow?.listsHost(host) !== true) {
+    throw refused(original, `${names} ${host}, a cloud metadata service`);
+  }
   return parsed;
 }
 

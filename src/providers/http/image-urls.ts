@@ -5,7 +5,7 @@
 import { GatewayError } from '../../errors/index.ts';
 import type { Cancellation } from '../../lib/cancellation.ts';
 import type { ChatRequest } from '../../spec/index.ts';
-import { fetchImage, type ImageBytes } from './fetch-image.ts';
+import { fetchImage, type ImageAllowList, type ImageBytes } from './fetch-image.ts';
 
 export function startsWithScheme(url: string, scheme: string): boolean {
   return url.length >= scheme.length && url.slice(0, scheme.length).toLowerCase() === scheme;
@@ -51,7 +51,7 @@ export function collectImageUrls(request: ChatRequest): string[] {
  */
 export async function fetchRequestImages(
   request: ChatRequest,
-  limits: { readonly maxBytes: number; readonly timeoutMs: number },
+  limits: { readonly maxBytes: number; readonly timeoutMs: number; readonly allow?: ImageAllowList },
   cancellation: Cancellation,
 ): Promise<Map<string, ImageBytes>> {
   const urls = collectImageUrls(request);

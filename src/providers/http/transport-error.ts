@@ -20,6 +20,9 @@ export function identityCache(provider: string): (model: string) => UpstreamIden
   };
 }
 
+/** What a client refused for saturation is told to wait: long enough for some streams to end, short enough to matter. */
+export const saturatedRetryAfterMs = 1_000;
+
 const timeoutCodes = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
 /** A transport error (undici's, a socket's, or a cancellation reason that already is a GatewayError) as a GatewayError. */
@@ -28,6 +31,10 @@ export function transportError(error: unknown, identity: UpstreamIdentity): Gate
   const code = (error as { code?: string } | null)?.code ?? '';
   const detail = describeTransportError(code, error);
   const upstream = { provider: identity.provider, model: identity.model, status: undefined, body: detail };
+  if (code === 'ERR_UPSTREAM_SATURATED') {
+    // Nothing was sent: the gateway's own connections to this upstream are all busy. Another channel may have room.
+    return new GatewayError('upstream_saturated', `${identity.provider} is saturated: ${detail}`, { upstream, cause: error, retryAfterMs: saturatedRetryAfterMs });
+  }
   if (timeoutCodes.has(code)) {
     return new GatewayError('upstream_timeout', `${identity.provider} timed out: ${detail}`, { upstream, cause: error });
   }
@@ -48,6 +55,8 @@ function describeTransportError(code: string, error: unknown): string {
       return 'connection reset';
     case 'UND_ERR_SOCKET':
       return 'connection closed by the upstream';
+    case 'ERR_UPSTREAM_SATURATED':
+      return (error as Error).message;
     default: {
       const message = error instanceof Error ? error.message : String(error);
       return code === '' ? message : `${code}: ${message}`;

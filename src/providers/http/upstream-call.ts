@@ -1,10 +1,12 @@
 /**
  * Calls an upstream over an undici Pool with `dispatch`: no WHATWG Response, no Readable, one Buffer per body chunk.
  * `requestBuffered` collects a whole body; `requestStreaming` hands chunks to the caller with pause/resume.
- * Both honour the call's Cancellation and the per-attempt header and body timeouts.
+ * Both honour the call's Cancellation and the per-attempt header and body timeouts. Over an `UpstreamPool`, a call
+ * holds one of its slots from dispatch to the end of the response, and waits (bounded) or is refused when none is free.
  */
 import type { Dispatcher, Pool } from 'undici';
 import type { Cancellation } from '../../lib/cancellation.ts';
+import { UpstreamPool } from './upstream-pool.ts';
 
 export type UpstreamHeaders = Record<string, string | string[] | undefined>;
 
@@ -52,6 +54,7 @@ export function requestBuffered(pool: Pool, request: UpstreamRequest): Promise<B
     const chunks: Buffer[] = [];
     let length = 0;
     let stopListening: (() => void) | undefined;
+    const gated = pool instanceof UpstreamPool ? pool : undefined;
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(controller) {
         stopListening = request.cancellation.listen((reason) => controller.abort(reason));
@@ -66,14 +69,17 @@ export function requestBuffered(pool: Pool, request: UpstreamRequest): Promise<B
       },
       onResponseEnd() {
         stopListening?.();
+        gated?.release();
         resolve({ status, headers, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length) });
       },
       onResponseError(_controller, error) {
         stopListening?.();
+        gated?.release();
         reject(error);
       },
     };
-    pool.dispatch(dispatchOptions(request), handler);
+    if (gated === undefined || gated.tryAcquire()) pool.dispatch(dispatchOptions(request), handler);
+    else gated.wait(request.cancellation, () => pool.dispatch(dispatchOptions(request), handler), reject);
   });
 }
 
@@ -102,6 +108,7 @@ export function requestStreaming(pool: Pool, request: UpstreamRequest, handler: 
   let streaming = false;
   let chunks: Buffer[] | undefined;
   let stopListening: (() => void) | undefined;
+  const gated = pool instanceof UpstreamPool ? pool : undefined;
   const dispatchHandler: Dispatcher.DispatchHandler = {
     onRequestStart(controller) {
       dispatchController = controller;
@@ -120,14 +127,17 @@ export function requestStreaming(pool: Pool, request: UpstreamRequest, handler: 
     },
     onResponseEnd() {
       stopListening?.();
+      gated?.release();
       handler.onEnd(chunks === undefined ? undefined : Buffer.concat(chunks));
     },
     onResponseError(_controller, error) {
       stopListening?.();
+      gated?.release();
       handler.onError(error);
     },
   };
-  pool.dispatch(dispatchOptions(request), dispatchHandler);
+  if (gated === undefined || gated.tryAcquire()) pool.dispatch(dispatchOptions(request), dispatchHandler);
+  else gated.wait(request.cancellation, () => pool.dispatch(dispatchOptions(request), dispatchHandler), (error) => handler.onError(error));
   return {
     resume() {
       if (dispatchController !== undefined && dispatchController.paused && !dispatchController.aborted) dispatchController.resume();

@@ -4,7 +4,7 @@
  */
 import type { Pool } from 'undici';
 import type { ProviderAdapter } from '../adapter.ts';
-import { createUpstreamPool } from '../http/upstream-pool.ts';
+import { createUpstreamPool, type UpstreamQueueOptions } from '../http/upstream-pool.ts';
 import type { OpenAIDialect } from './convert-request.ts';
 import { createOpenAIDialectAdapter } from './openai-dialect-adapter.ts';
 import { defineProviderKind, type AdapterSource } from '../provider-kind.ts';
@@ -18,6 +18,8 @@ export interface OpenAIProviderSettings {
   readonly apiKey: string | undefined;
   readonly headers: Readonly<Record<string, string>>;
   readonly connections: number;
+  /** The wait for a connection once all are busy; defaults to `defaultUpstreamQueue`. */
+  readonly queue?: UpstreamQueueOptions;
   /** Overrides the kind's default dialect. */
   readonly dialect?: OpenAIDialect;
 }
@@ -30,7 +32,7 @@ const dialects: Record<OpenAIProviderSettings['kind'], OpenAIDialect> = {
 export function createOpenAIAdapter(settings: OpenAIProviderSettings, pool?: Pool): ProviderAdapter {
   const url = new URL(settings.baseUrl);
   const basePath = url.pathname.replace(/\/+$/, '');
-  const upstreamPool = pool ?? createUpstreamPool(url.origin, { connections: settings.connections });
+  const upstreamPool = pool ?? createUpstreamPool(url.origin, { connections: settings.connections, queue: settings.queue });
   const headers: Record<string, string> = { ...settings.headers, 'content-type': 'application/json' };
   if (settings.apiKey !== undefined) headers.authorization = `Bearer ${settings.apiKey}`;
   return createOpenAIDialectAdapter({
@@ -55,6 +57,7 @@ function adapterOf(provider: AdapterSource<'openai' | 'openai-compatible', unkno
     apiKey: provider.apiKey,
     headers: provider.headers,
     connections: provider.connections,
+    queue: provider.queue,
   });
 }
 

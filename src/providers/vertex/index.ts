@@ -10,12 +10,13 @@ import { BearerTokenSource, type TokenProvider } from '../http/bearer-token-sour
 import { streamDecoded } from '../http/stream-decoded.ts';
 import { identityCache, transportError } from '../http/transport-error.ts';
 import { postRequest, requestBuffered, type UpstreamRequest } from '../http/upstream-call.ts';
-import { createUpstreamPool } from '../http/upstream-pool.ts';
+import { createUpstreamPool, type UpstreamQueueOptions } from '../http/upstream-pool.ts';
 import { parseUpstreamJson } from '../http/parse-upstream-json.ts';
 import { createOpenAIDialectAdapter, credentialError } from '../openai/openai-dialect-adapter.ts';
 import { createGoogleTokenProvider, type GoogleCredentialSettings } from './auth.ts';
 import { convertToGeminiRequest } from './convert-request.ts';
 import { fetchRequestImages } from '../http/image-urls.ts';
+import { ImageAllowList } from '../http/fetch-image.ts';
 import { convertGeminiResponse } from './convert-response.ts';
 import { mapVertexError } from './errors.ts';
 import { GeminiStreamDecoder } from './stream.ts';
@@ -32,6 +33,10 @@ export interface VertexProviderSettings {
   readonly credentials: GoogleCredentialSettings;
   readonly headers: Readonly<Record<string, string>>;
   readonly connections: number;
+  /** The wait for a connection once all are busy; defaults to `defaultUpstreamQueue`. */
+  readonly queue?: UpstreamQueueOptions;
+  /** Non-public hosts and networks images may be fetched from (`image_fetch_allow`). */
+  readonly imageFetchAllow?: readonly string[];
 }
 
 export interface VertexDependencies {
@@ -40,12 +45,19 @@ export interface VertexDependencies {
 }
 
 /** Limits on images the gateway fetches from https URLs for Gemini (inline data only). */
+type ImageFetchLimits = Parameters<typeof fetchRequestImages>[1];
+
+/** The image limits with a provider's allow list, if it has one. */
+function imageLimitsOf(allow: readonly string[] | undefined): ImageFetchLimits {
+  return allow === undefined ? imageFetchLimits : Object.freeze({ ...imageFetchLimits, allow: new ImageAllowList(allow) });
+}
+
 export const imageFetchLimits = Object.freeze({ maxBytes: 7_000_000, timeoutMs: 10_000 });
 
 export function createVertexAdapter(settings: VertexProviderSettings, dependencies: VertexDependencies = {}): ProviderAdapter {
   const endpoint = new URL(settings.endpoint);
   const basePath = endpoint.pathname.replace(/\/+$/, '');
-  const pool = createUpstreamPool(endpoint.origin, { connections: settings.connections });
+  const pool = createUpstreamPool(endpoint.origin, { connections: settings.connections, queue: settings.queue });
   const tokens = new BearerTokenSource(
     dependencies.tokens ?? createGoogleTokenProvider(settings.credentials),
     'Google access token for Vertex AI',
@@ -64,17 +76,17 @@ export function createVertexAdapter(settings: VertexProviderSettings, dependenci
       close: () => pool.close(),
     });
   }
-  return createGeminiAdapter(settings.name, `${locationPath}/publishers/google/models`, pool, tokens);
+  return createGeminiAdapter(settings.name, `${locationPath}/publishers/google/models`, pool, tokens, imageLimitsOf(settings.imageFetchAllow));
 }
 
-function createGeminiAdapter(name: string, modelsPath: string, pool: ReturnType<typeof createUpstreamPool>, tokens: BearerTokenSource): ProviderAdapter {
+function createGeminiAdapter(name: string, modelsPath: string, pool: ReturnType<typeof createUpstreamPool>, tokens: BearerTokenSource, imageLimits: ImageFetchLimits): ProviderAdapter {
   const identityFor = identityCache(name);
 
   /** The Gemini body (images at https URLs fetched first) and the authenticated request for one attempt. */
   const prepare = async (request: ChatRequest, context: CallContext, method: 'generateContent' | 'streamGenerateContent?alt=sse'): Promise<UpstreamRequest> => {
     const identity = identityFor(context.upstreamModel);
     const images = new Map<string, { mimeType: string; data: string }>();
-    for (const [url, image] of await fetchRequestImages(request, imageFetchLimits, context.cancellation)) {
+    for (const [url, image] of await fetchRequestImages(request, imageLimits, context.cancellation)) {
       images.set(url, { mimeType: `image/${image.format}`, data: Buffer.from(image.bytes).toString('base64') });
     }
     const current = tokens.headers();
@@ -138,6 +150,8 @@ export const vertexKind = defineProviderKind(vertexSettings, (provider, dependen
       credentials: provider.settings.credentials,
       headers: provider.headers,
       connections: provider.connections,
+      queue: provider.queue,
+      imageFetchAllow: provider.imageFetchAllow,
     },
     { tokens: dependencies.googleTokens?.(provider) },
   ),
