@@ -210,11 +210,12 @@ async function main(): Promise<void> {
     await waitForHttp(`${origin}/healthz`, (status) => status === 200, gateway, READY_TIMEOUT_MS);
     log(`gateway ready (pid ${gateway.pid}, RSS ${((readRssBytes(gateway.pid) ?? 0) / 2 ** 20).toFixed(0)} MiB); ${streams} streams of about ${streamMs} ms`);
 
-    // The probe's connection is open before the burst, as a load balancer's would be.
+    // The probe's connection is open before the burst, as a load balancer's would be. It runs beside the gateway, not
+    // beside the load: a probe starved of CPU by the burst it measures would report its own delay as the gateway's.
     const sampler = startNodeProcess({
       name: 'health-sampler',
       nodeArguments: [join(ROOT, 'bench', 'lib', 'health-sampler.ts'), `${origin}/healthz`, String(HEALTH_INTERVAL_MS)],
-      core: LOAD_CORE,
+      core: GATEWAY_CORE,
       cwd: ROOT,
       logPath: null,
     });
