@@ -330,7 +330,7 @@ async function main(): Promise<number> {
         const keyed = await startServer(
           (gatewayPort) => {
             writeFileSync(keysConfigPath, gatewayConfig({ gateway: gatewayPort, openai: port('openai-compatible'), azure: null, vertex: null }, false, true));
-            return [...GATEWAY_NODE_FLAGS, CLI, 'serve', '--config', keysConfigPath];
+            return [...GATEWAY_NODE_FLAGS, ...(options.cpuProf ? profiling : []), CLI, 'serve', '--config', keysConfigPath];
           },
           '/readyz',
           { ...server('gateway-keys', join(RESULTS_DIRECTORY, `gateway-keys-${stamp}.log`)), accept: (status) => status === 200 },
@@ -368,7 +368,7 @@ async function main(): Promise<number> {
     log(`fatal: ${fatal}`);
   } finally {
     // With --cpu-prof the gateway must exit normally for Node to write the profile: SIGINT and a longer grace.
-    await Promise.all(liveProcesses().map((managed) => (managed === gatewayProcess && options.cpuProf ? stopProcess(managed, 'SIGINT', 10_000) : stopProcess(managed))));
+    await Promise.all(liveProcesses().map((managed) => (managed.name.startsWith('gateway') && options.cpuProf ? stopProcess(managed, 'SIGINT', 10_000) : stopProcess(managed))));
   }
   if (googleCredentials !== null) {
     log(`Google token exchanges the gateway made at the bench's stub: ${googleCredentials.exchanges()} (expected 1)`);
@@ -382,7 +382,8 @@ async function main(): Promise<number> {
         .filter((name) => name.endsWith('.cpuprofile') && statSync(join(RESULTS_DIRECTORY, name)).mtimeMs >= started.getTime())
         .map((name) => relative(ROOT, join(RESULTS_DIRECTORY, name)))
     : [];
-  const measured = results.filter((result) => result.target === 'gateway').reduce((sum, result) => sum + (result.load?.recorded ?? 0), 0);
+  // Only the main gateway writes that log (gateway-keys has its own).
+  const measured = results.filter((result) => result.target === 'gateway' && result.keys === undefined).reduce((sum, result) => sum + (result.load?.recorded ?? 0), 0);
   const gatewayLog = gatewayProcess === null ? null : { path: relative(ROOT, gatewayLogPath), requestLines: await countRequestLines(gatewayLogPath) };
   const failures = results.filter((result) => !result.ok);
   const output = [

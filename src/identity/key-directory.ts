@@ -23,6 +23,17 @@ export interface Caller {
   readonly limits: Limits;
   /** The tenant's ceilings, shared by all its keys. */
   readonly tenantLimits: Limits;
+  /** The rate-limit buckets' names, made once per key rather than per request. */
+  readonly buckets: BucketNames;
+}
+
+export interface BucketNames {
+  readonly keyRpm: string;
+  readonly keyTpm: string;
+  readonly keyStreams: string;
+  readonly tenantRpm: string;
+  readonly tenantTpm: string;
+  readonly tenantStreams: string;
 }
 
 /** Why a presented key was refused. */
@@ -111,6 +122,14 @@ export class KeyDirectory {
         zeroRetention: policy.zeroRetention === true,
         limits: record.limits,
         tenantLimits: tenant?.limits ?? noLimits,
+        buckets: Object.freeze({
+          keyRpm: `key:${record.id}:rpm`,
+          keyTpm: `key:${record.id}:tpm`,
+          keyStreams: `key:${record.id}:streams`,
+          tenantRpm: `tenant:${record.tenantId}:rpm`,
+          tenantTpm: `tenant:${record.tenantId}:tpm`,
+          tenantStreams: `tenant:${record.tenantId}:streams`,
+        }),
       }),
     };
   }

@@ -101,11 +101,12 @@ export function rateLimitStage(store: RateLimitStore, clock: () => number = Date
       if (!hasLimits(own) && !hasLimits(tenant)) return;
       const now = clock();
       const tokens = own.tpm !== undefined || tenant.tpm !== undefined ? reservedTokens(exchange) : 0;
+      const names = caller.buckets;
       const buckets: RateBucket[] = [];
-      if (own.rpm !== undefined) buckets.push({ key: `key:${caller.keyId}:rpm`, limit: own.rpm, cost: 1 });
-      if (tenant.rpm !== undefined) buckets.push({ key: `tenant:${caller.tenantId}:rpm`, limit: tenant.rpm, cost: 1 });
-      if (own.tpm !== undefined) buckets.push({ key: `key:${caller.keyId}:tpm`, limit: own.tpm, cost: tokens });
-      if (tenant.tpm !== undefined) buckets.push({ key: `tenant:${caller.tenantId}:tpm`, limit: tenant.tpm, cost: tokens });
+      if (own.rpm !== undefined) buckets.push({ key: names.keyRpm, limit: own.rpm, cost: 1 });
+      if (tenant.rpm !== undefined) buckets.push({ key: names.tenantRpm, limit: tenant.rpm, cost: 1 });
+      if (own.tpm !== undefined) buckets.push({ key: names.keyTpm, limit: own.tpm, cost: tokens });
+      if (tenant.tpm !== undefined) buckets.push({ key: names.tenantTpm, limit: tenant.tpm, cost: tokens });
       if (buckets.length > 0) {
         const refusal = store.take(buckets, now);
         if (refusal !== undefined) throw limitError(store, caller, buckets, refusal.index, refusal.retryAfterMs, now);
@@ -138,8 +139,8 @@ function holdStreams(store: RateLimitStore, caller: Caller): string[] | undefine
     for (const taken of held) store.release(taken);
     throw new GatewayError('rate_limit_exceeded', `${whose} has ${max} ${max === 1 ? 'stream' : 'streams'} open, its limit; retry when one ends.`, { retryAfterMs: 1_000 });
   };
-  take(`key:${caller.keyId}:streams`, caller.limits.maxStreams, 'This API key');
-  take(`tenant:${caller.tenantId}:streams`, caller.tenantLimits.maxStreams, `The tenant "${caller.tenantId}"`);
+  take(caller.buckets.keyStreams, caller.limits.maxStreams, 'This API key');
+  take(caller.buckets.tenantStreams, caller.tenantLimits.maxStreams, `The tenant "${caller.tenantId}"`);
   return held.length === 0 ? undefined : held;
 }
 
@@ -149,8 +150,8 @@ function settleTokens(store: RateLimitStore, caller: Caller, reserved: number, c
   const spent = completion.attempts.length === 0 ? 0 : usage === undefined ? reserved : usage.inputTokens.total + usage.outputTokens.total;
   const delta = spent - reserved;
   if (delta === 0) return;
-  if (caller.limits.tpm !== undefined) store.adjust(`key:${caller.keyId}:tpm`, caller.limits.tpm, delta, now);
-  if (caller.tenantLimits.tpm !== undefined) store.adjust(`tenant:${caller.tenantId}:tpm`, caller.tenantLimits.tpm, delta, now);
+  if (caller.limits.tpm !== undefined) store.adjust(caller.buckets.keyTpm, caller.limits.tpm, delta, now);
+  if (caller.tenantLimits.tpm !== undefined) store.adjust(caller.buckets.tenantTpm, caller.tenantLimits.tpm, delta, now);
 }
 
 /** A 429 with OpenAI's rate-limit headers for the key's own request and token buckets. */
