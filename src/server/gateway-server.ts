@@ -1,7 +1,7 @@
 /**
  * The gateway's HTTP server: routes paths to handlers and owns start-up and graceful shutdown. No business logic.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, maxHeaderSize, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from '../config/types.ts';
 import { GatewayError } from '../errors/index.ts';
@@ -18,6 +18,7 @@ import type { ProviderAdapter } from '../providers/adapter.ts';
 import { createAdapters, type AdapterDependencies } from '../providers/registry.ts';
 import { chatCompletionsApi, embeddingsApi, handleApi } from './api-handlers.ts';
 import { createGatewayContext, type GatewayContext } from './gateway-context.ts';
+import { decodePathSegment, malformedPath } from './path-segments.ts';
 import { requestIdOf } from './request-scope.ts';
 import { sendError, sendJson } from './respond.ts';
 
@@ -48,6 +49,14 @@ export interface RunningGateway {
   readonly context: GatewayContext;
   close(): Promise<void>;
 }
+
+/** What a client whose request Node's HTTP parser refused reads: OpenAI-shaped like every other error. */
+function rawErrorResponse(message: string): string {
+  const body = JSON.stringify(new GatewayError('invalid_request', message).toJSON());
+  return `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+}
+const malformedHttpResponse = rawErrorResponse('The request is not valid HTTP/1.1.');
+const headersTooLargeResponse = rawErrorResponse(`The request line and headers exceed ${maxHeaderSize} bytes.`);
 
 const healthBody = '{"status":"ok"}';
 const readyBody = '{"status":"ready"}';
@@ -89,7 +98,7 @@ function route(context: GatewayContext, request: IncomingMessage, response: Serv
       return;
   }
   if (path.startsWith('/admin/')) return handleAdmin(context, request, response, requestId, path, new URLSearchParams(query === -1 ? '' : url.slice(query + 1)));
-  if (path.startsWith('/v1/models/') && method === 'GET') return modelDetail(context, request, response, requestId, decodeURIComponent(path.slice('/v1/models/'.length)));
+  if (path.startsWith('/v1/models/') && method === 'GET') return modelDetail(context, request, response, requestId, path);
   sendError(response, new GatewayError('not_found', `No route for ${method} ${path}.`), requestId);
 }
 
@@ -114,9 +123,11 @@ function listModels(context: GatewayContext, request: IncomingMessage, response:
   sendJson(response, 200, JSON.stringify({ object: 'list', data }), ['x-request-id', requestId]);
 }
 
-function modelDetail(context: GatewayContext, request: IncomingMessage, response: ServerResponse, requestId: string, name: string): void {
+function modelDetail(context: GatewayContext, request: IncomingMessage, response: ServerResponse, requestId: string, path: string): void {
   const caller = callerOf(context, request, response, requestId);
   if (caller === undefined) return;
+  const name = decodePathSegment(path.slice('/v1/models/'.length));
+  if (name === undefined) return sendError(response, malformedPath(path), requestId);
   const model = context.config.models.get(name);
   if (model === undefined || (caller !== null && !mayUse(caller, model))) {
     sendError(response, new GatewayError('model_not_found', `The model "${name}" does not exist on this gateway.`, { param: 'model' }), requestId);
@@ -141,8 +152,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (request, response) =>
     route(context, request, response),
   );
-  server.on('clientError', (error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (socket.writable) socket.end(error.code === 'HPE_HEADER_OVERFLOW' ? headersTooLargeResponse : malformedHttpResponse);
     logger.debug({ err: error }, 'client error');
   });
 
