@@ -6,7 +6,9 @@
  *   the gateway serialises it again: a 500;
  * - a key's `expires_at` past the latest time a Date holds (`9e12` seconds) was stored, then could not be shown: a 500;
  * - a refusal quoted the client's whole value (`role` of 20,000 characters) back in its message;
- * - a request line and headers over Node's limit got a bare `400 Bad Request` without an OpenAI-shaped body.
+ * - a request line and headers over Node's limit got a bare `400 Bad Request` without an OpenAI-shaped body;
+ * - `max_completion_tokens: null` reached a self-hosted server that knows only `max_tokens` (the OpenAI dialect sends
+ *   one output limit, in the field the upstream knows).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -138,6 +140,23 @@ describe('fuzz regressions: refusals quote a value, not all of it', () => {
     }
     // A short value is quoted whole.
     assert.throws(() => parseChatRequest({ model: 'm', messages: [{ role: 'robot', content: 'hi' }] }), /Invalid value for 'messages\[0\]\.role': "robot"; expected/);
+  });
+});
+
+describe('fuzz regressions: no output-limit field an upstream does not know', () => {
+  it('max_completion_tokens: null is not forwarded to a max_tokens-only server; a number still goes as max_tokens', async () => {
+    const ask = async (limit: number | null) => {
+      const body = { model: 'local', messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: limit };
+      const answer = await send(pool, 'POST', '/v1/chat/completions', Buffer.from(JSON.stringify(body)), { 'content-type': 'application/json' });
+      assert.equal(answer.status, 200, answer.text);
+      return stack.secondary.received.at(-1)!.body as Record<string, unknown>;
+    };
+    const unlimited = await ask(null);
+    assert.equal(Object.hasOwn(unlimited, 'max_completion_tokens'), false, JSON.stringify(unlimited));
+    assert.equal(Object.hasOwn(unlimited, 'max_tokens'), false);
+    const limited = await ask(5);
+    assert.equal(limited.max_tokens, 5);
+    assert.equal(Object.hasOwn(limited, 'max_completion_tokens'), false);
   });
 });
 
