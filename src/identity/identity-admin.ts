@@ -263,10 +263,14 @@ function clean<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
 }
 
+/** The latest time a Date holds (epoch ms): later ones have no ISO form, so the key could not be shown. */
+const latestTime = 8.64e15;
+
 function timeOf(value: string | number | null | undefined, param: string): number | undefined {
   if (value === undefined || value === null) return undefined;
   const time = typeof value === 'number' ? value * 1000 : Date.parse(value);
   if (!Number.isFinite(time)) throw new GatewayError('invalid_request', `"${param}" is not a time.`, { param });
+  if (time > latestTime) throw new GatewayError('invalid_request', `"${param}" is past the latest time a date can hold (${latestTime / 1000} seconds, +275760-09-13T00:00:00.000Z).`, { param });
   return time;
 }
 

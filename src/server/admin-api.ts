@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError, isGatewayError } from '../errors/index.ts';
 import type { RecentRoute } from '../observability/recent-routes.ts';
 import type { GatewayContext } from './gateway-context.ts';
+import { decodePathSegment, malformedPath } from './path-segments.ts';
 import { readJsonBody } from './read-json-body.ts';
 import { sendError, sendJson } from './respond.ts';
 
@@ -54,7 +55,8 @@ export function handleAdmin(context: GatewayContext, request: IncomingMessage, r
   const run = (work: () => Promise<void>) => void work().catch(fail);
   const body = () => (request.method === 'POST' || request.method === 'PATCH' || request.method === 'PUT' ? readJsonBody(request, maxAdminBodyBytes).catch(emptyBodyAsNothing) : Promise.resolve(undefined));
   const method = request.method;
-  const segments = path.slice('/admin/'.length).split('/').map((segment) => decodeURIComponent(segment));
+  const segments = path.slice('/admin/'.length).split('/').map(decodePathSegment);
+  if (!segments.every((segment) => segment !== undefined)) return sendError(response, malformedPath(path), requestId);
   const admin = context.identity.admin;
   const allow = (allowed: string) => {
     response.setHeader('allow', allowed);

@@ -27,6 +27,7 @@ import { handleClientError } from './client-errors.ts';
 import { createGatewayContext, type GatewayContext } from './gateway-context.ts';
 import { capConnections } from './connection-cap.ts';
 import { InFlight } from './in-flight.ts';
+import { decodePathSegment, malformedPath } from './path-segments.ts';
 import { requestIdOf } from './request-scope.ts';
 import { sendError, sendJson } from './respond.ts';
 import { GatewayShutdown, type CloseOptions, type ShutdownSummary } from './shutdown.ts';
@@ -113,7 +114,7 @@ function route(context: GatewayContext, inFlight: InFlight, request: IncomingMes
       return;
   }
   if (path.startsWith('/admin/')) return handleAdmin(context, request, response, requestId, path, new URLSearchParams(query === -1 ? '' : url.slice(query + 1)));
-  if (path.startsWith('/v1/models/') && method === 'GET') return modelDetail(context, request, response, requestId, decodeURIComponent(path.slice('/v1/models/'.length)));
+  if (path.startsWith('/v1/models/') && method === 'GET') return modelDetail(context, request, response, requestId, path);
   sendError(response, new GatewayError('not_found', `No route for ${method} ${path}.`), requestId);
 }
 
@@ -138,9 +139,11 @@ function listModels(context: GatewayContext, request: IncomingMessage, response:
   sendJson(response, 200, JSON.stringify({ object: 'list', data }), ['x-request-id', requestId]);
 }
 
-function modelDetail(context: GatewayContext, request: IncomingMessage, response: ServerResponse, requestId: string, name: string): void {
+function modelDetail(context: GatewayContext, request: IncomingMessage, response: ServerResponse, requestId: string, path: string): void {
   const caller = callerOf(context, request, response, requestId);
   if (caller === undefined) return;
+  const name = decodePathSegment(path.slice('/v1/models/'.length));
+  if (name === undefined) return sendError(response, malformedPath(path), requestId);
   const model = context.config.models.get(name);
   if (model === undefined || (caller !== null && !mayUse(caller, model))) {
     sendError(response, new GatewayError('model_not_found', `The model "${name}" does not exist on this gateway.`, { param: 'model' }), requestId);

@@ -36,6 +36,12 @@ function typeName(value: unknown): string {
   return typeof value;
 }
 
+/** A client's value as JSON for a message, cut short: a message names the value, it need not repeat all of it. */
+function shown(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length <= 64 ? json : `${json.slice(0, 64)}…`;
+}
+
 function expectType(value: unknown, param: string, expected: string): never {
   throw invalid(param, `Invalid type for '${param}': expected ${expected}, but got ${typeName(value)}.`);
 }
@@ -114,7 +120,7 @@ function userParts(content: unknown[], param: string): UserContentPart[] {
       }
       parts[index] = detail === undefined ? { type: 'image', source: imageSource(url) } : { type: 'image', source: imageSource(url), detail };
     } else {
-      throw invalid(`${partParam}.type`, `Invalid value for '${partParam}.type': expected 'text' or 'image_url', got ${JSON.stringify(part.type)}.`);
+      throw invalid(`${partParam}.type`, `Invalid value for '${partParam}.type': expected 'text' or 'image_url', got ${shown(part.type)}.`);
     }
   }
   return parts;
@@ -213,7 +219,7 @@ function parseMessages(value: unknown): ChatMessage[] {
       default:
         throw invalid(
           `${param}.role`,
-          `Invalid value for '${param}.role': ${JSON.stringify(message.role)}; expected 'system', 'developer', 'user', 'assistant' or 'tool'.`,
+          `Invalid value for '${param}.role': ${shown(message.role)}; expected 'system', 'developer', 'user', 'assistant' or 'tool'.`,
         );
     }
   }
@@ -254,7 +260,7 @@ function parseToolChoice(value: unknown, tools: FunctionTool[] | undefined): Too
   if (isObject(value) && value.type === 'function' && isObject(value.function) && typeof value.function.name === 'string') {
     const name = value.function.name;
     if (tools === undefined || !tools.some((tool) => tool.name === name)) {
-      throw invalid('tool_choice', `Invalid 'tool_choice': no tool named ${JSON.stringify(name)} in 'tools'.`);
+      throw invalid('tool_choice', `Invalid 'tool_choice': no tool named ${shown(name)} in 'tools'.`);
     }
     return { type: 'function', name };
   }

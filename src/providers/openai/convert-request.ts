@@ -66,6 +66,9 @@ export function convertChatRequest(request: ChatRequest, upstreamModel: string, 
     const other = field === 'max_tokens' ? 'max_completion_tokens' : 'max_tokens';
     if (body[field] !== limit) body[field] = limit;
     if (body[other] !== undefined) delete body[other];
+  } else if (dialect.maxTokensField === 'max_tokens' && body.max_completion_tokens !== undefined) {
+    // A client's `max_completion_tokens: null` (no limit) is still a field an upstream without it may refuse.
+    delete body.max_completion_tokens;
   }
   if (passthrough.refusalOnlyTurns === true || dialect.developerRole === false) {
     const messages = rewriteMessages(passthrough.body.messages as Array<Record<string, unknown>>, dialect);
