@@ -14,6 +14,7 @@ import {
   type TenantChanges,
   type TenantRecord,
 } from '../identity-store.ts';
+import { inTransaction, insertAudit, insertAuditSql } from './sqlite-writes.ts';
 
 interface TenantRow {
   id: string;
@@ -96,7 +97,7 @@ export class SqliteIdentityStore implements IdentityStore {
         `UPDATE api_keys SET hash = :hash, team = :team, name = :name, policy = :policy, limits = :limits, metadata = :metadata, expires_at = :expires_at,
          revoked_at = :revoked_at, previous_hash = :previous_hash, previous_valid_until = :previous_valid_until, updated_at = :updated_at WHERE id = :id`,
       ),
-      insertAudit: prepare('INSERT INTO audit_log (at, actor, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertAudit: prepare(insertAuditSql),
       audit: prepare('SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT ?'),
     };
   }
@@ -213,24 +214,13 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   #audit(entry: NewAuditEntry): void {
-    this.#statements.insertAudit.run(entry.at, entry.actor, entry.action, entry.target, json(entry.before), json(entry.after));
+    insertAudit(this.#statements.insertAudit, entry);
   }
 
   #transaction<T>(work: () => T): T {
-    this.#database.exec('BEGIN IMMEDIATE');
-    try {
-      const result = work();
-      this.#database.exec('COMMIT');
-      return result;
-    } catch (error) {
-      this.#database.exec('ROLLBACK');
-      throw error;
-    }
+    return inTransaction(this.#database, work);
   }
-}
 
-function json(value: unknown): string | null {
-  return value === undefined || value === null ? null : JSON.stringify(value);
 }
 
 function tenantRow(tenant: TenantRecord) {

@@ -2,6 +2,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { NewAuditEntry } from '../identity-store.ts';
 import type { EncryptedValue, SecretRecord, SecretStore } from '../secret-store.ts';
+import { inTransaction, insertAudit, insertAuditSql } from './sqlite-writes.ts';
 
 interface SecretRow {
   name: string;
@@ -24,7 +25,7 @@ export class SqliteSecretStore implements SecretStore {
       insert: database.prepare('INSERT INTO secrets (name, key_id, iv, ciphertext, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)'),
       update: database.prepare('UPDATE secrets SET key_id = ?, iv = ?, ciphertext = ?, updated_at = ? WHERE name = ?'),
       delete: database.prepare('DELETE FROM secrets WHERE name = ?'),
-      audit: database.prepare('INSERT INTO audit_log (at, actor, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?)'),
+      audit: database.prepare(insertAuditSql),
     };
   }
 
@@ -70,21 +71,13 @@ export class SqliteSecretStore implements SecretStore {
   }
 
   #audit(entry: NewAuditEntry): void {
-    const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
-    this.#statements.audit.run(entry.at, entry.actor, entry.action, entry.target, json(entry.before), json(entry.after));
+    insertAudit(this.#statements.audit, entry);
   }
 
   #transaction<T>(work: () => T): T {
-    this.#database.exec('BEGIN IMMEDIATE');
-    try {
-      const result = work();
-      this.#database.exec('COMMIT');
-      return result;
-    } catch (error) {
-      this.#database.exec('ROLLBACK');
-      throw error;
-    }
+    return inTransaction(this.#database, work);
   }
+
 }
 
 function recordOf(row: SecretRow): SecretRecord {
