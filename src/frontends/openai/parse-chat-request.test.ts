@@ -16,6 +16,15 @@ function rejection(body: unknown): GatewayError {
 }
 
 describe('parseChatRequest', () => {
+  it('takes a model name of exactly 256 characters and refuses 257, as long as a configured name can be', () => {
+    const messages = [{ role: 'user', content: 'hi' }];
+    assert.equal(parseChatRequest({ model: 'm'.repeat(256), messages }).model, 'm'.repeat(256));
+    assert.throws(
+      () => parseChatRequest({ model: 'm'.repeat(257), messages }),
+      (error: unknown) => error instanceof GatewayError && error.status === 400 && error.param === 'model' && !error.message.includes('m'.repeat(257)),
+    );
+  });
+
   it('normalises the generation settings', () => {
     const request = parseChatRequest({
       ...base,

@@ -42,6 +42,13 @@ function shown(value: unknown): string {
   return json.length <= 64 ? json : `${json.slice(0, 64)}…`;
 }
 
+/** Configured model names are at most this long, so a longer one can match none (and is not repeated in full). */
+export const maxModelNameLength = 256;
+
+export function modelTooLong(): GatewayError {
+  return invalid('model', `Invalid 'model': at most ${maxModelNameLength} characters (no configured model name is longer).`);
+}
+
 function expectType(value: unknown, param: string, expected: string): never {
   throw invalid(param, `Invalid type for '${param}': expected ${expected}, but got ${typeName(value)}.`);
 }
@@ -318,6 +325,7 @@ export function parseChatRequest(body: unknown, options: ChatRequestOptions = {}
   const model = body.model;
   if (model === undefined) throw invalid('model', "Missing required parameter: 'model'.");
   if (typeof model !== 'string' || model === '') expectType(model, 'model', 'a non-empty string');
+  if (model.length > maxModelNameLength) throw modelTooLong();
   sawRefusalOnlyTurn = false;
   const messages = parseMessages(body.messages);
   const refusalOnlyTurns = sawRefusalOnlyTurn;

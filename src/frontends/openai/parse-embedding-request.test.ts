@@ -4,6 +4,14 @@ import { GatewayError } from '../../errors/index.ts';
 import { parseEmbeddingRequest } from './parse-embedding-request.ts';
 
 describe('parseEmbeddingRequest', () => {
+  it('takes a model name of exactly 256 characters and refuses 257, as long as a configured name can be', () => {
+    assert.equal(parseEmbeddingRequest({ model: 'm'.repeat(256), input: 'x' }).model, 'm'.repeat(256));
+    assert.throws(
+      () => parseEmbeddingRequest({ model: 'm'.repeat(257), input: 'x' }),
+      (error: unknown) => error instanceof GatewayError && error.status === 400 && error.param === 'model' && !error.message.includes('m'.repeat(257)),
+    );
+  });
+
   it('accepts a string, strings, tokens and token lists, always as a list', () => {
     assert.deepEqual(parseEmbeddingRequest({ model: 'e', input: 'one' }).input, ['one']);
     assert.deepEqual(parseEmbeddingRequest({ model: 'e', input: ['a', 'b'] }).input, ['a', 'b']);

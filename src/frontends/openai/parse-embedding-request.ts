@@ -4,6 +4,7 @@
  */
 import { GatewayError } from '../../errors/index.ts';
 import type { EmbeddingRequest } from '../../spec/index.ts';
+import { maxModelNameLength, modelTooLong } from './parse-chat-request.ts';
 
 const maxInputs = 2048;
 
@@ -23,6 +24,7 @@ export function parseEmbeddingRequest(body: unknown): EmbeddingRequest {
   const model = record.model;
   if (model === undefined) throw invalid('model', "Missing required parameter: 'model'.");
   if (typeof model !== 'string' || model === '') throw invalid('model', "Invalid type for 'model': expected a non-empty string.");
+  if (model.length > maxModelNameLength) throw modelTooLong();
 
   const raw = record.input;
   let input: string[] | number[][];
