@@ -3,36 +3,23 @@
  * admin token from the configuration (`admin.tokens`), sent as `Authorization: Bearer <token>`; the token's name is
  * the actor the audit log records. Tokens are compared as SHA-256 digests in constant time.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError, isGatewayError } from '../errors/index.ts';
 import type { RecentRoute } from '../observability/recent-routes.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { decodePathSegment, malformedPath } from './path-segments.ts';
+import { adminTokenName } from './admin-tokens.ts';
 import { readJsonBody } from './read-json-body.ts';
 import { sendError, sendJson } from './respond.ts';
 
 const maxAdminBodyBytes = 64 * 1024;
 const noStore = ['cache-control', 'no-store'];
 
-/** The admin tokens as digests, by name; built once. */
-export function adminTokenDigests(tokens: Readonly<Record<string, string>>): ReadonlyArray<readonly [string, Buffer]> {
-  return Object.entries(tokens).map(([name, token]) => [name, digest(token)] as const);
-}
-
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
-
 /** The name of the admin token the request carries, or undefined. */
 function adminActor(context: GatewayContext, request: IncomingMessage): string | undefined {
   const authorization = request.headers.authorization;
   if (typeof authorization !== 'string' || authorization.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
-  const presented = digest(authorization.slice(7).trim());
-  let actor: string | undefined;
-  // Every token is compared, so the time taken does not say which one matched.
-  for (const [name, expected] of context.adminTokens) if (timingSafeEqual(presented, expected) && actor === undefined) actor = name;
-  return actor;
+  return adminTokenName(context.adminTokens, authorization.slice(7).trim());
 }
 
 export function handleAdmin(context: GatewayContext, request: IncomingMessage, response: ServerResponse, requestId: string, path: string, query: URLSearchParams): void {

@@ -17,7 +17,7 @@ import type { Stages } from '../pipeline/stages.ts';
 import type { ProviderAdapter } from '../providers/adapter.ts';
 import type { IdentityRuntime } from '../identity/identity-runtime.ts';
 import type { SecretAdmin } from '../secrets/secret-admin.ts';
-import { adminTokenDigests } from './admin-api.ts';
+import { adminTokenDigests, type AdminTokenDigests } from './admin-tokens.ts';
 import { OpenStreams, streamCapStage } from './stream-cap.ts';
 
 export interface GatewayContext {
@@ -35,7 +35,7 @@ export interface GatewayContext {
   /** Keys, tenants, rate limits and the admin operations. */
   readonly identity: IdentityRuntime;
   /** `admin.tokens` as SHA-256 digests, by name. */
-  readonly adminTokens: ReadonlyArray<readonly [string, Buffer]>;
+  readonly adminTokens: AdminTokenDigests;
   /** Stored secrets (`/admin/secrets`); undefined when the gateway was built without a store of them. */
   readonly secrets?: SecretAdmin;
   ready: boolean;
