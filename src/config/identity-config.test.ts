@@ -4,18 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, parseConfig } from './load-config.ts';
+import { problemsOf as problemsWith } from './config-problems.ts';
+import { parseConfig } from './load-config.ts';
 
 const models = 'providers: { p: { kind: openai-compatible, base_url: "http://p/v1" } }\nmodels: { m: { channels: [ { provider: p, model: a } ] } }\n';
 
 function problemsOf(text: string): string[] {
-  try {
-    parseConfig(text + models, { env: {} });
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
-    return error.problems.map((problem) => `${problem.path}: ${problem.message}`);
-  }
-  assert.fail('expected the configuration to be rejected');
+  return problemsWith(text + models);
 }
 
 test('the defaults: keys required, the SQLite file under ./data, no admin token', () => {

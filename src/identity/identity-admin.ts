@@ -282,7 +282,7 @@ function iso(time: number | undefined): string | null {
   return time === undefined ? null : new Date(time).toISOString();
 }
 
-export function tenantView(tenant: TenantRecord): TenantView {
+function tenantView(tenant: TenantRecord): TenantView {
   return {
     id: tenant.id,
     name: tenant.name,
@@ -295,7 +295,7 @@ export function tenantView(tenant: TenantRecord): TenantView {
   };
 }
 
-export function keyView(key: KeyRecord): KeyView {
+function keyView(key: KeyRecord): KeyView {
   return {
     id: key.id,
     prefix: key.prefix,

@@ -90,10 +90,6 @@ export class KeyDirectory {
     this.#entries.set(key.id, this.#entryOf(key));
   }
 
-  get size(): number {
-    return this.#entries.size;
-  }
-
   /**
    * The caller a presented key belongs to at `now` (epoch ms), or why it is refused. Expiry is exact: a key expiring
    * at `now` is expired. After a rotation the previous secret works until (not at) its deadline.

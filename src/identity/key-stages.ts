@@ -60,12 +60,9 @@ export function keyAccessStage(): AdmissionStage {
       const caller = exchange.caller;
       if (caller === undefined) return;
       const model = exchange.model!;
-      if (caller.models !== undefined && !caller.models.has(model.name)) {
-        throw new GatewayError('model_not_allowed', `This API key may not use the model "${model.name}".`, { param: 'model' });
-      }
-      const providers = caller.providers;
-      if (providers !== undefined && !model.channels.some((channel) => providers.includes(channel.provider))) {
-        throw new GatewayError('model_not_allowed', `This API key may not use the model "${model.name}": none of the providers it may use (${providers.join(', ')}) serves it.`, {
+      if (!modelAllowed(caller, model)) throw new GatewayError('model_not_allowed', `This API key may not use the model "${model.name}".`, { param: 'model' });
+      if (!providerServes(caller, model)) {
+        throw new GatewayError('model_not_allowed', `This API key may not use the model "${model.name}": none of the providers it may use (${caller.providers!.join(', ')}) serves it.`, {
           param: 'model',
         });
       }
@@ -73,11 +70,20 @@ export function keyAccessStage(): AdmissionStage {
   };
 }
 
-/** Whether a key with this policy may see `model` (used by `GET /v1/models`). */
-export function mayUse(caller: Caller, model: { readonly name: string; readonly channels: readonly { readonly provider: string }[] }): boolean {
-  if (caller.models !== undefined && !caller.models.has(model.name)) return false;
+type ModelChannels = { readonly name: string; readonly channels: readonly { readonly provider: string }[] };
+
+function modelAllowed(caller: Caller, model: ModelChannels): boolean {
+  return caller.models === undefined || caller.models.has(model.name);
+}
+
+function providerServes(caller: Caller, model: ModelChannels): boolean {
   const providers = caller.providers;
   return providers === undefined || model.channels.some((channel) => providers.includes(channel.provider));
+}
+
+/** Whether a key may see `model` (used by `GET /v1/models`): the same two rules as the access stage. */
+export function mayUse(caller: Caller, model: ModelChannels): boolean {
+  return modelAllowed(caller, model) && providerServes(caller, model);
 }
 
 function hasLimits(limits: Limits): boolean {
