@@ -26,6 +26,7 @@ import { chatCompletionsApi, embeddingsApi, handleApi } from './api-handlers.ts'
 import { handleClientError } from './client-errors.ts';
 import { createGatewayContext, type GatewayContext } from './gateway-context.ts';
 import { capConnections } from './connection-cap.ts';
+import { arrivedAt, paceRequests } from './request-pacer.ts';
 import { InFlight } from './in-flight.ts';
 import { decodePathSegment, malformedPath } from './path-segments.ts';
 import { requestIdOf } from './request-scope.ts';
@@ -79,7 +80,7 @@ const readyBody = '{"status":"ready"}';
 const notReadyBody = '{"status":"draining"}';
 
 function route(context: GatewayContext, inFlight: InFlight, request: IncomingMessage, response: ServerResponse): void {
-  const startedAt = performance.now();
+  const startedAt = arrivedAt(request) ?? performance.now();
   const url = request.url ?? '/';
   const query = url.indexOf('?');
   const path = query === -1 ? url : url.slice(0, query);
@@ -183,7 +184,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     maxHeaderSize: limits.maxHeaderBytes + 1,
   });
   const serve = capConnections(server, limits, routed);
-  server.on('request', serve);
+  server.on('request', paceRequests(serve));
   // One header more is refused like a head too large (HPE_HEADER_OVERFLOW).
   server.maxHeadersCount = limits.maxHeaders;
   server.on('clientError', (error: Error & { code?: string }, socket) => handleClientError(error, socket, limits, metrics, logger));
