@@ -1,0 +1,213 @@
+/**
+ * The ledger in the embedded SQLite file. A batch is one immediate transaction: `INSERT OR IGNORE` keeps the request
+ * id unique, and an entry's accruals are written only when the entry itself was new. Triggers refuse any update or
+ * delete. With WAL and `synchronous = NORMAL`, a committed batch survives the process being killed.
+ */
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import {
+  decodeCursor,
+  encodeCursor,
+  pageSize,
+  type AgreementTotal,
+  type LedgerAccrual,
+  type LedgerEntry,
+  type LedgerPage,
+  type LedgerQuery,
+  type LedgerStore,
+  type StatementGrouping,
+  type StatementRow,
+} from '../ledger-store.ts';
+import { inTransaction } from './sqlite-writes.ts';
+
+const columns =
+  'request_id, at, tenant, key_id, model, endpoint, stream, provider, channel, upstream_model, status, error_code, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, estimated, cost_micros, charged_micros, currency, latency_ms, route';
+
+const groupColumn: Record<Exclude<StatementGrouping, 'party'>, string> = {
+  provider: 'provider',
+  channel: 'channel',
+  tenant: 'tenant',
+  key: 'key_id',
+  model: 'model',
+};
+
+const sums = `COUNT(*) AS requests, SUM(e.input_tokens) AS input, SUM(e.cached_input_tokens) AS cached, SUM(e.cache_write_tokens) AS cache_write,
+  SUM(e.output_tokens) AS output, SUM(e.reasoning_tokens) AS reasoning, SUM(e.cost_micros) AS cost, SUM(e.charged_micros) AS charged`;
+
+type Row = Record<string, SQLInputValue>;
+
+export class SqliteLedgerStore implements LedgerStore {
+  readonly #database: DatabaseSync;
+  readonly #ownsDatabase: boolean;
+  readonly #insertEntry: StatementSync;
+  readonly #insertAccrual: StatementSync;
+  readonly #accrualsOf: StatementSync;
+
+  /** `ownsDatabase`: close the database with the store (tests); otherwise whoever opened it closes it. */
+  constructor(database: DatabaseSync, ownsDatabase = false) {
+    this.#database = database;
+    this.#ownsDatabase = ownsDatabase;
+    this.#insertEntry = database.prepare(`INSERT OR IGNORE INTO ledger_entries (${columns}) VALUES (${columns.split(',').map(() => '?').join(', ')})`);
+    this.#insertAccrual = database.prepare('INSERT INTO ledger_accruals (request_id, agreement, party, micros, cap_reached, at) VALUES (?, ?, ?, ?, ?, ?)');
+    this.#accrualsOf = database.prepare('SELECT agreement, party, micros, cap_reached FROM ledger_accruals WHERE request_id = ? ORDER BY agreement');
+  }
+
+  async append(entries: readonly LedgerEntry[]): Promise<number> {
+    if (entries.length === 0) return 0;
+    return inTransaction(this.#database, () => {
+      let booked = 0;
+      for (const entry of entries) {
+        const { changes } = this.#insertEntry.run(
+          entry.requestId,
+          entry.at,
+          entry.tenant ?? null,
+          entry.keyId ?? null,
+          entry.model,
+          entry.endpoint,
+          entry.stream ? 1 : 0,
+          entry.provider ?? null,
+          entry.channel ?? null,
+          entry.upstreamModel ?? null,
+          entry.status,
+          entry.errorCode ?? null,
+          entry.inputTokens,
+          entry.cachedInputTokens,
+          entry.cacheWriteTokens,
+          entry.outputTokens,
+          entry.reasoningTokens,
+          entry.estimated ? 1 : 0,
+          entry.costMicros,
+          entry.chargedMicros,
+          entry.currency,
+          entry.latencyMs,
+          entry.route ?? null,
+        );
+        if (changes === 0) continue;
+        booked++;
+        for (const accrual of entry.accruals) this.#insertAccrual.run(entry.requestId, accrual.agreement, accrual.party, accrual.micros, accrual.capReached === true ? 1 : 0, entry.at);
+      }
+      return booked;
+    });
+  }
+
+  async entries(query: LedgerQuery): Promise<LedgerPage> {
+    const conditions: string[] = [];
+    const values: SQLInputValue[] = [];
+    if (query.fromMs !== undefined) conditions.push('at >= ?') && values.push(query.fromMs);
+    if (query.toMs !== undefined) conditions.push('at < ?') && values.push(query.toMs);
+    if (query.requestId !== undefined) conditions.push('request_id = ?') && values.push(query.requestId);
+    if (query.cursor !== undefined) {
+      const after = decodeCursor(query.cursor);
+      if (after === undefined) return { entries: [], next: undefined };
+      conditions.push('(at > ? OR (at = ? AND request_id > ?))');
+      values.push(after.at, after.at, after.requestId);
+    }
+    const size = pageSize(query.limit);
+    const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+    const rows = this.#database.prepare(`SELECT ${columns} FROM ledger_entries ${where} ORDER BY at, request_id LIMIT ?`).all(...values, size + 1) as Row[];
+    const entries = rows.slice(0, size).map((row) => this.#entryOf(row));
+    return { entries, next: rows.length > size ? encodeCursor(entries[entries.length - 1]) : undefined };
+  }
+
+  async statement(fromMs: number, toMs: number, by: StatementGrouping): Promise<readonly StatementRow[]> {
+    if (by === 'party') {
+      const rows = this.#database
+        .prepare(
+          `SELECT a.party AS grp, ${sums}, SUM(a.micros) AS accrued
+           FROM (SELECT request_id, party, SUM(micros) AS micros FROM ledger_accruals WHERE at >= ? AND at < ? GROUP BY request_id, party) a
+           JOIN ledger_entries e ON e.request_id = a.request_id
+           GROUP BY a.party ORDER BY a.party`,
+        )
+        .all(fromMs, toMs) as Row[];
+      return rows.map(statementRow);
+    }
+    const column = groupColumn[by];
+    const rows = this.#database
+      .prepare(
+        `SELECT COALESCE(e.${column}, '') AS grp, ${sums}, COALESCE(SUM(a.micros), 0) AS accrued
+         FROM ledger_entries e LEFT JOIN (SELECT request_id, SUM(micros) AS micros FROM ledger_accruals WHERE at >= ? AND at < ? GROUP BY request_id) a
+           ON a.request_id = e.request_id
+         WHERE e.at >= ? AND e.at < ?
+         GROUP BY grp ORDER BY grp`,
+      )
+      .all(fromMs, toMs, fromMs, toMs) as Row[];
+    return rows.map(statementRow);
+  }
+
+  async agreementTotals(fromMs = Number.MIN_SAFE_INTEGER, toMs = Number.MAX_SAFE_INTEGER): Promise<readonly AgreementTotal[]> {
+    const rows = this.#database
+      .prepare(
+        `SELECT agreement, MIN(party) AS party, SUM(micros) AS micros, COUNT(*) AS entries, MAX(at) AS last_at, MIN(CASE WHEN cap_reached = 1 THEN at END) AS cap_at
+         FROM ledger_accruals WHERE at >= ? AND at < ? GROUP BY agreement ORDER BY agreement`,
+      )
+      .all(fromMs, toMs) as Row[];
+    return rows.map((row) => ({
+      agreement: String(row.agreement),
+      party: String(row.party),
+      micros: Number(row.micros),
+      entries: Number(row.entries),
+      lastAt: Number(row.last_at),
+      capReachedAt: row.cap_at === null ? undefined : Number(row.cap_at),
+    }));
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsDatabase && this.#database.isOpen) this.#database.close();
+  }
+
+  #entryOf(row: Row): LedgerEntry {
+    const requestId = String(row.request_id);
+    const accruals = (this.#accrualsOf.all(requestId) as Row[]).map(
+      (accrual): LedgerAccrual => ({
+        agreement: String(accrual.agreement),
+        party: String(accrual.party),
+        micros: Number(accrual.micros),
+        ...(accrual.cap_reached === 1 ? { capReached: true as const } : {}),
+      }),
+    );
+    return {
+      requestId,
+      at: Number(row.at),
+      tenant: optionalText(row.tenant),
+      keyId: optionalText(row.key_id),
+      model: String(row.model),
+      endpoint: String(row.endpoint),
+      stream: row.stream === 1,
+      provider: optionalText(row.provider),
+      channel: optionalText(row.channel),
+      upstreamModel: optionalText(row.upstream_model),
+      status: Number(row.status),
+      errorCode: optionalText(row.error_code),
+      inputTokens: Number(row.input_tokens),
+      cachedInputTokens: Number(row.cached_input_tokens),
+      cacheWriteTokens: Number(row.cache_write_tokens),
+      outputTokens: Number(row.output_tokens),
+      reasoningTokens: Number(row.reasoning_tokens),
+      estimated: row.estimated === 1,
+      costMicros: Number(row.cost_micros),
+      chargedMicros: Number(row.charged_micros),
+      currency: String(row.currency),
+      latencyMs: Number(row.latency_ms),
+      route: optionalText(row.route),
+      accruals,
+    };
+  }
+}
+
+function optionalText(value: SQLInputValue): string | undefined {
+  return value === null || value === undefined ? undefined : String(value);
+}
+
+function statementRow(row: Row): StatementRow {
+  return {
+    group: String(row.grp),
+    requests: Number(row.requests),
+    inputTokens: Number(row.input),
+    cachedInputTokens: Number(row.cached),
+    cacheWriteTokens: Number(row.cache_write),
+    outputTokens: Number(row.output),
+    reasoningTokens: Number(row.reasoning),
+    costMicros: Number(row.cost),
+    chargedMicros: Number(row.charged),
+    accruedMicros: Number(row.accrued),
+  };
+}
