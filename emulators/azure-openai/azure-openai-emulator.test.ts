@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI, { AzureOpenAI } from 'openai';
 import { request } from 'undici';
+import { countTokens } from '../core/index.ts';
 import { startAzureOpenAIEmulator, type RunningAzureOpenAIEmulator } from './index.ts';
 
 const API_KEY = 'azure-test-key-0123456789abcdef';
@@ -195,6 +196,45 @@ describe('deployment-style chat completions', () => {
     const completion = await stream.finalChatCompletion();
     assert.equal(completion.choices[0].message.content, HELLO_REPLY);
     assert.match(completion.id, /^chatcmpl-/);
+  });
+});
+
+describe('the usage marker', () => {
+  const marked = (spec: string) => ({ ...hello, messages: [{ role: 'user' as const, content: `Count these [emulator-usage: ${spec}]` }] });
+
+  it('reports the cached and reasoning tokens it names, streamed and not; repeat puts the usage so far on every chunk', async () => {
+    const client = azure('gpt-4o-mini');
+    const request = marked('cached=30, reasoning=7');
+    const whole = await client.chat.completions.create(request);
+    assert.equal(whole.usage?.prompt_tokens_details?.cached_tokens, 30);
+    assert.equal(whole.usage?.completion_tokens_details?.reasoning_tokens, 7);
+    assert.equal(whole.usage?.completion_tokens, countTokens(whole.choices[0].message.content ?? '') + 7);
+    const stream = await client.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } });
+    const usages = [];
+    for await (const chunk of stream) if (chunk.usage) usages.push(chunk.usage);
+    assert.deepEqual(usages, [whole.usage]);
+
+    const repeatedWhole = await client.chat.completions.create(marked('cached=30, reasoning=7, repeat'));
+    const repeated = await client.chat.completions.create({ ...marked('cached=30, reasoning=7, repeat'), stream: true, stream_options: { include_usage: true } });
+    const chunks = [];
+    for await (const chunk of repeated) chunks.push(chunk);
+    assert.equal(chunks[0].usage, undefined, 'the prompt annotations carry no usage');
+    const counts = chunks.slice(1).map((chunk) => chunk.usage?.completion_tokens);
+    assert.equal(counts[0], 7);
+    for (let index = 1; index < counts.length; index++) assert.ok(counts[index]! >= counts[index - 1]!);
+    assert.deepEqual(chunks.at(-1)!.usage, chunks.at(-2)!.usage);
+    assert.deepEqual(chunks.at(-1)!.usage, repeatedWhole.usage);
+  });
+
+  it('none: no usage in the body, and no usage chunk even with include_usage', async () => {
+    const client = azure('gpt-4o-mini');
+    const whole = await client.chat.completions.create(marked('none'));
+    assert.equal('usage' in whole, false);
+    const stream = await client.chat.completions.create({ ...marked('none'), stream: true, stream_options: { include_usage: true } });
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    assert.equal(chunks.at(-1)!.choices[0].finish_reason, 'stop');
+    for (const chunk of chunks) assert.equal('usage' in chunk, false);
   });
 });
 

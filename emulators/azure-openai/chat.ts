@@ -6,7 +6,7 @@
  */
 import { countTokens, splitTokens, tokenPrefixLength, type Exchange, type StreamEvent } from '../core/index.ts';
 import type { ChatInput } from '../openai/chat-request.ts';
-import { nextCompletionId, planChat, type ChatPlan } from '../openai/chat-completions.ts';
+import { nextCompletionId, planChat, repeatUsage, type ChatPlan } from '../openai/chat-completions.ts';
 import { EVENT_STREAM_CONTENT_TYPE, JSON_CONTENT_TYPE, deploymentHeaders } from './azure-headers.ts';
 import { COMPLETION_RESULTS, PROMPT_FILTER_RESULTS, STREAM_CHUNK_RESULTS, completionResults } from './content-filter.ts';
 import type { DeploymentState } from './deployments.ts';
@@ -37,12 +37,13 @@ function filteredReply(plan: ChatPlan): Reply {
   };
 }
 
-function usageJson(reply: Reply): string {
+/** `completionTokens` for a running count part way through a stream. */
+function usageJson(reply: Reply, completionTokens = reply.completionTokens): string {
   return (
-    `{"completion_tokens":${reply.completionTokens},"completion_tokens_details":{"accepted_prediction_tokens":0,` +
+    `{"completion_tokens":${completionTokens},"completion_tokens_details":{"accepted_prediction_tokens":0,` +
     `"audio_tokens":0,"reasoning_tokens":${reply.reasoningTokens},"rejected_prediction_tokens":0},` +
     `"prompt_tokens":${reply.promptTokens},"prompt_tokens_details":{"audio_tokens":0,"cached_tokens":${reply.cachedTokens}},` +
-    `"total_tokens":${reply.promptTokens + reply.completionTokens}}`
+    `"total_tokens":${reply.promptTokens + completionTokens}}`
   );
 }
 
@@ -57,7 +58,7 @@ export function sendAzureChat(
   region: string,
   filterCategory: string | undefined,
 ): void {
-  const plan = planChat(input);
+  const plan = planChat(input, exchange.usage);
   const reply: Reply = filterCategory === undefined ? plan : filteredReply(plan);
   const id = nextCompletionId();
   const created = Math.floor(Date.now() / 1000);
@@ -85,7 +86,7 @@ export function sendAzureChat(
     `{"choices":[{"content_filter_results":${results},"finish_reason":"${reply.finishReason}","index":0,` +
     `"logprobs":null,"message":${message}}],"created":${created},"id":"${id}","model":${deployment.modelJson},` +
     `"object":"chat.completion","prompt_filter_results":${PROMPT_FILTER_RESULTS},` +
-    `"system_fingerprint":${deployment.fingerprintJson},"usage":${usageJson(reply)}}`;
+    `"system_fingerprint":${deployment.fingerprintJson}${exchange.usage.omit ? '' : `,"usage":${usageJson(reply)}`}}`;
   exchange.send(200, deploymentHeaders(exchange, JSON_CONTENT_TYPE, region, deployment), body);
 }
 
@@ -117,9 +118,11 @@ function streamChat(
   filterCategory: string | undefined,
 ): void {
   const middle = `],"created":${created},"id":"${id}","model":${deployment.modelJson},`;
+  // `[emulator-usage: none]` answers as an api-version without `stream_options` does.
+  const includeUsage = input.includeUsage && !exchange.usage.omit;
   const tail =
     `"object":"chat.completion.chunk","system_fingerprint":${deployment.fingerprintJson}` +
-    `${input.includeUsage ? ',"usage":null' : ''}}\n\n`;
+    `${includeUsage ? ',"usage":null' : ''}}\n\n`;
   const obfuscate = input.includeObfuscation;
   const pendingTail = PENDING_CHOICE_END + middle;
   const chunk = (results: string, delta: string, finishReason: string): string => {
@@ -167,7 +170,9 @@ function streamChat(
   events.push(
     chunk(filterCategory === undefined ? '{}' : completionResults(filterCategory), '{}', `"${reply.finishReason}"`),
   );
-  if (input.includeUsage) {
+  // After the prompt annotations, which carry no usage field.
+  if (includeUsage && exchange.usage.repeat) repeatUsage(events, 1, reply, (completionTokens) => usageJson(reply, completionTokens));
+  if (includeUsage) {
     const usageTail =
       `"object":"chat.completion.chunk","system_fingerprint":${deployment.fingerprintJson},"usage":${usageJson(reply)}}\n\n`;
     events.push(

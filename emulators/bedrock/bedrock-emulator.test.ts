@@ -561,6 +561,46 @@ describe('prompt caching', () => {
   });
 });
 
+describe('the usage marker', () => {
+  const text = `Count these ${'words '.repeat(80)}[emulator-usage: cached=40, cache-write=20, reasoning=6]`;
+  // One message: 3 for it, 3 for the reply, and its text.
+  const promptTokens = 6 + countTokens(text);
+
+  it('reports the cache reads, cache writes and reasoning it names, carved out of inputTokens, streamed and not', async () => {
+    const whole = await converse({ messages: [user(text)] });
+    const visible = countTokens(whole.output?.message?.content?.[0]?.text ?? '');
+    assert.deepEqual(whole.usage, {
+      cacheReadInputTokens: 40,
+      cacheWriteInputTokens: 20,
+      inputTokens: promptTokens - 60,
+      outputTokens: visible + 6,
+      totalTokens: promptTokens + visible + 6,
+    });
+    const events = await converseStream({ messages: [user(text)] });
+    const metadata = events.filter((event) => event.metadata !== undefined);
+    assert.equal(metadata.length, 1);
+    assert.deepEqual(metadata[0].metadata?.usage, whole.usage);
+  });
+
+  it('repeat sends the metadata event twice; none sends no usage at all', async () => {
+    const repeated = await converseStream({ messages: [user('Count [emulator-usage: cached=5, repeat]')] });
+    const metadata = repeated.filter((event) => event.metadata !== undefined);
+    assert.equal(metadata.length, 2);
+    assert.deepEqual(metadata[1].metadata?.usage, metadata[0].metadata?.usage);
+    assert.equal(metadata[0].metadata?.usage?.cacheReadInputTokens, 5);
+    const omitted = await converseStream({ messages: [user('Count [emulator-usage: none]')] });
+    assert.equal(omitted.filter((event) => event.metadata !== undefined).length, 0);
+    assert.ok(omitted.some((event) => event.messageStop !== undefined));
+    const whole = await converse({ messages: [user('Count [emulator-usage: none]')] });
+    assert.equal(whole.usage, undefined);
+    assert.equal(whole.stopReason, 'end_turn');
+  });
+
+  it('a marker that does not parse is a ValidationException naming the problem', async () => {
+    await rejects(converse({ messages: [user('[emulator-usage: cached]')] }), awsName('ValidationException', 400, /cached needs a token count/));
+  });
+});
+
 describe('throttling', () => {
   it('refuses requests over the model RPM with ThrottlingException until resetQuotas', async () => {
     emulator.resetQuotas();

@@ -12,6 +12,7 @@ import {
   tokenPrefixLength,
   type Exchange,
   type StreamEvent,
+  type UsageDirective,
 } from '../core/index.ts';
 import { planChat } from '../openai/chat-completions.ts';
 import { baseHeaders, streamExceptionFrame } from './bedrock-errors.ts';
@@ -50,10 +51,14 @@ function toolUseId(index: number, name: string, seed: number): string {
   return deterministicId('tooluse_', 22, hashString(`${index}:${name}`, seed));
 }
 
-/** Plans the reply: the generator's answer, then stop sequences, `maxTokens`, the context window and the marker. */
-export function planReply(input: ConverseInput, contextWindow: number, marker: StopMarker | undefined): Reply {
+/**
+ * Plans the reply: the generator's answer, then stop sequences, `maxTokens`, the context window and the marker.
+ * Reasoning tokens an `[emulator-usage: reasoning=<n>]` marker asks for count as output: Bedrock does not report them
+ * apart.
+ */
+export function planReply(input: ConverseInput, contextWindow: number, marker: StopMarker | undefined, usage: UsageDirective): Reply {
   const chat = input.chat;
-  const plan = planChat({ ...chat, stop: [], maxTokens: Number.POSITIVE_INFINITY });
+  const plan = planChat({ ...chat, stop: [], maxTokens: Number.POSITIVE_INFINITY }, usage);
   let text = '';
   let toolUses: PlannedToolUse[] = [];
   let stopReason = 'end_turn';
@@ -75,9 +80,9 @@ export function planReply(input: ConverseInput, contextWindow: number, marker: S
       stopReason = 'stop_sequence';
     }
     outputTokens = countTokens(text);
-    if (outputTokens > chat.maxTokens) {
-      text = text.slice(0, tokenPrefixLength(text, chat.maxTokens));
-      outputTokens = chat.maxTokens;
+    if (outputTokens + plan.reasoningTokens > chat.maxTokens) {
+      outputTokens = Math.max(0, chat.maxTokens - plan.reasoningTokens);
+      text = text.slice(0, tokenPrefixLength(text, outputTokens));
       stopReason = 'max_tokens';
     }
     const room = Math.max(0, contextWindow - chat.promptTokens);
@@ -86,6 +91,7 @@ export function planReply(input: ConverseInput, contextWindow: number, marker: S
       outputTokens = room;
       stopReason = 'model_context_window_exceeded';
     }
+    outputTokens += plan.reasoningTokens;
   }
   if (marker === undefined) return { text, toolUses, stopReason, outputTokens };
   switch (marker) {
@@ -115,8 +121,13 @@ function echoedFields(input: ConverseInput): string {
   return fields;
 }
 
+/** The prompt tokens read neither from nor into the cache: Bedrock's `inputTokens`, never below 0. */
+function uncachedTokens(input: ConverseInput, cache: CacheUsage): number {
+  return Math.max(0, input.chat.promptTokens - cache.read - cache.write);
+}
+
 export function sendConverse(exchange: Exchange, input: ConverseInput, reply: Reply, cache: CacheUsage): void {
-  const inputTokens = input.chat.promptTokens - cache.read - cache.write;
+  const inputTokens = uncachedTokens(input, cache);
   let content = '';
   if (reply.text !== '') content = `{"text":${JSON.stringify(reply.text)}}`;
   for (const use of reply.toolUses) {
@@ -126,7 +137,8 @@ export function sendConverse(exchange: Exchange, input: ConverseInput, reply: Re
   }
   const body =
     `{"metrics":{"latencyMs":${exchange.elapsedMs()}},"output":{"message":{"content":[${content}],"role":"assistant"}},` +
-    `${echoedFields(input)}"stopReason":"${reply.stopReason}","usage":${usageJson(inputTokens, reply, cache)}}`;
+    `${echoedFields(input)}"stopReason":"${reply.stopReason}"` +
+    `${exchange.usage.omit ? '' : `,"usage":${usageJson(inputTokens, reply, cache)}`}}`;
   exchange.send(200, baseHeaders('application/json'), body);
 }
 
@@ -189,15 +201,19 @@ export function streamConverse(exchange: Exchange, input: ConverseInput, reply: 
     blockIndex++;
   }
   events.push(MESSAGE_STOP.frame(`{"p":"${padding(sequence++, 5)}","stopReason":"${reply.stopReason}"}`));
-  const inputTokens = input.chat.promptTokens - cache.read - cache.write;
+  const inputTokens = uncachedTokens(input, cache);
   const latency = input.latency !== undefined ? `"performanceConfig":{"latency":"${input.latency}"},` : '';
   const tier = input.serviceTier !== undefined ? `"serviceTier":{"type":"${input.serviceTier}"},` : '';
-  events.push(
-    METADATA.frame(
-      `{"metrics":{"latencyMs":${exchange.elapsedMs()}},"p":"${padding(sequence++, 7)}",${latency}${tier}` +
-        `"usage":${usageJson(inputTokens, reply, cache)}}`,
-    ),
-  );
+  // `[emulator-usage: none]` sends no metadata event; `repeat` sends it twice.
+  const usage = exchange.usage;
+  for (let copies = usage.omit ? 0 : usage.repeat ? 2 : 1; copies > 0; copies--) {
+    events.push(
+      METADATA.frame(
+        `{"metrics":{"latencyMs":${exchange.elapsedMs()}},"p":"${padding(sequence++, 7)}",${latency}${tier}` +
+          `"usage":${usageJson(inputTokens, reply, cache)}}`,
+      ),
+    );
+  }
   exchange.stream(200, baseHeaders(EVENT_STREAM_CONTENT_TYPE), events, {
     final: undefined,
     malformed: MALFORMED_FRAME,

@@ -134,9 +134,12 @@ class BedrockHandler implements EmulatorHandler {
     const now = Date.now();
     if (!model.take(now)) return sendAwsError(exchange, THROTTLED);
     if (input.chat.promptTokens > model.contextWindow) return sendAwsError(exchange, INPUT_TOO_LONG);
-    const reply = planReply(input, model.contextWindow, marker?.reason);
+    const usage = exchange.usage;
+    const reply = planReply(input, model.contextWindow, marker?.reason, usage);
     let cache: CacheUsage = NO_CACHE;
-    if (input.cache !== undefined) {
+    if (usage.cached !== undefined || usage.cacheWrite !== undefined) {
+      cache = { reported: true, read: usage.cached ?? 0, write: usage.cacheWrite ?? 0 };
+    } else if (input.cache !== undefined) {
       const hit = this.cache.touch(input.cache.key, now, input.cache.ttlMs);
       cache = { reported: true, read: hit ? input.cache.tokens : 0, write: hit ? 0 : input.cache.tokens };
     } else if (input.cacheRequested) {

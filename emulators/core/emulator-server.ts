@@ -16,6 +16,7 @@ import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Exchange, type EmulatorStats, type ExchangeOwner } from './exchange.ts';
 import { FAULT_HEADER, FaultSpecError, NO_FAULT, findFaultMarker, isNoFault, parseFault, type Fault } from './faults.ts';
+import { findUsageMarker } from './usage-marker.ts';
 
 export interface EmulatorHandler {
   /** Answers a request that no request-level fault has answered. May be async; a throw becomes a 500. */
@@ -210,6 +211,14 @@ function onRequestEnd(this: RequestWithExchange): void {
   }
   const owner = exchange.owner as EmulatorServerImplementation;
   owner.record(exchange);
+  if (chunks !== undefined) {
+    const usage = findUsageMarker(exchange.rawBody);
+    if (typeof usage === 'string') {
+      owner.handler.sendEmulatorError(exchange, 400, usage);
+      return;
+    }
+    if (usage !== undefined) exchange.usage = usage;
+  }
 
   let fault: Fault;
   try {

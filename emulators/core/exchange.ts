@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NO_FAULT, type Fault } from './faults.ts';
+import { DEFAULT_USAGE, type UsageDirective } from './usage-marker.ts';
 
 /** Response headers as a flat list: name, value, name, value… (passed to `writeHead` as is). */
 export type HeaderList = string[];
@@ -62,6 +63,8 @@ export class Exchange {
   bodyInvalid = false;
   /** The fault that applies to this request. */
   fault: Fault = NO_FAULT;
+  /** What the request's `[emulator-usage: …]` marker asks the reply's usage to be. */
+  usage: UsageDirective = DEFAULT_USAGE;
   /** True once the response is closed: finished, cut by a fault, or abandoned by the client. */
   closed = false;
 

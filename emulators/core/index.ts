@@ -8,6 +8,8 @@ export { Exchange } from './exchange.ts';
 export type { EmulatorStats, HeaderList, StreamEvent, StreamOptions } from './exchange.ts';
 export { FAULT_HEADER, FaultSpecError, NO_FAULT, findFaultMarker, isNoFault, parseFault } from './faults.ts';
 export type { Fault } from './faults.ts';
+export { DEFAULT_USAGE, findUsageMarker, parseUsageSpec } from './usage-marker.ts';
+export type { UsageDirective } from './usage-marker.ts';
 export {
   MAX_TOKEN_CHARACTERS,
   countTokens,

@@ -11,6 +11,8 @@ import {
   tokenPrefixLength,
   type Exchange,
   type StreamEvent,
+  type UsageDirective,
+  DEFAULT_USAGE,
 } from '../core/index.ts';
 import type { ChatInput, ToolDefinition } from './chat-request.ts';
 import type { ModelEntry } from './models.ts';
@@ -72,11 +74,13 @@ function selectTools(input: ChatInput): ToolDefinition[] {
   return input.parallelToolCalls ? selected : selected.slice(0, 1);
 }
 
-export function planChat(input: ChatInput): ChatPlan {
+/** `usage`: the request's `[emulator-usage: …]` marker, whose cached and reasoning counts replace the emulator's own. */
+export function planChat(input: ChatInput, usage: UsageDirective = DEFAULT_USAGE): ChatPlan {
   const promptTokens = input.promptTokens;
-  const reasoningTokens = input.reasoningTokens;
+  const reasoningTokens = usage.reasoning ?? input.reasoningTokens;
   const cachedTokens =
-    promptTokens >= CACHE_MINIMUM_TOKENS ? Math.floor(promptTokens / CACHE_BLOCK_TOKENS) * CACHE_BLOCK_TOKENS : 0;
+    usage.cached ??
+    (promptTokens >= CACHE_MINIMUM_TOKENS ? Math.floor(promptTokens / CACHE_BLOCK_TOKENS) * CACHE_BLOCK_TOKENS : 0);
   const selected = selectTools(input);
   if (selected.length > 0) {
     const toolCalls: PlannedToolCall[] = [];
@@ -136,12 +140,12 @@ export function planChat(input: ChatInput): ChatPlan {
   };
 }
 
-/** `usage` in OpenAI's field order. */
-export function usageObject(plan: ChatPlan) {
+/** `usage` in OpenAI's field order; `completionTokens` for a running count part way through a stream. */
+export function usageObject(plan: ChatPlan, completionTokens = plan.completionTokens) {
   return {
     prompt_tokens: plan.promptTokens,
-    completion_tokens: plan.completionTokens,
-    total_tokens: plan.promptTokens + plan.completionTokens,
+    completion_tokens: completionTokens,
+    total_tokens: plan.promptTokens + completionTokens,
     prompt_tokens_details: { cached_tokens: plan.cachedTokens, audio_tokens: 0 },
     completion_tokens_details: {
       reasoning_tokens: plan.reasoningTokens,
@@ -162,7 +166,7 @@ export function nextCompletionId(): string {
 }
 
 export function sendChatCompletion(exchange: Exchange, input: ChatInput, model: ModelEntry): void {
-  const plan = planChat(input);
+  const plan = planChat(input, exchange.usage);
   const id = nextCompletionId();
   const created = Math.floor(Date.now() / 1000);
   if (input.stream) {
@@ -189,7 +193,7 @@ export function sendChatCompletion(exchange: Exchange, input: ChatInput, model: 
     created,
     model: input.model,
     choices: [{ index: 0, message, logprobs: null, finish_reason: plan.finishReason }],
-    usage: usageObject(plan),
+    usage: exchange.usage.omit ? undefined : usageObject(plan),
     service_tier: input.serviceTier,
     system_fingerprint: model.fingerprint,
   });
@@ -203,6 +207,24 @@ const STREAM_ERROR_EVENT =
 
 const OBFUSCATION_SOURCE = 'k3VbQ9xTz2LmPq8RwYc5HsJd7FgNa4Ue';
 
+/**
+ * `[emulator-usage: repeat]`: every chunk carries the usage so far instead of `usage: null`, as vLLM's
+ * `continuous_usage_stats` does. Reasoning comes first, then one token per chunk; the finish chunk has the final count.
+ */
+export function repeatUsage(
+  events: StreamEvent[],
+  from: number,
+  plan: Pick<ChatPlan, 'completionTokens' | 'reasoningTokens'>,
+  usageJson: (completionTokens: number) => string,
+): void {
+  for (let index = from; index < events.length; index++) {
+    const streamed = index - from;
+    const completionTokens =
+      index === events.length - 1 ? plan.completionTokens : Math.min(plan.completionTokens, plan.reasoningTokens + streamed);
+    events[index] = (events[index] as string).replace('"usage":null', `"usage":${usageJson(completionTokens)}`);
+  }
+}
+
 function streamChatCompletion(
   exchange: Exchange,
   input: ChatInput,
@@ -215,7 +237,9 @@ function streamChatCompletion(
     `data: {"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(input.model)},` +
     `"service_tier":"${input.serviceTier}","system_fingerprint":"${model.fingerprint}","choices":`;
   const open = head + '[{"index":0,"delta":';
-  const pending = `,"logprobs":null,"finish_reason":null}]${input.includeUsage ? ',"usage":null' : ''}`;
+  // `[emulator-usage: none]` answers as an upstream that ignores `stream_options` does.
+  const includeUsage = input.includeUsage && !exchange.usage.omit;
+  const pending = `,"logprobs":null,"finish_reason":null}]${includeUsage ? ',"usage":null' : ''}`;
   const obfuscate = input.includeObfuscation;
   const events: StreamEvent[] = [];
   const chunk = (delta: string, tail: string): string =>
@@ -250,10 +274,11 @@ function streamChatCompletion(
   events.push(
     chunk(
       '{}',
-      `,"logprobs":null,"finish_reason":"${plan.finishReason}"}]${input.includeUsage ? ',"usage":null' : ''}`,
+      `,"logprobs":null,"finish_reason":"${plan.finishReason}"}]${includeUsage ? ',"usage":null' : ''}`,
     ),
   );
-  if (input.includeUsage) {
+  if (includeUsage && exchange.usage.repeat) repeatUsage(events, 0, plan, (completionTokens) => JSON.stringify(usageObject(plan, completionTokens)));
+  if (includeUsage) {
     const usage = `[],"usage":${JSON.stringify(usageObject(plan))}`;
     events.push(obfuscate ? `${head}${usage},"obfuscation":"${OBFUSCATION_SOURCE.slice(0, 6)}"}\n\n` : `${head}${usage}}\n\n`);
   }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import * as z from 'zod';
 import { request } from 'undici';
+import { countTokens } from '../core/index.ts';
 import { startOpenAIEmulator, type RunningEmulator } from './index.ts';
 
 const API_KEY = 'sk-test-emulator-key-0123456789';
@@ -262,6 +263,60 @@ describe('streaming', () => {
     assert.equal(text, 'Hello! You said:');
     assert.equal(finish, 'length');
     assert.equal(completionTokens, 3);
+  });
+});
+
+describe('the usage marker', () => {
+  const marked = (spec: string) => ({ model: 'gpt-4o', messages: [{ role: 'user' as const, content: `Count these [emulator-usage: ${spec}]` }] });
+
+  it('reports the cached and reasoning tokens it names, streamed and not, reasoning inside completion_tokens', async () => {
+    const request = marked('cached=40, reasoning=12');
+    const whole = await client.chat.completions.create(request);
+    const visible = countTokens(whole.choices[0].message.content ?? '');
+    assert.equal(whole.usage?.prompt_tokens_details?.cached_tokens, 40);
+    assert.equal(whole.usage?.completion_tokens_details?.reasoning_tokens, 12);
+    assert.equal(whole.usage?.completion_tokens, visible + 12);
+    const stream = await client.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } });
+    const usages = [];
+    for await (const chunk of stream) if (chunk.usage) usages.push(chunk.usage);
+    assert.deepEqual(usages, [whole.usage]);
+  });
+
+  it('reports a cached count above the prompt as given (a faulty upstream)', async () => {
+    const completion = await client.chat.completions.create(marked('cached=100000'));
+    assert.equal(completion.usage?.prompt_tokens_details?.cached_tokens, 100000);
+    assert.ok((completion.usage?.prompt_tokens ?? 0) < 100000);
+  });
+
+  it('repeat: every chunk carries the usage so far, growing to the final usage', async () => {
+    const request = marked('cached=8, reasoning=5, repeat');
+    const whole = await client.chat.completions.create(request);
+    const stream = await client.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } });
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    const completions = chunks.map((chunk) => chunk.usage?.completion_tokens);
+    assert.ok(completions.every((count) => typeof count === 'number'));
+    assert.equal(completions[0], 5, 'the role chunk: reasoning only');
+    for (let index = 1; index < completions.length; index++) assert.ok(completions[index]! >= completions[index - 1]!);
+    assert.deepEqual(chunks.at(-1)!.usage, whole.usage);
+    assert.deepEqual(chunks.at(-2)!.usage, whole.usage, 'the finish chunk has the final count');
+    for (const chunk of chunks) assert.equal(chunk.usage?.prompt_tokens_details?.cached_tokens, 8);
+  });
+
+  it('none: no usage in the body, and no usage chunk even with include_usage', async () => {
+    const request = marked('none');
+    const whole = await client.chat.completions.create(request);
+    assert.equal('usage' in whole, false);
+    const stream = await client.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } });
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    assert.equal(chunks.at(-1)!.choices[0].finish_reason, 'stop');
+    for (const chunk of chunks) assert.equal('usage' in chunk, false);
+  });
+
+  it('a marker that does not parse is a 400 naming the problem', async () => {
+    const error = await expectRejects(client.chat.completions.create(marked('cached=many')), OpenAI.BadRequestError);
+    assert.match(error.message, /cached needs a token count/);
   });
 });
 

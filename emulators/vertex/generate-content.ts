@@ -6,7 +6,17 @@
  * (`{"candidates": [{"content": {"role": "model","parts": […]}}],"usageMetadata": {…},…}`), or, without `alt=sse`,
  * a JSON array of responses.
  */
-import { countTokens, deterministicId, hashString, hex32, splitTokens, tokenPrefixLength, type Exchange, type StreamEvent } from '../core/index.ts';
+import {
+  countTokens,
+  deterministicId,
+  hashString,
+  hex32,
+  splitTokens,
+  tokenPrefixLength,
+  type Exchange,
+  type StreamEvent,
+  type UsageDirective,
+} from '../core/index.ts';
 import { planChat } from '../openai/chat-completions.ts';
 import type { BlockMarker } from './block-marker.ts';
 import { thoughtSummary, type GeminiInput } from './generate-request.ts';
@@ -42,6 +52,8 @@ export interface Generation {
   readonly thoughtTokens: number;
   readonly cachedTokens: number;
   readonly imageTokens: number;
+  /** The request's `[emulator-usage: …]` marker: usage left out, or repeated on every stream chunk. */
+  readonly usage: UsageDirective;
 }
 
 function signatureFor(seed: string): string {
@@ -55,14 +67,15 @@ function signatureFor(seed: string): string {
 }
 
 /** Plans the reply: the generator's answer, then Gemini's finish reasons, thinking and the block marker. */
-export function planGeneration(input: GeminiInput, model: ModelState, block: BlockMarker | undefined): Generation {
+export function planGeneration(input: GeminiInput, model: ModelState, block: BlockMarker | undefined, usage: UsageDirective): Generation {
   const chat = input.chat;
   const base = {
     candidateCount: input.candidateCount,
     promptTokens: chat.promptTokens,
     imageTokens: input.imageTokens,
+    usage,
   };
-  const plan = planChat(chat);
+  const plan = planChat(chat, usage);
   if (block?.target === 'prompt') {
     return {
       ...base,
@@ -120,8 +133,9 @@ export function planGeneration(input: GeminiInput, model: ModelState, block: Blo
 
 // --- response pieces --------------------------------------------------------------------------------------------
 
-function usageMetadata(generation: Generation): Record<string, unknown> {
-  const candidates = generation.candidateTokens * generation.candidateCount;
+/** `candidateTokens` (per candidate) for a running count part way through a stream. */
+function usageMetadata(generation: Generation, candidateTokens = generation.candidateTokens): Record<string, unknown> {
+  const candidates = candidateTokens * generation.candidateCount;
   const thoughts = generation.thoughtTokens * generation.candidateCount;
   const usage: Record<string, unknown> = { promptTokenCount: generation.promptTokens };
   if (candidates > 0) usage.candidatesTokenCount = candidates;
@@ -241,7 +255,7 @@ function responseObject(generation: Generation, meta: ResponseMeta, withLogprobs
     for (let index = 0; index < generation.candidateCount; index++) candidates.push(candidate(generation, index, withLogprobs));
     response.candidates = candidates;
   }
-  response.usageMetadata = usageMetadata(generation);
+  if (!generation.usage.omit) response.usageMetadata = usageMetadata(generation);
   response.modelVersion = meta.modelVersion;
   response.createTime = meta.createTime;
   response.responseId = meta.responseId;
@@ -281,16 +295,22 @@ export function googleJson(value: unknown): string {
 /**
  * The stream chunks as response objects: the thought summary (if any), the text a few tokens at a time, and a last
  * chunk with the finish reason and the full usage (function calls arrive whole in it). Earlier chunks carry
- * `usageMetadata: {trafficType}` only, as Vertex sends them.
+ * `usageMetadata: {trafficType}` only, as Vertex sends them; with `[emulator-usage: repeat]` the counts so far, as
+ * the Gemini API sends them; with `[emulator-usage: none]` no usage at all.
  */
 function streamChunks(generation: Generation, meta: ResponseMeta): Record<string, unknown>[] {
   const tail = { modelVersion: meta.modelVersion, createTime: meta.createTime, responseId: meta.responseId };
   const partial = { trafficType: 'ON_DEMAND' };
   if (generation.promptBlock !== undefined) return [responseObject(generation, meta, false)];
   const chunks: Record<string, unknown>[] = [];
-  const intermediate = (parts: Record<string, unknown>[]) =>
-    chunks.push({ candidates: [{ content: { role: 'model', parts } }], usageMetadata: partial, ...tail });
-  if (generation.thought !== undefined) intermediate([{ text: generation.thought, thought: true }]);
+  const { omit, repeat } = generation.usage;
+  let candidatesSoFar = 0;
+  const intermediate = (parts: Record<string, unknown>[], tokens: number) => {
+    candidatesSoFar = Math.min(generation.candidateTokens, candidatesSoFar + tokens);
+    const usage = omit ? undefined : repeat ? usageMetadata(generation, candidatesSoFar) : partial;
+    chunks.push({ candidates: [{ content: { role: 'model', parts } }], usageMetadata: usage, ...tail });
+  };
+  if (generation.thought !== undefined) intermediate([{ text: generation.thought, thought: true }], 0);
   const tokens = splitTokens(generation.text);
   const pieces: string[] = [];
   for (let index = 0; index < tokens.length; index += TOKENS_PER_CHUNK) {
@@ -300,7 +320,7 @@ function streamChunks(generation: Generation, meta: ResponseMeta): Record<string
   // The last text piece rides on the final chunk, unless the candidate was blocked after it.
   const lastInFinal = !blocked && pieces.length > 0 && generation.calls.length === 0;
   const streamed = lastInFinal ? pieces.length - 1 : pieces.length;
-  for (let index = 0; index < streamed; index++) intermediate([{ text: pieces[index] }]);
+  for (let index = 0; index < streamed; index++) intermediate([{ text: pieces[index] }], TOKENS_PER_CHUNK);
   const final: Record<string, unknown> = {};
   if (!blocked) {
     const parts: Record<string, unknown>[] = [];
@@ -315,7 +335,7 @@ function streamChunks(generation: Generation, meta: ResponseMeta): Record<string
   }
   final.finishReason = generation.finishReason;
   if (generation.responseBlock?.reason === 'SAFETY') final.safetyRatings = safetyRatings(generation.responseBlock);
-  chunks.push({ candidates: [final], usageMetadata: usageMetadata(generation), ...tail });
+  chunks.push({ candidates: [final], usageMetadata: omit ? undefined : usageMetadata(generation), ...tail });
   return chunks;
 }
 

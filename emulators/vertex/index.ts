@@ -218,7 +218,7 @@ class VertexHandler implements EmulatorHandler {
     if (typeof marker === 'string') return fail(invalidArgument(marker));
     if (!model.take(Date.now())) return fail(quotaExceeded(model.id));
     if (input.chat.promptTokens > model.contextWindow) return fail(inputTooLong(input.chat.promptTokens, model.contextWindow));
-    const generation = planGeneration(input, model, marker);
+    const generation = planGeneration(input, model, marker, exchange.usage);
     const meta = responseMeta(model);
     if (!streaming) return sendGenerateContent(exchange, generation, meta);
     const sse = /(^|&)alt=sse(&|$)/.test(exchange.query);

@@ -337,6 +337,48 @@ describe('streamGenerateContent', () => {
   });
 });
 
+describe('the usage marker', () => {
+  it('reports the cached and thinking tokens it names, thoughts beside the candidates, streamed and not', async () => {
+    const contents = 'Count these [emulator-usage: cached=6, reasoning=11]';
+    const whole = await genai().models.generateContent({ model: 'gemini-2.0-flash-001', contents });
+    const usage = whole.usageMetadata!;
+    assert.equal(usage.cachedContentTokenCount, 6);
+    assert.equal(usage.thoughtsTokenCount, 11);
+    assert.equal(usage.candidatesTokenCount, countTokens(whole.text ?? ''));
+    assert.equal(usage.totalTokenCount, usage.promptTokenCount! + usage.candidatesTokenCount! + 11);
+    const chunks = await collect(await genai().models.generateContentStream({ model: 'gemini-2.0-flash-001', contents }));
+    assert.deepEqual(chunks.at(-1)!.usageMetadata, usage);
+    for (const chunk of chunks.slice(0, -1)) assert.deepEqual(chunk.usageMetadata, { trafficType: 'ON_DEMAND' });
+  });
+
+  it('repeat: every chunk carries the counts so far, growing to the final usage', async () => {
+    const contents = 'Count these words here and there [emulator-usage: cached=6, reasoning=11, repeat]';
+    const whole = await genai().models.generateContent({ model: 'gemini-2.0-flash-001', contents });
+    const chunks = await collect(await genai().models.generateContentStream({ model: 'gemini-2.0-flash-001', contents }));
+    assert.ok(chunks.length > 2);
+    const candidates = chunks.map((chunk) => chunk.usageMetadata?.candidatesTokenCount);
+    for (let index = 1; index < candidates.length; index++) assert.ok(candidates[index]! >= candidates[index - 1]!);
+    for (const chunk of chunks) {
+      assert.equal(chunk.usageMetadata?.thoughtsTokenCount, 11);
+      assert.equal(chunk.usageMetadata?.cachedContentTokenCount, 6);
+    }
+    assert.deepEqual(chunks.at(-1)!.usageMetadata, whole.usageMetadata);
+  });
+
+  it('none: no usageMetadata, streamed or not', async () => {
+    const whole = await genai().models.generateContent({ model: 'gemini-2.0-flash-001', contents: 'Count [emulator-usage: none]' });
+    assert.equal(whole.usageMetadata, undefined);
+    assert.equal(whole.candidates?.[0].finishReason, 'STOP');
+    const chunks = await collect(await genai().models.generateContentStream({ model: 'gemini-2.0-flash-001', contents: 'Count [emulator-usage: none]' }));
+    for (const chunk of chunks) assert.equal(chunk.usageMetadata, undefined);
+  });
+
+  it('a marker that does not parse is INVALID_ARGUMENT naming the problem', async () => {
+    const error = await expectApiError(genai().models.generateContent({ model: 'gemini-2.0-flash-001', contents: '[emulator-usage: sometimes]' }), 400);
+    assert.match(String((error.error as { message: string }).message), /unknown item 'sometimes'/);
+  });
+});
+
 describe('authentication and access', () => {
   it('refuses an expired token with 401 UNAUTHENTICATED', async () => {
     const expired = await mintTestToken(account.privateKey, { email: account.email, lifetimeSeconds: -60 });

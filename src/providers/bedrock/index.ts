@@ -10,6 +10,7 @@ import type { ChatRequest, ChatResult } from '../../spec/index.ts';
 import type { CallContext, ProviderAdapter, StreamSink } from '../adapter.ts';
 import { identityCache, transportError } from '../http/transport-error.ts';
 import { streamDecoded } from '../http/stream-decoded.ts';
+import { estimateResultUsage, UsageEstimatingSink } from '../http/estimate-usage.ts';
 import { postRequest, requestBuffered, type UpstreamRequest } from '../http/upstream-call.ts';
 import { createUpstreamPool, type UpstreamQueueOptions } from '../http/upstream-pool.ts';
 import { parseUpstreamJson } from '../http/parse-upstream-json.ts';
@@ -129,18 +130,21 @@ function createConverseAdapter(name: string, basePath: string, pool: ReturnType<
         throw transportError(error, identity);
       }
       if (response.status >= 300) throw mapBedrockError(response.status, response.headers, response.body, identity);
-      return convertConverseResponse(parseUpstreamJson(response.body, identity), identity, context.requestId);
+      const result = convertConverseResponse(parseUpstreamJson(response.body, identity), identity, context.requestId);
+      return result.usage === undefined ? { ...result, usage: estimateResultUsage(request, result) } : result;
     },
 
-    async streamChat(request: ChatRequest, context: CallContext, sink: StreamSink): Promise<void> {
+    async streamChat(request: ChatRequest, context: CallContext, target: StreamSink): Promise<void> {
       const identity = identityFor(context.upstreamModel);
       const upstreamRequest = await prepare(request, context, 'converse-stream');
+      // Usage the upstream does not report (left out, or the stream broke off before it) is counted, marked estimated.
+      const sink = new UsageEstimatingSink(target, request);
       return streamDecoded(pool, upstreamRequest, sink, identity, {
         decoder: (status) => (status >= 200 && status < 300 ? new ConverseStreamDecoder(sink, identity) : undefined),
         buffered(status, headers, body) {
           throw mapBedrockError(status, headers, body, identity);
         },
-      });
+      }, sink);
     },
 
     async embed(): Promise<never> {

@@ -4,7 +4,7 @@ import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { parseChatRequest } from '../../frontends/openai/index.ts';
 import { describeRequest } from '../../routing/describe-request.ts';
 import { createUsage, type StreamPart } from '../../spec/index.ts';
-import { estimatePromptTokens, UsageEstimatingSink } from './estimate-usage.ts';
+import { estimatePromptTokens, estimateResultUsage, UsageEstimatingSink } from './estimate-usage.ts';
 
 const request = parseChatRequest({
   model: 'gpt-4o',
@@ -62,5 +62,71 @@ describe('UsageEstimatingSink', () => {
     estimating.finish();
     assert.equal(parts.length, 3);
     assert.equal(parts.filter((part) => part.type === 'usage').length, 1);
+  });
+
+  it('after a failure, counts what was streamed, since the upstream may bill it', () => {
+    const { parts, sink } = collector();
+    const estimating = new UsageEstimatingSink(sink, request);
+    estimating.write({ type: 'start', id: 'x', created: 1, model: 'm' });
+    estimating.write({ type: 'text-delta', delta: 'It is a' });
+    estimating.failed();
+    assert.deepEqual(parts.at(-1), {
+      type: 'usage',
+      usage: { ...createUsage({ input: estimatePromptTokens(request), output: countTokens('It is a') }), estimated: true },
+    });
+  });
+
+  it('after a failure with no output, adds nothing: a usage part would commit the response to an upstream the gateway may pass over', () => {
+    const { parts, sink } = collector();
+    const estimating = new UsageEstimatingSink(sink, request);
+    estimating.write({ type: 'start', id: 'x', created: 1, model: 'm' });
+    estimating.write({ type: 'annotation', scope: 'prompt', name: 'prompt_filter_results', value: [] });
+    estimating.failed();
+    assert.deepEqual(parts.map((part) => part.type), ['start', 'annotation']);
+  });
+
+  it('after a failure that came once the finish was written, counts the answer', () => {
+    const { parts, sink } = collector();
+    const estimating = new UsageEstimatingSink(sink, request);
+    estimating.write({ type: 'finish', finishReason: { unified: 'stop', raw: 'stop' } });
+    estimating.failed();
+    assert.equal(parts.at(-1)?.type, 'usage');
+  });
+
+  it('after a failure, adds nothing when the upstream reported usage before it broke off', () => {
+    const { parts, sink } = collector();
+    const estimating = new UsageEstimatingSink(sink, request);
+    estimating.write({ type: 'text-delta', delta: 'Hi' });
+    estimating.write({ type: 'usage', usage: createUsage({ input: 10, output: 1 }) });
+    estimating.failed();
+    assert.equal(parts.filter((part) => part.type === 'usage').length, 1);
+  });
+});
+
+describe('estimateResultUsage', () => {
+  const result = {
+    id: 'x',
+    created: 1,
+    model: 'm',
+    content: 'It is a cat.',
+    reasoning: 'Thinking about cats',
+    refusal: undefined,
+    toolCalls: [{ id: 'c2', type: 'function' as const, function: { name: 'look', arguments: '{"at":"dog"}' } }],
+    finishReason: { unified: 'tool-calls' as const, raw: 'tool_calls' },
+    usage: undefined,
+    openaiBody: undefined,
+  };
+
+  it('counts a whole completion as a stream of it would be counted, marked estimated', () => {
+    const reasoning = countTokens('Thinking about cats');
+    assert.deepEqual(estimateResultUsage(request, result), {
+      ...createUsage({ input: estimatePromptTokens(request), output: countTokens('It is a cat.') + countTokens('look') + countTokens('{"at":"dog"}') + reasoning, reasoning }),
+      estimated: true,
+    });
+  });
+
+  it('counts a refusal when there is no content', () => {
+    const refused = { ...result, content: null, reasoning: undefined, toolCalls: undefined, refusal: 'I cannot help with that.' };
+    assert.equal(estimateResultUsage(request, refused).outputTokens.total, countTokens('I cannot help with that.'));
   });
 });

@@ -1,8 +1,9 @@
 /**
- * Usage counted by the gateway, for a stream whose upstream cannot be asked for it (Azure OpenAI before api-version
- * 2024-09-01-preview refuses `stream_options`): the prompt and the streamed output counted with the o200k tokenizer
- * (gpt-tokenizer), the accounting OpenAI's chat models use. The result says `estimated: true`, so logs and metering
- * can tell it from a count the upstream reported.
+ * Usage counted by the gateway when the upstream reported none: a stream whose upstream cannot be asked for it (Azure
+ * OpenAI before api-version 2024-09-01-preview refuses `stream_options`), a stream cut short before its usage came, an
+ * upstream that leaves usage out. The prompt and the output are counted with the o200k tokenizer (gpt-tokenizer), the
+ * accounting OpenAI's chat models use. The result says `estimated: true`, so logs and metering can tell it from a
+ * count the upstream reported.
  *
  * The prompt is counted as routing counts it (see src/routing/describe-request.ts): message text and names, assistant
  * tool calls, tool declarations and a JSON schema response format as JSON, 3 tokens per message and 3 for the reply's
@@ -10,7 +11,7 @@
  * names and arguments.
  */
 import { createRequire } from 'node:module';
-import type { ChatRequest, StreamPart } from '../../spec/index.ts';
+import type { ChatRequest, ChatResult, StreamPart } from '../../spec/index.ts';
 import { createUsage, type Usage } from '../../spec/index.ts';
 import type { StreamSink } from '../adapter.ts';
 
@@ -29,8 +30,9 @@ function countTokens(text: string): number {
 }
 
 /**
- * Loads the tokenizer now: an adapter that will estimate calls it when it is built, at start-up, since loading takes
- * about half a second of blocked event loop that no request should wait through.
+ * Loads the tokenizer now: an adapter that will estimate every stream calls it when it is built, at start-up, since
+ * loading takes about half a second of blocked event loop that no request should wait through. Elsewhere it is loaded
+ * by the first estimate, which only an upstream that failed to report usage causes.
  */
 export function preloadUsageTokenizer(): void {
   countTokens(' ');
@@ -64,9 +66,17 @@ export function estimatePromptTokens(request: ChatRequest): number {
   return tokens;
 }
 
+/** The usage of a whole completion whose upstream reported none, counted. */
+export function estimateResultUsage(request: ChatRequest, result: ChatResult): Usage {
+  const reasoning = result.reasoning === undefined ? 0 : countTokens(result.reasoning);
+  let output = reasoning + countTokens(result.content ?? result.refusal ?? '');
+  if (result.toolCalls !== undefined) for (const call of result.toolCalls) output += countTokens(call.function.name) + countTokens(call.function.arguments);
+  return { ...createUsage({ input: estimatePromptTokens(request), output, reasoning }), estimated: true };
+}
+
 /**
- * Passes every part on to `sink`, keeping the output text; `finish()`, once the stream ended, adds an estimated usage
- * part unless the upstream reported usage after all.
+ * Passes every part on to `sink`, keeping the output text. Once the stream ended, `finish()` (it succeeded) or
+ * `failed()` (it broke off) adds an estimated usage part unless the upstream reported usage.
  */
 export class UsageEstimatingSink implements StreamSink {
   readonly #sink: StreamSink;
@@ -74,6 +84,8 @@ export class UsageEstimatingSink implements StreamSink {
   readonly #text: string[] = [];
   readonly #reasoning: string[] = [];
   #reported = false;
+  /** A part that commits the response to this upstream (output or the finish) went to the sink. */
+  #committed = false;
 
   constructor(sink: StreamSink, request: ChatRequest) {
     this.#sink = sink;
@@ -84,13 +96,19 @@ export class UsageEstimatingSink implements StreamSink {
     switch (part.type) {
       case 'text-delta':
         this.#text.push(part.delta);
+        this.#committed = true;
         break;
       case 'reasoning-delta':
         this.#reasoning.push(part.delta);
+        this.#committed = true;
         break;
       case 'tool-call-delta':
         if (part.name !== undefined) this.#text.push(part.name);
         this.#text.push(part.argumentsDelta);
+        this.#committed = true;
+        break;
+      case 'finish':
+        this.#committed = true;
         break;
       case 'usage':
         this.#reported = true;
@@ -108,6 +126,15 @@ export class UsageEstimatingSink implements StreamSink {
   /** Call after the last part of a stream that succeeded. */
   finish(): void {
     if (this.#reported) return;
+    this.#sink.write({ type: 'usage', usage: this.estimate() });
+  }
+
+  /**
+   * Call when the stream broke off: what was streamed is counted, since the upstream may bill it. Not when no output
+   * was streamed: a usage part would commit the response to this upstream, which the gateway may still pass over.
+   */
+  failed(): void {
+    if (this.#reported || !this.#committed) return;
     this.#sink.write({ type: 'usage', usage: this.estimate() });
   }
 

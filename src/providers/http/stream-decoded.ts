@@ -23,7 +23,20 @@ export interface DecodedStreamHandlers {
   buffered(status: number, headers: UpstreamHeaders, body: Buffer): void;
 }
 
-export function streamDecoded(pool: Pool, request: UpstreamRequest, sink: StreamSink, identity: UpstreamIdentity, handlers: DecodedStreamHandlers): Promise<void> {
+/** Told how the stream ended, before the caller is, to add the usage the upstream did not report (estimate-usage.ts). */
+export interface StreamEndUsage {
+  finish(): void;
+  failed(): void;
+}
+
+export function streamDecoded(
+  pool: Pool,
+  request: UpstreamRequest,
+  sink: StreamSink,
+  identity: UpstreamIdentity,
+  handlers: DecodedStreamHandlers,
+  usage?: StreamEndUsage,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let status = 0;
     let responseHeaders: UpstreamHeaders = {};
@@ -32,6 +45,15 @@ export function streamDecoded(pool: Pool, request: UpstreamRequest, sink: Stream
     const settle = (error: unknown): void => {
       if (settled) return;
       settled = true;
+      if (usage !== undefined) {
+        try {
+          if (error === undefined) usage.finish();
+          else usage.failed();
+        } catch (failure) {
+          reject(error ?? failure);
+          return;
+        }
+      }
       if (error === undefined) resolve();
       else reject(error);
     };

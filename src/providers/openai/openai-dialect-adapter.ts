@@ -10,7 +10,7 @@ import type { CallContext, ProviderAdapter, StreamSink } from '../adapter.ts';
 import { identityCache, transportError, type UpstreamIdentity } from '../http/transport-error.ts';
 import { streamDecoded } from '../http/stream-decoded.ts';
 import { postRequest, requestBuffered } from '../http/upstream-call.ts';
-import { preloadUsageTokenizer, UsageEstimatingSink } from '../http/estimate-usage.ts';
+import { estimateResultUsage, preloadUsageTokenizer, UsageEstimatingSink } from '../http/estimate-usage.ts';
 import { convertChatRequest, convertEmbeddingRequest, type OpenAIDialect } from './convert-request.ts';
 import { convertChatResponse, convertEmbeddingResponse, parseUpstreamJson } from './convert-response.ts';
 import { createAnnotationStripper } from './annotation-stripper.ts';
@@ -88,10 +88,10 @@ export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): Pro
   const stream = (request: ChatRequest, context: CallContext, target: StreamSink, path: string, body: string, headers: UpstreamHeaderSet): Promise<void> => {
     const identity = identityFor(context.upstreamModel);
     const passOn = request.providerAnnotations ? annotations : undefined;
-    // An upstream that cannot be asked for usage (no `stream_options`): the gateway counts it, marked as estimated.
-    const estimating = dialect.streamOptions === false ? new UsageEstimatingSink(target, request) : undefined;
-    const sink = estimating ?? target;
-    const streamed = streamDecoded(pool, postRequest(path, headers, body, context), sink, identity, {
+    // Usage the upstream does not report (it cannot be asked without `stream_options`, it leaves usage out, the stream
+    // breaks off before it) is counted by the gateway, marked as estimated.
+    const sink = new UsageEstimatingSink(target, request);
+    return streamDecoded(pool, postRequest(path, headers, body, context), sink, identity, {
       decoder(status, responseHeaders) {
         if (status < 200 || status >= 300) return undefined;
         const contentType = responseHeaders['content-type'];
@@ -103,8 +103,7 @@ export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): Pro
         if (status < 200 || status >= 300) throw mapOpenAIError(status, responseHeaders, buffered, identity);
         replayCompletion(convertChatResponse(parseUpstreamJson(buffered, identity), identity), sink);
       },
-    });
-    return estimating === undefined ? streamed : streamed.then(() => estimating.finish());
+    }, sink);
   };
 
   return {
@@ -115,7 +114,9 @@ export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): Pro
       const identity = identityFor(context.upstreamModel);
       const body = convertChatRequest(request, context.upstreamModel, dialect, false);
       const parse = stripper !== undefined && !request.providerAnnotations ? stripper.parse : parseUpstreamJson;
-      return convertChatResponse(await postJson('chat/completions', body, context, identity, parse), identity);
+      const result = convertChatResponse(await postJson('chat/completions', body, context, identity, parse), identity);
+      // The body still reaches the client as the upstream sent it; only metering gets the count.
+      return result.usage === undefined ? { ...result, usage: estimateResultUsage(request, result) } : result;
     },
 
     streamChat(request: ChatRequest, context: CallContext, sink: StreamSink): Promise<void> {

@@ -31,6 +31,31 @@ describe('convertGeminiUsage', () => {
       { inputTokens: { total: 9, noCache: 9, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 0, text: 0, reasoning: 0 } },
     ],
     [
+      'cached == prompt: nothing left uncached',
+      { promptTokenCount: 40, candidatesTokenCount: 3, cachedContentTokenCount: 40, totalTokenCount: 43 },
+      { inputTokens: { total: 40, noCache: 0, cacheRead: 40, cacheWrite: 0 }, outputTokens: { total: 3, text: 3, reasoning: 0 } },
+    ],
+    [
+      'cached == prompt + 1 (a faulty upstream): capped at the prompt',
+      { promptTokenCount: 40, candidatesTokenCount: 3, cachedContentTokenCount: 41, totalTokenCount: 43 },
+      { inputTokens: { total: 40, noCache: 0, cacheRead: 40, cacheWrite: 0 }, outputTokens: { total: 3, text: 3, reasoning: 0 } },
+    ],
+    [
+      'cached above the prompt with tool-use prompt tokens: capped at promptTokenCount, which alone holds the cached part',
+      { promptTokenCount: 10, toolUsePromptTokenCount: 5, candidatesTokenCount: 3, cachedContentTokenCount: 12, totalTokenCount: 18 },
+      { inputTokens: { total: 15, noCache: 5, cacheRead: 10, cacheWrite: 0 }, outputTokens: { total: 3, text: 3, reasoning: 0 } },
+    ],
+    [
+      'thoughts only (reasoning == the whole output): no candidates count',
+      { promptTokenCount: 8, thoughtsTokenCount: 50, totalTokenCount: 58 },
+      { inputTokens: { total: 8, noCache: 8, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 50, text: 0, reasoning: 50 } },
+    ],
+    [
+      'thoughts above the candidates: added, never subtracted',
+      { promptTokenCount: 8, candidatesTokenCount: 3, thoughtsTokenCount: 4, totalTokenCount: 15 },
+      { inputTokens: { total: 8, noCache: 8, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 7, text: 3, reasoning: 4 } },
+    ],
+    [
       'garbage counts are zero',
       { promptTokenCount: -3, candidatesTokenCount: 'many', thoughtsTokenCount: Number.NaN, totalTokenCount: 1 },
       { inputTokens: { total: 0, noCache: 0, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 0, text: 0, reasoning: 0 } },

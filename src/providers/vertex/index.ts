@@ -8,6 +8,7 @@ import type { ChatRequest, ChatResult } from '../../spec/index.ts';
 import type { CallContext, ProviderAdapter, StreamSink } from '../adapter.ts';
 import { BearerTokenSource, type TokenProvider } from '../http/bearer-token-source.ts';
 import { streamDecoded } from '../http/stream-decoded.ts';
+import { estimateResultUsage, UsageEstimatingSink } from '../http/estimate-usage.ts';
 import { identityCache, transportError } from '../http/transport-error.ts';
 import { postRequest, requestBuffered, type UpstreamRequest } from '../http/upstream-call.ts';
 import { createUpstreamPool, type UpstreamQueueOptions } from '../http/upstream-pool.ts';
@@ -114,18 +115,21 @@ function createGeminiAdapter(name: string, modelsPath: string, pool: ReturnType<
         throw transportError(error, identity);
       }
       if (response.status >= 300) throw mapVertexError(response.status, response.headers, response.body, identity);
-      return convertGeminiResponse(parseUpstreamJson(response.body, identity), identity, context.requestId);
+      const result = convertGeminiResponse(parseUpstreamJson(response.body, identity), identity, context.requestId);
+      return result.usage === undefined ? { ...result, usage: estimateResultUsage(request, result) } : result;
     },
 
-    async streamChat(request: ChatRequest, context: CallContext, sink: StreamSink): Promise<void> {
+    async streamChat(request: ChatRequest, context: CallContext, target: StreamSink): Promise<void> {
       const identity = identityFor(context.upstreamModel);
       const upstreamRequest = await prepare(request, context, 'streamGenerateContent?alt=sse');
+      // Usage the upstream does not report (left out, or the stream broke off before it) is counted, marked estimated.
+      const sink = new UsageEstimatingSink(target, request);
       return streamDecoded(pool, upstreamRequest, sink, identity, {
         decoder: (status) => (status >= 200 && status < 300 ? new GeminiStreamDecoder(sink, identity, context.requestId) : undefined),
         buffered(status, headers, body) {
           throw mapVertexError(status, headers, body, identity);
         },
-      });
+      }, sink);
     },
 
     async embed(): Promise<never> {

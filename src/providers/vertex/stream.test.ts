@@ -164,6 +164,17 @@ describe('GeminiStreamDecoder: rules', () => {
     if (usages[0].type === 'usage') assert.deepEqual(usages[0].usage.outputTokens, { total: 9, text: 2, reasoning: 7 });
   });
 
+  it('cumulative usage with cached tokens on every chunk counts as the last chunk says, never the sum', () => {
+    const usage = (candidates: number) => ({ promptTokenCount: 50, cachedContentTokenCount: 40, candidatesTokenCount: candidates, thoughtsTokenCount: 6, totalTokenCount: 56 + candidates });
+    const body = chunk([{ text: 'One' }], undefined, usage(1)) + chunk([{ text: ' two' }], undefined, usage(2)) + chunk([{ text: ' three' }], 'STOP', usage(3));
+    const { parts, error } = decode(Buffer.from(body), 9);
+    assert.equal(error, undefined);
+    assert.deepEqual(
+      parts.filter((part) => part.type === 'usage'),
+      [{ type: 'usage', usage: { inputTokens: { total: 50, noCache: 10, cacheRead: 40, cacheWrite: 0 }, outputTokens: { total: 9, text: 3, reasoning: 6 } } }],
+    );
+  });
+
   it('writes no usage part when Gemini sent no counts', () => {
     const { parts, error } = decode(Buffer.from(chunk([{ text: 'Hi' }], 'STOP')), 100);
     assert.equal(error, undefined);

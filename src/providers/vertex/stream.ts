@@ -9,7 +9,8 @@
  * streams a call whole, in one part) → one `tool-call-delta` carrying the id, the name and the whole arguments
  * (calls numbered 0, 1… in order of appearance; ids as tool-call-ids.ts gives them); the candidate's `finishReason`
  * → `finish` (`tool-calls` when any function call was seen). `usageMetadata` comes on many chunks, cumulative: the
- * last one seen is written once, as the `usage` part, when the body ends.
+ * last one that carries a count is kept as it came and converted once, into the one `usage` part, when the body ends
+ * (counts so far are never added up).
  *
  * The `start` part (id `chatcmpl-<requestId>`, `created` from `createTime`, model from `modelVersion`) is written just
  * before the first part that carries something, so an error or a blocked prompt before any content leaves `started`
@@ -27,11 +28,11 @@
  */
 import { createParser, type EventSourceMessage, type EventSourceParser, type ParseError } from 'eventsource-parser';
 import { GatewayError } from '../../errors/index.ts';
-import type { StreamPart, Usage } from '../../spec/index.ts';
+import type { StreamPart } from '../../spec/index.ts';
 import type { StreamSink } from '../adapter.ts';
 import { truncateBody, type UpstreamIdentity } from '../http/transport-error.ts';
 import { createdOf, firstCandidate, promptBlockError, responseKeyOf, type GeminiResponse, type GeminiResponsePart } from './convert-response.ts';
-import { convertGeminiUsage } from './convert-usage.ts';
+import { carriesTokenCount, convertGeminiUsage, type GeminiUsageMetadata } from './convert-usage.ts';
 import { httpStatusOf, mapGoogleRpcStatus, rpcStatusOf } from './errors.ts';
 import { mapGeminiFinishReason } from './map-finish-reason.ts';
 import { toolCallId } from './tool-call-ids.ts';
@@ -54,7 +55,7 @@ export class GeminiStreamDecoder {
   #ended = false;
   #saturated = false;
   #toolCalls = 0;
-  #usage: Usage | undefined = undefined;
+  #usageMetadata: GeminiUsageMetadata | undefined = undefined;
   #error: GatewayError | undefined = undefined;
 
   /** `requestId` mints the completion id (`chatcmpl-<requestId>`) and, when Gemini sends no `responseId`, tool-call ids. */
@@ -109,8 +110,8 @@ export class GeminiStreamDecoder {
       return this.#error;
     }
     this.#ended = true;
-    const usage = this.#usage;
-    this.#usage = undefined;
+    const usage = convertGeminiUsage(this.#usageMetadata);
+    this.#usageMetadata = undefined;
     if (usage !== undefined) {
       try {
         this.#sink.write({ type: 'usage', usage });
@@ -160,8 +161,8 @@ export class GeminiStreamDecoder {
       this.#created = createdOf(response.createTime);
     }
     if (this.#model === undefined && typeof response.modelVersion === 'string' && response.modelVersion !== '') this.#model = response.modelVersion;
-    const usage = convertGeminiUsage(response.usageMetadata);
-    if (usage !== undefined) this.#usage = usage;
+    const usageMetadata = response.usageMetadata;
+    if (usageMetadata !== undefined && carriesTokenCount(usageMetadata)) this.#usageMetadata = usageMetadata;
     if (this.#finished) return;
 
     const candidate = firstCandidate(response.candidates);
