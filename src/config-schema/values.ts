@@ -1,6 +1,6 @@
 /**
- * Parsers for the configuration's scalar notations: durations, sizes, listen addresses, ports, counts, booleans and
- * base URLs. Each takes the value as written (after environment substitution, so numbers may arrive as text) and
+ * Parsers for the configuration's scalar notations: durations, sizes, listen addresses, ports, counts, booleans, base
+ * URLs, money (prices, amounts, currencies) and percentages. Each takes the value as written (after environment substitution, so numbers may arrive as text) and
  * either returns the parsed value or reports why not; messages quote values only through `quoteValue`.
  */
 
