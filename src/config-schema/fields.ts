@@ -88,6 +88,32 @@ export function section<T extends z.ZodType>(schema: T) {
 /** An optional mapping: absent or empty gives `undefined`. */
 export const optionalObject = <T extends z.ZodType>(schema: T) => z.preprocess((input) => input ?? undefined, schema.optional());
 
+/**
+ * One mapping or a non-empty list of them, optional: `channels: { provider: a }` or `channels: [ { provider: a }, … ]`.
+ * Problems are reported at the entry's own path either way (`channels.provider`, `channels[1].provider`); `expected`
+ * says what belongs there (`a channel { provider, model } or a list of them`), `what` names one entry.
+ */
+export function oneOrList<T extends z.ZodType>(item: T, what: string, expected: string) {
+  const items = z.array(item).min(1, `must list at least one ${what}`);
+  return z
+    .unknown()
+    .optional()
+    .transform((input, context): z.output<T> | readonly z.output<T>[] | undefined => {
+      if (input === undefined || input === null) return undefined;
+      if (typeof input !== 'object') {
+        context.addIssue({ code: 'custom', message: `expected ${expected}, got ${describeType(input)}` });
+        return z.NEVER;
+      }
+      // zod's own union reports neither alternative's problems once both fail, so the shape picks the schema.
+      const result = (Array.isArray(input) ? items : item).safeParse(input, { error: describeIssue });
+      if (result.success) return result.data as z.output<T> | readonly z.output<T>[];
+      for (const issue of result.error.issues) {
+        context.addIssue({ code: 'custom', message: issue.message, path: issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment))) });
+      }
+      return z.NEVER;
+    });
+}
+
 export function parseText(input: unknown, report: Report): string | undefined {
   if (typeof input === 'string') {
     if (input.trim() === '') {

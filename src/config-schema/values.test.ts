@@ -4,15 +4,19 @@ import { renderValues, type PathSegment } from './problem.ts';
 import {
   formatBytes,
   formatDuration,
+  parseAmount,
   parseBaseUrl,
   parseBoolean,
+  formatBasisPoints,
   formatMicros,
   formatMinuteOfDay,
   parseCount,
+  parseCurrency,
   parseDate,
   parseDuration,
   parseListen,
   parseNumber,
+  parsePercent,
   parsePort,
   parsePrice,
   parseShare,
@@ -203,7 +207,7 @@ test('shares: 0 < x ≤ 1; a percentage is pointed out', () => {
   assert.deepEqual(run(parseShare, '50%').problems, ['expected a share from 0 to 1 (0.5 is half), got "50%"']);
 });
 
-test('prices: US dollars per million tokens become whole micro-dollars, never rounded', () => {
+test('prices: currency units per million tokens become whole micro-units, never rounded', () => {
   const cases: Array<[unknown, number]> = [
     [2.5, 2_500_000],
     [10, 10_000_000],
@@ -216,19 +220,86 @@ test('prices: US dollars per million tokens become whole micro-dollars, never ro
     [1_000_000, 1_000_000_000_000],
   ];
   for (const [input, expected] of cases) assert.deepEqual(run(parsePrice, input), { value: expected, problems: [] }, String(input));
-  const tooFine = 'must have at most 6 decimal places (prices are kept in millionths of a US dollar)';
+  const tooFine = 'must have at most 6 decimal places (prices are kept in millionths of a currency unit)';
   assert.deepEqual(run(parsePrice, 2.5000001).problems, [tooFine]);
   assert.deepEqual(run(parsePrice, 1e-7).problems, [tooFine]);
   assert.deepEqual(run(parsePrice, '0.0000001').problems, [tooFine]);
   assert.deepEqual(run(parsePrice, -1).problems, ['must not be negative, got -1']);
   assert.deepEqual(run(parsePrice, '-1').problems, ['must not be negative, got "-1"']);
-  assert.deepEqual(run(parsePrice, 1_000_001).problems, ['must be at most 1000000 (US dollars per million tokens), got 1000001']);
-  assert.deepEqual(run(parsePrice, '$2.50').problems, ['invalid price "$2.50"; expected a number of US dollars per million tokens, e.g. 2.50']);
-  assert.deepEqual(run(parsePrice, [1]).problems, ['expected a price in US dollars per million tokens (e.g. 2.50), got a list']);
+  assert.deepEqual(run(parsePrice, 1_000_001).problems, ['must be at most 1000000 (per million tokens), got 1000001']);
+  assert.deepEqual(run(parsePrice, '1000000.000001').problems, ['must be at most 1000000 (per million tokens), got "1000000.000001"']);
+  assert.deepEqual(run(parsePrice, '$2.50').problems, [
+    `invalid price "$2.50"; expected a number of currency units per million tokens, e.g. 2.50; the currency is metering.currency (or the agreement's currency:), not part of the number`,
+  ]);
+  assert.deepEqual(run(parsePrice, 'cheap').problems, ['invalid price "cheap"; expected a number of currency units per million tokens, e.g. 2.50']);
+  assert.deepEqual(run(parsePrice, [1]).problems, ['expected a price per million tokens (e.g. 2.50), got a list']);
   assert.deepEqual(run(parsePrice, Number.NaN).problems, ['must be a finite number']);
 });
 
-test('formatMicros shows dollars with at least two decimals, exactly', () => {
+test('amounts: greater than 0, at most 10^9 currency units, six decimals at most, as whole micro-units', () => {
+  const cases: Array<[unknown, number]> = [
+    [250_000, 250_000_000_000],
+    ['1250.50', 1_250_500_000],
+    [0.000001, 1],
+    [1_000_000_000, 1_000_000_000_000_000],
+    [' 42 ', 42_000_000],
+  ];
+  for (const [input, expected] of cases) assert.deepEqual(run(parseAmount, input), { value: expected, problems: [] }, String(input));
+  assert.deepEqual(run(parseAmount, 0).problems, ['must be greater than 0, got 0']);
+  assert.deepEqual(run(parseAmount, '0.000000').problems, ['must be greater than 0, got "0.000000"']);
+  assert.deepEqual(run(parseAmount, -5).problems, ['must not be negative, got -5']);
+  assert.deepEqual(run(parseAmount, 1_000_000_000.000001).problems, ['must be at most 1000000000, got 1000000000.000001']);
+  assert.deepEqual(run(parseAmount, 0.0000001).problems, ['must have at most 6 decimal places (amounts are kept in millionths of a currency unit)']);
+  assert.deepEqual(run(parseAmount, '1.0000001').problems, ['must have at most 6 decimal places (amounts are kept in millionths of a currency unit)']);
+  assert.deepEqual(run(parseAmount, '1,000,000').problems, ['invalid amount "1,000,000"; expected a number of currency units, e.g. 250000, without thousands separators']);
+  assert.deepEqual(run(parseAmount, '250000 USD').problems, [
+    `invalid amount "250000 USD"; expected a number of currency units, e.g. 250000; the currency is metering.currency (or the agreement's currency:), not part of the number`,
+  ]);
+  assert.deepEqual(run(parseAmount, true).problems, ['expected an amount (e.g. 250000), got true']);
+});
+
+test('percentages: 25, "25%" and "12.5 %" become basis points; two decimals at most; bounds exact', () => {
+  const share = (input: unknown) => run((value, report) => parsePercent(value, report, { positive: true, atMost: 100 }), input);
+  const markup = (input: unknown) => run((value, report) => parsePercent(value, report, { positive: false, atMost: 1000 }), input);
+  const cases: Array<[unknown, number]> = [
+    [20, 2000],
+    ['20%', 2000],
+    ['12.5 %', 1250],
+    [0.01, 1],
+    [12.34, 1234],
+    ['12.30', 1230],
+    [100, 10_000],
+  ];
+  for (const [input, expected] of cases) assert.deepEqual(share(input), { value: expected, problems: [] }, String(input));
+  assert.deepEqual(share(0).problems, ['must be greater than 0, got 0']);
+  assert.deepEqual(share('0%').problems, ['must be greater than 0, got "0%"']);
+  assert.deepEqual(share(100.01).problems, ['must be at most 100 (percent), got 100.01']);
+  assert.deepEqual(share(12.345).problems, ['must have at most 2 decimal places (percentages are kept in hundredths of a percent)']);
+  assert.deepEqual(share(1e-7).problems, ['must have at most 2 decimal places (percentages are kept in hundredths of a percent)']);
+  assert.deepEqual(share('twenty').problems, ['invalid percentage "twenty"; expected a number of percent, e.g. 25 or "25%"']);
+  assert.deepEqual(share('0.2 of it').problems, ['invalid percentage "0.2 of it"; expected a number of percent, e.g. 25 or "25%"']);
+  assert.deepEqual(share([20]).problems, ['expected a percentage (e.g. 25 or "25%"), got a list']);
+  assert.deepEqual(markup(0), { value: 0, problems: [] });
+  assert.deepEqual(markup(1000), { value: 100_000, problems: [] });
+  assert.deepEqual(markup(1000.01).problems, ['must be at most 1000 (percent), got 1000.01']);
+  assert.deepEqual(markup(-1).problems, ['must not be negative, got -1']);
+  assert.equal(formatBasisPoints(2000), '20');
+  assert.equal(formatBasisPoints(1250), '12.5');
+  assert.equal(formatBasisPoints(1), '0.01');
+  assert.equal(formatBasisPoints(0), '0');
+});
+
+test('currencies: three upper-case letters', () => {
+  assert.deepEqual(run(parseCurrency, 'EUR'), { value: 'EUR', problems: [] });
+  assert.deepEqual(run(parseCurrency, ' USD '), { value: 'USD', problems: [] });
+  assert.deepEqual(run(parseCurrency, 'usd').problems, ['invalid currency "usd"; did you mean "USD"? (ISO 4217 codes are upper case)']);
+  assert.deepEqual(run(parseCurrency, 'abc').problems, ['invalid currency "abc"; expected an ISO 4217 code, three upper-case letters such as USD or EUR'], 'no code to suggest');
+  assert.deepEqual(run(parseCurrency, 'US$').problems, ['invalid currency "US$"; expected an ISO 4217 code, three upper-case letters such as USD or EUR']);
+  assert.deepEqual(run(parseCurrency, 'EURO').problems, ['invalid currency "EURO"; expected an ISO 4217 code, three upper-case letters such as USD or EUR']);
+  assert.deepEqual(run(parseCurrency, 978).problems, ['expected a currency code (e.g. USD or EUR), got a whole number']);
+});
+
+test('formatMicros shows units with at least two decimals, exactly', () => {
   assert.equal(formatMicros(2_500_000), '2.50');
   assert.equal(formatMicros(75_000), '0.075');
   assert.equal(formatMicros(10_000_000), '10.00');

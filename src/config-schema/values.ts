@@ -1,6 +1,6 @@
 /**
- * Parsers for the configuration's scalar notations: durations, sizes, listen addresses, ports, counts, booleans and
- * base URLs. Each takes the value as written (after environment substitution, so numbers may arrive as text) and
+ * Parsers for the configuration's scalar notations: durations, sizes, listen addresses, ports, counts, booleans, base
+ * URLs, money (prices, amounts, currencies) and percentages. Each takes the value as written (after environment substitution, so numbers may arrive as text) and
  * either returns the parsed value or reports why not; messages quote values only through `quoteValue`.
  */
 
@@ -278,67 +278,180 @@ export function parseShare(input: unknown, report: Report): number | undefined {
   return value;
 }
 
-/** The largest accepted price, in US dollars per million tokens. */
+/** The largest accepted price, in currency units per million tokens. */
 export const maximumPrice = 1_000_000;
+/**
+ * The largest accepted amount (a cap, a commitment), in currency units: 10^15 micro-units, so a ledger may add several
+ * such sums and stay below 2^53 (about 9 × 10^15), where integers stop being exact.
+ */
+export const maximumAmount = 1_000_000_000;
+
+interface MoneyTerms {
+  /** `price`, `amount`: what the messages call the value. */
+  readonly noun: string;
+  /** What the number counts, for messages: `per million tokens`. */
+  readonly unit: string;
+  readonly example: string;
+  readonly maximum: number;
+  /** Whether 0 is refused. */
+  readonly positive: boolean;
+}
 
 /**
- * A price in US dollars per million tokens (`2.50`, `0.075`, `0`; text of the same from the environment), returned
- * as whole micro-dollars per million tokens (`2_500_000`, `75_000`, `0`). At most six decimal places: a finer
- * price would be rounded, and money is never rounded silently.
+ * A sum of money in units of the metering currency (a number, or text of one from the environment), returned as
+ * whole micro-units. At most six decimal places: a finer value would be rounded, and money is never rounded silently.
  */
-export function parsePrice(input: unknown, report: Report): number | undefined {
+function parseMicros(input: unknown, report: Report, terms: MoneyTerms): number | undefined {
+  const tooFine = `must have at most 6 decimal places (${terms.noun}s are kept in millionths of a currency unit)`;
+  const outOfRange = (value: number, shown: string): string | undefined => {
+    if (value < 0) return `must not be negative, got ${shown}`;
+    if (terms.positive && value === 0) return `must be greater than 0, got ${shown}`;
+    if (value > terms.maximum) return `must be at most ${terms.maximum}${terms.unit === '' ? '' : ` (${terms.unit})`}, got ${shown}`;
+    return undefined;
+  };
   let text: string;
   if (typeof input === 'number') {
     if (!Number.isFinite(input)) {
       report('must be a finite number');
       return undefined;
     }
-    if (input < 0) {
-      report(`must not be negative, got ${input}`);
+    const problem = outOfRange(input, String(input));
+    if (problem !== undefined) {
+      report(problem);
       return undefined;
     }
-    if (input > maximumPrice) {
-      report(`must be at most ${maximumPrice} (US dollars per million tokens), got ${input}`);
-      return undefined;
-    }
-    // The shortest text that reads back as the same number: what was written, for any price with few decimals.
+    // The shortest text that reads back as the same number: what was written, for any value with few decimals.
     text = String(input);
     if (text.includes('e')) {
-      report('must have at most 6 decimal places (prices are kept in millionths of a US dollar)');
+      report(tooFine);
       return undefined;
     }
   } else if (typeof input === 'string') {
     text = input.trim();
     if (!/^-?\d+(?:\.\d+)?$/.test(text)) {
-      report(`invalid price ${quoteValue(input)}; expected a number of US dollars per million tokens, e.g. 2.50`);
+      report(`invalid ${terms.noun} ${quoteValue(input)}; ${moneyTextHint(text, terms)}`);
       return undefined;
     }
-    if (text.startsWith('-')) {
-      report(`must not be negative, got ${quoteValue(input)}`);
-      return undefined;
-    }
-    if (Number(text) > maximumPrice) {
-      report(`must be at most ${maximumPrice} (US dollars per million tokens), got ${quoteValue(input)}`);
+    const problem = outOfRange(Number(text), quoteValue(input));
+    if (problem !== undefined) {
+      report(problem);
       return undefined;
     }
   } else {
-    report(`expected a price in US dollars per million tokens (e.g. 2.50), got ${describeType(input)}`);
+    report(`expected ${terms.noun === 'amount' ? 'an' : 'a'} ${terms.noun}${terms.unit === '' ? '' : ` ${terms.unit}`} (e.g. ${terms.example}), got ${describeType(input)}`);
     return undefined;
   }
   const [whole, fraction = ''] = text.split('.');
   const digits = fraction.replace(/0+$/, '');
   if (digits.length > 6) {
-    report('must have at most 6 decimal places (prices are kept in millionths of a US dollar)');
+    report(tooFine);
     return undefined;
   }
   return Number(whole) * 1_000_000 + Number(digits.padEnd(6, '0'));
 }
 
-/** `2.50`, `0.075`, `10.00`: micro-dollars as dollars, with at least two decimals. */
+/** Why text is not a sum of money, pointing at the two usual reasons: a currency and thousands separators. */
+function moneyTextHint(text: string, terms: MoneyTerms): string {
+  const expected = `expected a number of currency units${terms.unit === '' ? '' : ` ${terms.unit}`}, e.g. ${terms.example}`;
+  if (/^[^\d-]*[\d.,_' ]+\s*[A-Za-z]{3}$|^[A-Za-z]{3}\s*[\d.,_' ]+$|^[$€£¥]/.test(text)) {
+    return `${expected}; the currency is metering.currency (or the agreement's currency:), not part of the number`;
+  }
+  if (/^\d{1,3}(?:[,_' ]\d{3})+(?:\.\d+)?$/.test(text)) return `${expected}, without thousands separators`;
+  return expected;
+}
+
+/**
+ * A price in units of the metering currency per million tokens (`2.50`, `0.075`, `0`; text of the same from the
+ * environment), returned as whole micro-units per million tokens (`2_500_000`, `75_000`, `0`).
+ */
+export function parsePrice(input: unknown, report: Report): number | undefined {
+  return parseMicros(input, report, { noun: 'price', unit: 'per million tokens', example: '2.50', maximum: maximumPrice, positive: false });
+}
+
+/**
+ * An amount of money in units of the metering currency (`250000`, `1250.50`; a cap, a commitment), greater than 0,
+ * returned as whole micro-units (`1250.50` → `1_250_500_000`).
+ */
+export function parseAmount(input: unknown, report: Report): number | undefined {
+  return parseMicros(input, report, { noun: 'amount', unit: '', example: '250000', maximum: maximumAmount, positive: true });
+}
+
+/** `2.50`, `0.075`, `10.00`: micro-units as units, with at least two decimals. */
 export function formatMicros(micros: number): string {
   const whole = Math.floor(micros / 1_000_000);
   const fraction = String(micros % 1_000_000).padStart(6, '0').replace(/0+$/, '').padEnd(2, '0');
   return `${whole}.${fraction}`;
+}
+
+export interface PercentBounds {
+  /** Whether 0 is refused. */
+  readonly positive: boolean;
+  /** Inclusive upper bound, in percent. */
+  readonly atMost: number;
+}
+
+/**
+ * A percentage (`25`, `"25%"`, `12.5`, text of the same from the environment), at most two decimal places, returned
+ * as whole basis points (`25` → `2500`, `12.5` → `1250`), so that shares of money are computed without fractions.
+ */
+export function parsePercent(input: unknown, report: Report, bounds: PercentBounds): number | undefined {
+  let text: string;
+  if (typeof input === 'number') {
+    if (!Number.isFinite(input)) {
+      report('must be a finite number');
+      return undefined;
+    }
+    text = String(input);
+  } else if (typeof input === 'string') {
+    const match = /^(-?\d+(?:\.\d+)?)\s*%?$/.exec(input.trim());
+    if (match === null) {
+      report(`invalid percentage ${quoteValue(input)}; expected a number of percent, e.g. 25 or "25%"`);
+      return undefined;
+    }
+    text = match[1];
+  } else {
+    report(`expected a percentage (e.g. 25 or "25%"), got ${describeType(input)}`);
+    return undefined;
+  }
+  const value = Number(text);
+  const shown = typeof input === 'string' ? quoteValue(input) : String(input);
+  if (value < 0 || (bounds.positive && value === 0)) {
+    report(bounds.positive ? `must be greater than 0, got ${shown}` : `must not be negative, got ${shown}`);
+    return undefined;
+  }
+  if (value > bounds.atMost) {
+    report(`must be at most ${bounds.atMost} (percent), got ${shown}`);
+    return undefined;
+  }
+  const [whole, fraction = ''] = text.split('.');
+  const digits = fraction.replace(/0+$/, '');
+  // A number too small to print without an exponent (1e-7) has more decimals than that too.
+  if (digits.length > 2 || text.includes('e')) {
+    report('must have at most 2 decimal places (percentages are kept in hundredths of a percent)');
+    return undefined;
+  }
+  return Number(whole) * 100 + Number(digits.padEnd(2, '0'));
+}
+
+/** `25`, `12.5`, `0.05`: basis points as a percentage, exactly. */
+export function formatBasisPoints(basisPoints: number): string {
+  const fraction = String(basisPoints % 100).padStart(2, '0').replace(/0+$/, '');
+  return `${Math.floor(basisPoints / 100)}${fraction === '' ? '' : `.${fraction}`}`;
+}
+
+/** An ISO 4217 currency code: three upper-case letters (`USD`, `EUR`). */
+export function parseCurrency(input: unknown, report: Report): string | undefined {
+  if (typeof input !== 'string') {
+    report(`expected a currency code (e.g. USD or EUR), got ${describeType(input)}`);
+    return undefined;
+  }
+  const text = input.trim();
+  if (/^[A-Z]{3}$/.test(text)) return text;
+  // Suggested only from the codes the runtime knows, so a value from the environment is never echoed in another case.
+  const upper = text.toUpperCase();
+  const hint = /^[A-Za-z]{3}$/.test(text) && Intl.supportedValuesOf('currency').includes(upper) ? `; did you mean ${JSON.stringify(upper)}?` : '';
+  report(`invalid currency ${quoteValue(input)}${hint === '' ? '; expected an ISO 4217 code, three upper-case letters such as USD or EUR' : `${hint} (ISO 4217 codes are upper case)`}`);
+  return undefined;
 }
 
 const dateExample = 'e.g. "2032-12-31"';

@@ -46,6 +46,7 @@ test('a valid file: a summary of listen, limits, providers and models with chann
       'limits   max body 4 MiB, request timeout 600s, stream idle timeout 60s',
       'logging  level info, request log on',
       'routing  breaker opens for 30s when 50% of at least 10 requests in 30s fail, then 2 half-open probes; 1 retry on the last channel left (backoff 100ms to 2s); 1000 route traces kept',
+      'metering currency USD; ledger on; tenants charged cost',
       '',
       'providers (2)',
       '  openai      openai             https://api.openai.com/v1  (API key set; region us; 256 connections; timeout 60s; headers: OpenAI-Organization)',

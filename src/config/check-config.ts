@@ -1,19 +1,31 @@
 /**
  * `interchange check-config FILE`: validate a configuration and describe it. On success a short summary (listen
  * address, limits, routing, providers with kind and base URL, models with their route and their channels in order,
- * agreements and decline rules) and any warnings; on failure every problem, one `path: message` per line. Secrets
+ * metering, agreements and decline rules) and any warnings; on failure every problem, one `path: message` per line. Secrets
  * are never printed: an API key shows as "set", extra headers by name only.
  *
  * Warnings never fail the check. They flag what is valid but probably not meant: no models at all, a provider no
  * model uses, a duration that looks like seconds written as milliseconds, a primary channel that route "ordered"
  * does not try first, the same channel twice, a per-attempt timeout the request deadline always cuts short, a
- * licence or decline rule naming a model its channels do not serve.
+ * licence, revenue share or decline rule naming a model its channels do not serve, a commitment with a provider no
+ * model uses.
  */
 
-import type { ChannelConfig, DeclineRuleConfig, GatewayConfig, LicenceAgreement, ModelConfig } from './types.ts';
-import { ConfigError, YamlSyntaxError, loadConfigFile, selectsChannel, type Environment } from './load-config.ts';
+import type {
+  AgreementConfig,
+  ChannelConfig,
+  ChannelSelector,
+  CommitmentAgreement,
+  DeclineRuleConfig,
+  GatewayConfig,
+  LicenceAgreement,
+  MeteringConfig,
+  ModelConfig,
+  RevenueShareAgreement,
+} from './types.ts';
+import { ConfigError, YamlSyntaxError, loadConfigFile, priceInForce, selectsChannel, type Environment } from './load-config.ts';
 import { formatPath, type Problem } from '../config-schema/problem.ts';
-import { formatBytes, formatDuration, formatMicros, formatMinuteOfDay } from '../config-schema/values.ts';
+import { formatBasisPoints, formatBytes, formatDuration, formatMicros, formatMinuteOfDay } from '../config-schema/values.ts';
 import { providerKind } from '../providers/catalog.ts';
 
 export interface CheckConfigResult {
@@ -59,6 +71,7 @@ export function describeConfig(config: GatewayConfig): string {
     `limits   max body ${formatBytes(limits.maxBodyBytes)}, request timeout ${formatDuration(limits.requestTimeoutMs)}, stream idle timeout ${formatDuration(limits.streamIdleTimeoutMs)}`,
     `logging  level ${logging.level}, request log ${logging.requests ? 'on' : 'off'}`,
     `routing  ${describeRouting(config.routing)}`,
+    `metering ${describeMetering(config.metering)}`,
     '',
     `providers (${config.providers.size})`,
   ];
@@ -84,14 +97,14 @@ export function describeConfig(config: GatewayConfig): string {
     ];
     lines.push(`  ${model.name}  (${[model.type, `route ${model.route}`, `owned by ${model.ownedBy}`, ...options].join(', ')})`);
     const channelRows = model.channels.map((channel, index) => {
-      const details = describeChannel(channel, model);
+      const details = describeChannel(channel, model, config.metering.currency);
       return [`${index + 1}.`, channel.provider, channel.model, details.length === 0 ? '' : `(${details.join('; ')})`];
     });
     lines.push(...table(channelRows, '    '));
   }
   if (config.agreements.length > 0) {
     lines.push(`agreements (${config.agreements.length})`);
-    lines.push(...table(config.agreements.map(describeAgreement), '  '));
+    lines.push(...table(config.agreements.map((agreement) => describeAgreement(agreement, config.metering.currency)), '  '));
   }
   if (config.declineRules.length > 0) {
     lines.push(`decline rules (${config.declineRules.length})`);
@@ -124,22 +137,45 @@ function describeRouting(routing: GatewayConfig['routing']): string {
   ].join('; ');
 }
 
+function describeMetering(metering: MeteringConfig): string {
+  const tenants = [...metering.tenantMarkupBasisPoints].map(([tenant, markup]) => `${tenant} ${formatBasisPoints(markup)}%`);
+  return [
+    `currency ${metering.currency}`,
+    `ledger ${metering.ledger ? 'on' : 'off'}`,
+    metering.markupBasisPoints === 0 ? 'tenants charged cost' : `tenants charged cost + ${formatBasisPoints(metering.markupBasisPoints)}%`,
+    ...(tenants.length === 0 ? [] : [`per tenant: ${tenants.join(', ')}`]),
+  ].join('; ');
+}
+
+/** `$2.50` in US dollars, `2.50 EUR` in any other currency. */
+function formatMoney(micros: number, currency: string): string {
+  return currency === 'USD' ? `$${formatMicros(micros)}` : `${formatMicros(micros)} ${currency}`;
+}
+
 /** A channel's settings beyond provider and model, briefly: primary, weight, capacity, price, what it cannot do. */
-function describeChannel(channel: ChannelConfig, model: ModelConfig): string[] {
+function describeChannel(channel: ChannelConfig, model: ModelConfig, currency: string): string[] {
   const details: string[] = [];
   if (channel.primary) details.push('primary');
   if (model.route === 'weighted' || channel.weight !== 1) details.push(`weight ${channel.weight}`);
-  const { capacity, price, capabilities } = channel;
+  const { capacity, capabilities } = channel;
   if (capacity !== undefined) {
     details.push(
       'capacity ' +
         [...(capacity.tpm === undefined ? [] : [`${formatCount(capacity.tpm)} tpm`]), ...(capacity.rpm === undefined ? [] : [`${formatCount(capacity.rpm)} rpm`])].join(', '),
     );
   }
+  // The price in force today; the prices only metering reads are shown where they differ from their defaults.
+  const price = priceInForce(channel.prices, Date.now());
   if (price !== undefined) {
-    const cached = price.cachedInputMicrosPerMillion === price.inputMicrosPerMillion ? '' : `, $${formatMicros(price.cachedInputMicrosPerMillion)} cached`;
-    const output = model.type === 'embedding' && price.outputMicrosPerMillion === 0 ? '' : `, $${formatMicros(price.outputMicrosPerMillion)} out`;
-    details.push(`$${formatMicros(price.inputMicrosPerMillion)} in${cached}${output} per 1M tokens`);
+    const money = (micros: number) => formatMoney(micros, currency);
+    const cached = price.cachedInputMicrosPerMillion === price.inputMicrosPerMillion ? '' : `, ${money(price.cachedInputMicrosPerMillion)} cached`;
+    const cacheWrite = price.cacheWriteMicrosPerMillion === price.inputMicrosPerMillion ? '' : `, ${money(price.cacheWriteMicrosPerMillion)} cache write`;
+    const output = model.type === 'embedding' && price.outputMicrosPerMillion === 0 ? '' : `, ${money(price.outputMicrosPerMillion)} out`;
+    const reasoning = price.reasoningMicrosPerMillion === price.outputMicrosPerMillion ? '' : `, ${money(price.reasoningMicrosPerMillion)} reasoning`;
+    details.push(`${money(price.inputMicrosPerMillion)} in${cached}${cacheWrite}${output}${reasoning} per 1M tokens`);
+    if (channel.prices.length > 1 || price.from !== undefined) {
+      details.push(`priced ${channel.prices.map((entry) => (entry.from === undefined ? 'since always' : `from ${entry.from}`)).join(', ')}`);
+    }
   }
   const lacking = (
     [
@@ -161,7 +197,45 @@ function describeDays(from: string | undefined, until: string | undefined): stri
   return 'no dates';
 }
 
-function describeAgreement(agreement: LicenceAgreement): string[] {
+function describeAgreement(agreement: AgreementConfig, currency: string): string[] {
+  switch (agreement.kind) {
+    case 'licence':
+      return describeLicence(agreement);
+    case 'revenue-share':
+      return describeRevenueShare(agreement, currency);
+    case 'commitment':
+      return describeCommitment(agreement, currency);
+  }
+}
+
+const describeSelector = (selector: ChannelSelector) => (selector.model === undefined ? selector.provider : `${selector.provider}/${selector.model}`);
+
+function describeRevenueShare(share: RevenueShareAgreement, currency: string): string[] {
+  const scope = [
+    share.channels === undefined ? 'every channel' : `channels ${share.channels.map(describeSelector).join(', ')}`,
+    share.models === undefined ? 'every model' : `models ${share.models.join(', ')}`,
+    share.tenants === undefined ? 'every tenant' : `tenants ${share.tenants.join(', ')}`,
+  ];
+  return [
+    share.name,
+    `${share.kind} to ${share.party}`,
+    `${formatBasisPoints(share.percentBasisPoints)}% of ${share.basis}`,
+    share.capMicros === undefined ? 'no cap' : `cap ${formatMoney(share.capMicros, currency)}`,
+    `(${[...scope, describeDays(share.from, share.until)].join('; ')})`,
+  ];
+}
+
+function describeCommitment(commitment: CommitmentAgreement, currency: string): string[] {
+  return [
+    commitment.name,
+    `${commitment.kind} to ${commitment.party}`,
+    commitment.provider,
+    `spend ${formatMoney(commitment.amountMicros, currency)}`,
+    `(${describeDays(commitment.from, commitment.until)})`,
+  ];
+}
+
+function describeLicence(agreement: LicenceAgreement): string[] {
   const models =
     agreement.models !== undefined
       ? `for ${agreement.models.join(', ')}`
@@ -234,10 +308,24 @@ export function configWarnings(config: GatewayConfig): Problem[] {
     });
   }
 
-  const serves = (selector: LicenceAgreement['channels'], modelName: string) =>
+  const serves = (selector: ChannelSelector, modelName: string) =>
     config.models.get(modelName)?.channels.some((channel) => selectsChannel(selector, channel)) === true;
   config.agreements.forEach((agreement, index) => {
     const path = ['agreements', index];
+    if (agreement.kind === 'commitment') {
+      if (!used.has(agreement.provider)) warn([...path, 'provider'], 'no model has a channel of this provider, so no spend counts towards it');
+      return;
+    }
+    if (agreement.kind === 'revenue-share') {
+      const selectors = agreement.channels;
+      if (selectors === undefined) return;
+      agreement.models?.forEach((modelName, position) => {
+        if (!selectors.some((selector) => serves(selector, modelName))) {
+          warn([...path, 'models', position], `no channel it names serves model "${modelName}", so nothing accrues for it`);
+        }
+      });
+      return;
+    }
     if (agreement.models === undefined) {
       if (agreement.coveredModels.length === 0) warn([...path, 'channels'], 'no model has a channel it covers, so it applies to nothing');
       return;

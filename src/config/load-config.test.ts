@@ -63,6 +63,7 @@ const channelDefaults = {
   weight: 1,
   capacity: undefined,
   price: undefined,
+  prices: [],
   capabilities: { vision: true, tools: true, jsonSchema: true, streaming: true, contextWindow: undefined },
 } as const;
 

@@ -9,7 +9,19 @@ import { dirname, resolve } from 'node:path';
 import { inspect, type InspectOptionsStylized } from 'node:util';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { z } from 'zod';
-import type { AgreementConfig, ChannelCapabilities, ChannelConfig, ChannelSelector, DeclineRuleConfig, GatewayConfig, ModelConfig, ProviderConfig, StoreConfig } from './types.ts';
+import type {
+  AgreementConfig,
+  ChannelCapabilities,
+  ChannelConfig,
+  ChannelSelector,
+  DatedPrice,
+  DeclineRuleConfig,
+  GatewayConfig,
+  MeteringConfig,
+  ModelConfig,
+  ProviderConfig,
+  StoreConfig,
+} from './types.ts';
 import { configSchema, decodeUnknownKeys, defaults, type ConfigDocument } from './schema.ts';
 import { semanticChecks } from './semantic-checks.ts';
 import { likelyMistakes } from './likely-mistakes.ts';
@@ -337,7 +349,60 @@ function withImageTypes(capabilities: ChannelCapabilities, imageTypes: readonly 
   return Object.freeze(imageTypes === undefined ? capabilities : { ...capabilities, imageTypes });
 }
 
+type PriceDocument = NonNullable<ConfigDocument['models'][string]['channels'][number]['price']>;
+type PriceEntryDocument = Exclude<PriceDocument, readonly unknown[]>;
+
+/** A channel's price book, ascending (semantic-checks guarantees the order); empty without a price. */
+function toPrices(price: PriceDocument | undefined): readonly DatedPrice[] {
+  if (price === undefined) return Object.freeze([]);
+  const entries: readonly PriceEntryDocument[] = Array.isArray(price) ? price : [price as PriceEntryDocument];
+  return Object.freeze(
+    entries.map((entry): DatedPrice => {
+      // semantic-checks requires it for chat models; an embedding model produces no output tokens.
+      const output = entry.output ?? 0;
+      return Object.freeze({
+        from: entry.from,
+        fromMs: entry.from === undefined ? undefined : startOfDay(entry.from),
+        inputMicrosPerMillion: entry.input,
+        cachedInputMicrosPerMillion: entry.cached_input ?? entry.input,
+        cacheWriteMicrosPerMillion: entry.cache_write ?? entry.input,
+        outputMicrosPerMillion: output,
+        reasoningMicrosPerMillion: entry.reasoning ?? output,
+      });
+    }),
+  );
+}
+
+/** The price in force at `now`, or the first one when none is in force yet; undefined without a price. */
+export function priceInForce(prices: readonly DatedPrice[], now: number): DatedPrice | undefined {
+  let current = prices[0];
+  for (const price of prices) if (price.fromMs === undefined || price.fromMs <= now) current = price;
+  return current;
+}
+
+/** What routing compares: the three prices it ranks by, of the entry in force at `now`. */
+function priceAt(prices: readonly DatedPrice[], now: number): ChannelConfig['price'] {
+  const current = priceInForce(prices, now);
+  if (current === undefined) return undefined;
+  return Object.freeze({
+    inputMicrosPerMillion: current.inputMicrosPerMillion,
+    cachedInputMicrosPerMillion: current.cachedInputMicrosPerMillion,
+    outputMicrosPerMillion: current.outputMicrosPerMillion,
+  });
+}
+
+function toMetering(metering: ConfigDocument['metering']): MeteringConfig {
+  return Object.freeze({
+    currency: metering.currency,
+    ledger: metering.ledger,
+    markupBasisPoints: metering.markup,
+    tenantMarkupBasisPoints: new FrozenMap(Object.entries(metering.tenants).map(([tenant, settings]): [string, number] => [tenant, settings.markup])),
+  });
+}
+
 function toGatewayConfig(document: ConfigDocument): GatewayConfig {
+  // Routing's price is the one in force when the configuration is loaded (again on every reload).
+  const now = Date.now();
   const providers = Object.entries(document.providers).map(([name, provider]): [string, ProviderConfig] => [name, toProvider(name, provider)]);
   const providerByName = new Map(providers);
   /** The image types a provider's kind declares its channels take (undefined: any). */
@@ -346,36 +411,29 @@ function toGatewayConfig(document: ConfigDocument): GatewayConfig {
     return providerKind(provider.kind).routing.imageTypes?.(provider.settings);
   };
   const models = Object.entries(document.models).map(([name, model]): [string, ModelConfig] => {
-    const channels = model.channels.map(
-      (channel): ChannelConfig =>
-        Object.freeze({
-          provider: channel.provider,
-          // semantic-checks guarantees exactly one of the two.
-          model: (channel.model ?? channel.deployment) as string,
-          primary: channel.primary,
-          weight: channel.weight,
-          capacity: channel.capacity === undefined ? undefined : Object.freeze({ tpm: channel.capacity.tpm, rpm: channel.capacity.rpm }),
-          price:
-            channel.price === undefined
-              ? undefined
-              : Object.freeze({
-                  inputMicrosPerMillion: channel.price.input,
-                  cachedInputMicrosPerMillion: channel.price.cached_input ?? channel.price.input,
-                  // semantic-checks requires it for chat models; an embedding model produces no output tokens.
-                  outputMicrosPerMillion: channel.price.output ?? 0,
-                }),
-          capabilities: withImageTypes(
-            {
-              vision: channel.capabilities.vision,
-              tools: channel.capabilities.tools,
-              jsonSchema: channel.capabilities.json_schema,
-              streaming: channel.capabilities.streaming,
-              contextWindow: channel.capabilities.context_window,
-            },
-            imageTypesOf(channel.provider),
-          ),
-        }),
-    );
+    const channels = model.channels.map((channel): ChannelConfig => {
+      const prices = toPrices(channel.price);
+      return Object.freeze({
+        provider: channel.provider,
+        // semantic-checks guarantees exactly one of the two.
+        model: (channel.model ?? channel.deployment) as string,
+        primary: channel.primary,
+        weight: channel.weight,
+        capacity: channel.capacity === undefined ? undefined : Object.freeze({ tpm: channel.capacity.tpm, rpm: channel.capacity.rpm }),
+        price: priceAt(prices, now),
+        prices,
+        capabilities: withImageTypes(
+          {
+            vision: channel.capabilities.vision,
+            tools: channel.capabilities.tools,
+            jsonSchema: channel.capabilities.json_schema,
+            streaming: channel.capabilities.streaming,
+            contextWindow: channel.capabilities.context_window,
+          },
+          imageTypesOf(channel.provider),
+        ),
+      });
+    });
     return [
       name,
       Object.freeze({
@@ -427,6 +485,7 @@ function toGatewayConfig(document: ConfigDocument): GatewayConfig {
       retries: Object.freeze({ attempts: retries.attempts, baseDelayMs: retries.base_delay, maxDelayMs: retries.max_delay }),
       recentTraces: document.routing.recent_traces,
     }),
+    metering: toMetering(document.metering),
     agreements: Object.freeze(document.agreements.map((agreement) => toAgreement(agreement, models))),
     declineRules: Object.freeze(document.decline_rules.map(toDeclineRule)),
   });
@@ -434,7 +493,9 @@ function toGatewayConfig(document: ConfigDocument): GatewayConfig {
 
 const dayMs = 86_400_000;
 
-function toSelector(selector: { provider: string; model?: string | undefined }): ChannelSelector {
+type SelectorDocument = { provider: string; model?: string | undefined };
+
+function toSelector(selector: SelectorDocument): ChannelSelector {
   return Object.freeze({ provider: selector.provider, model: selector.model });
 }
 
@@ -443,24 +504,67 @@ export function selectsChannel(selector: ChannelSelector, channel: ChannelConfig
   return selector.provider === channel.provider && (selector.model === undefined || selector.model === channel.model);
 }
 
+/** `from` and `until` as times: 00:00 UTC on the first day, and on the day after the last (inclusive days). */
+function daysInForce(from: string | undefined, until: string | undefined) {
+  return {
+    from,
+    until,
+    startsAtMs: from === undefined ? undefined : startOfDay(from),
+    endsAtMs: until === undefined ? undefined : startOfDay(until) + dayMs,
+  };
+}
+
+/** semantic-checks guarantees, per kind, the fields it requires (name, party, and each kind's own). */
 function toAgreement(agreement: ConfigDocument['agreements'][number], models: ReadonlyArray<readonly [string, ModelConfig]>): AgreementConfig {
-  // semantic-checks guarantees name, party and channels for a licence (the only kind a valid document holds).
-  const channels = toSelector(agreement.channels!);
-  const coveredModels =
-    agreement.models ?? models.filter(([, model]) => model.channels.some((channel) => selectsChannel(channels, channel))).map(([name]) => name);
-  return Object.freeze({
-    name: agreement.name!,
-    kind: agreement.kind,
-    party: agreement.party!,
-    channels,
-    models: agreement.models === undefined ? undefined : Object.freeze([...agreement.models]),
-    coveredModels: Object.freeze([...coveredModels]),
-    from: agreement.from,
-    until: agreement.until,
-    startsAtMs: agreement.from === undefined ? undefined : startOfDay(agreement.from),
-    endsAtMs: agreement.until === undefined ? undefined : startOfDay(agreement.until) + dayMs,
-    exclusive: agreement.exclusive,
-  });
+  const list = <T>(items: readonly T[] | undefined) => (items === undefined ? undefined : Object.freeze([...items]));
+  switch (agreement.kind) {
+    case 'licence': {
+      // A licence takes one selector (semantic-checks refuses a list).
+      const channels = toSelector(agreement.channels as SelectorDocument);
+      const coveredModels =
+        agreement.models ?? models.filter(([, model]) => model.channels.some((channel) => selectsChannel(channels, channel))).map(([name]) => name);
+      return Object.freeze({
+        name: agreement.name!,
+        kind: agreement.kind,
+        party: agreement.party!,
+        channels,
+        models: list(agreement.models),
+        coveredModels: Object.freeze([...coveredModels]),
+        ...daysInForce(agreement.from, agreement.until),
+        exclusive: agreement.exclusive,
+      });
+    }
+    case 'revenue-share': {
+      const channels = agreement.channels;
+      return Object.freeze({
+        name: agreement.name!,
+        kind: agreement.kind,
+        party: agreement.party!,
+        percentBasisPoints: agreement.percent!,
+        basis: agreement.basis,
+        channels: channels === undefined ? undefined : Object.freeze((Array.isArray(channels) ? channels : [channels as SelectorDocument]).map(toSelector)),
+        models: list(agreement.models),
+        tenants: list(agreement.tenants),
+        ...daysInForce(agreement.from, agreement.until),
+        capMicros: agreement.cap,
+      });
+    }
+    case 'commitment': {
+      const from = agreement.from!;
+      const until = agreement.until!;
+      return Object.freeze({
+        name: agreement.name!,
+        kind: agreement.kind,
+        party: agreement.party!,
+        provider: agreement.provider!,
+        amountMicros: agreement.amount!,
+        from,
+        until,
+        startsAtMs: startOfDay(from),
+        endsAtMs: startOfDay(until) + dayMs,
+      });
+    }
+  }
 }
 
 function toDeclineRule(rule: ConfigDocument['decline_rules'][number]): DeclineRuleConfig {

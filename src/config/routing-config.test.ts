@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { checkConfigFile, configWarnings } from './check-config.ts';
 import { ConfigError, parseConfig, type ParseConfigOptions } from './load-config.ts';
 import { laterRoutePolicies, routePolicies } from './schema.ts';
+import type { GatewayConfig, LicenceAgreement } from './types.ts';
 
 /** The problems `parseConfig` reports, as `path: message` lines; fails the test when the text is valid. */
 function problemsOf(text: string, options: ParseConfigOptions = {}): string[] {
@@ -74,6 +75,11 @@ decline_rules:
 
 const environment = { AZURE_OPENAI_API_KEY: 'azure-key-secret' };
 
+/** The licences among the agreements, typed as such. */
+function licencesOf(config: GatewayConfig): LicenceAgreement[] {
+  return config.agreements.filter((agreement) => agreement.kind === 'licence');
+}
+
 test('every route named in the brief is available, none is left for later', () => {
   assert.deepEqual([...routePolicies], ['ordered', 'primary-first', 'weighted', 'round-robin', 'lowest-cost', 'lowest-latency']);
   assert.deepEqual([...laterRoutePolicies], []);
@@ -117,6 +123,7 @@ test("the articles' scenario maps onto GatewayConfig", () => {
       weight: 1,
       capacity: { tpm: 2_000_000, rpm: undefined },
       price: { inputMicrosPerMillion: 150_000, cachedInputMicrosPerMillion: 150_000, outputMicrosPerMillion: 600_000 },
+      prices: [{ from: undefined, fromMs: undefined, inputMicrosPerMillion: 150_000, cachedInputMicrosPerMillion: 150_000, cacheWriteMicrosPerMillion: 150_000, outputMicrosPerMillion: 600_000, reasoningMicrosPerMillion: 600_000 }],
       capabilities: { vision: true, tools: true, jsonSchema: true, streaming: true, contextWindow: 131_072 },
     },
     {
@@ -126,6 +133,7 @@ test("the articles' scenario maps onto GatewayConfig", () => {
       weight: 1,
       capacity: undefined,
       price: { inputMicrosPerMillion: 150_000, cachedInputMicrosPerMillion: 75_000, outputMicrosPerMillion: 600_000 },
+      prices: [{ from: undefined, fromMs: undefined, inputMicrosPerMillion: 150_000, cachedInputMicrosPerMillion: 75_000, cacheWriteMicrosPerMillion: 150_000, outputMicrosPerMillion: 600_000, reasoningMicrosPerMillion: 600_000 }],
       capabilities: { vision: false, tools: true, jsonSchema: true, streaming: true, contextWindow: 128_000 },
     },
     {
@@ -135,6 +143,7 @@ test("the articles' scenario maps onto GatewayConfig", () => {
       weight: 1,
       capacity: undefined,
       price: { inputMicrosPerMillion: 90_000, cachedInputMicrosPerMillion: 90_000, outputMicrosPerMillion: 360_000 },
+      prices: [{ from: undefined, fromMs: undefined, inputMicrosPerMillion: 90_000, cachedInputMicrosPerMillion: 90_000, cacheWriteMicrosPerMillion: 90_000, outputMicrosPerMillion: 360_000, reasoningMicrosPerMillion: 360_000 }],
       // A Gemini-API provider: its kind names the image types Gemini takes.
       capabilities: {
         vision: false,
@@ -181,7 +190,7 @@ test("the articles' scenario maps onto GatewayConfig", () => {
 test('everything new is read-only', () => {
   const config = parseConfig(articlesConfig, { env: environment });
   const channel = config.models.get('gpt-oss-120b')!.channels[0];
-  const [agreement] = config.agreements;
+  const [agreement] = licencesOf(config);
   const [rule] = config.declineRules;
   for (const value of [
     config.routing,
@@ -223,6 +232,7 @@ test("check-config summarises the articles' scenario: route, primary, capacity, 
       'limits   max body 4 MiB, request timeout 120s, stream idle timeout 60s',
       'logging  level info, request log on',
       'routing  breaker opens for 15s when 25% of at least 20 requests in 60s fail, then 1 half-open probe; 2 retries on the last channel left (backoff 250ms to 4s); 5000 route traces kept',
+      'metering currency USD; ledger on; tenants charged cost',
       '',
       'providers (3)',
       '  azure-eastus  azure-openai  https://contoso.openai.azure.com                 (API v1; API key set; region eastus; zero retention; 256 connections; timeout 60s)',
@@ -374,20 +384,20 @@ models:
 `;
   assert.deepEqual(problemsOf(text), [
     'models.m.channels[0].capacity: required field missing: tpm (tokens per minute), rpm (requests per minute) or both',
-    'models.m.channels[0].price.input: must have at most 6 decimal places (prices are kept in millionths of a US dollar)',
+    'models.m.channels[0].price.input: must have at most 6 decimal places (prices are kept in millionths of a currency unit)',
     'models.m.channels[0].price.cahced_input: unknown field; did you mean "cached_input"?',
-    'models.m.channels[0].price.output: required field missing (US dollars per million output tokens, e.g. 10.00)',
+    'models.m.channels[0].price.output: required field missing (the price per million output tokens, e.g. 10.00)',
     'models.m.channels[0].capabilities.vison: unknown field; did you mean "vision"?',
     'models.m.channels[0].capabilities.context_window: must be at least 1, got 0',
     'models.m.channels[1].capacity.tpm: must be a whole number, got 1.5',
     'models.m.channels[1].capacity.rpm: must be at least 1, got 0',
     'models.m.channels[1].capacity.tokens_per_minute: unknown field; did you mean "tpm"?',
-    'models.m.channels[1].price.currency: unknown field; prices are in US dollars',
-    'models.m.channels[1].price.input: required field missing (US dollars per million input tokens, e.g. 2.50)',
+    'models.m.channels[1].price.currency: unknown field; prices are in metering.currency (one currency for the whole configuration)',
+    'models.m.channels[1].price.input: required field missing (the price per million input tokens, e.g. 2.50)',
     'models.m.channels[1].capabilities.tools: expected true or false, got "maybe"',
     'models.m.channels[1].capabilities.images: unknown field; did you mean "vision"?',
     'models.m.channels[2].capacity: expected a mapping (key: value), got a whole number',
-    'models.m.channels[2].price: expected a mapping (key: value), got a number',
+    'models.m.channels[2].price: expected a price { input, output, … } or a list of them, each with its from, got a number',
     'models.m.channels[2].capabilities: expected a mapping (key: value), got a list',
   ]);
 });
@@ -427,17 +437,17 @@ test('agreements: a licence maps with its dates as days and as times; models it 
     { env: {} },
   );
   assert.deepEqual(
-    config.agreements.map((agreement) => [agreement.name, agreement.models, agreement.coveredModels, agreement.from, agreement.until, agreement.startsAtMs, agreement.endsAtMs, agreement.exclusive]),
+    licencesOf(config).map((agreement) => [agreement.name, agreement.models, agreement.coveredModels, agreement.from, agreement.until, agreement.startsAtMs, agreement.endsAtMs, agreement.exclusive]),
     [
       ['msft-2019', ['gpt-4o'], ['gpt-4o'], '2019-07-22', '2025-10-27', Date.UTC(2019, 6, 22), Date.UTC(2025, 9, 28), true],
       ['msft-2025', undefined, ['gpt-oss-120b'], '2025-10-28', '2032-12-31', Date.UTC(2025, 9, 28), Date.UTC(2033, 0, 1), false],
       ['aws', undefined, ['gpt-4o', 'gpt-oss-120b'], undefined, undefined, undefined, undefined, false],
     ],
   );
-  assert.deepEqual(config.agreements[1].channels, { provider: 'azure-eastus', model: 'gpt-oss' });
+  assert.deepEqual(licencesOf(config)[1].channels, { provider: 'azure-eastus', model: 'gpt-oss' });
 });
 
-test('agreements: every rule is reported; kinds not in this build say so and nothing else', () => {
+test('agreements: every rule is reported, each kind with its own required fields', () => {
   const text = `${twoClouds}agreements:
   - { name: msft-revenue-share, kind: revenue-share, party: Microsoft, percent: 20, basis: revenue, applies_to: { models: [gpt-oss-120b] }, cap: 250000000 USD }
   - { kind: commitment, spend: 1000000 }
@@ -449,8 +459,15 @@ test('agreements: every rule is reported; kinds not in this build say so and not
   - "msft"
 `;
   assert.deepEqual(problemsOf(text), [
-    'agreements[0].kind: kind "revenue-share" is not available in this build (available: licence)',
-    'agreements[1].kind: kind "commitment" is not available in this build (available: licence)',
+    'agreements[0].applies_to: unknown field; an agreement names its channels under channels: { provider, model }, its models under models: [...] and (a revenue share) its tenants under tenants: [...]',
+    `agreements[0].cap: invalid amount "250000000 USD"; expected a number of currency units, e.g. 250000; the currency is metering.currency (or the agreement's currency:), not part of the number`,
+    'agreements[1].spend: unknown field; did you mean "amount"?',
+    'agreements[1].name: required field missing (a name for the agreement, e.g. azure-commitment)',
+    'agreements[1].party: required field missing (who the spend is committed to, e.g. Microsoft)',
+    'agreements[1].provider: required field missing (the provider the spend is committed with, a name under providers:)',
+    'agreements[1].amount: required field missing (the amount committed, in metering.currency, e.g. 1000000)',
+    'agreements[1].from: required field missing (the first day of the commitment, YYYY-MM-DD)',
+    'agreements[1].until: required field missing (the last day of the commitment, YYYY-MM-DD)',
     'agreements[2].channels.provider: unknown provider "azure"; did you mean "azure-eastus"?',
     'agreements[2].name: required field missing (a name for the agreement, e.g. msft-licence)',
     'agreements[2].party: required field missing (who granted the licence, e.g. Microsoft)',
@@ -469,8 +486,8 @@ test('agreements: every rule is reported; kinds not in this build say so and not
     'agreements[5].models: expected a list of model names (e.g. [gpt-4o]), got text',
     'agreements[6].channels.provider: required field missing (the name of a provider under providers:)',
     'agreements[6].exclusive: expected true or false, got "yes"',
-    'agreements[6].applies_to: unknown field; a licence names its channels under channels: { provider, model } and its models under models: [...]',
-    'agreements[6].kind: required field missing (available kinds: licence)',
+    'agreements[6].applies_to: unknown field; an agreement names its channels under channels: { provider, model }, its models under models: [...] and (a revenue share) its tenants under tenants: [...]',
+    'agreements[6].kind: required field missing (available kinds: licence, revenue-share, commitment)',
     'agreements[7]: expected a mapping (key: value), got text',
   ]);
   assert.deepEqual(problemsOf(`${twoClouds}agreements: { msft: { kind: licence } }`), [
@@ -611,6 +628,6 @@ decline_rules: [ { name: n, channel: { provider: "x\${S}" }, when: { hours: "\${
   );
   assert.equal(problems.length, 10, problems.join('\n'));
   for (const problem of problems) assert.doesNotMatch(problem, /ROUTING-SECRET/, problem);
-  assert.ok(problems.includes('models.m.channels[0].price.input: invalid price "${S}"; expected a number of US dollars per million tokens, e.g. 2.50'), problems.join('\n'));
+  assert.ok(problems.includes('models.m.channels[0].price.input: invalid price "${S}"; expected a number of currency units per million tokens, e.g. 2.50'), problems.join('\n'));
   assert.ok(problems.includes('decline_rules[0].channel.provider: unknown provider "x${S}"'), problems.join('\n'));
 });

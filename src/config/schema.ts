@@ -21,6 +21,7 @@ import {
   type LogLevel,
   type ModelType,
   type ProviderKind,
+  type RevenueShareAgreement,
   type RoutePolicy,
 } from './types.ts';
 import { didYouMean } from '../config-schema/did-you-mean.ts';
@@ -28,6 +29,7 @@ import { hostAllowProblem } from '../config-schema/host-allow-list.ts';
 import {
   choice,
   maybeLeaf,
+  oneOrList,
   optionalLeaf,
   optionalObject,
   parseSecret,
@@ -43,12 +45,15 @@ import {
   defaultListenHost,
   defaultListenPort,
   maximumConnections,
+  parseAmount,
   parseBoolean,
   parseCount,
+  parseCurrency,
   parseDate,
   parseDuration,
   parseListen,
   parseNumber,
+  parsePercent,
   parsePrice,
   parseShare,
   parseSize,
@@ -78,6 +83,9 @@ export const defaults = {
   weight: 1,
   capability: true,
   exclusive: false,
+  /** A revenue share's basis: what tenants were charged. */
+  basis: 'revenue' as RevenueShareBasis,
+  metering: { currency: 'USD', ledger: true, markupBasisPoints: 0 },
   breaker: { failureRate: 0.5, minimumRequests: 10, windowMs: 30_000, openForMs: 30_000, halfOpenProbes: 2 },
   retries: { attempts: 1, baseDelayMs: 100, maxDelayMs: 2_000 },
   recentTraces: 1000,
@@ -103,8 +111,8 @@ export const laterProviderKinds = [] as const;
 export { routePolicies };
 /** Routes on the roadmap that this build cannot follow (none left: every route is available). */
 export const laterRoutePolicies: readonly string[] = [];
-/** Agreement kinds on the roadmap that this build cannot apply yet. */
-export const laterAgreementKinds = ['revenue-share', 'commitment'] as const;
+/** Agreement kinds on the roadmap that this build cannot apply yet (none left). */
+export const laterAgreementKinds: readonly string[] = [];
 export const modelTypes = ['chat', 'embedding'] as const satisfies readonly ModelType[];
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const satisfies readonly LogLevel[];
 
@@ -113,6 +121,8 @@ const parseRoute = choice<RoutePolicy>('route', routePolicies, laterRoutePolicie
 const parseModelType = choice<ModelType>('type', modelTypes);
 const parseLogLevel = choice<LogLevel>('level', logLevels);
 const parseAgreementKind = choice<AgreementKind>('kind', agreementKinds, laterAgreementKinds);
+type RevenueShareBasis = RevenueShareAgreement['basis'];
+const parseBasis = choice<RevenueShareBasis>('basis', ['revenue', 'cost']);
 
 const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Headers the gateway or the HTTP client owns; setting them per provider would corrupt requests. */
@@ -417,14 +427,28 @@ const capacitySchema = strictObject(
   { tokensperminute: '; did you mean "tpm"?', requestsperminute: '; did you mean "rpm"?' },
 );
 
-/** `price: { input, cached_input, output }` in US dollars per million tokens, as micro-dollars. */
+/**
+ * One price: `{ input, cached_input, cache_write, output, reasoning, from }` in units of `metering.currency` per million
+ * tokens, as micro-units. That the output price is there for a chat model, and the order of a list's `from`, are
+ * semantic checks.
+ */
 const priceSchema = strictObject(
   {
-    input: requiredLeaf(parsePrice, ' (US dollars per million input tokens, e.g. 2.50)'),
+    input: requiredLeaf(parsePrice, ' (the price per million input tokens, e.g. 2.50)'),
     cached_input: maybeLeaf(parsePrice),
+    cache_write: maybeLeaf(parsePrice),
     output: maybeLeaf(parsePrice),
+    reasoning: maybeLeaf(parsePrice),
+    from: maybeLeaf(parseDate),
   },
-  { cached: '; did you mean "cached_input"?', cachedinputtokens: '; did you mean "cached_input"?', currency: '; prices are in US dollars' },
+  {
+    cached: '; did you mean "cached_input"?',
+    cachedinputtokens: '; did you mean "cached_input"?',
+    cachecreation: '; did you mean "cache_write"?',
+    cachewriteinput: '; did you mean "cache_write"?',
+    currency: '; prices are in metering.currency (one currency for the whole configuration)',
+    until: '; a price is in force until the next entry\'s from (write a list of prices, each with its from)',
+  },
 );
 
 const capabilitiesSchema = strictObject(
@@ -454,7 +478,7 @@ export const channelSchema = strictObject(
     primary: optionalLeaf(parseBoolean, false),
     weight: optionalLeaf((input, report) => parseNumber(input, report, { above: 0, atMost: 1_000_000 }), defaults.weight),
     capacity: optionalObject(capacitySchema),
-    price: optionalObject(priceSchema),
+    price: oneOrList(priceSchema, 'price', 'a price { input, output, … } or a list of them, each with its from'),
     capabilities: section(capabilitiesSchema),
   },
   { priority: '; not available in this build (route "ordered" tries channels in the order listed)' },
@@ -542,8 +566,9 @@ function onlyKindOfLaterAgreement(input: unknown): unknown {
 }
 
 /**
- * A licence. `name`, `party` and `channels` are required, but that is a semantic check: an agreement of a kind this
- * build cannot apply yet reports only its kind, not the fields a licence would need.
+ * An agreement of any kind: the fields of every kind, each parsed whatever the entry's kind (so one pass reports every
+ * malformed value). Which fields a kind requires and takes is a semantic check, which is also why an agreement of a
+ * kind this build cannot apply yet reports only its kind.
  */
 const agreementSchema = z.preprocess(
   onlyKindOfLaterAgreement,
@@ -552,18 +577,49 @@ const agreementSchema = z.preprocess(
       name: maybeLeaf(trimmedText),
       kind: requiredLeaf(parseAgreementKind, ` (available kinds: ${agreementKinds.join(', ')})`),
       party: maybeLeaf(trimmedText),
-      channels: optionalObject(channelSelectorSchema()),
+      // One selector for a licence; one or a list for a revenue share.
+      channels: oneOrList(channelSelectorSchema(), 'channel', 'a channel { provider, model } or a list of them'),
       models: maybeLeaf(nameList('model', 'gpt-4o')),
+      tenants: maybeLeaf(nameList('tenant', 'acme')),
       from: maybeLeaf(parseDate),
       until: maybeLeaf(parseDate),
       exclusive: optionalLeaf(parseBoolean, defaults.exclusive),
+      percent: maybeLeaf((input, report) => parsePercent(input, report, { positive: true, atMost: 100 })),
+      basis: optionalLeaf(parseBasis, defaults.basis),
+      cap: maybeLeaf(parseAmount),
+      provider: maybeLeaf(parseText),
+      amount: maybeLeaf(parseAmount),
+      currency: maybeLeaf(parseCurrency),
     },
     {
-      appliesto: '; a licence names its channels under channels: { provider, model } and its models under models: [...]',
+      appliesto: '; an agreement names its channels under channels: { provider, model }, its models under models: [...] and (a revenue share) its tenants under tenants: [...]',
       to: '; did you mean "until"?',
       start: '; did you mean "from"?',
       end: '; did you mean "until"?',
+      share: '; did you mean "percent"?',
+      percentage: '; did you mean "percent"?',
+      spend: '; did you mean "amount"?',
+      limit: '; did you mean "cap"?',
     },
+  ),
+);
+
+/** A markup over cost: 0 to 1000 percent, in basis points. */
+const parseMarkup = (input: unknown, report: Report) => parsePercent(input, report, { positive: false, atMost: 1000 });
+
+const markupSchema = strictObject({ markup: requiredLeaf(parseMarkup, ' (the percent charged over cost, e.g. 10)') });
+
+/** `metering:` what requests cost (in one currency), what tenants are charged over cost, and whether the ledger books it. */
+const meteringSchema = section(
+  strictObject(
+    {
+      currency: optionalLeaf(parseCurrency, defaults.metering.currency),
+      ledger: optionalLeaf(parseBoolean, defaults.metering.ledger),
+      markup: optionalLeaf(parseMarkup, defaults.metering.markupBasisPoints),
+      // By tenant name or id: which one the key directory knows is the metering's to look up.
+      tenants: mapping(markupSchema, 'tenant'),
+    },
+    { margin: '; did you mean "markup"? (the percent charged over cost)', price: '; prices are set per channel, under price:' },
   ),
 );
 
@@ -599,6 +655,7 @@ export const configSchema = strictObject(
     auth: clientAuthSchema,
     admin: adminSchema,
     routing: routingSchema,
+    metering: meteringSchema,
     providers: mapping(providerSchema, 'provider'),
     models: mapping(modelSchema, 'model'),
     agreements: list(agreementSchema, 'agreements', '- { name, kind, party, channels, … }'),

@@ -7,10 +7,11 @@
 import { isMapping, isPresent, listNames, quietly, textOf, type Fields, type Reporter } from '../config-schema/checks.ts';
 import { didYouMean } from '../config-schema/did-you-mean.ts';
 import { quoteValue, type PathSegment, type RawProblem } from '../config-schema/problem.ts';
-import { formatDuration, parseBoolean, parseCount, parseDate, parseDuration, parseListen, type Report } from '../config-schema/values.ts';
+import { formatDuration, parseBoolean, parseCount, parseCurrency, parseDate, parseDuration, parseListen, type Report } from '../config-schema/values.ts';
 import { findProviderKind, providerCatalog } from '../providers/catalog.ts';
 import type { ProviderKindDefinition } from '../providers/provider-kind.ts';
 import { defaults, laterAgreementKinds } from './schema.ts';
+import { agreementKinds, type AgreementKind } from './types.ts';
 
 const providerName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const maximumNameLength = 256;
@@ -36,9 +37,13 @@ export function semanticChecks(document: unknown): RawProblem[] {
   }
   if (isMapping(document.routing)) checkRouting(document.routing, report);
   if (isMapping(document.server)) checkServer(document.server, report);
+  const currency = isMapping(document.metering) ? document.metering.currency : undefined;
+  // Nothing is compared with the currency of a malformed metering section.
+  const currencyCode = isPresent(document.metering) && !isMapping(document.metering) ? undefined : orDefault(parseCurrency, currency, defaults.metering.currency);
   const context: ReferenceContext = {
     providers,
     models: isMapping(document.models) ? document.models : document.models == null ? {} : undefined,
+    currency: currencyCode === undefined ? undefined : { code: currencyCode, written: isPresent(currency) },
   };
   if (Array.isArray(document.agreements)) checkAgreements(document.agreements, context, report);
   if (Array.isArray(document.decline_rules)) checkDeclineRules(document.decline_rules, context, report);
@@ -172,9 +177,7 @@ function checkModel(name: string, model: unknown, providers: Fields | undefined,
     if (route === 'lowest-cost' && !isPresent(channel.price)) {
       report([...channelPath, 'price'], 'required field missing: route "lowest-cost" needs a price on every channel');
     }
-    if (isMapping(channel.price) && !isPresent(channel.price.output) && !embedding) {
-      report([...channelPath, 'price', 'output'], 'required field missing (US dollars per million output tokens, e.g. 10.00)');
-    }
+    checkPrices(channel.price, [...channelPath, 'price'], embedding, report);
     if (isMapping(channel.capacity) && !isPresent(channel.capacity.tpm) && !isPresent(channel.capacity.rpm)) {
       report([...channelPath, 'capacity'], 'required field missing: tpm (tokens per minute), rpm (requests per minute) or both');
     }
@@ -190,6 +193,28 @@ function checkModel(name: string, model: unknown, providers: Fields | undefined,
       report([...path, 'first_token_timeout'], `must not be longer than limits.request_timeout (${formatDuration(requestTimeout)})`);
     }
   }
+}
+
+/**
+ * A channel's price, one or a list: a chat model's price has an output price; in a list, only the first entry may go
+ * without `from` (the price since always), and each `from` is later than the one of the entry before it.
+ */
+function checkPrices(price: unknown, path: readonly PathSegment[], embedding: boolean, report: Reporter): void {
+  const entries = Array.isArray(price) ? price : [price];
+  let previous: string | undefined;
+  entries.forEach((entry: unknown, index) => {
+    if (!isMapping(entry)) return;
+    const here = Array.isArray(price) ? [...path, index] : path;
+    if (!isPresent(entry.output) && !embedding) report([...here, 'output'], 'required field missing (the price per million output tokens, e.g. 10.00)');
+    if (!Array.isArray(price)) return;
+    const from = quietly(parseDate, entry.from);
+    if (!isPresent(entry.from) && index > 0) {
+      report(here, 'only the first price may go without from (it is the price since always); give this one the day it takes effect');
+    } else if (from !== undefined && previous !== undefined && from <= previous) {
+      report([...here, 'from'], `must be later than the from of the price before it (${previous}): prices are listed in the order they take effect, at most one a day`);
+    }
+    previous = from;
+  });
 }
 
 function checkRouting(routing: Fields, report: Reporter): void {
@@ -227,6 +252,8 @@ function checkServer(server: Fields, report: Reporter): void {
 interface ReferenceContext {
   readonly providers: Fields | undefined;
   readonly models: Fields | undefined;
+  /** `metering.currency` (its default when absent). */
+  readonly currency: { readonly code: string; readonly written: boolean } | undefined;
 }
 
 /** The upstream model of each channel of a provider, in configuration order. */
@@ -243,17 +270,21 @@ function upstreamModelsOf(provider: string, models: Fields | undefined): string[
   return names;
 }
 
+/** Whether `provider` names a defined provider; reports it at `path` when not. */
+function checkProviderName(path: readonly PathSegment[], provider: string, context: ReferenceContext, report: Reporter): boolean {
+  if (context.providers === undefined || Object.hasOwn(context.providers, provider)) return true;
+  const names = Object.keys(context.providers);
+  const hint = names.length === 0 ? ' (no providers are defined)' : didYouMean(provider, names);
+  report(path, `unknown provider ${quoteValue(provider)}${hint}`);
+  return false;
+}
+
 /** `{ provider, model }`: a defined provider and, when given, the upstream model of one of its channels. */
 function checkSelector(path: readonly PathSegment[], selector: unknown, context: ReferenceContext, report: Reporter): void {
   if (!isMapping(selector)) return;
   const provider = exactName(selector.provider);
   if (provider === undefined || context.providers === undefined) return;
-  if (!Object.hasOwn(context.providers, provider)) {
-    const names = Object.keys(context.providers);
-    const hint = names.length === 0 ? ' (no providers are defined)' : didYouMean(provider, names);
-    report([...path, 'provider'], `unknown provider ${quoteValue(provider)}${hint}`);
-    return;
-  }
+  if (!checkProviderName([...path, 'provider'], provider, context, report)) return;
   const model = exactName(selector.model);
   if (model === undefined || context.models === undefined) return;
   const upstream = upstreamModelsOf(provider, context.models);
@@ -303,25 +334,95 @@ interface ExclusiveLicence {
   readonly channelsByModel: ReadonlyMap<string, string>;
 }
 
+/** Fields that only some agreement kinds take (every kind takes name, kind, party, from and until). */
+const agreementFields: Readonly<Record<string, readonly AgreementKind[]>> = {
+  channels: ['licence', 'revenue-share'],
+  models: ['licence', 'revenue-share'],
+  exclusive: ['licence'],
+  tenants: ['revenue-share'],
+  percent: ['revenue-share'],
+  basis: ['revenue-share'],
+  cap: ['revenue-share'],
+  provider: ['commitment'],
+  amount: ['commitment'],
+  currency: ['revenue-share', 'commitment'],
+};
+
+/** What a misplaced field is for instead, where the field a kind uses in its place is easily confused with it. */
+const misplacedAgreementFields: Readonly<Record<string, string>> = {
+  'commitment channels': '; a commitment names its provider under provider:',
+  'licence provider': '; a licence names its channels under channels: { provider, model }',
+  'revenue-share provider': '; a revenue share names its channels under channels: { provider, model } or a list of them',
+  'commitment percent': '; a commitment is an amount (amount:)',
+  'revenue-share amount': '; did you mean "cap"? (the most that accrues to the party)',
+  'commitment cap': '; did you mean "amount"? (what is committed)',
+};
+
+/** Per kind, its required fields and what belongs there. */
+const requiredAgreementFields: Readonly<Record<AgreementKind, ReadonlyArray<readonly [field: string, missing: string]>>> = {
+  licence: [
+    ['name', 'required field missing (a name for the agreement, e.g. msft-licence)'],
+    ['party', 'required field missing (who granted the licence, e.g. Microsoft)'],
+    ['channels', 'required field missing: the channels the licence covers, { provider, model }'],
+  ],
+  'revenue-share': [
+    ['name', 'required field missing (a name for the agreement, e.g. msft-revenue-share)'],
+    ['party', 'required field missing (who the share accrues to, e.g. Microsoft)'],
+    ['percent', 'required field missing (the share of the basis that accrues to the party, e.g. 20 for 20%)'],
+  ],
+  commitment: [
+    ['name', 'required field missing (a name for the agreement, e.g. azure-commitment)'],
+    ['party', 'required field missing (who the spend is committed to, e.g. Microsoft)'],
+    ['provider', 'required field missing (the provider the spend is committed with, a name under providers:)'],
+    ['amount', 'required field missing (the amount committed, in metering.currency, e.g. 1000000)'],
+    ['from', 'required field missing (the first day of the commitment, YYYY-MM-DD)'],
+    ['until', 'required field missing (the last day of the commitment, YYYY-MM-DD)'],
+  ],
+};
+
 function checkAgreements(agreements: readonly unknown[], context: ReferenceContext, report: Reporter): void {
-  const licences = agreements.map((agreement, index) => (isMapping(agreement) && !isLaterKind(agreement.kind) ? { agreement, index } : undefined));
-  checkListNames('agreements', 'agreement', licences.map((entry) => entry?.agreement), report);
+  const known = agreements.map((agreement, index) => (isMapping(agreement) && !isLaterKind(agreement.kind) ? { agreement, index } : undefined));
+  checkListNames('agreements', 'agreement', known.map((entry) => entry?.agreement), report);
   const exclusive: ExclusiveLicence[] = [];
-  for (const entry of licences) {
+  for (const entry of known) {
     if (entry === undefined) continue;
     const { agreement, index } = entry;
     const path = ['agreements', index];
-    if (!isPresent(agreement.name)) report([...path, 'name'], 'required field missing (a name for the agreement, e.g. msft-licence)');
-    if (!isPresent(agreement.party)) report([...path, 'party'], 'required field missing (who granted the licence, e.g. Microsoft)');
-    if (!isPresent(agreement.channels)) {
-      report([...path, 'channels'], 'required field missing: the channels the licence covers, { provider, model }');
+    // Unknown or absent: the schema says so, and nothing is known of what the agreement should hold.
+    const kind = agreementKinds.find((name) => name === trimmed(agreement.kind));
+    /** Whether the agreement's kind reads `field` (any kind's fields are checked when the kind is unknown). */
+    const takes = (field: string) => kind === undefined || (agreementFields[field]?.includes(kind) ?? true);
+    if (kind !== undefined) {
+      for (const [field, missing] of requiredAgreementFields[kind]) if (!isPresent(agreement[field])) report([...path, field], missing);
+      for (const field of Object.keys(agreement)) {
+        if (takes(field) || !isPresent(agreement[field])) continue;
+        const owners = agreementFields[field];
+        report([...path, field], `only for ${owners.length === 1 ? 'kind' : 'kinds'} ${listNames(owners, 'and')}${misplacedAgreementFields[`${kind} ${field}`] ?? ''}`);
+      }
     }
-    checkSelector([...path, 'channels'], agreement.channels, context, report);
-    checkModelNames([...path, 'models'], agreement.models, context, report);
+    if (takes('channels')) {
+      const channels = agreement.channels;
+      if (Array.isArray(channels)) {
+        if (kind === 'licence') report([...path, 'channels'], 'a licence covers one { provider, model }, not a list; write one licence per selector');
+        else channels.forEach((selector: unknown, position) => checkSelector([...path, 'channels', position], selector, context, report));
+      } else {
+        checkSelector([...path, 'channels'], channels, context, report);
+      }
+    }
+    if (takes('models')) checkModelNames([...path, 'models'], agreement.models, context, report);
+    const provider = exactName(agreement.provider);
+    if (takes('provider') && provider !== undefined) checkProviderName([...path, 'provider'], provider, context, report);
+    const currency = quietly(parseCurrency, agreement.currency);
+    if (takes('currency') && currency !== undefined && context.currency !== undefined && currency !== context.currency.code) {
+      report(
+        [...path, 'currency'],
+        `must be metering.currency (${quoteValue(context.currency.code)}${context.currency.written ? '' : ', the default'}) in this build: every price, cap and commitment is in that one currency`,
+      );
+    }
     const from = quietly(parseDate, agreement.from);
     const until = quietly(parseDate, agreement.until);
     if (from !== undefined && until !== undefined && until < from) report([...path, 'until'], `must not be before from (${from})`);
-    else if (isTrue(agreement.exclusive)) {
+    else if (kind === 'licence' && isTrue(agreement.exclusive)) {
       const licence = exclusiveLicence(index, agreement, from, until, context);
       if (licence !== undefined) {
         checkExclusiveOverlap(licence, exclusive, report);
