@@ -18,6 +18,8 @@ import type {
   DeclineRuleConfig,
   GatewayConfig,
   MeteringConfig,
+  BudgetConfig,
+  BudgetPeriod,
   ModelConfig,
   ProviderConfig,
   StoreConfig,
@@ -391,12 +393,29 @@ function priceAt(prices: readonly DatedPrice[], now: number): ChannelConfig['pri
   });
 }
 
+function toBudget(budget: ConfigDocument['metering']['budgets'][number]): BudgetConfig {
+  // semantic-checks guarantees exactly one of key, team, tenant and provider.
+  const scope = budget.key !== undefined ? 'key' : budget.team !== undefined ? 'team' : budget.tenant !== undefined ? 'tenant' : 'provider';
+  const written = budget.period;
+  const period: BudgetPeriod =
+    written === 'day' || written === 'month' ? Object.freeze({ kind: written }) : Object.freeze({ kind: 'window', lengthMs: written.every, startsAtMs: startOfDay(written.from) });
+  return Object.freeze({
+    name: budget.name,
+    scope,
+    match: (budget.key ?? budget.team ?? budget.tenant ?? budget.provider)!,
+    amountMicros: budget.amount,
+    period,
+    hard: budget.hard ?? scope !== 'provider',
+  });
+}
+
 function toMetering(metering: ConfigDocument['metering']): MeteringConfig {
   return Object.freeze({
     currency: metering.currency,
     ledger: metering.ledger,
     markupBasisPoints: metering.markup,
     tenantMarkupBasisPoints: new FrozenMap(Object.entries(metering.tenants).map(([tenant, settings]): [string, number] => [tenant, settings.markup])),
+    budgets: Object.freeze(metering.budgets.map(toBudget)),
   });
 }
 

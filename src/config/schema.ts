@@ -609,6 +609,60 @@ const parseMarkup = (input: unknown, report: Report) => parsePercent(input, repo
 
 const markupSchema = strictObject({ markup: requiredLeaf(parseMarkup, ' (the percent charged over cost, e.g. 10)') });
 
+/** A budget's period as written: `day`, `month`, or `{ every: 7d, from: 2026-12-01 }` (fixed windows from that day). */
+export type BudgetPeriodDocument = 'day' | 'month' | { readonly every: number; readonly from: string };
+
+function parseBudgetPeriod(input: unknown, report: Report): BudgetPeriodDocument | undefined {
+  if (typeof input === 'string' && (input.trim() === 'day' || input.trim() === 'month')) return input.trim() as 'day' | 'month';
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    report(`must be day, month or { every: 7d, from: 2026-12-01 }, got ${typeof input === 'string' ? quoteValue(input) : describeType(input)}`);
+    return undefined;
+  }
+  const fields = input as Record<string, unknown>;
+  const unknown = Object.keys(fields).filter((key) => key !== 'every' && key !== 'from');
+  if (unknown.length > 0 || fields.every === undefined || fields.from === undefined) {
+    report('a window is { every: <duration>, from: <YYYY-MM-DD> }, both required and nothing else');
+    return undefined;
+  }
+  let failed = false;
+  const every = parseDuration(fields.every, (message) => {
+    failed = true;
+    report(`every ${message}`);
+  });
+  const from = parseDate(fields.from, (message) => {
+    failed = true;
+    report(`from ${message}`);
+  });
+  if (failed || every === undefined || from === undefined) return undefined;
+  if (every < 60_000) {
+    report('every must be at least 1m');
+    return undefined;
+  }
+  return { every, from };
+}
+
+/** One budget: whose (exactly one of key, team, tenant, provider), how much, per what, hard or soft (checked later). */
+const budgetSchema = strictObject(
+  {
+    name: requiredLeaf(trimmedText, ' (a name for the budget, shown when it refuses a request)'),
+    key: maybeLeaf(trimmedText),
+    team: maybeLeaf(trimmedText),
+    tenant: maybeLeaf(trimmedText),
+    provider: maybeLeaf(trimmedText),
+    amount: requiredLeaf(parseAmount, ' (in metering.currency, e.g. 500)'),
+    period: requiredLeaf(parseBudgetPeriod, ' (day, month, or { every: 7d, from: 2026-12-01 })'),
+    hard: maybeLeaf(parseBoolean),
+  },
+  {
+    limit: '; did you mean "amount"?',
+    cap: '; did you mean "amount"?',
+    window: '; write period: { every: 7d, from: 2026-12-01 }',
+    mode: '; write hard: true or hard: false',
+    soft: '; write hard: false',
+    tenants: '; a budget names one tenant: tenant: <name or id>',
+  },
+);
+
 /** `metering:` what requests cost (in one currency), what tenants are charged over cost, and whether the ledger books it. */
 const meteringSchema = section(
   strictObject(
@@ -618,6 +672,7 @@ const meteringSchema = section(
       markup: optionalLeaf(parseMarkup, defaults.metering.markupBasisPoints),
       // By tenant name or id: which one the key directory knows is the metering's to look up.
       tenants: mapping(markupSchema, 'tenant'),
+      budgets: list(budgetSchema, 'budgets', '- { name, tenant, amount, period }'),
     },
     { margin: '; did you mean "markup"? (the percent charged over cost)', price: '; prices are set per channel, under price:' },
   ),

@@ -47,6 +47,7 @@ export function semanticChecks(document: unknown): RawProblem[] {
   };
   if (Array.isArray(document.agreements)) checkAgreements(document.agreements, context, report);
   if (Array.isArray(document.decline_rules)) checkDeclineRules(document.decline_rules, context, report);
+  if (isMapping(document.metering) && Array.isArray(document.metering.budgets)) checkBudgets(document.metering.budgets, context, report);
   if (isMapping(document.auth)) checkClientAuth(document.auth, document.listen, report);
   return problems;
 }
@@ -307,6 +308,31 @@ function checkModelNames(path: readonly PathSegment[], names: unknown, context: 
     if (model === undefined || Object.hasOwn(context.models!, model) || names.slice(0, index).some((earlier) => trimmed(earlier) === model)) return;
     const hint = defined.length === 0 ? ' (no models are defined)' : didYouMean(model, defined);
     report([...path, index], `unknown model ${quoteValue(model)}${hint}`);
+  });
+}
+
+/** A budget names exactly one spender; a provider's is soft only (which provider serves is known after routing). */
+function checkBudgets(budgets: readonly unknown[], context: ReferenceContext, report: Reporter): void {
+  const seen = new Map<string, number>();
+  budgets.forEach((budget, index) => {
+    if (!isMapping(budget)) return;
+    const path = ['metering', 'budgets', index];
+    const name = trimmed(budget.name);
+    if (name !== undefined) {
+      const earlier = seen.get(name);
+      if (earlier === undefined) seen.set(name, index);
+      else report([...path, 'name'], `metering.budgets[${earlier}] already has the name ${quoteValue(name)}; names must be unique`);
+    }
+    const scopes = (['key', 'team', 'tenant', 'provider'] as const).filter((scope) => isPresent(budget[scope]));
+    if (scopes.length !== 1) {
+      report(path, scopes.length === 0 ? 'a budget names whose it is: one of key, team, tenant or provider' : `a budget names one of key, team, tenant or provider, not ${scopes.join(' and ')}`);
+      return;
+    }
+    if (scopes[0] === 'provider') {
+      const provider = exactName(budget.provider);
+      if (provider !== undefined && context.providers !== undefined) checkProviderName([...path, 'provider'], provider, context, report);
+      if (isTrue(budget.hard)) report([...path, 'hard'], 'a provider budget is soft only (which provider serves is known only after routing); remove hard or set it to false');
+    }
   });
 }
 

@@ -97,6 +97,24 @@ export interface MeteringConfig {
   readonly markupBasisPoints: number;
   /** Per tenant (by name or id): its own markup, in basis points. */
   readonly tenantMarkupBasisPoints: ReadonlyMap<string, number>;
+  /** In the order written. */
+  readonly budgets: readonly BudgetConfig[];
+}
+
+/** A budget's period: a UTC calendar day or month, or fixed windows of `lengthMs` from `startsAtMs`. */
+export type BudgetPeriod = { readonly kind: 'day' } | { readonly kind: 'month' } | { readonly kind: 'window'; readonly lengthMs: number; readonly startsAtMs: number };
+
+/** How much a key, team or tenant may be charged (a provider: may cost) per period. */
+export interface BudgetConfig {
+  readonly name: string;
+  readonly scope: 'key' | 'team' | 'tenant' | 'provider';
+  /** The key id, team name, tenant name or id, or provider name. */
+  readonly match: string;
+  /** Micro-units of the metering currency. */
+  readonly amountMicros: number;
+  readonly period: BudgetPeriod;
+  /** Hard: refuse requests that would pass it (not for providers). Soft: log, count and audit once per period. */
+  readonly hard: boolean;
 }
 
 /** How a model's channels are ordered for a request (routing implements each), in the order messages list them. */

@@ -7,7 +7,7 @@ export interface ErrorDefinition {
   /** HTTP status sent to the client. */
   readonly status: number;
   /** The OpenAI error `type`. */
-  readonly type: 'invalid_request_error' | 'authentication_error' | 'permission_error' | 'not_found_error' | 'rate_limit_error' | 'server_error' | 'api_error';
+  readonly type: 'invalid_request_error' | 'authentication_error' | 'permission_error' | 'not_found_error' | 'rate_limit_error' | 'server_error' | 'api_error' | 'insufficient_quota';
   /** Whether trying the same request on another channel may succeed. */
   readonly retryable: boolean;
   /** One line for the docs. */
@@ -98,6 +98,12 @@ export const errorTable = {
     type: 'rate_limit_error',
     retryable: false,
     description: 'A limit of the key or its tenant (requests or tokens per minute, streams at once) is reached; `retry-after` says when to retry.',
+  },
+  budget_exceeded: {
+    status: 429,
+    type: 'insufficient_quota',
+    retryable: false,
+    description: 'A hard budget of the key, its team or its tenant is spent for the period (the message names it); `retry-after` says when the period ends.',
   },
   invalid_admin_token: {
     status: 401,

@@ -12,6 +12,8 @@ export interface Caller {
   readonly prefix: string;
   readonly keyName: string;
   readonly tenantId: string;
+  /** The tenant's name when the key was loaded (agreements and markups may name tenants by name). */
+  readonly tenantName: string | undefined;
   readonly team: string | undefined;
   /** Undefined: any model. */
   readonly models: ReadonlySet<string> | undefined;
@@ -125,6 +127,7 @@ export class KeyDirectory {
         prefix: record.prefix,
         keyName: record.name,
         tenantId: record.tenantId,
+        tenantName: tenant?.name,
         team: record.team,
         models: policy.models === undefined ? undefined : new Set(policy.models),
         providers: policy.providers,

@@ -19,6 +19,9 @@ export class GatewayMetrics {
   readonly #attempts: CounterFamily;
   readonly #attemptDuration: HistogramFamily;
   readonly #tokens: CounterFamily;
+  readonly #cost: CounterFamily;
+  readonly #ledgerFailures: Counter;
+  readonly #budgetsPassed: CounterFamily;
   readonly #errors: CounterFamily;
   readonly #fallbacks: CounterFamily;
   readonly #passovers: CounterFamily;
@@ -64,6 +67,23 @@ export class GatewayMetrics {
       name: 'interchange_tokens_total',
       help: 'Tokens by provider, public model and kind (input, cached_input, cache_write_input, output, reasoning).',
       labelNames: ['provider', 'model', 'kind'],
+      registers,
+    });
+    this.#cost = new CounterFamily({
+      name: 'interchange_cost_micros_total',
+      help: 'What requests cost upstream, in micro-units of the metering currency, by provider, public model and tenant id ("none" without a key).',
+      labelNames: ['provider', 'model', 'tenant'],
+      registers,
+    });
+    this.#ledgerFailures = new Counter({
+      name: 'interchange_ledger_write_failures_total',
+      help: 'Ledger batches whose write failed (their entries are retried with the next batch).',
+      registers,
+    });
+    this.#budgetsPassed = new CounterFamily({
+      name: 'interchange_budget_exceeded_total',
+      help: 'Soft budgets passed, by budget name (once per budget and period).',
+      labelNames: ['budget'],
       registers,
     });
     this.#errors = new CounterFamily({
@@ -131,6 +151,18 @@ export class GatewayMetrics {
     if (usage.inputTokens.cacheWrite > 0) this.#tokens.inc(usage.inputTokens.cacheWrite, provider, model, 'cache_write_input');
     this.#tokens.inc(usage.outputTokens.total, provider, model, 'output');
     if (usage.outputTokens.reasoning > 0) this.#tokens.inc(usage.outputTokens.reasoning, provider, model, 'reasoning');
+  }
+
+  cost(provider: string, model: string, tenant: string, micros: number): void {
+    this.#cost.inc(micros, provider, model, tenant);
+  }
+
+  budgetPassed(budget: string): void {
+    this.#budgetsPassed.inc(1, budget);
+  }
+
+  ledgerWriteFailed(): void {
+    this.#ledgerFailures.inc();
   }
 
   error(code: string): void {

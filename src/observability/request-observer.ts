@@ -30,6 +30,8 @@ export function createRequestObserver(options: RequestObserverOptions): Observer
       if (errorCode !== undefined) metrics.error(errorCode);
       if (attempts.length > 1 && errorCode === undefined) metrics.fallback(model);
       if (provider !== undefined) {
+        const metered = completion.metered;
+        if (metered !== undefined && metered.costMicros > 0) metrics.cost(provider, model, completion.caller?.tenantId ?? 'none', metered.costMicros);
         if (completion.firstChunkMs !== undefined) metrics.firstChunk(model, provider, completion.firstChunkMs / 1000);
         if (errorCode === undefined && completion.usage !== undefined) metrics.tokens(provider, model, completion.usage);
       }
@@ -79,6 +81,9 @@ export function createRequestObserver(options: RequestObserverOptions): Observer
         keyId: completion.caller?.keyId,
         keyPrefix: completion.caller?.prefix,
         tenant: completion.caller?.tenantId,
+        // Integer micro-units of the metering currency (absent without metering).
+        costMicros: completion.metered?.costMicros,
+        chargedMicros: completion.metered?.chargedMicros,
       };
       if (completion.status >= 500 || errorCode === 'upstream_stream_error') requestLog.warn(line, 'request failed');
       else requestLog.info(line, 'request');

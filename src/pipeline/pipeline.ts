@@ -162,6 +162,7 @@ export class Pipeline {
       caller: rejected.caller,
       firstChunkMs: undefined,
       durationMs: performance.now() - rejected.startedAt,
+      metered: undefined,
     };
     this.#observe(completion);
   }
@@ -202,7 +203,7 @@ export class Pipeline {
       ? completionOf(exchange, false, 200, undefined, outcome.channel, outcome.attempts, operation.usage(outcome.result), undefined)
       : completionOf(exchange, false, outcome.error.status, outcome.error, undefined, outcome.attempts, undefined, undefined);
     if (this.#settle !== undefined) await this.#settle(exchange, completion);
-    if (outcome.ok) responder.result(outcome.result, outcome.channel, plan);
+    if (outcome.ok) responder.result(outcome.result, outcome.channel, plan, completion.metered);
     else responder.error(outcome.error, plan);
     this.#finish(exchange, completion);
   }
@@ -264,6 +265,7 @@ function completionOf(
     caller: exchange.caller,
     firstChunkMs: committedAtMs === undefined ? undefined : committedAtMs - exchange.startedAt,
     durationMs: performance.now() - exchange.startedAt,
+    metered: undefined,
   };
 }
 

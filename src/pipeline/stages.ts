@@ -71,6 +71,15 @@ export interface Completion {
   readonly firstChunkMs: number | undefined;
   /** Milliseconds from arrival to the last byte; observers see that, settle stages the time so far. */
   durationMs: number;
+  /** What it cost and what its tenant is charged, once the metering stage settled it; undefined without metering. */
+  metered: Metered | undefined;
+}
+
+/** Integer micro-units of `currency`. */
+export interface Metered {
+  readonly costMicros: number;
+  readonly chargedMicros: number;
+  readonly currency: string;
 }
 
 /** What a stage reads besides the neutral request: declared so the composition can check and document it. */

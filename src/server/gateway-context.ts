@@ -17,6 +17,12 @@ import type { Stages } from '../pipeline/stages.ts';
 import type { ProviderAdapter } from '../providers/adapter.ts';
 import type { IdentityRuntime } from '../identity/identity-runtime.ts';
 import type { SecretAdmin } from '../secrets/secret-admin.ts';
+import { AccrualTotals } from '../metering/accruals.ts';
+import type { LedgerWriter } from '../metering/ledger-writer.ts';
+import { meteringStage } from '../metering/metering-stage.ts';
+import { budgetStage } from '../metering/budget-stage.ts';
+import { BudgetBook } from '../metering/budgets.ts';
+import type { LedgerStore } from '../store/ledger-store.ts';
 import { adminTokenDigests, type AdminTokenDigests } from './admin-tokens.ts';
 import { OpenStreams, streamCapStage } from './stream-cap.ts';
 
@@ -38,7 +44,22 @@ export interface GatewayContext {
   readonly adminTokens: AdminTokenDigests;
   /** Stored secrets (`/admin/secrets`); undefined when the gateway was built without a store of them. */
   readonly secrets?: SecretAdmin;
+  /** The ledger and its writer (undefined with `metering.ledger: false`), and revenue-share totals; kept across a reload. */
+  readonly metering: MeteringRuntime;
   ready: boolean;
+}
+
+export interface MeteringRuntime {
+  readonly ledger: LedgerStore | undefined;
+  readonly writer: LedgerWriter | undefined;
+  readonly totals: AccrualTotals;
+  readonly budgets: BudgetBook;
+  /** Epoch ms (tests inject one). */
+  readonly now?: () => number;
+}
+
+export function noMetering(): MeteringRuntime {
+  return { ledger: undefined, writer: undefined, totals: new AccrualTotals(), budgets: new BudgetBook() };
 }
 
 export function createGatewayContext(
@@ -49,8 +70,9 @@ export function createGatewayContext(
   identity: IdentityRuntime,
   stages: Stages = {},
   secrets?: SecretAdmin,
+  metering: MeteringRuntime = noMetering(),
 ): GatewayContext {
-  const context: GatewayContext = { metrics, logger, identity, secrets, ...assemble(config, adapters, metrics, logger, identity, stages, undefined), ready: false };
+  const context: GatewayContext = { metrics, logger, identity, secrets, metering, ...assemble(config, adapters, metrics, logger, identity, stages, undefined, metering), ready: false };
   stagesOf.set(context, stages);
   return context;
 }
@@ -66,7 +88,7 @@ const stagesOf = new WeakMap<GatewayContext, Stages>();
  * tokens are the new configuration's; `store` and `auth` take effect at the next start.
  */
 export function reconfigureGatewayContext(context: GatewayContext, config: GatewayConfig, adapters: ReadonlyMap<string, ProviderAdapter>): void {
-  const parts = assemble(config, adapters, context.metrics, context.logger, context.identity, stagesOf.get(context) ?? {}, context);
+  const parts = assemble(config, adapters, context.metrics, context.logger, context.identity, stagesOf.get(context) ?? {}, context, context.metering);
   // Only a reload writes these fields; everything else reads them.
   Object.assign(context, parts);
 }
@@ -79,6 +101,7 @@ function assemble(
   identity: IdentityRuntime,
   stages: Stages,
   previous: GatewayContext | undefined,
+  metering: MeteringRuntime,
 ): Pick<GatewayContext, 'config' | 'runtime' | 'pipeline' | 'modelsBody' | 'recentRoutes' | 'adminTokens' | 'openStreams'> {
   const created = Math.floor(Date.now() / 1000);
   const data = [...config.models.values()].map((model) => ({ id: model.name, object: 'model', created, owned_by: model.ownedBy }));
@@ -101,6 +124,19 @@ function assemble(
     requestLog: config.logging.requests ? requestLogger(logger) : undefined,
   });
   const openStreams = previous?.openStreams ?? new OpenStreams();
+  const metered = meteringStage({
+    config,
+    writer: metering.writer,
+    totals: metering.totals,
+    budgets: metering.budgets,
+    now: metering.now,
+    onSoftBudgetPassed: (budget, spentMicros) => {
+      metrics.budgetPassed(budget.name);
+      logger.warn({ budget: budget.name, scope: budget.scope, match: budget.match, amountMicros: budget.amountMicros, spentMicros }, 'soft budget passed');
+      void identity.store.appendAudit({ at: (metering.now ?? Date.now)(), actor: 'gateway', action: 'budget.passed', target: budget.name, before: null, after: { spentMicros, amountMicros: budget.amountMicros } });
+    },
+  });
+  const budgets = budgetStage(config, metering.budgets, metering.now);
   const maxStreams = config.limits.maxStreams;
   const pipeline = new Pipeline({
     runtime,
@@ -110,8 +146,10 @@ function assemble(
       identity: identity.identity,
       // The key's own checks first: a deployment's stages see only admitted callers.
       // The overall stream cap before any key's: a refused stream takes no slot of its key.
-      admission: [...(maxStreams === undefined ? [] : [streamCapStage(openStreams, maxStreams)]), ...identity.admission, ...(stages.admission ?? [])],
-      settle: stages.settle,
+      // Budgets after the key's limits: a request refused for its rate holds no reservation.
+      admission: [...(maxStreams === undefined ? [] : [streamCapStage(openStreams, maxStreams)]), ...identity.admission, ...(budgets === undefined ? [] : [budgets]), ...(stages.admission ?? [])],
+      // Metering first: a deployment's settle stages see the request's cost.
+      settle: [...(metered === undefined ? [] : [metered]), ...(stages.settle ?? [])],
       observers: [...(stages.observers ?? []), requests],
     },
   });

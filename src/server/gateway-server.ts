@@ -24,7 +24,12 @@ import type { ProviderAdapter } from '../providers/adapter.ts';
 import { createAdapters, type AdapterDependencies } from '../providers/registry.ts';
 import { chatCompletionsApi, embeddingsApi, handleApi } from './api-handlers.ts';
 import { handleClientError } from './client-errors.ts';
-import { createGatewayContext, type GatewayContext } from './gateway-context.ts';
+import { createGatewayContext, type GatewayContext, type MeteringRuntime } from './gateway-context.ts';
+import { AccrualTotals } from '../metering/accruals.ts';
+import { loadBudgets } from '../metering/load-budgets.ts';
+import { LedgerWriter } from '../metering/ledger-writer.ts';
+import type { LedgerStore } from '../store/ledger-store.ts';
+import { MemoryLedgerStore } from '../store/memory/memory-ledger-store.ts';
 import { capConnections } from './connection-cap.ts';
 import { arrivedAt, paceRequests } from './request-pacer.ts';
 import { InFlight } from './in-flight.ts';
@@ -53,6 +58,8 @@ export interface GatewayOptions {
   readonly identityStore?: IdentityStore;
   /** The clock of key expiry and rate limits (tests). */
   readonly clock?: () => number;
+  /** The ledger; defaults to the configured store's (memory beside a given `identityStore`). */
+  readonly ledgerStore?: LedgerStore;
   /** Stored secrets; defaults to the configured store's (memory beside a given `identityStore`). */
   readonly secretStore?: SecretStore;
   /** Defaults to `INTERCHANGE_MASTER_KEYS` / `INTERCHANGE_MASTER_KEY` (a `MasterKeyProblem` when written wrongly). */
@@ -170,7 +177,16 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const given = options.identityStore;
   const secretStore = options.secretStore ?? opened?.secrets ?? new MemorySecretStore((entry) => (given instanceof MemoryIdentityStore ? given.recordAudit(entry) : undefined));
   const secrets = new SecretAdmin(secretStore, options.masterKeys ?? masterKeysFromEnv(process.env), options.clock);
-  const context = createGatewayContext(config, adapters, metrics, logger, identity, options.stages, secrets);
+  const ledger = config.metering.ledger ? (options.ledgerStore ?? opened?.ledger ?? new MemoryLedgerStore()) : undefined;
+  const metering: MeteringRuntime = {
+    ledger,
+    writer: ledger === undefined ? undefined : new LedgerWriter(ledger, logger, () => metrics.ledgerWriteFailed()),
+    // Revenue shares' caps hold across restarts: what each accrued so far is read once, here.
+    totals: ledger === undefined ? new AccrualTotals() : AccrualTotals.from(await ledger.agreementTotals()),
+    budgets: await loadBudgets(config, ledger, identity, options.clock ?? Date.now),
+    now: options.clock,
+  };
+  const context = createGatewayContext(config, adapters, metrics, logger, identity, options.stages, secrets, metering);
   const limits = config.server;
   const inFlight = new InFlight();
   const routed = (request: IncomingMessage, response: ServerResponse): void => route(context, inFlight, request, response);
@@ -211,6 +227,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     drainTimeoutMs: options.drainTimeoutMs ?? limits.drainTimeoutMs,
     serve,
     async release() {
+      await metering.writer?.flush();
       if (options.adapters === undefined) await Promise.all([...adapters.values()].map((adapter) => adapter.close()));
       await opened?.close();
     },

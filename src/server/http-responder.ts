@@ -4,7 +4,9 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { GatewayError } from '../errors/index.ts';
+import { formatMicros } from '../metering/cost.ts';
 import type { Responder } from '../pipeline/responder.ts';
+import type { Metered } from '../pipeline/stages.ts';
 import type { RouteChannel, RoutePlan } from '../routing/index.ts';
 import type { StreamPart } from '../spec/index.ts';
 import { sendError, sendJson } from './respond.ts';
@@ -38,8 +40,11 @@ export class HttpResponder<Result> implements Responder<Result> {
     this.#stream = stream;
   }
 
-  result(result: Result, channel: RouteChannel, plan: RoutePlan): void {
-    sendJson(this.#response, 200, this.#encodeResult(result), servedHeaders([], this.#requestId, channel, plan));
+  result(result: Result, channel: RouteChannel, plan: RoutePlan, metered: Metered | undefined): void {
+    const headers = servedHeaders([], this.#requestId, channel, plan);
+    // What the caller's tenant is charged: amount and currency, e.g. `0.001250 USD`.
+    if (metered !== undefined) headers.push('x-interchange-cost', formatMicros(metered.chargedMicros, metered.currency));
+    sendJson(this.#response, 200, this.#encodeResult(result), headers);
   }
 
   commit(channel: RouteChannel, plan: RoutePlan): void {

@@ -128,6 +128,8 @@ export interface IdentityStore {
 
   /** Oldest first. */
   listAudit(query?: AuditQuery): Promise<AuditEntry[]>;
+  /** Records something the gateway itself did or saw that admins should see (a soft budget passed). */
+  appendAudit(entry: NewAuditEntry): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -38,6 +38,15 @@ export function identityStoreConformance(name: string, make: () => Promise<Ident
       return store;
     }
 
+    it('appends an audit entry of the gateway itself (no admin action), readable like the others', async () => {
+      const store = await make();
+      await store.appendAudit({ at: 7_000, actor: 'gateway', action: 'budget.passed', target: 'acme-monthly', before: null, after: { spentMicros: 5 } });
+      const audit = await store.listAudit();
+      assert.equal(audit.length, 1);
+      assert.deepEqual({ ...audit[0], id: undefined }, { id: undefined, at: 7_000, actor: 'gateway', action: 'budget.passed', target: 'acme-monthly', before: null, after: { spentMicros: 5 } });
+      await store.close();
+    });
+
     it('stores tenants and keys and reads them back field for field', async () => {
       const store = await withTenant();
       const full = key('k1', { team: 'search', expiresAt: 9_000, metadata: { owner: 'ana' }, policy: { models: ['a'], providers: ['azure'], regions: ['eastus'], zeroRetention: true } });

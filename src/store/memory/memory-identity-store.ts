@@ -80,6 +80,10 @@ export class MemoryIdentityStore implements IdentityStore {
 
   async close(): Promise<void> {}
 
+  async appendAudit(entry: NewAuditEntry): Promise<void> {
+    this.#append(entry);
+  }
+
   /** For the other records kept beside tenants and keys (stored secrets), which share this audit log. */
   recordAudit(entry: NewAuditEntry): void {
     this.#append(entry);

@@ -213,6 +213,10 @@ export class SqliteIdentityStore implements IdentityStore {
     });
   }
 
+  async appendAudit(entry: NewAuditEntry): Promise<void> {
+    this.#audit(entry);
+  }
+
   #audit(entry: NewAuditEntry): void {
     insertAudit(this.#statements.insertAudit, entry);
   }
