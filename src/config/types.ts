@@ -62,7 +62,41 @@ export interface ChannelConfig {
   readonly capacity: ChannelCapacity | undefined;
   /** What this channel costs, the cached input price always set; undefined when unknown (route `lowest-cost` requires it on every channel). */
   readonly price: Required<ChannelPrice> | undefined;
+  /**
+   * The channel's price book for metering: every price it has had, ascending by `fromMs` (the first may have none:
+   * since always). Empty when no price is configured (entries then cost 0). `price` above is the entry in force when
+   * the configuration loaded (what routing compares).
+   */
+  readonly prices: readonly DatedPrice[];
   readonly capabilities: ChannelCapabilities;
+}
+
+/** One price of a channel, from a day on; micro-units of the metering currency per million tokens, whole numbers. */
+export interface DatedPrice {
+  /** `YYYY-MM-DD` (UTC) the price takes effect; undefined: since always. */
+  readonly from: string | undefined;
+  /** 00:00 UTC that day (epoch ms). */
+  readonly fromMs: number | undefined;
+  readonly inputMicrosPerMillion: number;
+  /** Defaults to the input price. */
+  readonly cachedInputMicrosPerMillion: number;
+  /** Tokens written into a prompt cache (Bedrock); defaults to the input price. */
+  readonly cacheWriteMicrosPerMillion: number;
+  readonly outputMicrosPerMillion: number;
+  /** Hidden reasoning tokens; defaults to the output price. */
+  readonly reasoningMicrosPerMillion: number;
+}
+
+/** `metering:`: what requests cost and what tenants are charged, and whether the ledger books them. */
+export interface MeteringConfig {
+  /** Every price, cap and commitment is in this currency (ISO 4217 code). Default USD. */
+  readonly currency: string;
+  /** Book every request that reached an upstream in the ledger. Default true. */
+  readonly ledger: boolean;
+  /** What tenants are charged over cost, in basis points (25% = 2500). Default 0: charged = cost. */
+  readonly markupBasisPoints: number;
+  /** Per tenant (by name or id): its own markup, in basis points. */
+  readonly tenantMarkupBasisPoints: ReadonlyMap<string, number>;
 }
 
 /** How a model's channels are ordered for a request (routing implements each), in the order messages list them. */
@@ -166,7 +200,7 @@ export interface RoutingConfig {
 }
 
 /** Agreement kinds this build understands. */
-export const agreementKinds = ['licence'] as const;
+export const agreementKinds = ['licence', 'revenue-share', 'commitment'] as const;
 export type AgreementKind = (typeof agreementKinds)[number];
 
 /** A licence: the channels it covers may serve its models while it is in force. */
@@ -195,7 +229,47 @@ export interface LicenceAgreement {
   readonly exclusive: boolean;
 }
 
-export type AgreementConfig = LicenceAgreement;
+/**
+ * A revenue share: `percent` of each matching entry's basis (what the tenant was charged, or what the upstream cost)
+ * accrues to `party` while in force, until the accruals reach `cap` (then the rest of the crossing entry and everything
+ * after accrue nothing, and the moment is recorded).
+ */
+export interface RevenueShareAgreement {
+  readonly name: string;
+  readonly kind: 'revenue-share';
+  readonly party: string;
+  /** 20% is 2000. */
+  readonly percentBasisPoints: number;
+  readonly basis: 'revenue' | 'cost';
+  /** Channels it applies to (any matching); undefined: every channel. */
+  readonly channels: readonly ChannelSelector[] | undefined;
+  /** Public models it applies to; undefined: every model. */
+  readonly models: readonly string[] | undefined;
+  /** Tenants (name or id) it applies to; undefined: every tenant and requests without one. */
+  readonly tenants: readonly string[] | undefined;
+  readonly from: string | undefined;
+  readonly until: string | undefined;
+  readonly startsAtMs: number | undefined;
+  /** The first instant no longer in force: 00:00 UTC the day after `until`. */
+  readonly endsAtMs: number | undefined;
+  /** In micro-units of the metering currency; undefined: no cap. */
+  readonly capMicros: number | undefined;
+}
+
+/** A spend commitment: `amount` with `provider` between two days; statements track progress, routing may prefer it. */
+export interface CommitmentAgreement {
+  readonly name: string;
+  readonly kind: 'commitment';
+  readonly party: string;
+  readonly provider: string;
+  readonly amountMicros: number;
+  readonly from: string;
+  readonly until: string;
+  readonly startsAtMs: number;
+  readonly endsAtMs: number;
+}
+
+export type AgreementConfig = LicenceAgreement | RevenueShareAgreement | CommitmentAgreement;
 
 /** A decline rule as configured: its name and conditions, and the channels it applies to. */
 export interface DeclineRuleConfig extends DeclineRuleSpec {
@@ -234,6 +308,7 @@ export interface GatewayConfig {
   readonly providers: ReadonlyMap<string, ProviderConfig>;
   readonly models: ReadonlyMap<string, ModelConfig>;
   readonly routing: RoutingConfig;
+  readonly metering: MeteringConfig;
   /** In the order written. */
   readonly agreements: readonly AgreementConfig[];
   /** In the order written. */
