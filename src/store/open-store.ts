@@ -1,19 +1,23 @@
 /**
  * Opens the configured store: the embedded SQLite file (created and migrated on first start) or memory. What the
- * gateway keeps there today: tenants, keys, stored secrets (encrypted) and the admin audit log.
+ * gateway keeps there today: tenants, keys, stored secrets (encrypted), the admin audit log and the ledger.
  */
 import type { IdentityStore } from './identity-store.ts';
+import type { LedgerStore } from './ledger-store.ts';
 import { MemoryIdentityStore } from './memory/memory-identity-store.ts';
+import { MemoryLedgerStore } from './memory/memory-ledger-store.ts';
 import { MemorySecretStore } from './memory/memory-secret-store.ts';
 import type { SecretStore } from './secret-store.ts';
 import { SqliteSecretStore } from './sqlite/sqlite-secret-store.ts';
 import type { MigrationResult } from './sqlite/migrate.ts';
 import { openSqlite } from './sqlite/sqlite-database.ts';
 import { SqliteIdentityStore } from './sqlite/sqlite-identity-store.ts';
+import { SqliteLedgerStore } from './sqlite/sqlite-ledger-store.ts';
 
 export interface OpenedStore {
   readonly identity: IdentityStore;
   readonly secrets: SecretStore;
+  readonly ledger: LedgerStore;
   /** Set for SQLite: the schema versions before and after start-up. */
   readonly migration: MigrationResult | undefined;
   close(): Promise<void>;
@@ -23,13 +27,20 @@ export interface OpenedStore {
 export function openStore(config: { readonly kind: 'sqlite' | 'memory'; readonly path: string }): OpenedStore {
   if (config.kind === 'memory') {
     const identity = new MemoryIdentityStore();
-    return { identity, secrets: new MemorySecretStore((entry) => identity.recordAudit(entry)), migration: undefined, close: () => identity.close() };
+    return {
+      identity,
+      secrets: new MemorySecretStore((entry) => identity.recordAudit(entry)),
+      ledger: new MemoryLedgerStore(),
+      migration: undefined,
+      close: () => identity.close(),
+    };
   }
   const { database, migration } = openSqlite(config.path);
   const identity = new SqliteIdentityStore(database);
   return {
     identity,
     secrets: new SqliteSecretStore(database),
+    ledger: new SqliteLedgerStore(database),
     migration,
     async close() {
       await identity.close();

@@ -1,7 +1,7 @@
 /**
- * The ledger in the embedded SQLite file. A batch is one immediate transaction: `INSERT OR IGNORE` keeps the request
- * id unique, and an entry's accruals are written only when the entry itself was new. Triggers refuse any update or
- * delete. With WAL and `synchronous = NORMAL`, a committed batch survives the process being killed.
+ * The ledger in the embedded SQLite file. A batch is one immediate transaction: an entry whose request id is booked
+ * is skipped with its accruals. Triggers refuse any update, delete or second insert of a row (so INSERT OR REPLACE
+ * too). With WAL and `synchronous = NORMAL`, a committed batch survives the process being killed.
  */
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import {
@@ -38,6 +38,7 @@ type Row = Record<string, SQLInputValue>;
 export class SqliteLedgerStore implements LedgerStore {
   readonly #database: DatabaseSync;
   readonly #ownsDatabase: boolean;
+  readonly #isBooked: StatementSync;
   readonly #insertEntry: StatementSync;
   readonly #insertAccrual: StatementSync;
   readonly #accrualsOf: StatementSync;
@@ -46,7 +47,8 @@ export class SqliteLedgerStore implements LedgerStore {
   constructor(database: DatabaseSync, ownsDatabase = false) {
     this.#database = database;
     this.#ownsDatabase = ownsDatabase;
-    this.#insertEntry = database.prepare(`INSERT OR IGNORE INTO ledger_entries (${columns}) VALUES (${columns.split(',').map(() => '?').join(', ')})`);
+    this.#isBooked = database.prepare('SELECT 1 FROM ledger_entries WHERE request_id = ?');
+    this.#insertEntry = database.prepare(`INSERT INTO ledger_entries (${columns}) VALUES (${columns.split(',').map(() => '?').join(', ')})`);
     this.#insertAccrual = database.prepare('INSERT INTO ledger_accruals (request_id, agreement, party, micros, cap_reached, at) VALUES (?, ?, ?, ?, ?, ?)');
     this.#accrualsOf = database.prepare('SELECT agreement, party, micros, cap_reached FROM ledger_accruals WHERE request_id = ? ORDER BY agreement');
   }
@@ -56,7 +58,10 @@ export class SqliteLedgerStore implements LedgerStore {
     return inTransaction(this.#database, () => {
       let booked = 0;
       for (const entry of entries) {
-        const { changes } = this.#insertEntry.run(
+        // Looked up rather than left to OR IGNORE, which would also drop, silently, an entry breaking a NOT NULL rule
+        // (and the schema refuses a second insert of a booked id).
+        if (this.#isBooked.get(entry.requestId) !== undefined) continue;
+        this.#insertEntry.run(
           entry.requestId,
           entry.at,
           entry.tenant ?? null,
@@ -81,7 +86,6 @@ export class SqliteLedgerStore implements LedgerStore {
           entry.latencyMs,
           entry.route ?? null,
         );
-        if (changes === 0) continue;
         booked++;
         for (const accrual of entry.accruals) this.#insertAccrual.run(entry.requestId, accrual.agreement, accrual.party, accrual.micros, accrual.capReached === true ? 1 : 0, entry.at);
       }
