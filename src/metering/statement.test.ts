@@ -80,7 +80,8 @@ describe('statement periods', () => {
       message: 'the period is empty: from (2026-03-15T10:20:30.456Z) must be before to (2026-03-15T10:20:30.456Z), which is excluded',
     });
     assert.equal((resolveStatementPeriod({ from: '2026-02-01', to: '2026-02-01' }, now) as { parameter: string }).parameter, 'to');
-    assert.deepEqual(resolveStatementPeriod({ by: 'tenants' }, now), { parameter: 'by', message: 'unknown grouping "tenants"; expected one of party, provider, channel, tenant, key, model' });
+    assert.deepEqual(resolveStatementPeriod({ by: 'tenants' }, now), { parameter: 'by', message: 'unknown grouping "tenants"; expected one of party, provider, channel, tenant, key, model; did you mean "tenant"?' });
+    assert.deepEqual(resolveStatementPeriod({ by: 'everything' }, now), { parameter: 'by', message: 'unknown grouping "everything"; expected one of party, provider, channel, tenant, key, model' });
     assert.deepEqual(resolveStatementPeriod({ to: 'soon' }, now), { parameter: 'to', message: 'invalid time "soon"; expected a day YYYY-MM-DD (00:00 UTC) or an ISO 8601 time such as 2026-03-01T12:00:00Z' });
     assert.deepEqual(resolveRange({}), { fromMs: undefined, toMs: undefined });
     assert.deepEqual(resolveRange({ to: '2026-01-02' }), { fromMs: undefined, toMs: day('2026-01-02') });

@@ -6,6 +6,7 @@
  * Every amount is integer micro-units of the metering currency, summed by the store and printed exactly.
  */
 import type { CommitmentAgreement, GatewayConfig, RevenueShareAgreement } from '../config/types.ts';
+import { closestName } from '../config-schema/did-you-mean.ts';
 import { statementGroupings, type AgreementTotal, type LedgerEntry, type LedgerStore, type StatementGrouping, type StatementRow } from '../store/ledger-store.ts';
 import { basisPointsOf, formatBasisPoints, formatMicros, formatMoney } from './format-money.ts';
 
@@ -212,7 +213,10 @@ export function resolveStatementPeriod(given: { readonly from?: string; readonly
   let by = defaultGrouping;
   if (given.by !== undefined) {
     const grouping = parseGrouping(given.by.trim());
-    if (grouping === undefined) return { parameter: 'by', message: `unknown grouping ${quote(given.by)}; expected one of ${statementGroupings.join(', ')}` };
+    if (grouping === undefined) {
+      const closest = closestName(given.by, statementGroupings);
+      return { parameter: 'by', message: `unknown grouping ${quote(given.by)}; expected one of ${statementGroupings.join(', ')}${closest === undefined ? '' : `; did you mean "${closest}"?`}` };
+    }
     by = grouping;
   }
   const fromMs = range.fromMs ?? startOfMonth(now);
