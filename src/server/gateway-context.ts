@@ -17,6 +17,7 @@ import type { Stages } from '../pipeline/stages.ts';
 import type { ProviderAdapter } from '../providers/adapter.ts';
 import type { IdentityRuntime } from '../identity/identity-runtime.ts';
 import type { SecretAdmin } from '../secrets/secret-admin.ts';
+import type { LedgerStore } from '../store/ledger-store.ts';
 import { adminTokenDigests, type AdminTokenDigests } from './admin-tokens.ts';
 import { OpenStreams, streamCapStage } from './stream-cap.ts';
 
@@ -38,6 +39,8 @@ export interface GatewayContext {
   readonly adminTokens: AdminTokenDigests;
   /** Stored secrets (`/admin/secrets`); undefined when the gateway was built without a store of them. */
   readonly secrets?: SecretAdmin;
+  /** The agreements ledger (`/admin/ledger/`); undefined when the gateway books none. */
+  readonly ledger: LedgerStore | undefined;
   ready: boolean;
 }
 
@@ -49,8 +52,9 @@ export function createGatewayContext(
   identity: IdentityRuntime,
   stages: Stages = {},
   secrets?: SecretAdmin,
+  ledger?: LedgerStore,
 ): GatewayContext {
-  const context: GatewayContext = { metrics, logger, identity, secrets, ...assemble(config, adapters, metrics, logger, identity, stages, undefined), ready: false };
+  const context: GatewayContext = { metrics, logger, identity, secrets, ledger, ...assemble(config, adapters, metrics, logger, identity, stages, undefined), ready: false };
   stagesOf.set(context, stages);
   return context;
 }
