@@ -336,7 +336,7 @@ export function statementText(report: StatementReport): string {
   const header = [report.by, 'requests', ...tokenFields.map(([, , label]) => label), ...moneyFields.map(([, name]) => name)];
   const body = report.lines.map((line) => [line.group === '' ? '(none)' : line.group, ...numbers(line)]);
   out.push(...table([header, ...body, ['total', ...numbers(report.totals)]], (column) => column > 0));
-  if (report.by === 'party') out.push('(an entry that accrued to two parties is in both rows, and once in the total)');
+  if (report.by === 'party') out.push('(an entry is in the row of each party it accrued to, none if it accrued nothing; the total counts every entry once)');
   if (report.revenueShares.length > 0) {
     out.push('', 'Revenue shares');
     out.push(
