@@ -10,6 +10,7 @@ import { keysUsage, runKeys, runMigrate, runSecrets, runTenants } from './admin-
 import { checkConfigUsage, runCheckConfig } from './check-config-command.ts';
 import { demoUsage, runDemo } from './demo-command.ts';
 import { emulateUsage, runEmulate } from './emulate-command.ts';
+import { ledgerUsage, runLedger } from './ledger-commands.ts';
 import { routeUsage, runRoute } from './route-explain-command.ts';
 import { runServe, serveUsage } from './serve-command.ts';
 
@@ -41,6 +42,11 @@ Commands:
                        the configuration as \${secret:NAME}. Values are read from stdin, a file or a variable.
   migrate [--config FILE]
                        Apply the store's pending migrations (serve also does at start-up).
+  ledger statement [--config FILE] [--from D] [--to D] [--by party|provider|channel|tenant|key|model] [--json|--csv]
+  ledger entries [--config FILE] [--from D] [--to D] [--request-id ID] [--limit N] [--json]
+                       The ledger's statement (totals, revenue shares, commitments) or its entries, read from the
+                       configuration's store, so they work while the gateway is down. D: YYYY-MM-DD (00:00 UTC) or an
+                       ISO time; --to is excluded.
   demo [--port N]      Run the gateway with every cloud emulated on loopback (what \`npm start\` runs).
   bench [options]      Run the benchmark (see docs/benchmark.md).
   help [COMMAND]       Show this text, or a command's options (also: interchange COMMAND --help).
@@ -92,12 +98,16 @@ function commandUsage(command: string): string | undefined {
     case 'secrets':
     case 'migrate':
       return keysUsage;
+    case 'ledger':
+    case 'ledger statement':
+    case 'ledger entries':
+      return ledgerUsage;
     default:
       return undefined;
   }
 }
 
-const commands = ['serve', 'check-config', 'route', 'emulate', 'demo', 'keys', 'tenants', 'secrets', 'migrate', 'bench', 'help', 'version'];
+const commands = ['serve', 'check-config', 'route', 'emulate', 'demo', 'keys', 'tenants', 'secrets', 'migrate', 'ledger', 'bench', 'help', 'version'];
 
 async function runCommand(argv: string[]): Promise<number | void> {
   const [command, ...rest] = argv;
@@ -120,6 +130,8 @@ async function runCommand(argv: string[]): Promise<number | void> {
       return runSecrets(rest);
     case 'migrate':
       return runMigrate(rest);
+    case 'ledger':
+      return runLedger(rest);
     case 'bench':
       return runBench(rest);
     case 'version':

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError, isGatewayError } from '../errors/index.ts';
 import type { RecentRoute } from '../observability/recent-routes.ts';
 import type { GatewayContext } from './gateway-context.ts';
+import { handleLedgerAdmin } from './admin-ledger.ts';
 import { decodePathSegment, malformedPath } from './path-segments.ts';
 import { adminTokenName } from './admin-tokens.ts';
 import { readJsonBody } from './read-json-body.ts';
@@ -116,6 +117,8 @@ export function handleAdmin(context: GatewayContext, request: IncomingMessage, r
       }
       break;
     }
+    case 'ledger':
+      return run(() => handleLedgerAdmin(context.metering.ledger, context.config, request, response, requestId, segments, query));
     case 'audit':
       if (segments.length !== 1) break;
       if (method !== 'GET') return allow('GET');

@@ -51,6 +51,7 @@ export interface LedgerEntry {
   readonly latencyMs: number;
   /** The route trace's header form: how the request was routed. */
   readonly route: string | undefined;
+  /** By agreement name (what is read back, whatever order they were written in). */
   readonly accruals: readonly LedgerAccrual[];
 }
 
@@ -137,5 +138,7 @@ export function decodeCursor(cursor: string): { at: number; requestId: string } 
 }
 
 export function pageSize(limit: number | undefined): number {
-  return Math.max(1, Math.min(maximumPageSize, limit ?? defaultPageSize));
+  // NaN would pass through Math.min and max; a fraction would reach SQL's LIMIT.
+  if (limit === undefined || Number.isNaN(limit)) return defaultPageSize;
+  return Math.max(1, Math.min(maximumPageSize, Math.floor(limit)));
 }

@@ -4,15 +4,15 @@
  */
 import type { IdentityStore } from './identity-store.ts';
 import type { LedgerStore } from './ledger-store.ts';
-import { MemoryLedgerStore } from './memory/memory-ledger-store.ts';
-import { SqliteLedgerStore } from './sqlite/sqlite-ledger-store.ts';
 import { MemoryIdentityStore } from './memory/memory-identity-store.ts';
+import { MemoryLedgerStore } from './memory/memory-ledger-store.ts';
 import { MemorySecretStore } from './memory/memory-secret-store.ts';
 import type { SecretStore } from './secret-store.ts';
 import { SqliteSecretStore } from './sqlite/sqlite-secret-store.ts';
 import type { MigrationResult } from './sqlite/migrate.ts';
 import { openSqlite } from './sqlite/sqlite-database.ts';
 import { SqliteIdentityStore } from './sqlite/sqlite-identity-store.ts';
+import { SqliteLedgerStore } from './sqlite/sqlite-ledger-store.ts';
 
 export interface OpenedStore {
   readonly identity: IdentityStore;
@@ -27,7 +27,13 @@ export interface OpenedStore {
 export function openStore(config: { readonly kind: 'sqlite' | 'memory'; readonly path: string }): OpenedStore {
   if (config.kind === 'memory') {
     const identity = new MemoryIdentityStore();
-    return { identity, secrets: new MemorySecretStore((entry) => identity.recordAudit(entry)), ledger: new MemoryLedgerStore(), migration: undefined, close: () => identity.close() };
+    return {
+      identity,
+      secrets: new MemorySecretStore((entry) => identity.recordAudit(entry)),
+      ledger: new MemoryLedgerStore(),
+      migration: undefined,
+      close: () => identity.close(),
+    };
   }
   const { database, migration } = openSqlite(config.path);
   const identity = new SqliteIdentityStore(database);

@@ -5,13 +5,16 @@ import {
   counterStoreConformance,
   identityStoreConformance,
   latencyStoreConformance,
+  ledgerStoreConformance,
   rateLimitStoreConformance,
   secretStoreConformance,
 } from './conformance/index.ts';
 import { MemoryRateLimitStore } from './memory/memory-rate-limit-store.ts';
 import { MemoryIdentityStore } from './memory/memory-identity-store.ts';
+import { MemoryLedgerStore } from './memory/memory-ledger-store.ts';
 import { openSqlite } from './sqlite/sqlite-database.ts';
 import { SqliteIdentityStore } from './sqlite/sqlite-identity-store.ts';
+import { SqliteLedgerStore } from './sqlite/sqlite-ledger-store.ts';
 import { MemorySecretStore } from './memory/memory-secret-store.ts';
 import { SqliteSecretStore } from './sqlite/sqlite-secret-store.ts';
 import { createMemoryStores } from './memory/memory-stores.ts';
@@ -43,3 +46,7 @@ secretStoreConformance('sqlite', () => {
   const identity = new SqliteIdentityStore(database, true);
   return { secrets: new SqliteSecretStore(database), audit: () => identity.listAudit(), close: () => identity.close() };
 });
+
+/** Every implementation of the ledger; PostgreSQL joins this list. */
+ledgerStoreConformance('memory', () => new MemoryLedgerStore());
+ledgerStoreConformance('sqlite', () => new SqliteLedgerStore(openSqlite(':memory:').database, true));

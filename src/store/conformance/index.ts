@@ -10,3 +10,4 @@ export { counterStoreConformance } from './counter-store-conformance.ts';
 export { identityStoreConformance } from './identity-store-conformance.ts';
 export { rateLimitStoreConformance } from './rate-limit-store-conformance.ts';
 export { secretStoreConformance } from './secret-store-conformance.ts';
+export { ledgerStoreConformance } from './ledger-store-conformance.ts';

@@ -19,7 +19,9 @@ export class MemoryLedgerStore implements LedgerStore {
     let booked = 0;
     for (const entry of entries) {
       if (this.#byId.has(entry.requestId)) continue;
-      this.#byId.set(entry.requestId, structuredClone(entry));
+      const stored = structuredClone(entry);
+      // As SQLite reads them back: by agreement name.
+      this.#byId.set(entry.requestId, { ...stored, accruals: stored.accruals.toSorted((a, b) => (a.agreement < b.agreement ? -1 : a.agreement > b.agreement ? 1 : 0)) });
       booked++;
     }
     return booked;

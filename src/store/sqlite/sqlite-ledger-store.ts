@@ -1,7 +1,7 @@
 /**
- * The ledger in the embedded SQLite file. A batch is one immediate transaction: `INSERT OR IGNORE` keeps the request
- * id unique, and an entry's accruals are written only when the entry itself was new. Triggers refuse any update or
- * delete. With WAL and `synchronous = NORMAL`, a committed batch survives the process being killed.
+ * The ledger in the embedded SQLite file. A batch is one immediate transaction: an entry whose request id is booked
+ * is skipped with its accruals. Triggers refuse any update, delete or second insert of a row (so INSERT OR REPLACE
+ * too). With WAL and `synchronous = NORMAL`, a committed batch survives the process being killed.
  */
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import {
@@ -38,6 +38,7 @@ type Row = Record<string, SQLInputValue>;
 export class SqliteLedgerStore implements LedgerStore {
   readonly #database: DatabaseSync;
   readonly #ownsDatabase: boolean;
+  readonly #isBooked: StatementSync;
   readonly #insertEntry: StatementSync;
   readonly #insertAccrual: StatementSync;
   readonly #accrualsOf: StatementSync;
@@ -46,9 +47,13 @@ export class SqliteLedgerStore implements LedgerStore {
   constructor(database: DatabaseSync, ownsDatabase = false) {
     this.#database = database;
     this.#ownsDatabase = ownsDatabase;
-    this.#insertEntry = database.prepare(`INSERT OR IGNORE INTO ledger_entries (${columns}) VALUES (${columns.split(',').map(() => '?').join(', ')})`);
+    this.#isBooked = database.prepare('SELECT 1 FROM ledger_entries WHERE request_id = ?');
+    this.#insertEntry = database.prepare(`INSERT INTO ledger_entries (${columns}) VALUES (${columns.split(',').map(() => '?').join(', ')})`);
     this.#insertAccrual = database.prepare('INSERT INTO ledger_accruals (request_id, agreement, party, micros, cap_reached, at) VALUES (?, ?, ?, ?, ?, ?)');
-    this.#accrualsOf = database.prepare('SELECT agreement, party, micros, cap_reached FROM ledger_accruals WHERE request_id = ? ORDER BY agreement');
+    // A page's accruals in one query (the ids as one JSON array), not one query per entry.
+    this.#accrualsOf = database.prepare(
+      'SELECT request_id, agreement, party, micros, cap_reached FROM ledger_accruals WHERE request_id IN (SELECT value FROM json_each(?)) ORDER BY request_id, agreement',
+    );
   }
 
   async append(entries: readonly LedgerEntry[]): Promise<number> {
@@ -56,7 +61,10 @@ export class SqliteLedgerStore implements LedgerStore {
     return inTransaction(this.#database, () => {
       let booked = 0;
       for (const entry of entries) {
-        const { changes } = this.#insertEntry.run(
+        // Looked up rather than left to OR IGNORE, which would also drop, silently, an entry breaking a NOT NULL rule
+        // (and the schema refuses a second insert of a booked id).
+        if (this.#isBooked.get(entry.requestId) !== undefined) continue;
+        this.#insertEntry.run(
           entry.requestId,
           entry.at,
           entry.tenant ?? null,
@@ -81,7 +89,6 @@ export class SqliteLedgerStore implements LedgerStore {
           entry.latencyMs,
           entry.route ?? null,
         );
-        if (changes === 0) continue;
         booked++;
         for (const accrual of entry.accruals) this.#insertAccrual.run(entry.requestId, accrual.agreement, accrual.party, accrual.micros, accrual.capReached === true ? 1 : 0, entry.at);
       }
@@ -92,19 +99,34 @@ export class SqliteLedgerStore implements LedgerStore {
   async entries(query: LedgerQuery): Promise<LedgerPage> {
     const conditions: string[] = [];
     const values: SQLInputValue[] = [];
-    if (query.fromMs !== undefined) conditions.push('at >= ?') && values.push(query.fromMs);
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    if (query.cursor !== undefined && after === undefined) return { entries: [], next: undefined };
+    if (after !== undefined) {
+      // A row value seeks the (at, request_id) index straight to the cursor, where the OR form scanned from the start.
+      conditions.push('(at, request_id) > (?, ?)');
+      values.push(after.at, after.requestId);
+    }
+    // Past the cursor `from` holds anyway, and left in, SQLite would seek by it instead (every page from the start).
+    if (query.fromMs !== undefined && (after === undefined || after.at < query.fromMs)) conditions.push('at >= ?') && values.push(query.fromMs);
     if (query.toMs !== undefined) conditions.push('at < ?') && values.push(query.toMs);
     if (query.requestId !== undefined) conditions.push('request_id = ?') && values.push(query.requestId);
-    if (query.cursor !== undefined) {
-      const after = decodeCursor(query.cursor);
-      if (after === undefined) return { entries: [], next: undefined };
-      conditions.push('(at > ? OR (at = ? AND request_id > ?))');
-      values.push(after.at, after.at, after.requestId);
-    }
     const size = pageSize(query.limit);
     const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
     const rows = this.#database.prepare(`SELECT ${columns} FROM ledger_entries ${where} ORDER BY at, request_id LIMIT ?`).all(...values, size + 1) as Row[];
-    const entries = rows.slice(0, size).map((row) => this.#entryOf(row));
+    const page = rows.slice(0, size);
+    const accruals = new Map<string, LedgerAccrual[]>();
+    for (const accrual of this.#accrualsOf.all(JSON.stringify(page.map((row) => row.request_id))) as Row[]) {
+      const requestId = String(accrual.request_id);
+      let list = accruals.get(requestId);
+      if (list === undefined) accruals.set(requestId, (list = []));
+      list.push({
+        agreement: String(accrual.agreement),
+        party: String(accrual.party),
+        micros: Number(accrual.micros),
+        ...(accrual.cap_reached === 1 ? { capReached: true as const } : {}),
+      });
+    }
+    const entries = page.map((row) => entryOf(row, accruals.get(String(row.request_id)) ?? []));
     return { entries, next: rows.length > size ? encodeCursor(entries[entries.length - 1]) : undefined };
   }
 
@@ -121,16 +143,18 @@ export class SqliteLedgerStore implements LedgerStore {
       return rows.map(statementRow);
     }
     const column = groupColumn[by];
+    // Two passes, entries then accruals (an accrual's time is its entry's), a third faster than one LEFT JOIN of both.
     const rows = this.#database
+      .prepare(`SELECT COALESCE(e.${column}, '') AS grp, ${sums} FROM ledger_entries e WHERE e.at >= ? AND e.at < ? GROUP BY grp ORDER BY grp`)
+      .all(fromMs, toMs) as Row[];
+    const accrued = this.#database
       .prepare(
-        `SELECT COALESCE(e.${column}, '') AS grp, ${sums}, COALESCE(SUM(a.micros), 0) AS accrued
-         FROM ledger_entries e LEFT JOIN (SELECT request_id, SUM(micros) AS micros FROM ledger_accruals WHERE at >= ? AND at < ? GROUP BY request_id) a
-           ON a.request_id = e.request_id
-         WHERE e.at >= ? AND e.at < ?
-         GROUP BY grp ORDER BY grp`,
+        `SELECT COALESCE(e.${column}, '') AS grp, SUM(a.micros) AS accrued
+         FROM ledger_accruals a JOIN ledger_entries e ON e.request_id = a.request_id WHERE a.at >= ? AND a.at < ? GROUP BY grp`,
       )
-      .all(fromMs, toMs, fromMs, toMs) as Row[];
-    return rows.map(statementRow);
+      .all(fromMs, toMs) as Row[];
+    const accruedBy = new Map(accrued.map((row) => [String(row.grp), row.accrued]));
+    return rows.map((row) => statementRow({ ...row, accrued: accruedBy.get(String(row.grp)) ?? 0 }));
   }
 
   async agreementTotals(fromMs = Number.MIN_SAFE_INTEGER, toMs = Number.MAX_SAFE_INTEGER): Promise<readonly AgreementTotal[]> {
@@ -153,44 +177,35 @@ export class SqliteLedgerStore implements LedgerStore {
   async close(): Promise<void> {
     if (this.#ownsDatabase && this.#database.isOpen) this.#database.close();
   }
+}
 
-  #entryOf(row: Row): LedgerEntry {
-    const requestId = String(row.request_id);
-    const accruals = (this.#accrualsOf.all(requestId) as Row[]).map(
-      (accrual): LedgerAccrual => ({
-        agreement: String(accrual.agreement),
-        party: String(accrual.party),
-        micros: Number(accrual.micros),
-        ...(accrual.cap_reached === 1 ? { capReached: true as const } : {}),
-      }),
-    );
-    return {
-      requestId,
-      at: Number(row.at),
-      tenant: optionalText(row.tenant),
-      keyId: optionalText(row.key_id),
-      model: String(row.model),
-      endpoint: String(row.endpoint),
-      stream: row.stream === 1,
-      provider: optionalText(row.provider),
-      channel: optionalText(row.channel),
-      upstreamModel: optionalText(row.upstream_model),
-      status: Number(row.status),
-      errorCode: optionalText(row.error_code),
-      inputTokens: Number(row.input_tokens),
-      cachedInputTokens: Number(row.cached_input_tokens),
-      cacheWriteTokens: Number(row.cache_write_tokens),
-      outputTokens: Number(row.output_tokens),
-      reasoningTokens: Number(row.reasoning_tokens),
-      estimated: row.estimated === 1,
-      costMicros: Number(row.cost_micros),
-      chargedMicros: Number(row.charged_micros),
-      currency: String(row.currency),
-      latencyMs: Number(row.latency_ms),
-      route: optionalText(row.route),
-      accruals,
-    };
-  }
+function entryOf(row: Row, accruals: LedgerAccrual[]): LedgerEntry {
+  return {
+    requestId: String(row.request_id),
+    at: Number(row.at),
+    tenant: optionalText(row.tenant),
+    keyId: optionalText(row.key_id),
+    model: String(row.model),
+    endpoint: String(row.endpoint),
+    stream: row.stream === 1,
+    provider: optionalText(row.provider),
+    channel: optionalText(row.channel),
+    upstreamModel: optionalText(row.upstream_model),
+    status: Number(row.status),
+    errorCode: optionalText(row.error_code),
+    inputTokens: Number(row.input_tokens),
+    cachedInputTokens: Number(row.cached_input_tokens),
+    cacheWriteTokens: Number(row.cache_write_tokens),
+    outputTokens: Number(row.output_tokens),
+    reasoningTokens: Number(row.reasoning_tokens),
+    estimated: row.estimated === 1,
+    costMicros: Number(row.cost_micros),
+    chargedMicros: Number(row.charged_micros),
+    currency: String(row.currency),
+    latencyMs: Number(row.latency_ms),
+    route: optionalText(row.route),
+    accruals,
+  };
 }
 
 function optionalText(value: SQLInputValue): string | undefined {

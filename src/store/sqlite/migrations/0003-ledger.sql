@@ -37,6 +37,12 @@ CREATE TABLE ledger_accruals (
 ) STRICT;
 CREATE INDEX ledger_accruals_by_time ON ledger_accruals (at);
 
+-- INSERT OR REPLACE deletes the row it replaces without firing delete triggers: a second insert of a booked request
+-- id (or accrual) is refused outright, so nothing can rewrite a row by replacing it.
+CREATE TRIGGER ledger_entries_no_replace BEFORE INSERT ON ledger_entries
+  WHEN EXISTS (SELECT 1 FROM ledger_entries WHERE request_id = NEW.request_id) BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
+CREATE TRIGGER ledger_accruals_no_replace BEFORE INSERT ON ledger_accruals
+  WHEN EXISTS (SELECT 1 FROM ledger_accruals WHERE request_id = NEW.request_id AND agreement = NEW.agreement) BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
 CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE ON ledger_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
 CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
 CREATE TRIGGER ledger_accruals_no_update BEFORE UPDATE ON ledger_accruals BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
