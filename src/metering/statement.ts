@@ -115,7 +115,6 @@ export async function buildStatement(ledger: LedgerStore, config: StatementConfi
       daysLeft: Math.max(0, Math.ceil((agreement.endsAtMs - toMs) / dayMs)),
     });
   }
-  // A configuration loaded without a metering section (before metering was configurable) has USD, its default.
   const currency = config.metering.currency;
   return { fromMs, toMs, by, currency, lines, totals, revenueShares, commitments: commitmentLines };
 }
