@@ -145,7 +145,7 @@ test('price list: only the first entry may go without from, each from strictly a
 
 test('metering: the defaults', () => {
   const { metering } = load(twoClouds);
-  assert.deepEqual({ ...metering, tenantMarkupBasisPoints: [...metering.tenantMarkupBasisPoints] }, { currency: 'USD', ledger: true, markupBasisPoints: 0, tenantMarkupBasisPoints: [] });
+  assert.deepEqual({ ...metering, tenantMarkupBasisPoints: [...metering.tenantMarkupBasisPoints] }, { currency: 'USD', ledger: true, markupBasisPoints: 0, tenantMarkupBasisPoints: [], budgets: [] });
   assert.deepEqual(load(`metering:\n${twoClouds}`).metering, metering, 'an empty section is all defaults');
 });
 
@@ -159,6 +159,7 @@ test('metering: every field, as written, read-only', () => {
       ['acme', 1250],
       ['tnt_01HZY', 0],
     ],
+    budgets: [],
   });
   assert.ok(Object.isFrozen(metering));
   assert.throws(() => (metering.tenantMarkupBasisPoints as Map<string, number>).set('acme', 0), /read-only/);

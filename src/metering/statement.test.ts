@@ -207,13 +207,6 @@ describe('buildStatement', () => {
     const met = (await buildStatement(store, config, { ...february, by: 'model' })).commitments[0];
     assert.deepEqual([met.spendMicros, met.progressBasisPoints, met.remainingMicros], [1_500_000, 10_000, 0]);
   });
-
-  it('a configuration without a metering section statements in USD', async () => {
-    const report = await buildStatement(new MemoryLedgerStore(), { agreements: [] } as unknown as StatementConfig, { ...february, by: 'model' });
-    assert.equal(report.currency, 'USD');
-    assert.deepEqual([report.lines, report.revenueShares, report.commitments], [[], [], []]);
-    assert.equal(report.totals.requests, 0);
-  });
 });
 
 describe('renderings', () => {

@@ -1,6 +1,6 @@
 /**
- * The ledger on the admin plane. Through the gateway: behind the admin token, and a clear 404 while the gateway books
- * no ledger (what every gateway does until metering writes one). The handler itself over real HTTP with a ledger in
+ * The ledger on the admin plane. Through the gateway: behind the admin token, the ledger the gateway books (on by
+ * default), and a clear 404 when `metering.ledger` is off. The handler itself over real HTTP with a ledger in
  * memory: the statement as `interchange ledger statement --json` prints it, entries a page at a time with the cursor,
  * and every bad parameter a 400 that names it.
  */
@@ -16,6 +16,9 @@ import { ledgerEntry } from '../../src/store/conformance/ledger-store-conformanc
 import { MemoryLedgerStore } from '../../src/store/memory/memory-ledger-store.ts';
 import { openSqlite } from '../../src/store/sqlite/sqlite-database.ts';
 import { SqliteLedgerStore } from '../../src/store/sqlite/sqlite-ledger-store.ts';
+import { parseConfig } from '../../src/config/load-config.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { startGateway } from '../../src/server/gateway-server.ts';
 import { stackAdminHeaders, startGatewayStack, type GatewayStack } from '../support/gateway-stack.ts';
 
 interface Answer {
@@ -51,12 +54,33 @@ describe('/admin/ledger/ through the gateway', () => {
     }
   });
 
-  it('a gateway without a ledger says it is off (404); a wrong method or path is told so first', async () => {
-    for (const path of ['/admin/ledger/statement', '/admin/ledger/entries?limit=5', '/admin/ledger/statement?by=nonsense']) {
-      const answer = await get(stack.gateway.url, path, stackAdminHeaders);
-      assertError(answer, 404, 'not_found', null, /^The ledger is off on this gateway \(metering\.ledger: false, or no store keeps it\)/);
-      assert.equal(answer.headers['x-request-id'] !== undefined, true);
+  it('answers from the ledger the gateway books by default; a gateway with metering.ledger off says so (404)', async () => {
+    await request(`${stack.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'local', messages: [{ role: 'user', content: 'hi' }] }),
+    }).then((response) => response.body.text());
+    const entries = await get(stack.gateway.url, '/admin/ledger/entries?limit=5', stackAdminHeaders);
+    assert.equal(entries.status, 200);
+    assert.equal(entries.json.data.length, 1);
+    assert.equal((await get(stack.gateway.url, '/admin/ledger/statement', stackAdminHeaders)).status, 200);
+    const off = parseConfig(
+      `listen: 127.0.0.1:0\nauth: { clients: none }\nstore: { kind: memory }\nadmin: { tokens: { tests: ${stackAdminHeaders.authorization.slice(7)} } }\nmetering: { ledger: false }\nproviders:\n  p: { kind: openai-compatible, base_url: ${stack.secondary.baseUrl} }\nmodels:\n  m: { channels: [ { provider: p, model: gpt-4.1 } ] }\n`,
+      { env: {}, source: 'ledger off' },
+    );
+    const gateway = await startGateway(off, { logger: createLogger('silent'), host: '127.0.0.1', port: 0, drainTimeoutMs: 1_000 });
+    try {
+      for (const path of ['/admin/ledger/statement', '/admin/ledger/entries?limit=5', '/admin/ledger/statement?by=nonsense']) {
+        const answer = await get(gateway.url, path, stackAdminHeaders);
+        assertError(answer, 404, 'not_found', null, /^The ledger is off on this gateway \(metering\.ledger: false, or no store keeps it\)/);
+        assert.equal(answer.headers['x-request-id'] !== undefined, true);
+      }
+    } finally {
+      await gateway.close();
     }
+  });
+
+  it('a wrong method or path is told so', async () => {
     const post = await get(stack.gateway.url, '/admin/ledger/entries', stackAdminHeaders, 'POST');
     assertError(post, 405, 'method_not_allowed', null, /use GET/);
     assert.equal(post.headers.allow, 'GET');
