@@ -229,6 +229,7 @@ async function runGroup(options: BenchOptions, targets: Target[], mode: Mode, co
       upstream: target.upstream,
       ...(target.route === undefined ? {} : { route: target.route }),
       ...(target.keys === undefined ? {} : { keys: target.keys }),
+      ...(target.ledger === undefined ? {} : { ledger: target.ledger }),
       mode,
       connections,
       ok: error === null,
@@ -315,7 +316,10 @@ async function main(): Promise<number> {
       const profiling = ['--cpu-prof', '--cpu-prof-dir', RESULTS_DIRECTORY, '--import', pathToFileURL(join(BENCH_DIRECTORY, 'lib', 'exit-on-signal.ts')).href];
       const gateway = await startServer(
         (gatewayPort) => {
-          writeFileSync(configPath, gatewayConfig({ gateway: gatewayPort, openai: port('openai-compatible'), azure: port('azure-openai'), vertex: port('vertex') }, options.routing));
+          writeFileSync(
+            configPath,
+            gatewayConfig({ gateway: gatewayPort, openai: port('openai-compatible'), azure: port('azure-openai'), vertex: port('vertex') }, options.routing, false, options.ledger ? 'off' : 'default'),
+          );
           return [...GATEWAY_NODE_FLAGS, ...(options.cpuProf ? profiling : []), CLI, 'serve', '--config', configPath];
         },
         '/readyz',
@@ -337,6 +341,19 @@ async function main(): Promise<number> {
         );
         const key = await createBenchKey(keyed.origin);
         add({ target: 'gateway', upstream: 'openai-compatible', keys: true }, keyed, openAIRequest(MODEL, { authorization: `Bearer ${key}` }));
+      }
+      if (options.ledger) {
+        // The same gateway metering every request into a SQLite ledger (a fresh file), in its own process.
+        const ledgerConfigPath = join(temporary, 'gateway-ledger.yaml');
+        const metered = await startServer(
+          (gatewayPort) => {
+            writeFileSync(ledgerConfigPath, gatewayConfig({ gateway: gatewayPort, openai: port('openai-compatible'), azure: null, vertex: null }, false, false, { sqlite: join(temporary, 'ledger.db') }));
+            return [...GATEWAY_NODE_FLAGS, ...(options.cpuProf ? profiling : []), CLI, 'serve', '--config', ledgerConfigPath];
+          },
+          '/readyz',
+          { ...server('gateway-ledger', join(RESULTS_DIRECTORY, `gateway-ledger-${stamp}.log`)), accept: (status) => status === 200 },
+        );
+        add({ target: 'gateway', upstream: 'openai-compatible', ledger: true }, metered, EMULATORS['openai-compatible'].gateway);
       }
     }
 
@@ -375,7 +392,7 @@ async function main(): Promise<number> {
     await googleCredentials.close();
   }
 
-  const comparisons = comparisonsFor(options.upstreams, options.routing, options.keys);
+  const comparisons = comparisonsFor(options.upstreams, options.routing, options.keys, options.ledger);
   const checks = comparisons.flatMap((comparison) => compare(results, comparison, options.connections));
   const profiles = options.cpuProf
     ? readdirSync(RESULTS_DIRECTORY)
@@ -383,7 +400,7 @@ async function main(): Promise<number> {
         .map((name) => relative(ROOT, join(RESULTS_DIRECTORY, name)))
     : [];
   // Only the main gateway writes that log (gateway-keys has its own).
-  const measured = results.filter((result) => result.target === 'gateway' && result.keys === undefined).reduce((sum, result) => sum + (result.load?.recorded ?? 0), 0);
+  const measured = results.filter((result) => result.target === 'gateway' && result.keys === undefined && result.ledger === undefined).reduce((sum, result) => sum + (result.load?.recorded ?? 0), 0);
   const gatewayLog = gatewayProcess === null ? null : { path: relative(ROOT, gatewayLogPath), requestLines: await countRequestLines(gatewayLogPath) };
   const failures = results.filter((result) => !result.ok);
   const output = [
@@ -391,7 +408,7 @@ async function main(): Promise<number> {
     `Interchange bench — ${started.toISOString()} — node ${process.version}, ${cores} cores, ` +
       (options.pin ? `generators on core ${GENERATOR_CORE}, servers on core ${SERVER_CORE}` : 'unpinned') +
       `, ${options.durationSeconds} s per scenario in ${options.rounds} alternating rounds, upstream ${options.upstream}` +
-      `${options.routing ? ', routing' : ''}${options.keys ? ', keys' : ''}, gateway with request logs on`,
+      `${options.routing ? ', routing' : ''}${options.keys ? ', keys' : ''}${options.ledger ? ', ledger (gateway with metering.ledger off)' : ''}, gateway with request logs on`,
     '',
     formatResults(results, options.connections),
     ...comparisons.flatMap((comparison) => ['', formatComparison(comparison, checks)]),

@@ -24,12 +24,17 @@ export type GatewayPorts = { gateway: number; openai: number | null; azure: numb
  * points at its loopback token stub); with `routing`, gpt-4o-mini-routed: primary-first over three providers at the
  * OpenAI emulator.
  */
-export function gatewayConfig(ports: GatewayPorts, routing = false, keys = false): string {
+/**
+ * `ledger`: `default` leaves metering as a deployment has it (the ledger on, in the memory store here); `off` sets
+ * `metering.ledger: false`; a path books every request in a SQLite ledger there, with a price on the channel.
+ */
+export function gatewayConfig(ports: GatewayPorts, routing = false, keys = false, ledger: 'default' | 'off' | { readonly sqlite: string } = 'default'): string {
+  const price = typeof ledger === 'object' ? ', price: { input: 0.15, cached_input: 0.075, output: 0.60 }' : '';
   const providers: string[] = [];
   const models: string[] = [];
   if (ports.openai !== null) {
     providers.push(`  emulator: { kind: openai-compatible, base_url: http://127.0.0.1:${ports.openai}/v1 }`);
-    models.push(`  ${MODEL}: { channels: [ { provider: emulator, model: ${MODEL} } ] }`);
+    models.push(`  ${MODEL}: { channels: [ { provider: emulator, model: ${MODEL}${price} } ] }`);
     if (routing) {
       for (const provider of ROUTED_PROVIDERS) {
         providers.push(`  ${provider}: { kind: openai-compatible, base_url: http://127.0.0.1:${ports.openai}/v1 }`);
@@ -72,7 +77,8 @@ export function gatewayConfig(ports: GatewayPorts, routing = false, keys = false
     `listen: 127.0.0.1:${ports.gateway}`,
     'logging: { level: info, requests: true }',
     keys ? 'auth: { clients: keys }' : 'auth: { clients: none }',
-    'store: { kind: memory }',
+    typeof ledger === 'object' ? `store: { kind: sqlite, path: ${ledger.sqlite} }` : 'store: { kind: memory }',
+    ...(ledger === 'off' ? ['metering: { ledger: false }'] : []),
     // The harness stops the gateway with SIGTERM and waits a few seconds: no load balancer to wait for here.
     'server: { shutdown_delay: 0s }',
     ...(keys ? [`admin: { tokens: { bench: ${BENCH_ADMIN_TOKEN} } }`] : []),

@@ -40,6 +40,7 @@ export type BenchOptions = {
   upstreams: Upstream[];
   routing: boolean;
   keys: boolean;
+  ledger: boolean;
   help: boolean;
 };
 
@@ -56,6 +57,8 @@ export const USAGE = `Usage: npm run bench -- [options]   (details: docs/benchma
   --routing              add gateway-routed (primary-first over three channels) and compare it with gateway
   --keys                 add gateway-keys (a second gateway: a virtual key checked, generous RPM/TPM limits on) and
                          compare it with gateway
+  --ledger               add gateway-ledger (a second gateway: prices, metering and the ledger in a SQLite file) and
+                         compare it with gateway, which then runs with metering.ledger off
   --no-streaming         skip the streaming scenarios
   --no-non-streaming     skip the non-streaming scenarios
   --cpu-prof             run the gateway under --cpu-prof; the profile lands in bench/results/
@@ -91,6 +94,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       upstream: { type: 'string', default: 'openai-compatible' },
       routing: { type: 'boolean', default: false },
       keys: { type: 'boolean', default: false },
+      ledger: { type: 'boolean', default: false },
       streaming: { type: 'boolean', default: true },
       'non-streaming': { type: 'boolean', default: true },
       'cpu-prof': { type: 'boolean', default: false },
@@ -109,6 +113,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   if (values.routing && !upstreams.includes('openai-compatible')) throw new Error('--routing: needs the openai-compatible upstream');
   if (values.routing && !only.includes('gateway')) throw new Error('--routing: needs the gateway target');
   if (values.keys && (!upstreams.includes('openai-compatible') || !only.includes('gateway'))) throw new Error('--keys: needs the openai-compatible upstream and the gateway target');
+  if (values.ledger && (!upstreams.includes('openai-compatible') || !only.includes('gateway'))) throw new Error('--ledger: needs the openai-compatible upstream and the gateway target');
   const settle = Number(values.settle);
   const warmup = Number(values.warmup);
   if (!(settle >= 0) || !(warmup >= 0)) throw new Error('--settle and --warmup must be ≥ 0');
@@ -127,6 +132,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     upstreams,
     routing: values.routing,
     keys: values.keys,
+    ledger: values.ledger,
     help: values.help,
   };
 }

@@ -10,7 +10,7 @@ import type { ResponseFormat } from './request-body.ts';
  */
 export function roundOrder<T extends TargetKey>(targets: readonly T[]): T[] {
   const rank = (target: T) =>
-    target.target === 'direct' ? 0 : target.target === 'floor' ? 1 : target.upstream === 'openai-compatible' && target.route === undefined && target.keys === undefined ? 2 : 3;
+    target.target === 'direct' ? 0 : target.target === 'floor' ? 1 : target.upstream === 'openai-compatible' && target.route === undefined && target.keys === undefined && target.ledger === undefined ? 2 : 3;
   return [...targets].sort((left, right) => rank(left) - rank(right));
 }
 

@@ -5,7 +5,7 @@
 import { createPublicKey, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAzureOpenAIEmulator } from '../../emulators/azure-openai/index.ts';
 import { startBedrockEmulator } from '../../emulators/bedrock/index.ts';
@@ -111,7 +111,7 @@ export async function runDemo(args: string[]): Promise<number> {
     const admin = gateway.context.identity.admin;
     await admin.createTenant('demo', { id: 'demo', name: 'Demo tenant' });
     const { key } = await admin.createKey('demo', { tenant: 'demo', name: 'demo key' });
-    process.stdout.write(describeDemo(gateway.url, azure.url, bedrock.url, vertex.url, openai, vllm, config, key, adminToken));
+    process.stdout.write(describeDemo(gateway.url, azure.url, bedrock.url, vertex.url, openai, vllm, config, key, adminToken, join(scratch, 'demo.db')));
     await waitForShutdownSignal();
     await gateway.close();
     return 0;
@@ -141,6 +141,7 @@ function describeDemo(
   config: GatewayConfig,
   key: string,
   adminToken: string,
+  storePath: string,
 ): string {
   const models = [...config.models.keys()];
   const { breaker } = config.routing;
@@ -185,6 +186,9 @@ Try it:
   Or any OpenAI client with base URL ${url}/v1 and the demo key as its API key.
   Keys and tenants: curl -s ${url}/admin/keys -H "authorization: Bearer ${adminToken}"
   (or interchange keys list --gateway ${url} with INTERCHANGE_ADMIN_TOKEN set; docs/keys.md).
+
+  What the requests cost and owe under the agreements (the ledger, read from the demo's store; docs/ledger.md):
+  DEMO_STORE_PATH=${storePath} npx interchange ledger statement --config ${relative(process.cwd(), demoConfigPath) || demoConfigPath} --by party
   Press Ctrl+C to stop.
 
 `;

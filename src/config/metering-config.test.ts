@@ -433,3 +433,39 @@ agreements:
   for (const problem of problems) assert.doesNotMatch(problem, /METERING-SECRET/, problem);
   assert.ok(problems.includes('agreements[1].provider: unknown provider "x${S}"'), problems.join('\n'));
 });
+
+test('metering.budgets: one spender each, amounts in micro-units, day, month or windows, hard by default but for providers', () => {
+  const { budgets } = load(`metering:
+  budgets:
+    - { name: acme-month, tenant: acme, amount: 500, period: month }
+    - { name: ml-day, team: ml, amount: 0.000001, period: day, hard: false }
+    - { name: trial, key: key_01, amount: 5, period: { every: 7d, from: 2026-12-01 } }
+    - { name: aws-month, provider: bedrock-use1, amount: 10000, period: month }
+${twoClouds}`).metering;
+  assert.deepEqual(budgets, [
+    { name: 'acme-month', scope: 'tenant', match: 'acme', amountMicros: 500_000_000, period: { kind: 'month' }, hard: true },
+    { name: 'ml-day', scope: 'team', match: 'ml', amountMicros: 1, period: { kind: 'day' }, hard: false },
+    { name: 'trial', scope: 'key', match: 'key_01', amountMicros: 5_000_000, period: { kind: 'window', lengthMs: 7 * dayMs, startsAtMs: Date.UTC(2026, 11, 1) }, hard: true },
+    { name: 'aws-month', scope: 'provider', match: 'bedrock-use1', amountMicros: 10_000_000_000, period: { kind: 'month' }, hard: false },
+  ]);
+  assert.ok(Object.isFrozen(budgets) && Object.isFrozen(budgets[0]));
+});
+
+test('metering.budgets: every problem, at its path', () => {
+  const problems = (entry: string) => problemsOf(`metering: { budgets: [ ${entry} ] }\n${twoClouds}`);
+  assert.deepEqual(problems('{ name: b, amount: 5, period: day }'), ['metering.budgets[0]: a budget names whose it is: one of key, team, tenant or provider']);
+  assert.deepEqual(problems('{ name: b, tenant: a, team: t, amount: 5, period: day }'), ['metering.budgets[0]: a budget names one of key, team, tenant or provider, not team and tenant']);
+  assert.deepEqual(problems('{ name: b, provider: bedrock-use1, amount: 5, period: day, hard: true }'), [
+    'metering.budgets[0].hard: a provider budget is soft only (which provider serves is known only after routing); remove hard or set it to false',
+  ]);
+  assert.match(problems('{ name: b, provider: bedrok-use1, amount: 5, period: day }').join(), /bedrock-use1/);
+  assert.match(problems('{ name: b, tenant: a, amount: 5, period: week }').join(), /period: must be day, month or \{ every: 7d, from: 2026-12-01 \}/);
+  assert.match(problems('{ name: b, tenant: a, amount: 5, period: { every: 59s, from: 2026-12-01 } }').join(), /every must be at least 1m/);
+  assert.equal(load(`metering: { budgets: [ { name: b, tenant: a, amount: 5, period: { every: 1m, from: 2026-12-01 } } ] }\n${twoClouds}`).metering.budgets[0].period.kind, 'window');
+  assert.match(problems('{ name: b, tenant: a, amount: 0, period: day }').join(), /metering\.budgets\[0\]\.amount/);
+  assert.match(problems('{ name: b, tenant: a, limit: 5, period: day }').join(), /did you mean "amount"/);
+  assert.match(
+    problemsOf(`metering: { budgets: [ { name: b, tenant: a, amount: 5, period: day }, { name: b, tenant: c, amount: 5, period: day } ] }\n${twoClouds}`).join(),
+    /metering\.budgets\[1\]\.name: metering\.budgets\[0\] already has the name "b"/,
+  );
+});

@@ -625,10 +625,15 @@ function parseBudgetPeriod(input: unknown, report: Report): BudgetPeriodDocument
     return undefined;
   }
   let failed = false;
-  const every = parseDuration(fields.every, (message) => {
-    failed = true;
-    report(`every ${message}`);
-  });
+  // Days are the usual window (7d, 30d); durations elsewhere stop at hours.
+  const days = typeof fields.every === 'string' ? /^\s*(\d{1,4})d\s*$/.exec(fields.every) : null;
+  const every =
+    days !== null
+      ? Number(days[1]) * 86_400_000
+      : parseDuration(fields.every, (message) => {
+          failed = true;
+          report(`every ${message}`);
+        });
   const from = parseDate(fields.from, (message) => {
     failed = true;
     report(`from ${message}`);
