@@ -406,6 +406,7 @@ function toBudget(budget: ConfigDocument['metering']['budgets'][number]): Budget
     amountMicros: budget.amount,
     period,
     hard: budget.hard ?? scope !== 'provider',
+    decline: budget.decline ?? false,
   });
 }
 

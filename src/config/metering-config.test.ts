@@ -443,10 +443,10 @@ test('metering.budgets: one spender each, amounts in micro-units, day, month or 
     - { name: aws-month, provider: bedrock-use1, amount: 10000, period: month }
 ${twoClouds}`).metering;
   assert.deepEqual(budgets, [
-    { name: 'acme-month', scope: 'tenant', match: 'acme', amountMicros: 500_000_000, period: { kind: 'month' }, hard: true },
-    { name: 'ml-day', scope: 'team', match: 'ml', amountMicros: 1, period: { kind: 'day' }, hard: false },
-    { name: 'trial', scope: 'key', match: 'key_01', amountMicros: 5_000_000, period: { kind: 'window', lengthMs: 7 * dayMs, startsAtMs: Date.UTC(2026, 11, 1) }, hard: true },
-    { name: 'aws-month', scope: 'provider', match: 'bedrock-use1', amountMicros: 10_000_000_000, period: { kind: 'month' }, hard: false },
+    { name: 'acme-month', scope: 'tenant', match: 'acme', amountMicros: 500_000_000, period: { kind: 'month' }, hard: true, decline: false },
+    { name: 'ml-day', scope: 'team', match: 'ml', amountMicros: 1, period: { kind: 'day' }, hard: false, decline: false },
+    { name: 'trial', scope: 'key', match: 'key_01', amountMicros: 5_000_000, period: { kind: 'window', lengthMs: 7 * dayMs, startsAtMs: Date.UTC(2026, 11, 1) }, hard: true, decline: false },
+    { name: 'aws-month', scope: 'provider', match: 'bedrock-use1', amountMicros: 10_000_000_000, period: { kind: 'month' }, hard: false, decline: false },
   ]);
   assert.ok(Object.isFrozen(budgets) && Object.isFrozen(budgets[0]));
 });
@@ -468,4 +468,13 @@ test('metering.budgets: every problem, at its path', () => {
     problemsOf(`metering: { budgets: [ { name: b, tenant: a, amount: 5, period: day }, { name: b, tenant: c, amount: 5, period: day } ] }\n${twoClouds}`).join(),
     /metering\.budgets\[1\]\.name: metering\.budgets\[0\] already has the name "b"/,
   );
+});
+
+test('metering.budgets: decline only on a provider budget, off by default', () => {
+  const budgets = (entry: string) => load(`metering: { budgets: [ ${entry} ] }\n${twoClouds}`).metering.budgets;
+  assert.equal(budgets('{ name: b, provider: bedrock-use1, amount: 5, period: day, decline: true }')[0].decline, true);
+  assert.equal(budgets('{ name: b, provider: bedrock-use1, amount: 5, period: day }')[0].decline, false);
+  assert.deepEqual(problemsOf(`metering: { budgets: [ { name: b, tenant: a, amount: 5, period: day, decline: true } ] }\n${twoClouds}`), [
+    "metering.budgets[0].decline: only a provider's budget declines (routing passes that provider's channels over once it is spent); this one is a tenant's",
+  ]);
 });

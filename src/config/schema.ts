@@ -657,6 +657,7 @@ const budgetSchema = strictObject(
     amount: requiredLeaf(parseAmount, ' (in metering.currency, e.g. 500)'),
     period: requiredLeaf(parseBudgetPeriod, ' (day, month, or { every: 7d, from: 2026-12-01 })'),
     hard: maybeLeaf(parseBoolean),
+    decline: maybeLeaf(parseBoolean),
   },
   {
     limit: '; did you mean "amount"?',

@@ -332,6 +332,8 @@ function checkBudgets(budgets: readonly unknown[], context: ReferenceContext, re
       const provider = exactName(budget.provider);
       if (provider !== undefined && context.providers !== undefined) checkProviderName([...path, 'provider'], provider, context, report);
       if (isTrue(budget.hard)) report([...path, 'hard'], 'a provider budget is soft only (which provider serves is known only after routing); remove hard or set it to false');
+    } else if (isTrue(budget.decline)) {
+      report([...path, 'decline'], `only a provider's budget declines (routing passes that provider's channels over once it is spent); this one is a ${scopes[0]}'s`);
     }
   });
 }

@@ -115,6 +115,8 @@ export interface BudgetConfig {
   readonly period: BudgetPeriod;
   /** Hard: refuse requests that would pass it (not for providers). Soft: log, count and audit once per period. */
   readonly hard: boolean;
+  /** A provider's budget: once spent, routing passes its channels over (declined) until the period ends. */
+  readonly decline: boolean;
 }
 
 /** How a model's channels are ordered for a request (routing implements each), in the order messages list them. */

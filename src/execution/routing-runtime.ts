@@ -3,7 +3,7 @@
  * per-channel state (breakers, cooldowns, capacity windows, latency averages, round-robin turns), which lives behind the
  * store interfaces of `src/store/`. Routing stays pure; this is where configuration and live state meet it.
  */
-import type { GatewayConfig, ProviderConfig } from '../config/types.ts';
+import type { ChannelSelector, GatewayConfig, ProviderConfig } from '../config/types.ts';
 import {
   ConfiguredDeclineRule,
   ConfiguredLicenceBook,
@@ -11,14 +11,21 @@ import {
   preloadTokenizer,
   selectsChannel,
   type ModelRoute,
+  type DeclineRule,
   type RouteChannelSpec,
   type RouteState,
 } from '../routing/index.ts';
 import { createMemoryStores, type Stores } from '../store/index.ts';
 
 /** Every configured model's compiled route, by public model name. */
-export function buildRoutes(config: GatewayConfig): Map<string, ModelRoute> {
-  const declineRules = config.declineRules.map((rule) => ({ selector: rule.channel, rule: new ConfiguredDeclineRule({ name: rule.name, when: rule.when }) }));
+/** A decline rule built outside routing (a provider's spent budget), with the channels it applies to. */
+export interface ExtraDeclineRule {
+  readonly selector: ChannelSelector;
+  readonly rule: DeclineRule;
+}
+
+export function buildRoutes(config: GatewayConfig, extraRules: readonly ExtraDeclineRule[] = []): Map<string, ModelRoute> {
+  const declineRules = [...config.declineRules.map((rule) => ({ selector: rule.channel, rule: new ConfiguredDeclineRule({ name: rule.name, when: rule.when }) as DeclineRule })), ...extraRules];
   const routes = new Map<string, ModelRoute>();
   for (const model of config.models.values()) {
     const channels = model.channels.map((channel): RouteChannelSpec => {
@@ -74,10 +81,14 @@ export interface RoutingState extends Stores {
 }
 
 /** Builds the routing state over `stores`: by default an in-memory set with the configured breaker settings. */
-export function createRoutingState(config: GatewayConfig, stores: Stores = createMemoryStores({ breaker: config.routing.breaker })): RoutingState {
+export function createRoutingState(
+  config: GatewayConfig,
+  stores: Stores = createMemoryStores({ breaker: config.routing.breaker }),
+  extraRules: readonly ExtraDeclineRule[] = [],
+): RoutingState {
   const licences = buildLicenceBook(config);
   const { breakers, cooldowns, capacity, latency, roundRobin } = stores;
-  const routes = buildRoutes(config);
+  const routes = buildRoutes(config, extraRules);
   // Counting prompt tokens matters only against a context window: load the tokenizer now if any channel has one.
   if ([...routes.values()].some((route) => route.smallestContextWindow !== undefined)) preloadTokenizer();
   return {

@@ -6,7 +6,7 @@ import { budgetApplies, BudgetBook, periodOf } from './budgets.ts';
 const at = (text: string) => Date.parse(text);
 
 function budget(overrides: Partial<BudgetConfig> = {}): BudgetConfig {
-  return { name: 'acme-month', scope: 'tenant', match: 'acme', amountMicros: 1_000, period: { kind: 'month' }, hard: true, ...overrides };
+  return { name: 'acme-month', scope: 'tenant', match: 'acme', amountMicros: 1_000, period: { kind: 'month' }, hard: true, decline: false, ...overrides };
 }
 
 describe('budget periods', () => {

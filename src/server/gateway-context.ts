@@ -22,6 +22,7 @@ import type { LedgerWriter } from '../metering/ledger-writer.ts';
 import { meteringStage } from '../metering/metering-stage.ts';
 import { budgetStage } from '../metering/budget-stage.ts';
 import { BudgetBook } from '../metering/budgets.ts';
+import { budgetDeclineRules } from '../metering/budget-decline.ts';
 import type { LedgerStore } from '../store/ledger-store.ts';
 import { adminTokenDigests, type AdminTokenDigests } from './admin-tokens.ts';
 import { OpenStreams, streamCapStage } from './stream-cap.ts';
@@ -111,7 +112,7 @@ function assemble(
     providers: config.providers,
     limits: config.limits,
     observer: createAttemptObserver(metrics, new ChannelProblemLog(logger)),
-    routing: keepState ? createRoutingState(config, previous.runtime.routing) : createRoutingState(config),
+    routing: createRoutingState(config, keepState ? previous.runtime.routing : undefined, budgetDeclineRules(config, metering.budgets)),
     retries: config.routing.retries,
   };
   const recentRoutes =

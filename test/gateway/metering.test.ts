@@ -204,4 +204,40 @@ describe('metering through the gateway', () => {
       await second.gateway.close();
     }
   });
+
+  it("a provider's spent budget with decline: routing passes the provider over (the primary chooses not to)", async () => {
+    const config = parseConfig(
+      `
+listen: 127.0.0.1:0
+logging: { level: silent, requests: false }
+auth: { clients: none }
+store: { kind: memory }
+providers:
+  primary: { kind: openai-compatible, base_url: ${upstream.baseUrl} }
+  backup: { kind: openai-compatible, base_url: ${upstream.baseUrl} }
+models:
+  gpt-4o-mini:
+    route: primary-first
+    channels:
+      - { provider: primary, model: gpt-4o-mini, primary: true, price: { input: 1, output: 2 } }
+      - { provider: backup, model: gpt-4o-mini, price: { input: 1, output: 2 } }
+metering:
+  budgets: [ { name: primary-month, provider: primary, amount: 0.000001, period: month, decline: true } ]
+`,
+      { env: {}, source: 'metering test' },
+    );
+    const gateway = await startGateway(config, { logger: createLogger('silent'), host: '127.0.0.1', port: 0, drainTimeoutMs: 1_000 });
+    try {
+      const body = { model: 'gpt-4o-mini', max_tokens: 4, messages: [{ role: 'user', content: 'Say hello' }] };
+      const headers = { 'content-type': 'application/json' };
+      const first = await call(gateway.url, 'POST', '/v1/chat/completions', body, headers);
+      assert.equal(first.headers['x-interchange-provider'], 'primary', 'under its budget the primary serves');
+      const second = await call(gateway.url, 'POST', '/v1/chat/completions', body, headers);
+      assert.equal(second.status, 200);
+      assert.equal(second.headers['x-interchange-provider'], 'backup');
+      assert.match(String(second.headers['x-interchange-route']), /^primary\/gpt-4o-mini:declined=budget;backup\/gpt-4o-mini:ok@/);
+    } finally {
+      await gateway.close();
+    }
+  });
 });
