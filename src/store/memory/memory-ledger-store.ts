@@ -1,4 +1,8 @@
-/** The ledger in memory, for tests and `store: { kind: memory }`: the same contract as SQLite, gone with the process. */
+/**
+ * The ledger in memory, for tests and `store: { kind: memory }`: the same contract as SQLite, gone with the process,
+ * and bounded: past `capacity` entries the oldest booked is dropped (a gateway on the memory store runs for days).
+ * Entries are kept as given (the writer never changes one after booking it); reads hand out copies.
+ */
 import {
   decodeCursor,
   encodeCursor,
@@ -14,14 +18,20 @@ import {
 
 export class MemoryLedgerStore implements LedgerStore {
   readonly #byId = new Map<string, LedgerEntry>();
+  readonly #capacity: number;
+
+  constructor(capacity = 100_000) {
+    this.#capacity = capacity;
+  }
 
   async append(entries: readonly LedgerEntry[]): Promise<number> {
     let booked = 0;
     for (const entry of entries) {
       if (this.#byId.has(entry.requestId)) continue;
-      const stored = structuredClone(entry);
       // As SQLite reads them back: by agreement name.
-      this.#byId.set(entry.requestId, { ...stored, accruals: stored.accruals.toSorted((a, b) => (a.agreement < b.agreement ? -1 : a.agreement > b.agreement ? 1 : 0)) });
+      const accruals = entry.accruals.length < 2 ? entry.accruals : entry.accruals.toSorted((a, b) => (a.agreement < b.agreement ? -1 : a.agreement > b.agreement ? 1 : 0));
+      this.#byId.set(entry.requestId, accruals === entry.accruals ? entry : { ...entry, accruals });
+      if (this.#byId.size > this.#capacity) this.#byId.delete(this.#byId.keys().next().value!);
       booked++;
     }
     return booked;
