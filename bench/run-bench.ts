@@ -318,7 +318,12 @@ async function main(): Promise<number> {
         (gatewayPort) => {
           writeFileSync(
             configPath,
-            gatewayConfig({ gateway: gatewayPort, openai: port('openai-compatible'), azure: port('azure-openai'), vertex: port('vertex') }, options.routing, false, options.ledger ? 'off' : 'default'),
+            gatewayConfig(
+              { gateway: gatewayPort, openai: port('openai-compatible'), azure: port('azure-openai'), vertex: port('vertex') },
+              options.routing,
+              false,
+              options.ledger ? 'ledger-off' : { sqlite: join(temporary, 'gateway.db') },
+            ),
           );
           return [...GATEWAY_NODE_FLAGS, ...(options.cpuProf ? profiling : []), CLI, 'serve', '--config', configPath];
         },
@@ -333,7 +338,7 @@ async function main(): Promise<number> {
         const keysConfigPath = join(temporary, 'gateway-keys.yaml');
         const keyed = await startServer(
           (gatewayPort) => {
-            writeFileSync(keysConfigPath, gatewayConfig({ gateway: gatewayPort, openai: port('openai-compatible'), azure: null, vertex: null }, false, true));
+            writeFileSync(keysConfigPath, gatewayConfig({ gateway: gatewayPort, openai: port('openai-compatible'), azure: null, vertex: null }, false, true, { sqlite: join(temporary, 'gateway-keys.db') }));
             return [...GATEWAY_NODE_FLAGS, ...(options.cpuProf ? profiling : []), CLI, 'serve', '--config', keysConfigPath];
           },
           '/readyz',
@@ -347,7 +352,7 @@ async function main(): Promise<number> {
         const ledgerConfigPath = join(temporary, 'gateway-ledger.yaml');
         const metered = await startServer(
           (gatewayPort) => {
-            writeFileSync(ledgerConfigPath, gatewayConfig({ gateway: gatewayPort, openai: port('openai-compatible'), azure: null, vertex: null }, false, false, { sqlite: join(temporary, 'ledger.db') }));
+            writeFileSync(ledgerConfigPath, gatewayConfig({ gateway: gatewayPort, openai: port('openai-compatible'), azure: null, vertex: null }, false, false, { sqlite: join(temporary, 'ledger.db'), priced: true }));
             return [...GATEWAY_NODE_FLAGS, ...(options.cpuProf ? profiling : []), CLI, 'serve', '--config', ledgerConfigPath];
           },
           '/readyz',

@@ -25,11 +25,11 @@ export type GatewayPorts = { gateway: number; openai: number | null; azure: numb
  * OpenAI emulator.
  */
 /**
- * `ledger`: `default` leaves metering as a deployment has it (the ledger on, in the memory store here); `off` sets
- * `metering.ledger: false`; a path books every request in a SQLite ledger there, with a price on the channel.
+ * `store`: the SQLite file the gateway keeps (the production default: its ledger books every request there), `priced`
+ * to put a price on the channel as well (`--ledger`); or `ledger-off` for the memory store with `metering.ledger: false`.
  */
-export function gatewayConfig(ports: GatewayPorts, routing = false, keys = false, ledger: 'default' | 'off' | { readonly sqlite: string } = 'default'): string {
-  const price = typeof ledger === 'object' ? ', price: { input: 0.15, cached_input: 0.075, output: 0.60 }' : '';
+export function gatewayConfig(ports: GatewayPorts, routing: boolean, keys: boolean, store: { readonly sqlite: string; readonly priced?: boolean } | 'ledger-off'): string {
+  const price = store !== 'ledger-off' && store.priced === true ? ', price: { input: 0.15, cached_input: 0.075, output: 0.60 }' : '';
   const providers: string[] = [];
   const models: string[] = [];
   if (ports.openai !== null) {
@@ -77,8 +77,8 @@ export function gatewayConfig(ports: GatewayPorts, routing = false, keys = false
     `listen: 127.0.0.1:${ports.gateway}`,
     'logging: { level: info, requests: true }',
     keys ? 'auth: { clients: keys }' : 'auth: { clients: none }',
-    typeof ledger === 'object' ? `store: { kind: sqlite, path: ${ledger.sqlite} }` : 'store: { kind: memory }',
-    ...(ledger === 'off' ? ['metering: { ledger: false }'] : []),
+    store === 'ledger-off' ? 'store: { kind: memory }' : `store: { kind: sqlite, path: ${store.sqlite} }`,
+    ...(store === 'ledger-off' ? ['metering: { ledger: false }'] : []),
     // The harness stops the gateway with SIGTERM and waits a few seconds: no load balancer to wait for here.
     'server: { shutdown_delay: 0s }',
     ...(keys ? [`admin: { tokens: { bench: ${BENCH_ADMIN_TOKEN} } }`] : []),

@@ -23,14 +23,19 @@ test('--upstream: one upstream, or vertex beside openai-compatible, both, all; -
 });
 
 test('the generated config runs the gateway with request logs on, and the gateway\'s own parser accepts every channel', () => {
-  const config = parseConfig(gatewayConfig({ gateway: 8080, openai: 9090, azure: 9091, vertex: 9092 }, true));
+  const config = parseConfig(gatewayConfig({ gateway: 8080, openai: 9090, azure: 9091, vertex: 9092 }, true, false, { sqlite: '/tmp/bench.db' }));
   assert.deepEqual([config.logging.level, config.logging.requests], ['info', true]);
+  assert.deepEqual([config.store.kind, config.metering.ledger], ['sqlite', true], 'the production default: a SQLite store and its ledger');
+  const priced = parseConfig(gatewayConfig({ gateway: 8080, openai: 9090, azure: null, vertex: null }, false, false, { sqlite: '/tmp/bench.db', priced: true }));
+  assert.equal(priced.models.get(MODEL)!.channels[0].prices.length, 1);
+  const off = parseConfig(gatewayConfig({ gateway: 8080, openai: 9090, azure: null, vertex: null }, false, false, 'ledger-off'));
+  assert.deepEqual([off.store.kind, off.metering.ledger], ['memory', false]);
   assert.deepEqual([...config.models.keys()].sort(), [AZURE_MODEL, MODEL, ROUTED_MODEL, VERTEX_MODEL].sort());
   const routedModel = config.models.get(ROUTED_MODEL);
   assert.equal(routedModel?.route, 'primary-first');
   assert.deepEqual(routedModel?.channels.map((channel) => [channel.provider, channel.primary]), [['emulator-a', true], ['emulator-b', false], ['emulator-c', false]]);
-  assert.equal(parseConfig(gatewayConfig({ gateway: 8080, openai: 9090, azure: null, vertex: null })).models.size, 1);
-  assert.throws(() => gatewayConfig({ gateway: 8080, openai: null, azure: 9091, vertex: null }, true), /--routing needs the OpenAI emulator/);
+  assert.equal(parseConfig(gatewayConfig({ gateway: 8080, openai: 9090, azure: null, vertex: null }, false, false, 'ledger-off')).models.size, 1);
+  assert.throws(() => gatewayConfig({ gateway: 8080, openai: null, azure: 9091, vertex: null }, true, false, 'ledger-off'), /--routing needs the OpenAI emulator/);
 });
 
 test('requests: through the gateway only the model differs; direct-vertex sends the Gemini request', () => {
