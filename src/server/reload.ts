@@ -193,6 +193,7 @@ export function compareConfigs(before: GatewayConfig, after: GatewayConfig): Con
       ['limits', before.limits, after.limits],
       ['logging', before.logging, after.logging],
       ['routing', before.routing, after.routing],
+      ['metering', before.metering, after.metering],
       ['agreements', before.agreements, after.agreements],
       ['decline_rules', before.declineRules, after.declineRules],
     ] as const
