@@ -89,11 +89,13 @@ export class GatewayShutdown {
     inFlight.closeConnectionsAfterResponse();
     logger.info({ reason: options.reason, inFlight: atStart, shutdownDelayMs, drainTimeoutMs }, 'shutting down');
 
-    const deadline = this.#wait(drainTimeoutMs);
+    const drainStartedAt = performance.now();
     await this.#wait(shutdownDelayMs);
     // Stops listening and closes the idle connections; resolves once the last connection is gone.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    await Promise.race([inFlight.until(0), deadline]);
+    // The drain deadline counts from the start of the shutdown; its timer goes as soon as nothing is in flight, so an
+    // idle gateway exits at once rather than at the deadline.
+    await boundedWait(Promise.race([inFlight.until(0), this.#hurried]), Math.max(0, drainTimeoutMs - (performance.now() - drainStartedAt)));
     let cut = 0;
     if (inFlight.count > 0) {
       const reason = new GatewayError('server_shutting_down', `The gateway is shutting down: the request was still running at the drain deadline (${drainTimeoutMs} ms, server.drain_timeout).`, {
