@@ -2,27 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RevenueShareAgreement } from '../config/types.ts';
 import { accrue, AccrualTotals, type AccrualBasis } from './accruals.ts';
+import { revenueShare as aShare } from '../../test/support/agreements.ts';
 
 const day = (text: string) => Date.parse(`${text}T00:00:00Z`);
 
-function revenueShare(overrides: Partial<RevenueShareAgreement> = {}): RevenueShareAgreement {
-  return {
-    name: 'msft-share',
-    kind: 'revenue-share',
-    party: 'Microsoft',
-    percentBasisPoints: 2_000,
-    basis: 'revenue',
-    channels: undefined,
-    models: undefined,
-    tenants: undefined,
-    from: undefined,
-    until: '2030-12-31',
-    startsAtMs: undefined,
-    endsAtMs: day('2031-01-01'),
-    capMicros: undefined,
-    ...overrides,
-  };
-}
+/** The articles' share: until the end of 2030. */
+const revenueShare = (overrides: Partial<RevenueShareAgreement> = {}): RevenueShareAgreement =>
+  aShare({ until: '2030-12-31', endsAtMs: day('2031-01-01'), ...overrides });
 
 function basis(overrides: Partial<AccrualBasis> = {}): AccrualBasis {
   return {

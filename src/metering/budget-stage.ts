@@ -24,9 +24,8 @@ export function budgetStage(config: GatewayConfig, book: BudgetBook, now: () => 
     admit(exchange) {
       const caller = exchange.caller;
       if (caller === undefined) return;
-      const spender = { keyId: caller.keyId, team: caller.team, tenantId: caller.tenantId, tenantName: caller.tenantName };
       let applying: BudgetConfig[] | undefined;
-      for (const budget of hard) if (budgetApplies(budget, spender, undefined)) (applying ??= []).push(budget);
+      for (const budget of hard) if (budgetApplies(budget, caller, undefined)) (applying ??= []).push(budget);
       if (applying === undefined) return;
       const at = now();
       const reserve = withMarkup(largestCost(exchange, at), markupFor(config.metering, caller));

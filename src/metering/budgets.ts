@@ -14,7 +14,7 @@
  */
 import type { BudgetConfig, BudgetPeriod } from '../config/types.ts';
 
-/** What a budget scope needs to know of a request. */
+/** What a budget scope needs to know of a request: the fields of the caller's key (a `Caller` is one). */
 export interface Spender {
   readonly keyId: string | undefined;
   readonly team: string | undefined;
@@ -104,18 +104,13 @@ export class BudgetBook {
     }
   }
 
-  /** Adds an actual charge; returns the soft budgets this charge took past their amount for the first time this period. */
-  spend(budgets: readonly BudgetConfig[], micros: number, atMs: number): BudgetConfig[] | undefined {
-    let crossed: BudgetConfig[] | undefined;
-    for (const budget of budgets) {
-      const account = this.#account(budget, atMs);
-      account.spent += micros;
-      if (!account.reported && account.spent > budget.amountMicros) {
-        account.reported = true;
-        (crossed ??= []).push(budget);
-      }
-    }
-    return crossed;
+  /** Adds an actual charge; true when it took the budget past its amount for the first time this period. */
+  spend(budget: BudgetConfig, micros: number, atMs: number): boolean {
+    const account = this.#account(budget, atMs);
+    account.spent += micros;
+    if (account.reported || account.spent <= budget.amountMicros) return false;
+    account.reported = true;
+    return true;
   }
 
   #account(budget: BudgetConfig, atMs: number): Account {

@@ -10,10 +10,6 @@ export interface LedgerWriterLogger {
   error(fields: object, message: string): void;
 }
 
-interface Waiter {
-  readonly resolve: () => void;
-}
-
 /** Entries kept for a retry after failed writes, at most; past it the oldest are dropped (and logged). */
 const MAX_UNWRITTEN = 100_000;
 
@@ -22,7 +18,8 @@ export class LedgerWriter {
   readonly #logger: LedgerWriterLogger;
   readonly #onFailure: () => void;
   #pending: LedgerEntry[] = [];
-  #waiters: Waiter[] = [];
+  /** The settles waiting for the pending entries' batch. */
+  #waiters: Array<() => void> = [];
   #unwritten: LedgerEntry[] = [];
   #scheduled = false;
   #writing: Promise<void> | undefined;
@@ -36,7 +33,7 @@ export class LedgerWriter {
   /** Resolves once the entry's batch was committed (or its write failed and was logged). */
   record(entry: LedgerEntry): Promise<void> {
     this.#pending.push(entry);
-    const written = new Promise<void>((resolve) => this.#waiters.push({ resolve }));
+    const written = new Promise<void>((resolve) => this.#waiters.push(resolve));
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => void this.#flush());
@@ -73,6 +70,6 @@ export class LedgerWriter {
     );
     await this.#writing;
     this.#writing = undefined;
-    for (const waiter of waiters) waiter.resolve();
+    for (const resolve of waiters) resolve();
   }
 }

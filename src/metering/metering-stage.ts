@@ -9,7 +9,7 @@ import type { Caller } from '../identity/key-directory.ts';
 import type { Completion, Exchange, SettleStage } from '../pipeline/stages.ts';
 import type { LedgerEntry } from '../store/ledger-store.ts';
 import { accrue, type AccrualTotals } from './accruals.ts';
-import { budgetApplies, type BudgetBook } from './budgets.ts';
+import { budgetApplies, type BudgetBook, type Spender } from './budgets.ts';
 import { costMicros, priceAt, withMarkup } from './cost.ts';
 import type { LedgerWriter } from './ledger-writer.ts';
 
@@ -40,7 +40,8 @@ export function meteringStage(options: MeteringOptions): SettleStage | undefined
   const now = options.now ?? Date.now;
   const prices = new Map<string, readonly DatedPrice[]>();
   for (const model of config.models.values()) {
-    for (const channel of model.channels) if (channel.prices.length > 0) prices.set(channelKey(channel.provider, channel.model), channel.prices);
+    // By the id routing gives the channel (`provider/upstream-model`), so a served request looks its price up by that.
+    for (const channel of model.channels) if (channel.prices.length > 0) prices.set(`${channel.provider}/${channel.model}`, channel.prices);
   }
   if (writer === undefined && prices.size === 0) return undefined;
   const budgets = config.metering.budgets;
@@ -54,10 +55,12 @@ export function meteringStage(options: MeteringOptions): SettleStage | undefined
       const attempts = completion.attempts;
       if (attempts.length === 0 || completion.model === undefined) return;
       const last = attempts[attempts.length - 1];
-      const provider = completion.channel?.provider ?? last.provider;
-      const upstreamModel = completion.channel?.upstreamModel ?? last.upstreamModel;
+      const served = completion.channel;
+      const provider = served?.provider ?? last.provider;
+      const upstreamModel = served?.upstreamModel ?? last.upstreamModel;
+      const channel = served?.id ?? `${provider}/${upstreamModel}`;
       const at = now();
-      const channelPrices = prices.get(channelKey(provider, upstreamModel));
+      const channelPrices = prices.get(channel);
       const cost = channelPrices === undefined ? 0 : costMicros(completion.usage, priceAt(channelPrices, at));
       const caller = completion.caller;
       const charged = withMarkup(cost, markupFor(config.metering, caller));
@@ -74,7 +77,7 @@ export function meteringStage(options: MeteringOptions): SettleStage | undefined
         endpoint: completion.endpoint,
         stream: completion.stream,
         provider,
-        channel: `${provider}/${upstreamModel}`,
+        channel,
         upstreamModel,
         status: completion.status,
         errorCode: completion.error?.code,
@@ -106,6 +109,9 @@ export function meteringStage(options: MeteringOptions): SettleStage | undefined
 }
 
 /** Adds the charge to the key's, team's and tenant's budgets and the cost to the provider's. */
+/** A request without a key: only provider budgets apply to it. */
+const anonymous: Spender = { keyId: undefined, team: undefined, tenantId: undefined, tenantName: undefined };
+
 function spendOnBudgets(
   budgets: readonly BudgetConfig[],
   book: BudgetBook,
@@ -116,14 +122,10 @@ function spendOnBudgets(
   at: number,
   onSoftBudgetPassed: MeteringOptions['onSoftBudgetPassed'],
 ): void {
-  const spender = { keyId: caller?.keyId, team: caller?.team, tenantId: caller?.tenantId, tenantName: caller?.tenantName };
+  const spender = caller ?? anonymous;
   for (const budget of budgets) {
     if (!budgetApplies(budget, spender, provider)) continue;
-    const crossed = book.spend([budget], budget.scope === 'provider' ? cost : charged, at);
-    if (crossed !== undefined && !budget.hard) onSoftBudgetPassed?.(budget, book.spent(budget, at));
+    const passed = book.spend(budget, budget.scope === 'provider' ? cost : charged, at);
+    if (passed && !budget.hard) onSoftBudgetPassed?.(budget, book.spent(budget, at));
   }
-}
-
-function channelKey(provider: string, upstreamModel: string): string {
-  return `${provider}\u0000${upstreamModel}`;
 }

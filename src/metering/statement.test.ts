@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { CommitmentAgreement, LicenceAgreement, RevenueShareAgreement } from '../config/types.ts';
 import { ledgerEntry } from '../store/conformance/ledger-store-conformance.ts';
 import { MemoryLedgerStore } from '../store/memory/memory-ledger-store.ts';
+import { revenueShare } from '../../test/support/agreements.ts';
 import { basisPointsOf, formatBasisPoints, formatMicros, formatMoney } from './format-money.ts';
 import {
   buildStatement,
@@ -88,21 +89,7 @@ describe('statement periods', () => {
   });
 });
 
-const share = (name: string, party: string, capMicros: number | undefined): RevenueShareAgreement => ({
-  name,
-  kind: 'revenue-share',
-  party,
-  percentBasisPoints: 2_000,
-  basis: 'revenue',
-  channels: undefined,
-  models: undefined,
-  tenants: undefined,
-  from: undefined,
-  until: undefined,
-  startsAtMs: undefined,
-  endsAtMs: undefined,
-  capMicros,
-});
+const share = (name: string, party: string, capMicros: number | undefined): RevenueShareAgreement => revenueShare({ name, party, capMicros });
 
 const commitment: CommitmentAgreement = {
   name: 'azure-commit',

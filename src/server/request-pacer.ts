@@ -70,15 +70,15 @@ export function paceRequests(serve: RequestListener, sliceMs = SLICE_MS, now: ()
   return (request: IncomingMessage, response: ServerResponse): void => {
     const url = request.url;
     if (url === '/healthz' || url === '/readyz') return serve(request, response);
+    const at = now();
     if (head === waiting.length) {
-      const at = now();
       if (sliceStartedAt < 0) {
         sliceStartedAt = at;
         setImmediate(endSlice);
       }
       if (at - sliceStartedAt < sliceMs) return serve(request, response);
     }
-    (request as Paced)[arrival] = now();
+    (request as Paced)[arrival] = at;
     waiting.push(request, response);
     if (!draining) {
       draining = true;

@@ -9,7 +9,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
-import type { RevenueShareAgreement } from '../../src/config/types.ts';
 import { buildStatement, statementJson, type StatementConfig } from '../../src/metering/statement.ts';
 import { handleLedgerAdmin } from '../../src/server/admin-ledger.ts';
 import { ledgerEntry } from '../../src/store/conformance/ledger-store-conformance.ts';
@@ -19,6 +18,7 @@ import { SqliteLedgerStore } from '../../src/store/sqlite/sqlite-ledger-store.ts
 import { parseConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startGateway } from '../../src/server/gateway-server.ts';
+import { revenueShare } from '../support/agreements.ts';
 import { stackAdminHeaders, startGatewayStack, type GatewayStack } from '../support/gateway-stack.ts';
 
 interface Answer {
@@ -92,21 +92,7 @@ describe('/admin/ledger/ through the gateway', () => {
 
 const day = (text: string) => Date.parse(`${text}T00:00:00Z`);
 
-const share: RevenueShareAgreement = {
-  name: 'ms-share',
-  kind: 'revenue-share',
-  party: 'Microsoft',
-  percentBasisPoints: 1_000,
-  basis: 'cost',
-  channels: undefined,
-  models: undefined,
-  tenants: undefined,
-  from: undefined,
-  until: undefined,
-  startsAtMs: undefined,
-  endsAtMs: undefined,
-  capMicros: 500,
-};
+const share = revenueShare({ name: 'ms-share', percentBasisPoints: 1_000, basis: 'cost', capMicros: 500 });
 
 const config: StatementConfig = {
   agreements: [share],

@@ -17,39 +17,16 @@ import { expectedStatement, ledgerEntry } from '../../src/store/conformance/ledg
 import { statementGroupings, type LedgerAccrual, type LedgerEntry } from '../../src/store/ledger-store.ts';
 import { openSqlite } from '../../src/store/sqlite/sqlite-database.ts';
 import { SqliteLedgerStore } from '../../src/store/sqlite/sqlite-ledger-store.ts';
+import { seededRandom } from '../../src/routing/seeded-random.ts';
+import { revenueShare } from '../support/agreements.ts';
 
 const march = Date.parse('2026-03-01T00:00:00Z');
 const april = Date.parse('2026-04-01T00:00:00Z');
 const count = 100_800;
 const anthropicCap = 4_000_000;
 
-/** mulberry32: the same month on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-const share = (name: string, party: string, percentBasisPoints: number, basis: 'revenue' | 'cost', capMicros: number | undefined): RevenueShareAgreement => ({
-  name,
-  kind: 'revenue-share',
-  party,
-  percentBasisPoints,
-  basis,
-  channels: undefined,
-  models: undefined,
-  tenants: undefined,
-  from: undefined,
-  until: undefined,
-  startsAtMs: undefined,
-  endsAtMs: undefined,
-  capMicros,
-});
+const share = (name: string, party: string, percentBasisPoints: number, basis: 'revenue' | 'cost', capMicros: number | undefined): RevenueShareAgreement =>
+  revenueShare({ name, party, percentBasisPoints, basis, capMicros });
 
 const commitment: CommitmentAgreement = {
   name: 'azure-commit',
@@ -80,7 +57,7 @@ const statuses = [200, 200, 200, 200, 200, 200, 200, 200, 429, 500, 502];
 
 /** The month, in time order (several entries share a millisecond), and one entry just outside it on each side. */
 function generateMonth(): { entries: LedgerEntry[]; capReachedAt: number } {
-  const next = random(15);
+  const next = seededRandom(15);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)];
   const entries: LedgerEntry[] = [ledgerEntry('before-march', march - 1, { costMicros: 12_345, chargedMicros: 15_000, provider: 'azure-eastus', accruals: [{ agreement: 'ms-share', party: 'Microsoft', micros: 3_000 }] })];
   let anthropicAccrued = 0;
