@@ -11,6 +11,7 @@ import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { z } from 'zod';
 import type {
   AgreementConfig,
+  AgreementSource,
   ChannelCapabilities,
   ChannelConfig,
   ChannelSelector,
@@ -535,7 +536,7 @@ function daysInForce(from: string | undefined, until: string | undefined) {
 }
 
 /** semantic-checks guarantees, per kind, the fields it requires (name, party, and each kind's own). */
-function toAgreement(agreement: ConfigDocument['agreements'][number], models: ReadonlyArray<readonly [string, ModelConfig]>): AgreementConfig {
+function toAgreement(agreement: ConfigDocument['agreements'][number], models: ReadonlyArray<readonly [string, ModelConfig]>, source: AgreementSource = 'config'): AgreementConfig {
   const list = <T>(items: readonly T[] | undefined) => (items === undefined ? undefined : Object.freeze([...items]));
   switch (agreement.kind) {
     case 'licence': {
@@ -546,6 +547,7 @@ function toAgreement(agreement: ConfigDocument['agreements'][number], models: Re
       return Object.freeze({
         name: agreement.name!,
         kind: agreement.kind,
+        source,
         party: agreement.party!,
         channels,
         models: list(agreement.models),
@@ -559,6 +561,7 @@ function toAgreement(agreement: ConfigDocument['agreements'][number], models: Re
       return Object.freeze({
         name: agreement.name!,
         kind: agreement.kind,
+        source,
         party: agreement.party!,
         percentBasisPoints: agreement.percent!,
         basis: agreement.basis,
@@ -575,6 +578,7 @@ function toAgreement(agreement: ConfigDocument['agreements'][number], models: Re
       return Object.freeze({
         name: agreement.name!,
         kind: agreement.kind,
+        source,
         party: agreement.party!,
         provider: agreement.provider!,
         amountMicros: agreement.amount!,
@@ -582,6 +586,7 @@ function toAgreement(agreement: ConfigDocument['agreements'][number], models: Re
         until,
         startsAtMs: startOfDay(from),
         endsAtMs: startOfDay(until) + dayMs,
+        prefer: agreement.prefer === true,
       });
     }
   }

@@ -216,6 +216,7 @@ ${twoClouds}agreements:
     {
       name: 'msft-revenue-share',
       kind: 'revenue-share',
+      source: 'config',
       party: 'Microsoft',
       percentBasisPoints: 2000,
       basis: 'cost',
@@ -242,6 +243,7 @@ test('revenue share: the defaults; one selector is a list of one', () => {
   assert.deepEqual(share, {
     name: 's',
     kind: 'revenue-share',
+    source: 'config',
     party: 'P',
     percentBasisPoints: 1250,
     basis: 'revenue',
@@ -315,6 +317,7 @@ test('commitment: every field resolved, both days required', () => {
     {
       name: 'azure-2026',
       kind: 'commitment',
+      source: 'config',
       party: 'Microsoft',
       provider: 'azure-eastus',
       amountMicros: 1_000_000_000_000,
@@ -322,9 +325,13 @@ test('commitment: every field resolved, both days required', () => {
       until: '2026-12-31',
       startsAtMs: Date.UTC(2026, 0, 1),
       endsAtMs: Date.UTC(2027, 0, 1),
+      prefer: false,
     },
   ]);
   assert.ok(Object.isFrozen(commitmentsOf(config)[0]));
+  assert.equal(commitmentsOf(load(`${twoClouds}agreements: [ { name: c, kind: commitment, party: M, provider: azure-eastus, amount: 1, from: 2026-01-01, until: 2026-12-31, prefer: true } ]\n`))[0].prefer, true);
+  assert.deepEqual(problemsOf(`${twoClouds}agreements: [ { name: c, kind: commitment, party: M, provider: azure-eastus, amount: 1, from: 2026-01-01, until: 2026-12-31, prefer: maybe } ]\n`).length, 1);
+  assert.deepEqual(problemsOf(`${twoClouds}agreements: [ { name: s, kind: revenue-share, party: P, percent: 20, prefer: true } ]\n`), ['agreements[0].prefer: only for kind "commitment"']);
   assert.deepEqual(configWarnings(config), []);
 
   const text = `${twoClouds}agreements:

@@ -159,6 +159,7 @@ test("the articles' scenario maps onto GatewayConfig", () => {
     {
       name: 'msft-licence',
       kind: 'licence',
+      source: 'config',
       party: 'Microsoft',
       channels: { provider: 'azure-eastus', model: undefined },
       models: undefined,

@@ -590,6 +590,7 @@ const agreementSchema = z.preprocess(
       provider: maybeLeaf(parseText),
       amount: maybeLeaf(parseAmount),
       currency: maybeLeaf(parseCurrency),
+      prefer: maybeLeaf(parseBoolean),
     },
     {
       appliesto: '; an agreement names its channels under channels: { provider, model }, its models under models: [...] and (a revenue share) its tenants under tenants: [...]',

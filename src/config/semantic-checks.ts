@@ -373,6 +373,7 @@ const agreementFields: Readonly<Record<string, readonly AgreementKind[]>> = {
   cap: ['revenue-share'],
   provider: ['commitment'],
   amount: ['commitment'],
+  prefer: ['commitment'],
   currency: ['revenue-share', 'commitment'],
 };
 

@@ -223,10 +223,14 @@ export interface RoutingConfig {
 export const agreementKinds = ['licence', 'revenue-share', 'commitment'] as const;
 export type AgreementKind = (typeof agreementKinds)[number];
 
+/** Where an agreement is defined: the configuration file, or the admin plane (kept in the store). */
+export type AgreementSource = 'config' | 'admin';
+
 /** A licence: the channels it covers may serve its models while it is in force. */
 export interface LicenceAgreement {
   readonly name: string;
   readonly kind: 'licence';
+  readonly source: AgreementSource;
   /** Who granted it (statements group by party). */
   readonly party: string;
   readonly channels: ChannelSelector;
@@ -257,6 +261,7 @@ export interface LicenceAgreement {
 export interface RevenueShareAgreement {
   readonly name: string;
   readonly kind: 'revenue-share';
+  readonly source: AgreementSource;
   readonly party: string;
   /** 20% is 2000. */
   readonly percentBasisPoints: number;
@@ -276,10 +281,11 @@ export interface RevenueShareAgreement {
   readonly capMicros: number | undefined;
 }
 
-/** A spend commitment: `amount` with `provider` between two days; statements track progress, routing may prefer it. */
+/** A spend commitment: `amount` with `provider` between two days; statements track progress, routing may prefer it (`prefer`). */
 export interface CommitmentAgreement {
   readonly name: string;
   readonly kind: 'commitment';
+  readonly source: AgreementSource;
   readonly party: string;
   readonly provider: string;
   readonly amountMicros: number;
@@ -287,6 +293,11 @@ export interface CommitmentAgreement {
   readonly until: string;
   readonly startsAtMs: number;
   readonly endsAtMs: number;
+  /**
+   * Routing prefers the provider's channels while the commitment is behind its pace (spent less than the amount times
+   * the share of its term gone by): the channels ahead of them decline and are tried after them.
+   */
+  readonly prefer: boolean;
 }
 
 export type AgreementConfig = LicenceAgreement | RevenueShareAgreement | CommitmentAgreement;

@@ -12,6 +12,7 @@ import {
   selectsChannel,
   type ModelRoute,
   type DeclineRule,
+  type PreferRule,
   type RouteChannelSpec,
   type RouteState,
 } from '../routing/index.ts';
@@ -24,7 +25,13 @@ export interface ExtraDeclineRule {
   readonly rule: DeclineRule;
 }
 
-export function buildRoutes(config: GatewayConfig, extraRules: readonly ExtraDeclineRule[] = []): Map<string, ModelRoute> {
+/** A prefer rule built outside routing (a spend commitment behind its pace), with the provider it prefers. */
+export interface ExtraPreferRule {
+  readonly provider: string;
+  readonly rule: PreferRule;
+}
+
+export function buildRoutes(config: GatewayConfig, extraRules: readonly ExtraDeclineRule[] = [], preferRules: readonly ExtraPreferRule[] = []): Map<string, ModelRoute> {
   const declineRules = [...config.declineRules.map((rule) => ({ selector: rule.channel, rule: new ConfiguredDeclineRule({ name: rule.name, when: rule.when }) as DeclineRule })), ...extraRules];
   const routes = new Map<string, ModelRoute>();
   for (const model of config.models.values()) {
@@ -47,7 +54,11 @@ export function buildRoutes(config: GatewayConfig, extraRules: readonly ExtraDec
           .map(({ rule }) => rule),
       };
     });
-    routes.set(model.name, compileModelRoute({ model: model.name, policy: model.route, sticky: model.sticky !== undefined, channels }));
+    // Only where it can change the order: the route has a channel of the provider and one of another.
+    const prefer = preferRules
+      .filter(({ provider }) => model.channels.some((channel) => channel.provider === provider) && model.channels.some((channel) => channel.provider !== provider))
+      .map(({ rule }) => rule);
+    routes.set(model.name, compileModelRoute({ model: model.name, policy: model.route, sticky: model.sticky !== undefined, channels, preferRules: prefer }));
   }
   return routes;
 }
@@ -85,10 +96,11 @@ export function createRoutingState(
   config: GatewayConfig,
   stores: Stores = createMemoryStores({ breaker: config.routing.breaker }),
   extraRules: readonly ExtraDeclineRule[] = [],
+  preferRules: readonly ExtraPreferRule[] = [],
 ): RoutingState {
   const licences = buildLicenceBook(config);
   const { breakers, cooldowns, capacity, latency, roundRobin } = stores;
-  const routes = buildRoutes(config, extraRules);
+  const routes = buildRoutes(config, extraRules, preferRules);
   // Counting prompt tokens matters only against a context window: load the tokenizer now if any channel has one.
   if ([...routes.values()].some((route) => route.smallestContextWindow !== undefined)) preloadTokenizer();
   return {

@@ -10,6 +10,7 @@ import type { Completion, Exchange, SettleStage } from '../pipeline/stages.ts';
 import type { LedgerEntry } from '../store/ledger-store.ts';
 import { accrue, type AccrualTotals } from './accruals.ts';
 import { budgetApplies, type BudgetBook, type Spender } from './budgets.ts';
+import type { CommitmentBook } from './commitments.ts';
 import { costMicros, priceAt, withMarkup } from './cost.ts';
 import type { LedgerWriter } from './ledger-writer.ts';
 
@@ -19,6 +20,8 @@ export interface MeteringOptions {
   readonly writer: LedgerWriter | undefined;
   readonly totals: AccrualTotals;
   readonly budgets: BudgetBook;
+  /** Spend per commitment (every priced request is booked against its provider). */
+  readonly commitments?: CommitmentBook;
   /** A soft budget was passed (once per period). */
   readonly onSoftBudgetPassed?: (budget: BudgetConfig, spentMicros: number) => void;
   /** Epoch ms. */
@@ -36,7 +39,7 @@ export function markupFor(metering: MeteringConfig, caller: Caller | undefined):
 
 /** Undefined when there is nothing to do: no ledger and no price anywhere. */
 export function meteringStage(options: MeteringOptions): SettleStage | undefined {
-  const { config, writer, totals, budgets: book, onSoftBudgetPassed } = options;
+  const { config, writer, totals, budgets: book, commitments, onSoftBudgetPassed } = options;
   const now = options.now ?? Date.now;
   const prices = new Map<string, readonly DatedPrice[]>();
   for (const model of config.models.values()) {
@@ -65,7 +68,10 @@ export function meteringStage(options: MeteringOptions): SettleStage | undefined
       const caller = completion.caller;
       const charged = withMarkup(cost, markupFor(config.metering, caller));
       completion.metered = { costMicros: cost, chargedMicros: charged, currency };
-      if (budgets.length > 0 && cost > 0) spendOnBudgets(budgets, book, caller, provider, cost, charged, at, onSoftBudgetPassed);
+      if (cost > 0) {
+        if (budgets.length > 0) spendOnBudgets(budgets, book, caller, provider, cost, charged, at, onSoftBudgetPassed);
+        commitments?.spend(provider, at, cost);
+      }
       if (writer === undefined) return;
       const usage = completion.usage;
       const entry: LedgerEntry = {

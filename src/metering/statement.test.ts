@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { CommitmentAgreement, LicenceAgreement, RevenueShareAgreement } from '../config/types.ts';
 import { ledgerEntry } from '../store/conformance/ledger-store-conformance.ts';
 import { MemoryLedgerStore } from '../store/memory/memory-ledger-store.ts';
-import { revenueShare } from '../../test/support/agreements.ts';
+import { commitment as commitmentOf, revenueShare } from '../../test/support/agreements.ts';
 import { basisPointsOf, formatBasisPoints, formatMicros, formatMoney } from './format-money.ts';
 import {
   buildStatement,
@@ -91,17 +91,7 @@ describe('statement periods', () => {
 
 const share = (name: string, party: string, capMicros: number | undefined): RevenueShareAgreement => revenueShare({ name, party, capMicros });
 
-const commitment: CommitmentAgreement = {
-  name: 'azure-commit',
-  kind: 'commitment',
-  party: 'Microsoft',
-  provider: 'azure',
-  amountMicros: 1_000_000,
-  from: '2026-01-01',
-  until: '2026-03-31',
-  startsAtMs: day('2026-01-01'),
-  endsAtMs: day('2026-04-01'),
-};
+const commitment: CommitmentAgreement = commitmentOf({ until: '2026-03-31' });
 
 const licence = { name: 'lic', kind: 'licence', party: 'Microsoft' } as LicenceAgreement;
 

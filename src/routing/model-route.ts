@@ -3,7 +3,7 @@
  * the field), applies defaults, and precomputes what every request would otherwise recompute: channel ids and
  * hashes, the order channels are considered in, the primary, the smallest context window.
  */
-import { routePolicies, type ChannelCapabilities, type ModelRoute, type ModelRouteSpec, type RouteChannel, type RouteChannelSpec } from './routing-types.ts';
+import { routePolicies, type ChannelCapabilities, type ModelRoute, type ModelRouteSpec, type PreferRule, type RouteChannel, type RouteChannelSpec } from './routing-types.ts';
 
 export const defaultExpectedOutputTokens = 1_024;
 
@@ -76,6 +76,8 @@ function compileChannel(spec: RouteChannelSpec, index: number, model: string): R
   };
 }
 
+const noPreferRules: readonly PreferRule[] = Object.freeze([]);
+
 export function compileModelRoute(spec: ModelRouteSpec): ModelRoute {
   const model = spec.model;
   if (model.length === 0) throw new Error('A model route needs the public model name.');
@@ -113,6 +115,7 @@ export function compileModelRoute(spec: ModelRouteSpec): ModelRoute {
     channels: Object.freeze(channels),
     order: order === channels ? channels : Object.freeze(order),
     primary,
+    preferRules: spec.preferRules ?? noPreferRules,
     smallestContextWindow,
   });
 }

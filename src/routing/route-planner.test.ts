@@ -8,7 +8,7 @@ import { compileModelRoute } from './model-route.ts';
 import { noRouteError } from './no-route-error.ts';
 import { reasonText } from './pass-reasons.ts';
 import { capacityExceeded, planRoute, rendezvousPick } from './route-planner.ts';
-import type { ModelRoute, RequestFeatures, RouteChannel, RouteChannelSpec, RouteInput, RoutePolicyName, RouteState } from './routing-types.ts';
+import type { ModelRoute, PreferRule, RequestFeatures, RouteChannel, RouteChannelSpec, RouteInput, RoutePolicyName, RouteState } from './routing-types.ts';
 import { seededRandom } from './seeded-random.ts';
 
 const noon = Date.UTC(2030, 5, 14, 12, 0); // a Friday
@@ -488,6 +488,70 @@ describe('planRoute: client preferences', () => {
   it('orders several cooling channels soonest first', () => {
     const cooldowns = { remainingMs: (key: string) => ({ 'azure/gpt-4o': 5_000, 'bedrock/gpt-4o': 2_000, 'vertex/gpt-4o': 0 })[key]! };
     assert.deepEqual(providers(planRoute(input(model, {}, { cooldowns })).candidates), ['vertex', 'bedrock', 'azure']);
+  });
+});
+
+describe('planRoute: prefer rules (a commitment behind its pace)', () => {
+  /** A rule preferring `provider`'s channels while `active` says so. */
+  const prefer = (name: string, provider: string, active: { value: boolean }): PreferRule => ({
+    name,
+    kind: 'commitment',
+    active: () => active.value,
+    prefers: (channel) => channel.provider === provider,
+  });
+
+  it("puts the preferred provider first while active; the primary declines and is tried after it", () => {
+    const behind = { value: true };
+    const model = compileModelRoute({ model: 'gpt-4o', policy: 'primary-first', channels: [spec('azure', { primary: true }), spec('vertex'), spec('bedrock')], preferRules: [prefer('aws-commit', 'bedrock', behind)] });
+    const plan = planRoute(input(model));
+    assert.deepEqual(providers(plan.candidates), ['bedrock', 'azure', 'vertex']);
+    assert.deepEqual(
+      plan.skipped.map((skipped) => [skipped.channel.provider, reasonText(skipped.reason), skipped.deferred]),
+      [
+        ['azure', 'declined: commitment aws-commit', true],
+        ['vertex', 'declined: commitment aws-commit', true],
+      ],
+    );
+    assert.equal(plan.trace.passoverLabel(), 'declined_commitment');
+    behind.value = false;
+    const onPace = planRoute(input(model));
+    assert.equal(onPace.candidates, model.order, 'inactive: the route order itself, nothing allocated');
+    assert.equal(onPace.skipped.length, 0);
+  });
+
+  it('changes nothing when the preferred provider is first already, or has no ready channel', () => {
+    const active = { value: true };
+    const first = compileModelRoute({ model: 'gpt-4o', policy: 'primary-first', channels: [spec('azure', { primary: true }), spec('bedrock')], preferRules: [prefer('azure-commit', 'azure', active)] });
+    const plan = planRoute(input(first));
+    assert.deepEqual(providers(plan.candidates), ['azure', 'bedrock']);
+    assert.equal(plan.skipped.length, 0);
+
+    const model = compileModelRoute({ model: 'gpt-4o', policy: 'primary-first', channels: [spec('azure', { primary: true }), spec('bedrock', { capabilities: { vision: false } })], preferRules: [prefer('aws-commit', 'bedrock', active)] });
+    const vision = planRoute(input(model, { request: features({ vision: true }) }));
+    assert.deepEqual(providers(vision.candidates), ['azure'], 'the preferred channel cannot serve: the primary serves, not declined');
+    assert.deepEqual(vision.skipped.map((skipped) => reasonText(skipped.reason)), ['unable: no vision']);
+  });
+
+  it("yields to the client's own order, and keeps only the preferred channel without fallbacks", () => {
+    const active = { value: true };
+    const model = compileModelRoute({ model: 'gpt-4o', policy: 'primary-first', channels: [spec('azure', { primary: true }), spec('bedrock')], preferRules: [prefer('aws-commit', 'bedrock', active)] });
+    const ordered = planRoute(input(model, { preferences: parsePreferencesHeader('order=azure') }));
+    assert.deepEqual(providers(ordered.candidates), ['azure', 'bedrock']);
+    assert.equal(ordered.skipped.length, 0);
+    const only = planRoute(input(model, { preferences: parsePreferencesHeader('allow_fallbacks=false') }));
+    assert.deepEqual(providers(only.candidates), ['bedrock']);
+    assert.deepEqual(only.skipped.map((skipped) => [skipped.channel.provider, reasonText(skipped.reason), skipped.deferred]), [['azure', 'declined: commitment aws-commit', false]]);
+  });
+
+  it('applies to every policy, after it ordered the ready channels; preferred channels keep their order', () => {
+    const active = { value: true };
+    const model = compileModelRoute({
+      model: 'gpt-4o',
+      policy: 'lowest-cost',
+      channels: [spec('azure', { price: { inputMicrosPerMillion: 1, outputMicrosPerMillion: 1 } }), spec('bedrock', { upstreamModel: 'b', price: { inputMicrosPerMillion: 9, outputMicrosPerMillion: 9 } }), spec('bedrock', { upstreamModel: 'a', price: { inputMicrosPerMillion: 5, outputMicrosPerMillion: 5 } })],
+      preferRules: [prefer('aws-commit', 'bedrock', active)],
+    });
+    assert.deepEqual(planRoute(input(model)).candidates.map((channel) => channel.id), ['bedrock/a', 'bedrock/b', 'azure/gpt-4o']);
   });
 });
 

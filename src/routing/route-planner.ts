@@ -15,8 +15,10 @@
  *      records `trace.attemptSkipped(channel, reasons.circuitHalfOpen)` and moves on)
  *   7. capacity window (TPM, then RPM), then decline rules   → declined: capacity tpm 2,000,000 reached / rule night-batch
  *   8. cooling down after retry-after                        → unable: 429 retry-after 2s, but kept as a last resort
- * The ready channels are then ordered by the policy, moved by the client's `order` and `allow_fallbacks`, and the
- * cooling channels follow, soonest available first (the executor waits one out only when nothing else is left).
+ * The ready channels are then ordered by the policy, moved by the client's `order` or, when it gives none, by the
+ * route's active prefer rules (a commitment behind its pace puts its provider first; the channels it moves back are
+ * recorded `declined: commitment <name>` and tried after it), cut by `allow_fallbacks`; the cooling channels follow,
+ * soonest available first (the executor waits one out only when nothing else is left).
  *
  * Policies: `ordered` and `primary-first` keep the route's order (primary first); `weighted` draws the first channel
  * once in proportion to weight, the rest by weight; `round-robin` rotates by the counter in state; `lowest-cost`
@@ -54,6 +56,7 @@ import type {
   ChannelCapacity,
   ModelRoute,
   PassReason,
+  PreferRule,
   RequestFeatures,
   RouteChannel,
   RouteInput,
@@ -272,6 +275,40 @@ function applyOrderPreference(list: readonly RouteChannel[], order: readonly str
   return result;
 }
 
+/**
+ * The active rules' preferred channels first (in the order they had), then the others: each ready channel that was
+ * ahead of a preferred one is recorded as declined by the first active rule (deferred: still a candidate). Undefined
+ * when no rule is active or the order stays as it was.
+ */
+function applyPreferRules(list: readonly RouteChannel[], rules: readonly PreferRule[], input: RouteInput): { candidates: RouteChannel[]; moved: SkippedChannel[] } | undefined {
+  let active: PreferRule[] | undefined;
+  for (const rule of rules) if (rule.active(input)) (active ??= []).push(rule);
+  if (active === undefined) return undefined;
+  const preferredBy = (channel: RouteChannel) => active.find((rule) => rule.prefers(channel));
+  let firstRule: PreferRule | undefined;
+  let lastPreferred = -1;
+  for (let index = 0; index < list.length; index++) {
+    const rule = preferredBy(list[index]);
+    if (rule === undefined) continue;
+    firstRule ??= rule;
+    lastPreferred = index;
+  }
+  if (firstRule === undefined) return undefined;
+  const reason = declineRuleReason(firstRule.kind, firstRule.name);
+  const first: RouteChannel[] = [];
+  const rest: RouteChannel[] = [];
+  const moved: SkippedChannel[] = [];
+  for (let index = 0; index < list.length; index++) {
+    const channel = list[index];
+    if (preferredBy(channel) !== undefined) first.push(channel);
+    else {
+      rest.push(channel);
+      if (index < lastPreferred) moved.push({ channel, reason, deferred: true });
+    }
+  }
+  return moved.length === 0 ? undefined : { candidates: [...first, ...rest], moved };
+}
+
 /** The policy's order of the ready channels; returns `ready` itself when it keeps the order and may be shared. */
 function orderReady(ready: readonly RouteChannel[], input: RouteInput, owned: boolean): readonly RouteChannel[] {
   const route = input.route;
@@ -372,7 +409,16 @@ export function planRoute(input: RouteInput): RoutePlan {
   const readyList: readonly RouteChannel[] = ready ?? order;
   let candidates = orderReady(readyList, input, ready !== undefined);
   const preferences = input.preferences;
-  if (preferences?.order !== undefined && preferences.order.length > 0 && candidates.length > 1) candidates = applyOrderPreference(candidates, preferences.order);
+  const ordered = preferences?.order !== undefined && preferences.order.length > 0;
+  if (ordered && candidates.length > 1) candidates = applyOrderPreference(candidates, preferences.order!);
+  // The client's own order outranks the operator's preferences.
+  else if (route.preferRules.length > 0 && candidates.length > 1) {
+    const preferred = applyPreferRules(candidates, route.preferRules, input);
+    if (preferred !== undefined) {
+      candidates = preferred.candidates;
+      skipped = skipped === undefined ? preferred.moved : [...skipped, ...preferred.moved];
+    }
+  }
   if (deferred !== undefined) candidates = candidates.length === 0 ? deferred : [...candidates, ...deferred];
   if (preferences !== undefined && !preferences.allowFallbacks) candidates = withoutFallbacks(candidates, preferences.order, (skipped ??= []));
   const skippedList = skipped ?? noneSkipped;

@@ -93,6 +93,8 @@ export interface ModelRouteSpec {
   /** Output tokens assumed when the request sets no limit (lowest-cost ranking, capacity accounting); default 1,024. */
   readonly expectedOutputTokens?: number;
   readonly channels: readonly RouteChannelSpec[];
+  /** Rules that, while active, put some of the route's channels ahead of the others (a commitment behind its pace). */
+  readonly preferRules?: readonly PreferRule[];
 }
 
 /** A compiled channel: validated, defaults applied, lookup keys precomputed. Created once at start-up. */
@@ -138,6 +140,8 @@ export interface ModelRoute {
    */
   readonly order: readonly RouteChannel[];
   readonly primary: RouteChannel | undefined;
+  /** Rules that, while active, put the channels they prefer ahead of the others; usually none. */
+  readonly preferRules: readonly PreferRule[];
   /** The smallest context window of any channel: give it to `describeRequest` so tokens are counted only when it matters. */
   readonly smallestContextWindow: number | undefined;
 }
@@ -175,6 +179,22 @@ export interface DeclineRule {
   /** A short, bounded kind for the header and the metric label: `rule`, later `budget`, `commitment`. */
   readonly kind: string;
   declines(channel: RouteChannel, input: RouteInput): boolean;
+}
+
+/**
+ * A rule under which a route puts the channels it prefers ahead of the others: while a spend commitment is behind its
+ * pace, the committed provider's channels go first. The ready channels it moves behind them are passed over as
+ * declined (`declined=commitment`) but stay candidates, tried after the preferred ones. Evaluated without I/O, from a
+ * snapshot its owner keeps current, like a decline rule.
+ */
+export interface PreferRule {
+  /** The operator's name for it (the commitment's), shown in the trace. */
+  readonly name: string;
+  /** Short and bounded, for the header and the metric label: `commitment`. */
+  readonly kind: string;
+  /** Whether it applies to this request (the commitment is behind its pace now). */
+  active(input: RouteInput): boolean;
+  prefers(channel: RouteChannel): boolean;
 }
 
 /**

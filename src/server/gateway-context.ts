@@ -23,6 +23,7 @@ import { meteringStage } from '../metering/metering-stage.ts';
 import { budgetStage } from '../metering/budget-stage.ts';
 import { BudgetBook } from '../metering/budgets.ts';
 import { budgetDeclineRules } from '../metering/budget-decline.ts';
+import { CommitmentBook, commitmentPreferRules, commitments } from '../metering/commitments.ts';
 import type { LedgerStore } from '../store/ledger-store.ts';
 import { adminTokenDigests, type AdminTokenDigests } from './admin-tokens.ts';
 import { OpenStreams, streamCapStage } from './stream-cap.ts';
@@ -55,12 +56,14 @@ export interface MeteringRuntime {
   readonly writer: LedgerWriter | undefined;
   readonly totals: AccrualTotals;
   readonly budgets: BudgetBook;
+  /** Spend per commitment, for routing's preference (kept across a reload). */
+  readonly commitments: CommitmentBook;
   /** Epoch ms (tests inject one). */
   readonly now?: () => number;
 }
 
 export function noMetering(): MeteringRuntime {
-  return { ledger: undefined, writer: undefined, totals: new AccrualTotals(), budgets: new BudgetBook() };
+  return { ledger: undefined, writer: undefined, totals: new AccrualTotals(), budgets: new BudgetBook(), commitments: new CommitmentBook(Date.now()) };
 }
 
 export function createGatewayContext(
@@ -90,6 +93,10 @@ const stagesOf = new WeakMap<GatewayContext, Stages>();
  */
 export function reconfigureGatewayContext(context: GatewayContext, config: GatewayConfig, adapters: ReadonlyMap<string, ProviderAdapter>): void {
   const parts = assemble(config, adapters, context.metrics, context.logger, context.identity, stagesOf.get(context) ?? {}, context, context.metering);
+  // A commitment new to this process prefers nothing until its past spend is read.
+  context.metering.commitments.load(commitments(config), context.metering.ledger).catch((error: unknown) => {
+    context.logger.error({ err: error }, 'could not read the commitments\' spend from the ledger; they prefer nothing until the next reload');
+  });
   // Only a reload writes these fields; everything else reads them.
   Object.assign(context, parts);
 }
@@ -112,7 +119,7 @@ function assemble(
     providers: config.providers,
     limits: config.limits,
     observer: createAttemptObserver(metrics, new ChannelProblemLog(logger)),
-    routing: createRoutingState(config, keepState ? previous.runtime.routing : undefined, budgetDeclineRules(config, metering.budgets)),
+    routing: createRoutingState(config, keepState ? previous.runtime.routing : undefined, budgetDeclineRules(config, metering.budgets), commitmentPreferRules(config, metering.commitments)),
     retries: config.routing.retries,
   };
   const recentRoutes =
@@ -130,6 +137,7 @@ function assemble(
     writer: metering.writer,
     totals: metering.totals,
     budgets: metering.budgets,
+    commitments: metering.commitments,
     now: metering.now,
     onSoftBudgetPassed: (budget, spentMicros) => {
       metrics.budgetPassed(budget.name);

@@ -26,6 +26,7 @@ import { chatCompletionsApi, embeddingsApi, handleApi } from './api-handlers.ts'
 import { handleClientError } from './client-errors.ts';
 import { createGatewayContext, type GatewayContext, type MeteringRuntime } from './gateway-context.ts';
 import { AccrualTotals } from '../metering/accruals.ts';
+import { CommitmentBook, commitments } from '../metering/commitments.ts';
 import { loadBudgets } from '../metering/load-budgets.ts';
 import { LedgerWriter } from '../metering/ledger-writer.ts';
 import type { LedgerStore } from '../store/ledger-store.ts';
@@ -184,8 +185,11 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     // Revenue shares' caps hold across restarts: what each accrued so far is read once, here.
     totals: ledger === undefined ? new AccrualTotals() : AccrualTotals.from(await ledger.agreementTotals()),
     budgets: await loadBudgets(config, ledger, identity, options.clock ?? Date.now),
+    commitments: new CommitmentBook((options.clock ?? Date.now)()),
     now: options.clock,
   };
+  // Before the first request: a commitment's preference holds from the start.
+  await metering.commitments.load(commitments(config), ledger);
   const context = createGatewayContext(config, adapters, metrics, logger, identity, options.stages, secrets, metering);
   const limits = config.server;
   const inFlight = new InFlight();

@@ -18,7 +18,7 @@ import { statementGroupings, type LedgerAccrual, type LedgerEntry } from '../../
 import { openSqlite } from '../../src/store/sqlite/sqlite-database.ts';
 import { SqliteLedgerStore } from '../../src/store/sqlite/sqlite-ledger-store.ts';
 import { seededRandom } from '../../src/routing/seeded-random.ts';
-import { revenueShare } from '../support/agreements.ts';
+import { commitment as commitmentOf, revenueShare } from '../support/agreements.ts';
 
 const march = Date.parse('2026-03-01T00:00:00Z');
 const april = Date.parse('2026-04-01T00:00:00Z');
@@ -28,17 +28,7 @@ const anthropicCap = 4_000_000;
 const share = (name: string, party: string, percentBasisPoints: number, basis: 'revenue' | 'cost', capMicros: number | undefined): RevenueShareAgreement =>
   revenueShare({ name, party, percentBasisPoints, basis, capMicros });
 
-const commitment: CommitmentAgreement = {
-  name: 'azure-commit',
-  kind: 'commitment',
-  party: 'Microsoft',
-  provider: 'azure-eastus',
-  amountMicros: 5_000_000_000,
-  from: '2026-03-01',
-  until: '2026-03-31',
-  startsAtMs: march,
-  endsAtMs: april,
-};
+const commitment: CommitmentAgreement = commitmentOf({ provider: 'azure-eastus', amountMicros: 5_000_000_000, from: '2026-03-01', until: '2026-03-31' });
 
 const config: StatementConfig = {
   agreements: [share('ms-share', 'Microsoft', 2_000, 'revenue', undefined), share('ms-bonus', 'Microsoft', 500, 'cost', undefined), share('anthropic-share', 'Anthropic', 1_000, 'revenue', anthropicCap), commitment],
