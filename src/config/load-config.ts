@@ -25,8 +25,9 @@ import type {
   ProviderConfig,
   StoreConfig,
 } from './types.ts';
-import { configSchema, decodeUnknownKeys, defaults, type ConfigDocument } from './schema.ts';
-import { semanticChecks } from './semantic-checks.ts';
+import { agreementListSchema, configSchema, decodeUnknownKeys, defaults, type ConfigDocument } from './schema.ts';
+import { agreementDocument } from './agreement-document.ts';
+import { agreementListChecks, semanticChecks } from './semantic-checks.ts';
 import { likelyMistakes } from './likely-mistakes.ts';
 import { checkReferencedFiles } from './referenced-files.ts';
 import {
@@ -154,6 +155,48 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Gat
     throw new ConfigError(problems.map((problem) => redact(problem, substituted.substitutions)), source);
   }
   return toGatewayConfig(result.data);
+}
+
+/** An agreement made through the admin plane, as the store keeps it. */
+export interface AdminAgreement {
+  readonly name: string;
+  readonly document: unknown;
+}
+
+/**
+ * The configuration with the admin plane's agreements after the file's own. Each is checked as if the file held it
+ * (its fields, the providers and models it names, a name no other agreement has, exclusive licences that would forbid
+ * each other's channels), together with the file's. Throws `ConfigError` naming the admin agreement at fault:
+ * `agreement "aws-commit" (admin plane).amount: …`.
+ */
+export function withAdminAgreements(config: GatewayConfig, admin: readonly AdminAgreement[]): GatewayConfig {
+  const own = config.agreements.filter((agreement) => agreement.source === 'config');
+  if (admin.length === 0 && own.length === config.agreements.length) return config;
+  const documents = [...own.map(agreementDocument), ...admin.map((agreement) => agreement.document)];
+  const result = agreementListSchema.safeParse(documents, { error: describeIssue });
+  const raw = [
+    ...(result.success ? [] : result.error.issues.flatMap(toRawProblems)).map((problem) => ({ ...problem, path: ['agreements', ...problem.path] })),
+    ...agreementListChecks(documents, { providers: config.providers.keys(), models: config.models, currency: config.metering.currency }),
+  ];
+  if (raw.length > 0 || !result.success) {
+    const located = (problem: RawProblem): Problem => {
+      const index = problem.path[1];
+      const rendered = redact(problem, []);
+      if (typeof index !== 'number' || index < own.length) return rendered;
+      const rest = problem.path.slice(2);
+      return { path: `agreement ${JSON.stringify(admin[index - own.length].name)} (admin plane)${rest.length === 0 ? '' : formatPath(rest).replace(/^(?!\[)/, '.')}`, message: rendered.message };
+    };
+    const seen = new Set<string>();
+    // One agreement's problems together, in list order (the sort is stable).
+    const indexOf = (problem: RawProblem) => (typeof problem.path[1] === 'number' ? problem.path[1] : -1);
+    const problems = raw
+      .sort((a, b) => indexOf(a) - indexOf(b))
+      .map(located).filter((problem) => !seen.has(`${problem.path}\n${problem.message}`) && seen.add(`${problem.path}\n${problem.message}`));
+    throw new ConfigError(problems);
+  }
+  const models = [...config.models];
+  const added = result.data.slice(own.length).map((agreement) => toAgreement(agreement, models, 'admin'));
+  return Object.freeze({ ...config, agreements: Object.freeze([...own, ...added]) });
 }
 
 /**

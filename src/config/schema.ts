@@ -707,6 +707,9 @@ const declineRuleSchema = strictObject(
   { channels: '; did you mean "channel"? (a decline rule names one provider, optionally one model)' },
 );
 
+/** The `agreements:` list; the admin plane's agreements are checked with it too. */
+export const agreementListSchema = list(agreementSchema, 'agreements', '- { name, kind, party, channels, … }');
+
 export const configSchema = strictObject(
   {
     listen: listenSchema,
@@ -720,7 +723,7 @@ export const configSchema = strictObject(
     metering: meteringSchema,
     providers: mapping(providerSchema, 'provider'),
     models: mapping(modelSchema, 'model'),
-    agreements: list(agreementSchema, 'agreements', '- { name, kind, party, channels, … }'),
+    agreements: agreementListSchema,
     decline_rules: list(declineRuleSchema, 'decline rules', '- { name, channel, when }'),
   },
   {

@@ -338,6 +338,26 @@ function checkBudgets(budgets: readonly unknown[], context: ReferenceContext, re
   });
 }
 
+/** What agreements may refer to in a configuration already loaded: its providers, its models' channels, its currency. */
+export interface AgreementReferences {
+  readonly providers: Iterable<string>;
+  /** Per public model, its channels' provider and upstream model. */
+  readonly models: Iterable<readonly [string, { readonly channels: readonly { readonly provider: string; readonly model: string }[] }]>;
+  readonly currency: string;
+}
+
+/** The cross-field checks of an `agreements:` list, against a loaded configuration's names (the admin plane's agreements). */
+export function agreementListChecks(agreements: readonly unknown[], references: AgreementReferences): RawProblem[] {
+  const problems: RawProblem[] = [];
+  const context: ReferenceContext = {
+    providers: Object.fromEntries([...references.providers].map((name) => [name, {}])),
+    models: Object.fromEntries([...references.models].map(([name, model]) => [name, { channels: model.channels.map((channel) => ({ provider: channel.provider, model: channel.model })) }])),
+    currency: { code: references.currency, written: true },
+  };
+  checkAgreements(agreements, context, (path, message) => problems.push({ path, message }));
+  return problems;
+}
+
 /** Names of agreements and decline rules: like provider names, and unique within their list. */
 function checkListNames(section: string, what: string, entries: readonly unknown[], report: Reporter): void {
   const seen = new Map<string, number>();

@@ -1,8 +1,12 @@
 /**
  * Opens the configured store: the embedded SQLite file (created and migrated on first start) or memory. What the
- * gateway keeps there today: tenants, keys, stored secrets (encrypted), the admin audit log and the ledger.
+ * gateway keeps there today: tenants, keys, stored secrets (encrypted), agreements made through the admin plane, the
+ * admin audit log and the ledger.
  */
+import type { AgreementStore } from './agreement-store.ts';
 import type { IdentityStore } from './identity-store.ts';
+import { MemoryAgreementStore } from './memory/memory-agreement-store.ts';
+import { SqliteAgreementStore } from './sqlite/sqlite-agreement-store.ts';
 import type { LedgerStore } from './ledger-store.ts';
 import { MemoryIdentityStore } from './memory/memory-identity-store.ts';
 import { MemoryLedgerStore } from './memory/memory-ledger-store.ts';
@@ -17,6 +21,7 @@ import { SqliteLedgerStore } from './sqlite/sqlite-ledger-store.ts';
 export interface OpenedStore {
   readonly identity: IdentityStore;
   readonly secrets: SecretStore;
+  readonly agreements: AgreementStore;
   readonly ledger: LedgerStore;
   /** Set for SQLite: the schema versions before and after start-up. */
   readonly migration: MigrationResult | undefined;
@@ -30,6 +35,7 @@ export function openStore(config: { readonly kind: 'sqlite' | 'memory'; readonly
     return {
       identity,
       secrets: new MemorySecretStore((entry) => identity.recordAudit(entry)),
+      agreements: new MemoryAgreementStore((entry) => identity.recordAudit(entry)),
       ledger: new MemoryLedgerStore(),
       migration: undefined,
       close: () => identity.close(),
@@ -40,6 +46,7 @@ export function openStore(config: { readonly kind: 'sqlite' | 'memory'; readonly
   return {
     identity,
     secrets: new SqliteSecretStore(database),
+    agreements: new SqliteAgreementStore(database),
     ledger: new SqliteLedgerStore(database),
     migration,
     async close() {

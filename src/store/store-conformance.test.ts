@@ -1,4 +1,5 @@
 import {
+  agreementStoreConformance,
   breakerStoreConformance,
   capacityStoreConformance,
   cooldownStoreConformance,
@@ -15,7 +16,9 @@ import { MemoryLedgerStore } from './memory/memory-ledger-store.ts';
 import { openSqlite } from './sqlite/sqlite-database.ts';
 import { SqliteIdentityStore } from './sqlite/sqlite-identity-store.ts';
 import { SqliteLedgerStore } from './sqlite/sqlite-ledger-store.ts';
+import { MemoryAgreementStore } from './memory/memory-agreement-store.ts';
 import { MemorySecretStore } from './memory/memory-secret-store.ts';
+import { SqliteAgreementStore } from './sqlite/sqlite-agreement-store.ts';
 import { SqliteSecretStore } from './sqlite/sqlite-secret-store.ts';
 import { createMemoryStores } from './memory/memory-stores.ts';
 import type { StoreOptions, Stores } from './state-stores.ts';
@@ -50,3 +53,14 @@ secretStoreConformance('sqlite', () => {
 /** Every implementation of the ledger; PostgreSQL joins this list. */
 ledgerStoreConformance('memory', () => new MemoryLedgerStore());
 ledgerStoreConformance('sqlite', () => new SqliteLedgerStore(openSqlite(':memory:').database, true));
+
+/** Every implementation of the agreement store, each writing the audit log its identity store reads. */
+agreementStoreConformance('memory', () => {
+  const identity = new MemoryIdentityStore();
+  return { agreements: new MemoryAgreementStore((entry) => identity.recordAudit(entry)), audit: () => identity.listAudit(), close: () => identity.close() };
+});
+agreementStoreConformance('sqlite', () => {
+  const { database } = openSqlite(':memory:');
+  const identity = new SqliteIdentityStore(database, true);
+  return { agreements: new SqliteAgreementStore(database), audit: () => identity.listAudit(), close: () => identity.close() };
+});

@@ -11,3 +11,4 @@ export { identityStoreConformance } from './identity-store-conformance.ts';
 export { rateLimitStoreConformance } from './rate-limit-store-conformance.ts';
 export { secretStoreConformance } from './secret-store-conformance.ts';
 export { ledgerStoreConformance } from './ledger-store-conformance.ts';
+export { agreementStoreConformance } from './agreement-store-conformance.ts';
