@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { request } from 'undici';
+import { parse as parseYaml } from 'yaml';
 import { ConfigError, loadConfigFile } from '../config/load-config.ts';
 import { parseDuration } from '../config-schema/values.ts';
 import { openSqlite } from '../store/sqlite/sqlite-database.ts';
@@ -26,6 +27,11 @@ export const keysUsage = `Usage:
   interchange secrets list                                       Names, master key ids and times (never values).
   interchange secrets delete NAME
   interchange secrets rotate                                     Re-encrypt every value under the current master key.
+  interchange agreements list                                    Every agreement: the file's and the admin plane's.
+  interchange agreements show NAME                               One, with what it accrued or spent so far.
+  interchange agreements set NAME --from-file F                  Create or replace one (YAML or JSON, as the
+                                                                 configuration writes an agreement); in force at once.
+  interchange agreements delete NAME                             Remove one made through the admin plane.
   interchange migrate [--config FILE]                            Apply the store's migrations and exit.
 
 Key options: --models a,b  --providers a,b  --regions a,b  --zero-retention  --rpm N  --tpm N  --max-streams N
@@ -123,6 +129,38 @@ export async function runSecrets(args: string[]): Promise<number> {
   });
 }
 
+/** The file's agreements are changed in the file; these are the admin plane's own. */
+export async function runAgreements(args: string[]): Promise<number> {
+  return runAdmin('agreements', args, async (action, name, values, call) => {
+    switch (action) {
+      case 'list':
+        return call('GET', '/admin/agreements', undefined, 'agreements');
+      case 'show':
+        return call('GET', `/admin/agreements/${need(name)}`, undefined, 'agreement');
+      case 'set':
+        return call('PUT', `/admin/agreements/${need(name)}`, await agreementDocument(values), 'agreement');
+      case 'delete':
+        return call('DELETE', `/admin/agreements/${need(name)}`, undefined, 'agreement');
+      default:
+        throw new UsageError(`unknown action "${action ?? ''}"; expected list, show, set or delete`);
+    }
+  });
+}
+
+/** An agreement as the configuration writes one, from `--from-file` (YAML, of which JSON is a part). */
+async function agreementDocument(values: Values): Promise<unknown> {
+  const file = values['from-file'];
+  if (typeof file !== 'string') throw new UsageError('set needs --from-file F: the agreement as the configuration writes it, in YAML or JSON');
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`--from-file: cannot read "${file}" (${error.code ?? 'unreadable'})`);
+  });
+  try {
+    return parseYaml(text);
+  } catch (error) {
+    throw new UsageError(`--from-file: "${file}" is not YAML or JSON (${(error as Error).message.split('\n')[0]})`);
+  }
+}
+
 async function secretValue(values: Values): Promise<string> {
   const file = values['from-file'];
   const variable = values['from-env'];
@@ -177,10 +215,10 @@ export async function runMigrate(args: string[]): Promise<number> {
 }
 
 type Values = Record<string, string | boolean | undefined> & { tenant?: string; name?: string; id?: string; grace?: string };
-type Shape = 'key' | 'keys' | 'tenant' | 'tenants' | 'secret' | 'secrets';
+type Shape = 'key' | 'keys' | 'tenant' | 'tenants' | 'secret' | 'secrets' | 'agreement' | 'agreements';
 type Call = (method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body: unknown, shape: Shape) => Promise<number>;
 
-async function runAdmin(command: 'keys' | 'tenants' | 'secrets', args: string[], act: (action: string | undefined, id: string | undefined, values: Values, call: Call) => Promise<number>): Promise<number> {
+async function runAdmin(command: 'keys' | 'tenants' | 'secrets' | 'agreements', args: string[], act: (action: string | undefined, id: string | undefined, values: Values, call: Call) => Promise<number>): Promise<number> {
   const { values, positionals } = parseCommandArgs(command, args, { ...common, ...keyOptions, id: { type: 'string' } });
   const token = process.env.INTERCHANGE_ADMIN_TOKEN;
   if (token === undefined || token === '') {
@@ -306,6 +344,7 @@ function render(json: any, shape: Shape): string {
     if (typeof json.key === 'string') lines.push('', `key: ${json.key}`, 'Store it now: it is not shown again.');
     return `${lines.join('\n')}\n`;
   }
+  if (shape === 'agreement') return `${Object.entries(json).map(([field, value]) => `${field.padEnd(15)} ${format(value)}`).join('\n')}\n`;
   if (shape === 'tenant' || shape === 'secret') return `${Object.entries(json).map(([field, value]) => `${field.padEnd(12)} ${format(value)}`).join('\n')}\n`;
   const rows: any[] = json.data;
   const columns =
@@ -313,7 +352,9 @@ function render(json: any, shape: Shape): string {
       ? ['id', 'prefix', 'tenant', 'name', 'models', 'rpm', 'tpm', 'expires_at', 'revoked_at']
       : shape === 'secrets'
         ? ['name', 'key_id', 'created_at', 'updated_at']
-        : ['id', 'name', 'rpm', 'tpm', 'max_streams', 'created_at'];
+        : shape === 'agreements'
+          ? ['name', 'kind', 'source', 'party', 'in_force', 'accrued', 'spent', 'behind_pace']
+          : ['id', 'name', 'rpm', 'tpm', 'max_streams', 'created_at'];
   const cells = [columns, ...rows.map((row) => columns.map((column) => format(row[column])))];
   const widths = columns.map((_, index) => Math.max(...cells.map((row) => row[index].length)));
   return `${cells.map((row) => row.map((cell, index) => cell.padEnd(widths[index])).join('  ').trimEnd()).join('\n')}\n`;

@@ -4,7 +4,7 @@
  * gateway writes).
  */
 import { existsSync } from 'node:fs';
-import { ConfigError, loadConfigFile } from '../config/load-config.ts';
+import { ConfigError, loadConfigFile, withAdminAgreements } from '../config/load-config.ts';
 import type { GatewayConfig } from '../config/types.ts';
 import { buildStatement, entriesText, entryJson, resolveRange, resolveStatementPeriod, statementCsv, statementJson, statementText, type PeriodProblem } from '../metering/statement.ts';
 import { maximumPageSize, type LedgerEntry, type LedgerStore } from '../store/ledger-store.ts';
@@ -111,6 +111,13 @@ export async function runLedger(args: string[], output: CommandLineOutput = proc
     return fail(`cannot open the store at ${config.store.path}: ${(error as Error).message}`);
   }
   try {
+    // The statement owes what the admin plane's agreements accrued too.
+    try {
+      config = withAdminAgreements(config, await opened.agreements.listAgreements());
+    } catch (error) {
+      if (error instanceof ConfigError) return fail(`agreements made through the admin plane do not fit ${file}:\n${error.message}`);
+      throw error;
+    }
     await work(opened.ledger, config);
     return 0;
   } finally {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { closestName } from '../config-schema/did-you-mean.ts';
-import { keysUsage, runKeys, runMigrate, runSecrets, runTenants } from './admin-commands.ts';
+import { keysUsage, runAgreements, runKeys, runMigrate, runSecrets, runTenants } from './admin-commands.ts';
 import { checkConfigUsage, runCheckConfig } from './check-config-command.ts';
 import { demoUsage, runDemo } from './demo-command.ts';
 import { emulateUsage, runEmulate } from './emulate-command.ts';
@@ -40,6 +40,9 @@ Commands:
   secrets <set|list|delete|rotate> …
                        Stored secrets, encrypted under the master key ($INTERCHANGE_MASTER_KEY(S)); referenced in
                        the configuration as \${secret:NAME}. Values are read from stdin, a file or a variable.
+  agreements <list|show|set|delete> …
+                       Agreements through the admin API: the file's are listed, the admin plane's may be set
+                       (\`--from-file F\`, as the configuration writes one; in force at once) and deleted.
   migrate [--config FILE]
                        Apply the store's pending migrations (serve also does at start-up).
   ledger statement [--config FILE] [--from D] [--to D] [--by party|provider|channel|tenant|key|model] [--json|--csv]
@@ -96,6 +99,7 @@ function commandUsage(command: string): string | undefined {
     case 'keys':
     case 'tenants':
     case 'secrets':
+    case 'agreements':
     case 'migrate':
       return keysUsage;
     case 'ledger':
@@ -107,7 +111,7 @@ function commandUsage(command: string): string | undefined {
   }
 }
 
-const commands = ['serve', 'check-config', 'route', 'emulate', 'demo', 'keys', 'tenants', 'secrets', 'migrate', 'ledger', 'bench', 'help', 'version'];
+const commands = ['serve', 'check-config', 'route', 'emulate', 'demo', 'keys', 'tenants', 'secrets', 'agreements', 'migrate', 'ledger', 'bench', 'help', 'version'];
 
 async function runCommand(argv: string[]): Promise<number | void> {
   const [command, ...rest] = argv;
@@ -128,6 +132,8 @@ async function runCommand(argv: string[]): Promise<number | void> {
       return runTenants(rest);
     case 'secrets':
       return runSecrets(rest);
+    case 'agreements':
+      return runAgreements(rest);
     case 'migrate':
       return runMigrate(rest);
     case 'ledger':

@@ -51,7 +51,18 @@ export async function runServe(args: string[]): Promise<number> {
     }
     throw error;
   }
-  const gateway = await startGateway(config, { host: values.host, port: parsePort(values.port, '--port'), masterKeys });
+  let gateway;
+  try {
+    gateway = await startGateway(config, { host: values.host, port: parsePort(values.port, '--port'), masterKeys });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // Only the admin plane's agreements are checked at start: they no longer fit this file.
+    process.stderr.write(
+      `interchange serve: agreements made through the admin plane do not fit ${file} (${error.problems.length === 1 ? '1 problem' : `${error.problems.length} problems`}):\n${error.message}\n` +
+        'Start with the file they were made for and change or remove them (interchange agreements set|delete), or change the file.\n',
+    );
+    return 1;
+  }
   gateway.context.logger.info({ url: gateway.url, providers: config.providers.size, models: config.models.size }, 'interchange listening');
   const reloader = new ConfigReloader(gateway.context, file, { secrets });
   reloadOnHangup(reloader);

@@ -231,7 +231,7 @@ function describeCommitment(commitment: CommitmentAgreement, currency: string): 
     `${commitment.kind} to ${commitment.party}`,
     commitment.provider,
     `spend ${formatMoney(commitment.amountMicros, currency)}`,
-    `(${describeDays(commitment.from, commitment.until)})`,
+    `(${describeDays(commitment.from, commitment.until)}${commitment.prefer ? '; routing prefers it while behind its pace' : ''})`,
   ];
 }
 

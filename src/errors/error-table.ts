@@ -111,6 +111,12 @@ export const errorTable = {
     retryable: false,
     description: 'An admin route was called without a valid admin token.',
   },
+  conflict: {
+    status: 409,
+    type: 'invalid_request_error',
+    retryable: false,
+    description: 'An admin change conflicts with what the gateway holds: an agreement defined in the configuration file is changed in the file, not through the admin plane.',
+  },
   secrets_unavailable: {
     status: 503,
     type: 'server_error',

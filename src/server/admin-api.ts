@@ -1,5 +1,6 @@
 /**
- * The admin plane under `/admin/`: tenants, keys, stored secrets, the audit log and the recent route traces. Every route needs an
+ * The admin plane under `/admin/`: tenants, keys, stored secrets, agreements, the ledger, the audit log and the recent
+ * route traces. Every route needs an
  * admin token from the configuration (`admin.tokens`), sent as `Authorization: Bearer <token>`; the token's name is
  * the actor the audit log records. Tokens are compared as SHA-256 digests in constant time.
  */
@@ -114,6 +115,26 @@ export function handleAdmin(context: GatewayContext, request: IncomingMessage, r
         }
         if (method === 'DELETE') return run(async () => respond(200, await secrets.delete(actor, segments[1])));
         return allow('PUT, DELETE');
+      }
+      break;
+    }
+    case 'agreements': {
+      const agreements = context.agreements;
+      if (agreements === undefined) break;
+      if (segments.length === 1) {
+        if (method === 'GET') return list(agreements.list());
+        return allow('GET');
+      }
+      if (segments.length === 2) {
+        if (method === 'GET') return run(async () => respond(200, agreements.get(segments[1])));
+        if (method === 'PUT') {
+          return run(async () => {
+            const { created, view } = await agreements.put(actor, segments[1], await body());
+            respond(created ? 201 : 200, view);
+          });
+        }
+        if (method === 'DELETE') return run(async () => respond(200, await agreements.remove(actor, segments[1])));
+        return allow('GET, PUT, DELETE');
       }
       break;
     }

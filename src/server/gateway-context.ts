@@ -18,6 +18,7 @@ import type { ProviderAdapter } from '../providers/adapter.ts';
 import type { IdentityRuntime } from '../identity/identity-runtime.ts';
 import type { SecretAdmin } from '../secrets/secret-admin.ts';
 import { AccrualTotals } from '../metering/accruals.ts';
+import type { AgreementAdmin } from '../metering/agreement-admin.ts';
 import type { LedgerWriter } from '../metering/ledger-writer.ts';
 import { meteringStage } from '../metering/metering-stage.ts';
 import { budgetStage } from '../metering/budget-stage.ts';
@@ -46,6 +47,8 @@ export interface GatewayContext {
   readonly adminTokens: AdminTokenDigests;
   /** Stored secrets (`/admin/secrets`); undefined when the gateway was built without a store of them. */
   readonly secrets?: SecretAdmin;
+  /** Agreements made through the admin plane (`/admin/agreements`); undefined when the gateway was built without a store of them. */
+  readonly agreements?: AgreementAdmin;
   /** The ledger and its writer (undefined with `metering.ledger: false`), and revenue-share totals; kept across a reload. */
   readonly metering: MeteringRuntime;
   ready: boolean;
@@ -75,8 +78,9 @@ export function createGatewayContext(
   stages: Stages = {},
   secrets?: SecretAdmin,
   metering: MeteringRuntime = noMetering(),
+  agreements?: AgreementAdmin,
 ): GatewayContext {
-  const context: GatewayContext = { metrics, logger, identity, secrets, metering, ...assemble(config, adapters, metrics, logger, identity, stages, undefined, metering), ready: false };
+  const context: GatewayContext = { metrics, logger, identity, secrets, agreements, metering, ...assemble(config, adapters, metrics, logger, identity, stages, undefined, metering), ready: false };
   stagesOf.set(context, stages);
   return context;
 }

@@ -10,7 +10,9 @@ import { GatewayMetrics } from '../observability/gateway-metrics.ts';
 import { createIdentityRuntime } from '../identity/identity-runtime.ts';
 import type { Caller } from '../identity/key-directory.ts';
 import { mayUse } from '../identity/key-stages.ts';
+import type { AgreementStore } from '../store/agreement-store.ts';
 import type { IdentityStore } from '../store/identity-store.ts';
+import { MemoryAgreementStore } from '../store/memory/memory-agreement-store.ts';
 import { openStore } from '../store/open-store.ts';
 import { MemoryIdentityStore } from '../store/memory/memory-identity-store.ts';
 import { MemorySecretStore } from '../store/memory/memory-secret-store.ts';
@@ -24,8 +26,10 @@ import type { ProviderAdapter } from '../providers/adapter.ts';
 import { createAdapters, type AdapterDependencies } from '../providers/registry.ts';
 import { chatCompletionsApi, embeddingsApi, handleApi } from './api-handlers.ts';
 import { handleClientError } from './client-errors.ts';
-import { createGatewayContext, type GatewayContext, type MeteringRuntime } from './gateway-context.ts';
+import { createGatewayContext, reconfigureGatewayContext, type GatewayContext, type MeteringRuntime } from './gateway-context.ts';
+import { withAdminAgreements } from '../config/load-config.ts';
 import { AccrualTotals } from '../metering/accruals.ts';
+import { AgreementAdmin } from '../metering/agreement-admin.ts';
 import { CommitmentBook, commitments } from '../metering/commitments.ts';
 import { loadBudgets } from '../metering/load-budgets.ts';
 import { LedgerWriter } from '../metering/ledger-writer.ts';
@@ -61,6 +65,8 @@ export interface GatewayOptions {
   readonly clock?: () => number;
   /** The ledger; defaults to the configured store's (memory beside a given `identityStore`). */
   readonly ledgerStore?: LedgerStore;
+  /** Agreements made through the admin plane; defaults to the configured store's (memory beside a given `identityStore`). */
+  readonly agreementStore?: AgreementStore;
   /** Stored secrets; defaults to the configured store's (memory beside a given `identityStore`). */
   readonly secretStore?: SecretStore;
   /** Defaults to `INTERCHANGE_MASTER_KEYS` / `INTERCHANGE_MASTER_KEY` (a `MasterKeyProblem` when written wrongly). */
@@ -167,7 +173,8 @@ function methodNotAllowed(response: ServerResponse, requestId: string, allowed: 
   sendError(response, new GatewayError('method_not_allowed', `Method not allowed; use ${allowed}.`), requestId);
 }
 
-export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
+export async function startGateway(fileConfig: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
+  let config = fileConfig;
   const logger = options.logger ?? createLogger(config.logging.level);
   const adapters = options.adapters ?? createAdapters(config.providers, options.adapterDependencies);
   const metrics = new GatewayMetrics();
@@ -176,6 +183,16 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const known = { models: () => context.config.models.keys(), providers: () => context.config.providers.keys() };
   const identity = await createIdentityRuntime(config, options.identityStore ?? opened!.identity, options.clock, known);
   const given = options.identityStore;
+  const agreementStore = options.agreementStore ?? opened?.agreements ?? new MemoryAgreementStore((entry) => (given instanceof MemoryIdentityStore ? given.recordAudit(entry) : undefined));
+  const storedAgreements = await agreementStore.listAgreements();
+  try {
+    // The admin plane's agreements apply from the first request, checked beside the file's.
+    config = withAdminAgreements(config, storedAgreements);
+  } catch (error) {
+    await opened?.close();
+    if (options.adapters === undefined) await Promise.all([...adapters.values()].map((adapter) => adapter.close()));
+    throw error;
+  }
   const secretStore = options.secretStore ?? opened?.secrets ?? new MemorySecretStore((entry) => (given instanceof MemoryIdentityStore ? given.recordAudit(entry) : undefined));
   const secrets = new SecretAdmin(secretStore, options.masterKeys ?? masterKeysFromEnv(process.env), options.clock);
   const ledger = config.metering.ledger ? (options.ledgerStore ?? opened?.ledger ?? new MemoryLedgerStore()) : undefined;
@@ -190,7 +207,20 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   };
   // Before the first request: a commitment's preference holds from the start.
   await metering.commitments.load(commitments(config), ledger);
-  const context = createGatewayContext(config, adapters, metrics, logger, identity, options.stages, secrets, metering);
+  const agreements = new AgreementAdmin({
+    store: agreementStore,
+    stored: storedAgreements,
+    config: () => context.config,
+    apply: (next) => {
+      reconfigureGatewayContext(context, next, context.runtime.adapters);
+      // The reconfigure logs a failed read: the view then shows the spend as unknown.
+      return metering.commitments.load(commitments(next), ledger).catch(() => undefined);
+    },
+    totals: metering.totals,
+    commitments: metering.commitments,
+    now: options.clock,
+  });
+  const context = createGatewayContext(config, adapters, metrics, logger, identity, options.stages, secrets, metering, agreements);
   const limits = config.server;
   const inFlight = new InFlight();
   const routed = (request: IncomingMessage, response: ServerResponse): void => route(context, inFlight, request, response);

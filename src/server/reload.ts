@@ -4,10 +4,12 @@
  * configuration put in place, otherwise the running one stays and the problems are logged. Unchanged providers keep
  * their adapters (connections, cached tokens). Requests in flight finish on the configuration they started with: the
  * adapters of removed and changed providers are closed once every request that may still use them has passed its
- * deadline (the old `limits.request_timeout`). `listen` is not re-bound: a change there waits for a restart.
+ * deadline (the old `limits.request_timeout`). `listen` is not re-bound: a change there waits for a restart. The
+ * agreements made through the admin plane carry over, checked beside the file's: a file they no longer fit (a provider
+ * they name is gone) is refused like any other problem.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { ConfigError, loadConfigFile, type Environment, type Problem, type SecretSource } from '../config/load-config.ts';
+import { ConfigError, loadConfigFile, withAdminAgreements, type Environment, type Problem, type SecretSource } from '../config/load-config.ts';
 import type { GatewayConfig } from '../config/types.ts';
 import type { ProviderAdapter } from '../providers/adapter.ts';
 import { createAdapter, type AdapterDependencies } from '../providers/registry.ts';
@@ -88,7 +90,9 @@ export class ConfigReloader {
 
   async #reloadOnce(): Promise<ReloadResult> {
     try {
-      return await this.#attempt();
+      // Never while the admin plane changes an agreement: each builds on the configuration the other put in place.
+      const agreements = this.#context.agreements;
+      return await (agreements === undefined ? this.#attempt() : agreements.exclusive(() => this.#attempt()));
     } catch (error) {
       // A reload never ends the process: whatever went wrong, the running configuration stays.
       return this.#refuse([{ path: this.#file, message: withoutQuotedText((error as Error).message) }], 'it failed');
@@ -111,7 +115,8 @@ export class ConfigReloader {
 
     let config: GatewayConfig;
     try {
-      config = await loadConfigFile(file, this.#options.env, this.#options.secrets);
+      // The admin plane's agreements stay, checked beside the file's.
+      config = withAdminAgreements(await loadConfigFile(file, this.#options.env, this.#options.secrets), this.#context.agreements?.stored ?? []);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       return refuse([...error.problems], `${file} has ${error.problems.length === 1 ? '1 problem' : `${error.problems.length} problems`}`);
