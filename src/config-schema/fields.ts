@@ -27,7 +27,9 @@ export function strictObject<Shape extends z.ZodRawShape>(shape: Shape, hints: R
       // `missing` explains what belongs there when the object is required and absent.
       if (missing !== undefined && issue.code === 'invalid_type' && (issue.input === undefined || issue.input === null)) return `required field missing${missing}`;
       if (issue.code !== 'unrecognized_keys') return undefined;
-      const entries = issue.keys.map((key) => [key, `unknown field${hints[normaliseKey(key)] ?? didYouMean(key, known)}`]);
+      // Own keys only: `constructor` or `toString` is an unknown field like any other, not Object.prototype's.
+      const hint = (key: string) => (Object.hasOwn(hints, normaliseKey(key)) ? hints[normaliseKey(key)] : undefined);
+      const entries = issue.keys.map((key) => [key, `unknown field${hint(key) ?? didYouMean(key, known)}`]);
       return unknownKeysMarker + JSON.stringify(entries);
     },
   });

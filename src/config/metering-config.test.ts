@@ -332,6 +332,10 @@ test('commitment: every field resolved, both days required', () => {
   assert.equal(commitmentsOf(load(`${twoClouds}agreements: [ { name: c, kind: commitment, party: M, provider: azure-eastus, amount: 1, from: 2026-01-01, until: 2026-12-31, prefer: true } ]\n`))[0].prefer, true);
   assert.deepEqual(problemsOf(`${twoClouds}agreements: [ { name: c, kind: commitment, party: M, provider: azure-eastus, amount: 1, from: 2026-01-01, until: 2026-12-31, prefer: maybe } ]\n`).length, 1);
   assert.deepEqual(problemsOf(`${twoClouds}agreements: [ { name: s, kind: revenue-share, party: P, percent: 20, prefer: true } ]\n`), ['agreements[0].prefer: only for kind "commitment"']);
+  assert.deepEqual(problemsOf(`${twoClouds}agreements: [ { name: s, kind: revenue-share, party: P, percent: 20, constructor: 1, toString: 2 } ]\n`), [
+    'agreements[0].constructor: unknown field',
+    'agreements[0].toString: unknown field',
+  ]);
   assert.deepEqual(configWarnings(config), []);
 
   const text = `${twoClouds}agreements:

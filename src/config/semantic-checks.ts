@@ -440,7 +440,8 @@ function checkAgreements(agreements: readonly unknown[], context: ReferenceConte
     // Unknown or absent: the schema says so, and nothing is known of what the agreement should hold.
     const kind = agreementKinds.find((name) => name === trimmed(agreement.kind));
     /** Whether the agreement's kind reads `field` (any kind's fields are checked when the kind is unknown). */
-    const takes = (field: string) => kind === undefined || (agreementFields[field]?.includes(kind) ?? true);
+    // Own keys only: a field named like an Object.prototype member (`constructor`) is just an unknown field.
+    const takes = (field: string) => kind === undefined || !Object.hasOwn(agreementFields, field) || agreementFields[field].includes(kind);
     if (kind !== undefined) {
       for (const [field, missing] of requiredAgreementFields[kind]) if (!isPresent(agreement[field])) report([...path, field], missing);
       for (const field of Object.keys(agreement)) {

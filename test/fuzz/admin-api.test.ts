@@ -82,6 +82,18 @@ const keyCreate = fc.record({ tenant: fc.constantFrom('acme', 'beta'), ...keyFie
 const keyUpdate = fc.record(keyFields, { requiredKeys: [] });
 const keyRotate = fc.record({ grace_seconds: fc.integer({ min: 0, max: 30 * 24 * 3600 }) }, { requiredKeys: [] });
 
+const day = fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2099-12-31T00:00:00Z'), noInvalidDate: true }).map((date) => date.toISOString().slice(0, 10));
+const selector = fc.record({ provider: fc.constantFrom('primary', 'secondary', 'nope'), model: fc.constantFrom('gpt-4o-mini', 'gpt-4o', 'other') }, { requiredKeys: ['provider'] });
+const agreementBody = fc.oneof(
+  fc.record(
+    { kind: fc.constant('revenue-share'), party: fc.string({ minLength: 1, maxLength: 20 }), percent: fc.oneof(fc.integer({ min: 0, max: 101 }), fc.double({ min: 0, max: 100, noNaN: true })), basis: fc.constantFrom('revenue', 'cost'), channels: fc.array(selector, { maxLength: 2 }), models: names, from: day, until: day, cap: fc.oneof(fc.integer({ min: 0, max: 1_000_000 }), fc.constant('12.5')) },
+    { requiredKeys: ['kind', 'party', 'percent'] },
+  ),
+  fc.record({ kind: fc.constant('commitment'), party: fc.string({ minLength: 1, maxLength: 20 }), provider: fc.constantFrom('primary', 'secondary', 'nope'), amount: fc.integer({ min: 0, max: 1_000_000 }), from: day, until: day, prefer: fc.boolean() }, { requiredKeys: ['kind', 'party', 'provider', 'amount', 'from', 'until'] }),
+  fc.record({ kind: fc.constant('licence'), party: fc.string({ minLength: 1, maxLength: 20 }), channels: selector, models: names, from: day, until: day, exclusive: fc.boolean() }, { requiredKeys: ['kind', 'party', 'channels'] }),
+);
+const agreementName = fc.oneof(fc.constantFrom('share-a', 'commit-b', 'licence-c'), fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,40}$/), hostileString.map((value) => encodeURIComponent(value.slice(0, 60).toWellFormed())));
+
 /** A body: valid, one thing changed, or raw bytes. */
 function bodyFrom(valid: fc.Arbitrary<Record<string, unknown>>): fc.Arbitrary<Buffer | undefined> {
   const nearValid = fc.tuple(valid, fc.nat(), mutation).map(([body, pick, change]) => mutate(body, pick, change));
@@ -122,6 +134,9 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
   fc.tuple(queryValue, queryValue).map(([after, limit]) => ({ method: 'GET', path: `/admin/audit?after=${after}&limit=${limit}` })),
   fc.tuple(queryValue, hostileString).map(([limit, id]) => ({ method: 'GET', path: `/admin/routes?limit=${limit}` + (id === '' ? '' : `&x=${encodeURIComponent(id.toWellFormed())}`) })),
   fc.constantFrom('PUT', 'DELETE', 'PATCH', 'GET').map((method) => ({ method, path: method === 'GET' ? '/admin/tenants' : '/admin/keys' })),
+  fc.tuple(agreementName, bodyFrom(agreementBody)).map(([name, body]) => ({ method: 'PUT', path: `/admin/agreements/${name}`, body })),
+  fc.tuple(agreementName, fc.constantFrom('GET', 'DELETE')).map(([name, method]) => ({ method, path: `/admin/agreements/${name}` })),
+  fc.constant({ method: 'GET', path: '/admin/agreements' }),
 );
 
 describe('fuzz: the admin API', () => {
@@ -138,6 +153,14 @@ describe('fuzz: the admin API', () => {
         if (answer.status === 201 || (answer.status === 200 && method !== 'GET')) {
           // A tenant or key the admin API wrote reads back as it answered (the secret aside).
           const written = JSON.parse(answer.text);
+          if (target.startsWith('/admin/agreements')) {
+            // A removed agreement is gone; a stored one reads back as answered.
+            const read = await send(pool, 'GET', `/admin/agreements/${encodeURIComponent(written.name)}`, undefined, admin);
+            if (method === 'DELETE') assert.equal(read.status, 404, read.text);
+            // A commitment's pace moves with the clock.
+            else assert.deepEqual({ ...JSON.parse(read.text), pace_micros: undefined }, { ...written, pace_micros: undefined });
+            return;
+          }
           const kind = target.startsWith('/admin/tenants') ? 'tenants' : 'keys';
           const read = await send(pool, 'GET', `/admin/${kind}/${encodeURIComponent(written.id)}`, undefined, admin);
           assert.equal(read.status, 200, read.text);

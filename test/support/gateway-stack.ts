@@ -81,7 +81,8 @@ models:
     env: { PRIMARY_URL: primary.baseUrl, PRIMARY_KEY: primaryKey, SECONDARY_URL: secondary.baseUrl },
     source: 'test stack',
   });
-  const gateway = await startGateway(config, { logger: createLogger('silent'), host: '127.0.0.1', port: 0, drainTimeoutMs: 1000, stages: options.stages });
+  // STACK_LOG=1 shows the gateway's errors (what a fuzzed 500 was, with its stack).
+  const gateway = await startGateway(config, { logger: createLogger(process.env.STACK_LOG === '1' ? 'error' : 'silent'), host: '127.0.0.1', port: 0, drainTimeoutMs: 1000, stages: options.stages });
   return {
     primary,
     secondary,
