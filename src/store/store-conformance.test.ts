@@ -8,6 +8,7 @@ import {
   latencyStoreConformance,
   ledgerStoreConformance,
   rateLimitStoreConformance,
+  responseStoreConformance,
   secretStoreConformance,
 } from './conformance/index.ts';
 import { MemoryRateLimitStore } from './memory/memory-rate-limit-store.ts';
@@ -20,6 +21,8 @@ import { MemoryAgreementStore } from './memory/memory-agreement-store.ts';
 import { MemorySecretStore } from './memory/memory-secret-store.ts';
 import { SqliteAgreementStore } from './sqlite/sqlite-agreement-store.ts';
 import { SqliteSecretStore } from './sqlite/sqlite-secret-store.ts';
+import { MemoryResponseStore } from './memory/memory-response-store.ts';
+import { SqliteResponseStore } from './sqlite/sqlite-response-store.ts';
 import { createMemoryStores } from './memory/memory-stores.ts';
 import type { StoreOptions, Stores } from './state-stores.ts';
 
@@ -63,4 +66,11 @@ agreementStoreConformance('sqlite', () => {
   const { database } = openSqlite(':memory:');
   const identity = new SqliteIdentityStore(database, true);
   return { agreements: new SqliteAgreementStore(database), audit: () => identity.listAudit(), close: () => identity.close() };
+});
+
+/** Every implementation of the stored responses; PostgreSQL joins this list. */
+responseStoreConformance('memory', () => ({ responses: new MemoryResponseStore(), close: async () => {} }));
+responseStoreConformance('sqlite', () => {
+  const { database } = openSqlite(':memory:');
+  return { responses: new SqliteResponseStore(database), close: async () => database.close() };
 });

@@ -102,8 +102,8 @@ models:
     await writeFile(fresh, `store: { kind: sqlite, path: ${join(directory, 'fresh', 'new.db')} }\nauth: { clients: none }\nproviders: {}\nmodels: {}\n`);
     const first = await runCli(['migrate', '--config', fresh]);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, /schema version 0 → 4 \(applied 0001-identity, 0002-secrets, 0003-ledger, 0004-agreements\)/);
+    assert.match(first.stdout, /schema version 0 → 5 \(applied 0001-identity, 0002-secrets, 0003-ledger, 0004-agreements, 0005-responses\)/);
     const again = await runCli(['migrate', '--config', fresh]);
-    assert.match(again.stdout, /at schema version 4; nothing to apply/);
+    assert.match(again.stdout, /at schema version 5; nothing to apply/);
   });
 });

@@ -12,3 +12,4 @@ export { rateLimitStoreConformance } from './rate-limit-store-conformance.ts';
 export { secretStoreConformance } from './secret-store-conformance.ts';
 export { ledgerStoreConformance } from './ledger-store-conformance.ts';
 export { agreementStoreConformance } from './agreement-store-conformance.ts';
+export { responseStoreConformance } from './response-store-conformance.ts';
