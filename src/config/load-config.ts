@@ -534,6 +534,7 @@ function toGatewayConfig(document: ConfigDocument): GatewayConfig {
     }),
     logging: Object.freeze({ level: document.logging.level, requests: document.logging.requests }),
     store: Object.freeze({ kind: document.store.kind, path: document.store.path }),
+    responses: Object.freeze({ retentionMs: document.responses.retention }),
     auth: Object.freeze({ clients: document.auth.clients, allowPublicWithoutKeys: document.auth.allow_public_without_keys }),
     admin: Object.freeze({ tokens: Object.freeze({ ...document.admin.tokens }) }),
     providers: new FrozenMap(providers),

@@ -90,6 +90,8 @@ export const defaults = {
   retries: { attempts: 1, baseDelayMs: 100, maxDelayMs: 2_000 },
   recentTraces: 1000,
   storePath: './data/interchange.db',
+  /** How long a stored response (the Responses API) is kept: 30 days, as OpenAI keeps them. */
+  responseRetentionMs: 30 * 86_400_000,
   clientAuth: 'keys' as ClientAuth,
   server: {
     headersTimeoutMs: 20_000,
@@ -321,6 +323,25 @@ function parseAdminTokens(input: unknown, report: Report): Readonly<Record<strin
   }
   return failed ? undefined : tokens;
 }
+
+/** A retention: days (`30d`, 1 to 3650) or a duration (`12h`); at least a minute. */
+function parseRetention(input: unknown, report: Report): number | undefined {
+  const days = typeof input === 'string' ? /^\s*(\d{1,4})d\s*$/.exec(input) : null;
+  const retention = days !== null ? Number(days[1]) * 86_400_000 : parseDuration(input, report);
+  if (retention === undefined) return undefined;
+  if (retention < 60_000 || retention > 3650 * 86_400_000) {
+    report('must be from 1m to 3650d');
+    return undefined;
+  }
+  return retention;
+}
+
+/** The Responses API: how long stored responses (`store: true`, the default) are kept for `previous_response_id`. */
+const responsesSchema = section(
+  strictObject({
+    retention: optionalLeaf(parseRetention, defaults.responseRetentionMs),
+  }),
+);
 
 const adminSchema = section(
   strictObject({
@@ -721,6 +742,7 @@ export const configSchema = strictObject(
     admin: adminSchema,
     routing: routingSchema,
     metering: meteringSchema,
+    responses: responsesSchema,
     providers: mapping(providerSchema, 'provider'),
     models: mapping(modelSchema, 'model'),
     agreements: agreementListSchema,

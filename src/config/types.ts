@@ -328,6 +328,11 @@ export interface AdminConfig {
   readonly tokens: Readonly<Record<string, string>>;
 }
 
+export interface ResponsesConfig {
+  /** How long a stored response is kept (it may be continued with `previous_response_id` until then). */
+  readonly retentionMs: number;
+}
+
 export interface GatewayConfig {
   readonly listen: { readonly host: string; readonly port: number };
   readonly store: StoreConfig;
@@ -340,6 +345,7 @@ export interface GatewayConfig {
   readonly models: ReadonlyMap<string, ModelConfig>;
   readonly routing: RoutingConfig;
   readonly metering: MeteringConfig;
+  readonly responses: ResponsesConfig;
   /** In the order written. */
   readonly agreements: readonly AgreementConfig[];
   /** In the order written. */

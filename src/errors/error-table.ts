@@ -57,6 +57,18 @@ export const errorTable = {
     retryable: false,
     description: 'No configured model has this name, or it does not serve this endpoint.',
   },
+  previous_response_not_found: {
+    status: 400,
+    type: 'invalid_request_error',
+    retryable: false,
+    description: 'The Responses API: previous_response_id names no stored response of this caller (never stored, expired, deleted or another tenant\'s).',
+  },
+  response_not_found: {
+    status: 404,
+    type: 'invalid_request_error',
+    retryable: false,
+    description: 'The Responses API: no stored response of this caller has this id.',
+  },
   not_found: {
     status: 404,
     type: 'invalid_request_error',

@@ -117,7 +117,7 @@ export function rateLimitStage(store: RateLimitStore, clock: () => number = Date
         const refusal = store.take(buckets, now);
         if (refusal !== undefined) throw limitError(store, caller, buckets, refusal.index, refusal.retryAfterMs, now);
       }
-      const streams = exchange.endpoint === 'chat_completions' && (exchange.request as ChatRequest).stream ? holdStreams(store, caller) : undefined;
+      const streams = exchange.endpoint !== 'embeddings' && (exchange.request as ChatRequest).stream ? holdStreams(store, caller) : undefined;
       if (tokens === 0 && streams === undefined) return;
       (exchange.finishers ??= []).push((completion) => {
         if (streams !== undefined) for (const key of streams) store.release(key);

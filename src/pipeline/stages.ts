@@ -12,7 +12,7 @@ import type { ClientPreferences, RouteChannel, RoutePlan } from '../routing/inde
 import type { Usage } from '../spec/index.ts';
 
 /** The API surface a request arrived on (a metrics label and a request-log field). */
-export type Endpoint = 'chat_completions' | 'embeddings';
+export type Endpoint = 'chat_completions' | 'responses' | 'embeddings';
 
 /** Request headers as Node parses them: lower-case names. */
 export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;

@@ -16,7 +16,7 @@ import { lingerAfterRefusal } from './lingering-close.ts';
 import { readJsonBody } from './read-json-body.ts';
 import { openScope } from './request-scope.ts';
 
-interface Api<Request> {
+export interface Api<Request> {
   readonly endpoint: Endpoint;
   /** The frontend: the client's body (the gateway's `interchange` extension removed) as a neutral request. */
   parse(body: unknown, request: IncomingMessage): Request;

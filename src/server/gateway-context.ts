@@ -26,6 +26,8 @@ import { BudgetBook } from '../metering/budgets.ts';
 import { budgetDeclineRules } from '../metering/budget-decline.ts';
 import { CommitmentBook, commitmentPreferRules, commitments } from '../metering/commitments.ts';
 import type { LedgerStore } from '../store/ledger-store.ts';
+import { MemoryResponseStore } from '../store/memory/memory-response-store.ts';
+import type { ResponseStore } from '../store/response-store.ts';
 import { adminTokenDigests, type AdminTokenDigests } from './admin-tokens.ts';
 import { OpenStreams, streamCapStage } from './stream-cap.ts';
 
@@ -47,6 +49,8 @@ export interface GatewayContext {
   readonly adminTokens: AdminTokenDigests;
   /** Stored secrets (`/admin/secrets`); undefined when the gateway was built without a store of them. */
   readonly secrets?: SecretAdmin;
+  /** Stored responses of the Responses API (`previous_response_id`, `GET /v1/responses/{id}`). */
+  readonly responses: ResponseStore;
   /** Agreements made through the admin plane (`/admin/agreements`); undefined when the gateway was built without a store of them. */
   readonly agreements?: AgreementAdmin;
   /** The ledger and its writer (undefined with `metering.ledger: false`), and revenue-share totals; kept across a reload. */
@@ -79,8 +83,9 @@ export function createGatewayContext(
   secrets?: SecretAdmin,
   metering: MeteringRuntime = noMetering(),
   agreements?: AgreementAdmin,
+  responses: ResponseStore = new MemoryResponseStore(),
 ): GatewayContext {
-  const context: GatewayContext = { metrics, logger, identity, secrets, agreements, metering, ...assemble(config, adapters, metrics, logger, identity, stages, undefined, metering), ready: false };
+  const context: GatewayContext = { metrics, logger, identity, secrets, agreements, responses, metering, ...assemble(config, adapters, metrics, logger, identity, stages, undefined, metering), ready: false };
   stagesOf.set(context, stages);
   return context;
 }

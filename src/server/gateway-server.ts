@@ -13,6 +13,12 @@ import { mayUse } from '../identity/key-stages.ts';
 import type { AgreementStore } from '../store/agreement-store.ts';
 import type { IdentityStore } from '../store/identity-store.ts';
 import { MemoryAgreementStore } from '../store/memory/memory-agreement-store.ts';
+import { MemoryResponseStore } from '../store/memory/memory-response-store.ts';
+import { startResponsePurge } from '../store/purge-responses.ts';
+import type { ResponseStore } from '../store/response-store.ts';
+
+/** How often expired stored responses are deleted. */
+const responsePurgeIntervalMs = 60_000;
 import { openStore } from '../store/open-store.ts';
 import { MemoryIdentityStore } from '../store/memory/memory-identity-store.ts';
 import { MemorySecretStore } from '../store/memory/memory-secret-store.ts';
@@ -25,6 +31,7 @@ import type { Stages } from '../pipeline/stages.ts';
 import type { ProviderAdapter } from '../providers/adapter.ts';
 import { createAdapters, type AdapterDependencies } from '../providers/registry.ts';
 import { chatCompletionsApi, embeddingsApi, handleApi } from './api-handlers.ts';
+import { handleStoredResponse, responsesApi } from './responses-api.ts';
 import { handleClientError } from './client-errors.ts';
 import { createGatewayContext, reconfigureGatewayContext, type GatewayContext, type MeteringRuntime } from './gateway-context.ts';
 import { withAdminAgreements } from '../config/load-config.ts';
@@ -67,6 +74,8 @@ export interface GatewayOptions {
   readonly ledgerStore?: LedgerStore;
   /** Agreements made through the admin plane; defaults to the configured store's (memory beside a given `identityStore`). */
   readonly agreementStore?: AgreementStore;
+  /** Stored responses (the Responses API); defaults to the configured store's (memory beside a given `identityStore`). */
+  readonly responseStore?: ResponseStore;
   /** Stored secrets; defaults to the configured store's (memory beside a given `identityStore`). */
   readonly secretStore?: SecretStore;
   /** Defaults to `INTERCHANGE_MASTER_KEYS` / `INTERCHANGE_MASTER_KEY` (a `MasterKeyProblem` when written wrongly). */
@@ -106,6 +115,10 @@ function route(context: GatewayContext, inFlight: InFlight, request: IncomingMes
       if (method !== 'POST') return methodNotAllowed(response, requestId, 'POST');
       void handleApi(chatCompletionsApi, context, inFlight, request, response, requestId, startedAt);
       return;
+    case '/v1/responses':
+      if (method !== 'POST') return methodNotAllowed(response, requestId, 'POST');
+      void handleApi(responsesApi, context, inFlight, request, response, requestId, startedAt);
+      return;
     case '/v1/embeddings':
       if (method !== 'POST') return methodNotAllowed(response, requestId, 'POST');
       void handleApi(embeddingsApi, context, inFlight, request, response, requestId, startedAt);
@@ -130,6 +143,11 @@ function route(context: GatewayContext, inFlight: InFlight, request: IncomingMes
   }
   if (path.startsWith('/admin/')) return handleAdmin(context, request, response, requestId, path, new URLSearchParams(query === -1 ? '' : url.slice(query + 1)));
   if (path.startsWith('/v1/models/') && method === 'GET') return modelDetail(context, request, response, requestId, path);
+  if (path.startsWith('/v1/responses/')) {
+    const segments = path.slice('/v1/responses/'.length).split('/').map(decodePathSegment);
+    if (!segments.every((segment): segment is string => segment !== undefined && segment !== '')) return sendError(response, malformedPath(path), requestId);
+    return handleStoredResponse(context, request, response, requestId, segments, new URLSearchParams(query === -1 ? '' : url.slice(query + 1)));
+  }
   sendError(response, new GatewayError('not_found', `No route for ${method} ${path}.`), requestId);
 }
 
@@ -207,6 +225,9 @@ export async function startGateway(fileConfig: GatewayConfig, options: GatewayOp
   };
   // Before the first request: a commitment's preference holds from the start.
   await metering.commitments.load(commitments(config), ledger);
+  const responses = options.responseStore ?? opened?.responses ?? new MemoryResponseStore();
+  // Expired stored responses are unreadable at once; this only gives their room back.
+  const purge = startResponsePurge(responses, logger, { intervalMs: responsePurgeIntervalMs });
   const agreements = new AgreementAdmin({
     store: agreementStore,
     stored: storedAgreements,
@@ -220,7 +241,7 @@ export async function startGateway(fileConfig: GatewayConfig, options: GatewayOp
     commitments: metering.commitments,
     now: options.clock,
   });
-  const context = createGatewayContext(config, adapters, metrics, logger, identity, options.stages, secrets, metering, agreements);
+  const context = createGatewayContext(config, adapters, metrics, logger, identity, options.stages, secrets, metering, agreements, responses);
   const limits = config.server;
   const inFlight = new InFlight();
   const routed = (request: IncomingMessage, response: ServerResponse): void => route(context, inFlight, request, response);
@@ -261,6 +282,7 @@ export async function startGateway(fileConfig: GatewayConfig, options: GatewayOp
     drainTimeoutMs: options.drainTimeoutMs ?? limits.drainTimeoutMs,
     serve,
     async release() {
+      await purge.stop();
       await metering.writer?.flush();
       if (options.adapters === undefined) await Promise.all([...adapters.values()].map((adapter) => adapter.close()));
       await opened?.close();

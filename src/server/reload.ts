@@ -199,6 +199,7 @@ export function compareConfigs(before: GatewayConfig, after: GatewayConfig): Con
       ['logging', before.logging, after.logging],
       ['routing', before.routing, after.routing],
       ['metering', before.metering, after.metering],
+      ['responses', before.responses, after.responses],
       ['agreements', before.agreements, after.agreements],
       ['decline_rules', before.declineRules, after.declineRules],
     ] as const

@@ -24,7 +24,7 @@ export function streamCapStage(open: OpenStreams, max: number): AdmissionStage {
     name: 'stream-cap',
     needs: {},
     admit(exchange) {
-      if (exchange.endpoint !== 'chat_completions' || !(exchange.request as ChatRequest).stream) return;
+      if (exchange.endpoint === 'embeddings' || !(exchange.request as ChatRequest).stream) return;
       if (open.count >= max) {
         throw new GatewayError('server_overloaded', `The gateway has ${max} ${max === 1 ? 'stream' : 'streams'} open, its limit (limits.max_streams); retry shortly.`, {
           retryAfterMs,
