@@ -159,7 +159,7 @@ describe('Bedrock Titan Text Embeddings V2 through the gateway (openai SDK)', ()
     for (const dimensions of [256, 512, 1024]) {
       const data = await client.embeddings.create({ model: 'titan', input: 'sized', dimensions, encoding_format: 'float' });
       assert.deepEqual(data.data[0].embedding, vector('sized', dimensions));
-      assert.equal(bedrock.received.at(-1)?.body && (bedrock.received.at(-1)!.body as { dimensions: number }).dimensions, dimensions);
+      assert.equal((bedrock.received.at(-1)?.body as { dimensions?: number }).dimensions, dimensions);
     }
     const mark = bedrock.received.length;
     for (const dimensions of [255, 257, 511, 513, 1023, 1025]) {
@@ -208,6 +208,21 @@ describe('Bedrock Titan Text Embeddings V2 through the gateway (openai SDK)', ()
     assert.equal(partly.response.headers.get('x-interchange-provider'), 'fallback');
     assert.equal(partly.data.data.length, 3);
     assert.deepEqual(partly.data.data[2].embedding, vector('fine too', 1536));
+  });
+
+  it('at most 8 calls at once; the first to fail cancels those in flight, and no call starts after it', async () => {
+    const mark = bedrock.received.length;
+    const aborted = bedrock.stats.aborted;
+    // The failure comes once every call in flight has surely reached the emulator.
+    const failing = 'boom [emulator-fault@bedrock: delay-headers=400, status=500]';
+    const slow = Array.from({ length: 7 }, (_, index) => `slow ${index} [emulator-fault@bedrock: delay-headers=3000]`);
+    const startedAt = performance.now();
+    const { response } = await client.embeddings.create({ model: 'titan-or-openai', input: [failing, ...slow, 'never sent'] }).withResponse();
+    assert.equal(response.headers.get('x-interchange-provider'), 'fallback');
+    assert.ok(performance.now() - startedAt < 2_500, 'the slow calls were not waited for');
+    assert.deepEqual(bodiesSince(bedrock, mark).map((body) => body.inputText).sort(), [failing, ...slow].sort());
+    for (let wait = 0; wait < 50 && bedrock.stats.aborted < aborted + 7; wait++) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(bedrock.stats.aborted, aborted + 7, 'the calls in flight were aborted');
   });
 });
 
