@@ -1,5 +1,6 @@
 /**
- * A local Amazon Bedrock Runtime: Converse and ConverseStream (`POST /model/{modelId}/converse[-stream]`) and the
+ * A local Amazon Bedrock Runtime: Converse and ConverseStream (`POST /model/{modelId}/converse[-stream]`), InvokeModel
+ * for the Titan and Cohere text embedding models (`POST /model/{modelId}/invoke`) and the
  * OpenAI-compatible Chat Completions endpoint (`POST /openai/v1/chat/completions`), with AWS Signature V4 and Bedrock
  * API key auth, Bedrock's validation rules and error shapes, binary event streams, per-model RPM quotas, prompt
  * caching, stop-reason markers and the shared fault injection. Replies are planned by the OpenAI emulator's generator,
@@ -33,8 +34,9 @@ import {
   streamExceptionType,
 } from './bedrock-errors.ts';
 import { NO_CACHE, planReply, sendConverse, streamConverse, type CacheUsage } from './converse.ts';
+import { CONVERSE_EMBEDDING_MODEL, INVOKE_CHAT_MODEL, invokeCohere, invokeTitan } from './invoke-model.ts';
 import { readConverseRequest } from './converse-request.ts';
-import { DEFAULT_BEDROCK_MODELS, ModelTable, type BedrockModel } from './models.ts';
+import { DEFAULT_BEDROCK_MODELS, ModelTable, type BedrockModel, type ModelState } from './models.ts';
 import { PromptCache } from './prompt-cache.ts';
 import { findStopMarker } from './stop-marker.ts';
 
@@ -105,19 +107,26 @@ class BedrockHandler implements EmulatorHandler {
     const rest = path.slice(MODEL_PREFIX.length);
     const slash = rest.lastIndexOf('/');
     const operation = slash <= 0 ? '' : rest.slice(slash + 1);
+    if (operation === 'invoke') return this.#invoke(exchange, rest.slice(0, slash));
     if (operation !== 'converse' && operation !== 'converse-stream') return sendAwsError(exchange, UNKNOWN_OPERATION);
     this.#converse(exchange, rest.slice(0, slash), operation === 'converse-stream');
   }
 
-  #converse(exchange: Exchange, encodedModel: string, stream: boolean): void {
+  /** The model a `{modelId}` path segment names, or undefined. */
+  #model(encodedModel: string): ModelState | undefined {
     let identifier: string;
     try {
       identifier = encodedModel.includes('%') ? decodeURIComponent(encodedModel) : encodedModel;
     } catch {
-      return sendAwsError(exchange, INVALID_MODEL);
+      return undefined;
     }
-    const model = this.models.resolve(identifier);
+    return this.models.resolve(identifier);
+  }
+
+  #converse(exchange: Exchange, encodedModel: string, stream: boolean): void {
+    const model = this.#model(encodedModel);
     if (model === undefined) return sendAwsError(exchange, INVALID_MODEL);
+    if (model.embedding !== undefined) return sendAwsError(exchange, CONVERSE_EMBEDDING_MODEL);
     const fault = exchange.fault;
     const exceptionType = streamExceptionType(fault.errorAfter >= 0 ? fault.code : undefined);
     if (exceptionType === undefined) {
@@ -149,13 +158,27 @@ class BedrockHandler implements EmulatorHandler {
     else sendConverse(exchange, input, reply, cache);
   }
 
+  /** InvokeModel: the embedding models' own bodies (see invoke-model.ts). */
+  #invoke(exchange: Exchange, encodedModel: string): void {
+    const model = this.#model(encodedModel);
+    if (model === undefined) return sendAwsError(exchange, INVALID_MODEL);
+    if (model.embedding === undefined) return sendAwsError(exchange, INVOKE_CHAT_MODEL);
+    if (exchange.bodyInvalid) return sendAwsError(exchange, MALFORMED_REQUEST);
+    const body = exchange.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return sendAwsError(exchange, MALFORMED_REQUEST);
+    const reply = model.embedding === 'titan-v2' ? invokeTitan(exchange, body as Record<string, unknown>) : invokeCohere(body as Record<string, unknown>);
+    if (isAwsError(reply)) return sendAwsError(exchange, reply);
+    if (!model.take(Date.now())) return sendAwsError(exchange, THROTTLED);
+    exchange.send(200, reply.headers, reply.body);
+  }
+
   /** Bedrock's OpenAI-compatible Chat Completions: the OpenAI emulator's dialect, Bedrock's models and quotas. */
   #openai(exchange: Exchange): void {
     if (exchange.bodyInvalid) return sendOpenAIError(exchange, INVALID_JSON);
     const input = readChatRequest(exchange.body);
     if (isOpenAIError(input)) return sendOpenAIError(exchange, input);
     const model = this.models.resolve(input.model);
-    if (model === undefined) return sendOpenAIError(exchange, modelNotFound(input.model));
+    if (model === undefined || model.embedding !== undefined) return sendOpenAIError(exchange, modelNotFound(input.model));
     if (!model.take(Date.now())) {
       return sendOpenAIError(exchange, { ...invalidRequest(THROTTLED_MESSAGE, null, 'rate_limit_exceeded'), status: 429, type: 'rate_limit_error' });
     }

@@ -4,6 +4,7 @@
  */
 import { MinuteWindow } from '../core/minute-window.ts';
 import { ModelCatalog, type ModelEntry } from '../openai/models.ts';
+import { embeddingFamily, type EmbeddingFamily } from './invoke-model.ts';
 
 export interface BedrockModel {
   /** Prompt tokens above it → ValidationException "Input is too long for requested model."; default 128000. */
@@ -32,6 +33,9 @@ export const DEFAULT_BEDROCK_MODELS: Readonly<Record<string, BedrockModel>> = Ob
   'us.amazon.nova-pro-v1:0': {},
   'meta.llama3-1-70b-instruct-v1:0': {},
   'mistral.mistral-large-2407-v1:0': {},
+  'amazon.titan-embed-text-v2:0': {},
+  'cohere.embed-english-v3': {},
+  'cohere.embed-multilingual-v3': {},
 });
 
 
@@ -41,10 +45,13 @@ export class ModelState {
   readonly rpm: number;
   /** The model as the OpenAI-compatible endpoint reports it. */
   readonly openai: ModelEntry;
+  /** The embedding family InvokeModel serves it as (by its ID); undefined for chat models, served by Converse. */
+  readonly embedding: EmbeddingFamily | undefined;
   readonly #window = new MinuteWindow();
 
   constructor(id: string, definition: BedrockModel, openai: ModelEntry) {
     this.id = id;
+    this.embedding = embeddingFamily(id);
     this.contextWindow = definition.contextWindow ?? DEFAULT_CONTEXT_WINDOW;
     this.rpm = definition.rpm ?? Number.POSITIVE_INFINITY;
     this.openai = openai;

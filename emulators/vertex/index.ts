@@ -1,6 +1,6 @@
 /**
  * A local Vertex AI: Gemini's `generateContent` and `streamGenerateContent` (SSE with `alt=sse`, else a JSON array)
- * on `v1` and `v1beta1`, and the OpenAI-compatible `endpoints/openapi/chat/completions` for partner and open models,
+ * on `v1` and `v1beta1`, `:predict` for the text embedding models, and the OpenAI-compatible `endpoints/openapi/chat/completions` for partner and open models,
  * behind bearer auth (self-signed service-account JWTs verified offline, or any token `acceptToken` approves), with
  * Vertex's proto-JSON validation, google.rpc error bodies, per-model RPM quotas, context windows, thinking tokens,
  * safety-block markers and the shared fault injection. Replies are planned by the OpenAI emulator's generator, so a
@@ -15,11 +15,14 @@ import { Authenticator } from './authentication.ts';
 import { findBlockMarker } from './block-marker.ts';
 import { planGeneration, responseMeta, sendGenerateContent, streamGenerateContent } from './generate-content.ts';
 import { readGenerateRequest } from './generate-request.ts';
+import { predictEmbeddings } from './predict.ts';
 import { DEFAULT_VERTEX_MODELS, ModelTable, type ModelState, type VertexModel } from './models.ts';
 import {
   INVALID_ARGUMENT_GENERIC,
+  JSON_CONTENT_TYPE,
   STREAM_ERROR_CODES,
   badRequest,
+  baseHeaders,
   googleError,
   inputTooLong,
   invalidArgument,
@@ -83,7 +86,7 @@ interface Route {
   readonly version: string;
   readonly project: string;
   readonly location: string;
-  readonly kind: 'generate' | 'stream' | 'chat';
+  readonly kind: 'generate' | 'stream' | 'predict' | 'chat';
   readonly publisher: string;
   readonly model: string;
   /** The gRPC method, for ErrorInfo. */
@@ -125,6 +128,9 @@ function parseRoute(path: string): Route | undefined {
   } else if (method === 'streamGenerateContent') {
     kind = 'stream';
     rpc = 'StreamGenerateContent';
+  } else if (method === 'predict') {
+    kind = 'predict';
+    rpc = 'Predict';
   } else {
     return undefined;
   }
@@ -193,7 +199,21 @@ class VertexHandler implements EmulatorHandler {
     if (route.project !== this.#project) return sendGoogleError(exchange, permissionDenied(route), streaming);
     if (!this.#locations.has(route.location)) return sendGoogleError(exchange, invalidArgument(INVALID_ARGUMENT_GENERIC), streaming);
     if (route.kind === 'chat') return this.#chat(exchange, route);
+    if (route.kind === 'predict') return this.#predict(exchange, route);
     this.#generate(exchange, route, streaming);
+  }
+
+  /** `:predict` on a text embedding model (see predict.ts). */
+  #predict(exchange: Exchange, route: Route): void {
+    const model = this.models.embedding(route.publisher, route.model);
+    if (model === undefined) return sendGoogleError(exchange, publisherModelNotFound(route.project, route.location, route.publisher, route.model), false);
+    if (exchange.bodyInvalid) {
+      return sendGoogleError(exchange, badRequest([{ field: undefined, description: 'Invalid JSON payload received. Unexpected token.' }]), false);
+    }
+    const answer = predictEmbeddings(exchange.body, model.embedding!, model.id);
+    if (isGoogleError(answer)) return sendGoogleError(exchange, answer, false);
+    if (!model.take(Date.now())) return sendGoogleError(exchange, quotaExceeded(model.id, 'online_prediction_requests_per_base_model'), false);
+    exchange.send(200, baseHeaders(JSON_CONTENT_TYPE), answer);
   }
 
   #generate(exchange: Exchange, route: Route, streaming: boolean): void {

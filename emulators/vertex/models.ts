@@ -1,5 +1,6 @@
 /**
- * The models a Vertex AI emulator serves: Gemini models (publisher `google`, answered on `:generateContent`) and
+ * The models a Vertex AI emulator serves: Gemini models (publisher `google`, answered on `:generateContent`),
+ * text embedding models (publisher `google`, answered on `:predict`) and
  * OpenAI-compatible partner / open models (`publisher/model` IDs, answered on `endpoints/openapi/chat/completions`),
  * with each model's context window, output limit, thinking behaviour and requests-per-minute quota.
  */
@@ -30,7 +31,26 @@ export const DEFAULT_VERTEX_MODELS: Readonly<Record<string, VertexModel>> = Obje
   'meta/llama-3.3-70b-instruct-maas': {},
   'deepseek-ai/deepseek-v3.1-maas': {},
   'qwen/qwen3-235b-a22b-instruct-2507-maas': {},
+  'text-embedding-005': {},
+  'text-multilingual-embedding-002': {},
+  'gemini-embedding-001': {},
 });
+
+/** How a text embedding model answers `:predict`. */
+export interface EmbeddingModel {
+  /** The vector's length, and the largest `outputDimensionality`. */
+  readonly dimensions: number;
+  readonly maxInstances: number;
+}
+
+/** The embedding model an ID names (by its family), or undefined for a chat model. */
+export function embeddingModel(id: string): EmbeddingModel | undefined {
+  if (id === 'gemini-embedding-001') return { dimensions: 3072, maxInstances: 1 };
+  if (id.startsWith('text-embedding-') || id.startsWith('text-multilingual-embedding-') || id.startsWith('textembedding-gecko')) {
+    return { dimensions: 768, maxInstances: 250 };
+  }
+  return undefined;
+}
 
 /** Gemini's input limit (the number Vertex names in its "exceeds the maximum number of tokens allowed" error). */
 export const GEMINI_CONTEXT_WINDOW = 1_048_576;
@@ -57,7 +77,7 @@ export class ModelState {
   readonly id: string;
   /** `google` for Gemini models; the publisher of an OpenAI-compatible model. */
   readonly publisher: string;
-  /** True for Gemini models (served on `:generateContent`); false for OpenAI-compatible ones. */
+  /** True for Gemini models (served on `:generateContent`); false for embedding and OpenAI-compatible ones. */
   readonly gemini: boolean;
   readonly contextWindow: number;
   readonly maxOutputTokens: number;
@@ -65,13 +85,16 @@ export class ModelState {
   readonly thinking: ThinkingMode;
   /** The model as the OpenAI-compatible endpoint reports it (for a Gemini model: `google/<id>`). */
   readonly openai: ModelEntry;
+  /** For a text embedding model (answered on `:predict` only): its size and batch limit. */
+  readonly embedding: EmbeddingModel | undefined;
   readonly #window = new MinuteWindow();
 
   constructor(id: string, definition: VertexModel, openai: ModelEntry) {
     this.id = id;
     const slash = id.indexOf('/');
-    this.gemini = slash < 0;
-    this.publisher = this.gemini ? 'google' : id.slice(0, slash);
+    this.embedding = slash < 0 ? embeddingModel(id) : undefined;
+    this.gemini = slash < 0 && this.embedding === undefined;
+    this.publisher = slash < 0 ? 'google' : id.slice(0, slash);
     this.contextWindow = definition.contextWindow ?? (this.gemini ? GEMINI_CONTEXT_WINDOW : OPEN_MODEL_CONTEXT_WINDOW);
     const legacy = id.startsWith('gemini-2.0') || id.startsWith('gemini-1');
     this.maxOutputTokens = definition.maxOutputTokens ?? (legacy ? 8_192 : 65_536);
@@ -126,9 +149,17 @@ export class ModelTable {
     return state !== undefined && state.gemini ? state : undefined;
   }
 
+  /** The text embedding model `publishers/{publisher}/models/{model}` names (publisher `google` only). */
+  embedding(publisher: string, model: string): ModelState | undefined {
+    if (publisher !== 'google') return undefined;
+    const state = this.#models.get(model);
+    return state?.embedding !== undefined ? state : undefined;
+  }
+
   /** The model the OpenAI-compatible endpoint's `model` names (`openai/gpt-oss-120b-maas`, `google/gemini-2.5-flash`). */
   openai(name: string): ModelState | undefined {
-    return this.#openai.get(name);
+    const state = this.#openai.get(name);
+    return state?.embedding === undefined ? state : undefined;
   }
 
   resetQuotas(): void {

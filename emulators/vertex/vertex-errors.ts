@@ -111,12 +111,12 @@ export function publisherModelNotFound(project: string, location: string, publis
   );
 }
 
-/** A configured RPM quota ran out: the per-project, per-base-model quota message. */
-export function quotaExceeded(model: string): GoogleError {
+/** A configured RPM quota ran out: the per-project, per-base-model quota message (embeddings count online predictions). */
+export function quotaExceeded(model: string, metric = 'generate_content_requests_per_minute_per_project_per_base_model'): GoogleError {
   return googleError(
     429,
     'RESOURCE_EXHAUSTED',
-    `Quota exceeded for aiplatform.googleapis.com/generate_content_requests_per_minute_per_project_per_base_model with ` +
+    `Quota exceeded for aiplatform.googleapis.com/${metric} with ` +
       `base model: ${baseModel(model)}. Please submit a quota increase request. ` +
       'https://cloud.google.com/vertex-ai/docs/generative-ai/quotas-genai.',
   );

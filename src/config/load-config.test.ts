@@ -621,8 +621,16 @@ test('bedrock: every rule is reported', () => {
   g: { kind: bedrock, region: us-east-1, auth: { aws: sso } }
   h: { kind: openai-compatible, base_url: "http://h", auth: { aws: default-chain } }
   i: { kind: azure-openai, endpoint: "https://i", api: converse, auth: { api_key: k } }
+  j: { kind: bedrock, region: us-east-1 }
 models:
   e1: { type: embedding, channels: [ { provider: a, model: amazon.titan-embed-text-v2 } ] }
+  e2: { type: embedding, channels: [ { provider: j, model: "amazon.titan-embed-text-v1" }, { provider: j, deployment: "us.cohere.embed-v4:0" } ] }
+  e3:
+    type: embedding
+    channels:
+      - { provider: j, model: "amazon.titan-embed-text-v2:0" }
+      - { provider: j, model: "us.cohere.embed-english-v3" }
+      - { provider: j, model: "arn:aws:bedrock:us-east-1::foundation-model/cohere.embed-multilingual-v3" }
 `),
     [
       'providers.a.region: required field missing: kind "bedrock" signs requests for an AWS region, e.g. us-east-1',
@@ -635,7 +643,8 @@ models:
       'providers.g.auth.aws: expected "default-chain", { profile }, or { access_key_id, secret_access_key, session_token }, got "sso"',
       'providers.h.auth.aws: AWS credentials are only for kind "bedrock"',
       'providers.i.api: kind "azure-openai" has api "v1" or "deployments", not "converse"',
-      'models.e1.channels[0].provider: bedrock channels serve chat models only in this build (no embeddings)',
+      'models.e2.channels[0].model: bedrock embeddings are served for amazon.titan-embed-text-v2:0, cohere.embed-english-v3 and cohere.embed-multilingual-v3 (a model ID, an inference profile or an ARN naming one), not "amazon.titan-embed-text-v1"',
+      'models.e2.channels[1].deployment: bedrock embeddings are served for amazon.titan-embed-text-v2:0, cohere.embed-english-v3 and cohere.embed-multilingual-v3 (a model ID, an inference profile or an ARN naming one), not "us.cohere.embed-v4:0"',
     ],
   );
 });
@@ -667,8 +676,16 @@ test('vertex: every rule is reported', () => {
   c: { kind: vertex, project: p, location: global, auth: { google: { service_acount_file: f } } }
   d: { kind: vertex, project: p, location: global, auth: { google: adc } }
   e: { kind: openai-compatible, base_url: "http://e", project: p, auth: { google: application-default } }
+  f: { kind: vertex, project: p, location: global }
 models:
   e1: { type: embedding, channels: [ { provider: a, model: text-embedding-005 } ] }
+  e2: { type: embedding, channels: [ { provider: f, model: gemini-embedding-2 }, { provider: f, model: gemini-2.5-flash } ] }
+  e3:
+    type: embedding
+    channels:
+      - { provider: f, model: gemini-embedding-001 }
+      - { provider: f, model: text-multilingual-embedding-002 }
+      - { provider: f, model: textembedding-gecko@003 }
 `),
     [
       'providers.a.project: required field missing: kind "vertex" needs the Google Cloud project ID',
@@ -680,7 +697,8 @@ models:
       'providers.d.auth.google: expected "application-default" or { service_account_file: path }, got "adc"',
       'providers.e.project: only for kind "vertex"',
       'providers.e.auth.google: Google credentials are only for kind "vertex"',
-      'models.e1.channels[0].provider: vertex channels serve chat models only in this build (no embeddings)',
+      'models.e2.channels[0].model: vertex embeddings are served through :predict for gemini-embedding-001, text-embedding-*, text-multilingual-embedding-* and textembedding-gecko*, not "gemini-embedding-2"',
+      'models.e2.channels[1].model: vertex embeddings are served through :predict for gemini-embedding-001, text-embedding-*, text-multilingual-embedding-* and textembedding-gecko*, not "gemini-2.5-flash"',
     ],
   );
 });

@@ -164,6 +164,11 @@ function checkModel(name: string, model: unknown, providers: Fields | undefined,
     const kind = isMapping(providerFields) && typeof providerFields.kind === 'string' ? findProviderKind(providerFields.kind) : undefined;
     if (model.type === 'embedding' && kind !== undefined && !kind.routing.embeddings) {
       report([...channelPath, 'provider'], `${kind.kind} channels serve chat models only in this build (no embeddings)`);
+    } else if (model.type === 'embedding' && kind?.routing.embeddingModelProblem !== undefined) {
+      const field = isPresent(channel.model) ? 'model' : 'deployment';
+      const upstream = textOf(channel[field]);
+      const problem = upstream === undefined ? undefined : kind.routing.embeddingModelProblem(upstream);
+      if (problem !== undefined) report([...channelPath, field], problem);
     }
     if (isPresent(channel.model) && isPresent(channel.deployment)) {
       report([...channelPath, 'deployment'], 'give either model or deployment, not both (deployment is another name for model)');

@@ -36,14 +36,16 @@ const embeddingOperation: Operation<EmbeddingRequest, EmbeddingResult> = {
   modelType: 'embedding',
   describe: (request) => describeEmbeddingRequest(request),
   call: (adapter, request, context) => adapter.embed(request, context),
-  usage: (result) => embeddingUsage(result.inputTokens),
+  usage: (result) => embeddingUsage(result),
 };
 
-function embeddingUsage(inputTokens: number): Usage {
-  return {
+function embeddingUsage(result: EmbeddingResult): Usage {
+  const inputTokens = result.inputTokens;
+  const usage: Usage = {
     inputTokens: { total: inputTokens, noCache: inputTokens, cacheRead: 0, cacheWrite: 0 },
     outputTokens: { total: 0, text: 0, reasoning: 0 },
   };
+  return result.estimated === true ? { ...usage, estimated: true } : usage;
 }
 
 /** Where the pipeline reports what it cannot hand to a client (pino's logger is one). */

@@ -94,9 +94,7 @@ test('routing sees each provider where its kind says it serves, unless its entry
   );
 });
 
-test('a kind whose channels serve no embeddings refuses embedding models, named from the catalog', () => {
-  const chatOnly = providerCatalog.filter((definition) => !definition.routing.embeddings).map((definition) => definition.kind);
-  assert.ok(chatOnly.length > 0);
+test('an embedding model is refused where its kind does not know the upstream model, named by the kind', () => {
   const text = sampleConfig().replace('models:\n  m:\n', 'models:\n  m:\n    type: embedding\n');
   try {
     parseConfig(text, { env: {} });
@@ -105,8 +103,15 @@ test('a kind whose channels serve no embeddings refuses embedding models, named 
     assert.ok(error instanceof ConfigError);
     const index = Object.keys(sampleEntries);
     assert.deepEqual(
-      error.problems.map((problem) => `${problem.path}: ${problem.message}`),
-      chatOnly.map((kind) => `models.m.channels[${index.indexOf(kind)}].provider: ${kind} channels serve chat models only in this build (no embeddings)`),
+      error.problems.map((problem) => problem.path),
+      [`models.m.channels[${index.indexOf('bedrock')}].model`, `models.m.channels[${index.indexOf('vertex')}].model`],
     );
+    assert.match(error.problems[0].message, /^bedrock embeddings are served for .* not "x"$/);
+    assert.match(error.problems[1].message, /^vertex embeddings are served through :predict for .* not "x"$/);
   }
+  const known = sampleConfig()
+    .replace('models:\n  m:\n', 'models:\n  m:\n    type: embedding\n')
+    .replace('bedrock-provider, model: x', 'bedrock-provider, model: "cohere.embed-english-v3"')
+    .replace('vertex-provider, model: x', 'vertex-provider, model: text-embedding-005');
+  assert.equal(parseConfig(known, { env: {} }).models.get('m')?.type, 'embedding', 'every kind serves embeddings');
 });

@@ -122,6 +122,11 @@ export interface ProviderKindDefinition<
     /** Whether its channels can serve embedding models. */
     readonly embeddings: boolean;
     /**
+     * For a kind that serves only some embedding models: why a channel's upstream model (as written) is not one of
+     * them, or undefined when it is.
+     */
+    embeddingModelProblem?(model: string): string | undefined;
+    /**
      * The media types of inline images its channels take (canonical: lower case, `image/jpeg`); undefined: any, the
      * upstream decides. A request with an inline image of another type passes its channels over as unable.
      */

@@ -16,7 +16,10 @@ export interface EmbeddingRequest {
   readonly dimensions: number | undefined;
   readonly encodingFormat: 'float' | 'base64';
   readonly user: string | undefined;
-  /** Set only by the OpenAI embeddings frontend; read only by OpenAI-dialect upstreams. */
+  /**
+   * Set only by the OpenAI embeddings frontend; forwarded by OpenAI-dialect upstreams, and read by clouds with their
+   * own format for the vendor fields it may carry (Vertex's `task_type`, Cohere's `input_type`).
+   */
   readonly passthrough?: EmbeddingPassthrough;
 }
 
@@ -25,4 +28,6 @@ export interface EmbeddingResult {
   /** One entry per input, in order: floats, or a base64 string of little-endian float32 when asked. */
   readonly embeddings: Array<number[] | string>;
   readonly inputTokens: number;
+  /** True when the upstream reported no count and the gateway counted the input with its own tokenizer. */
+  readonly estimated?: boolean;
 }

@@ -114,7 +114,8 @@ function bedrockTarget(api: 'converse' | 'openai'): ConformanceTarget {
         settings: { api, region: 'eu-central-1', credentials: { source: 'static', ...credentials, sessionToken: undefined } },
       };
       const adapter = createAdapter(provider);
-      return upstream(emulator, adapter, 'openai.gpt-oss-120b-1:0', undefined);
+      // Each API's target embeds with another family: InvokeModel serves both whatever the chat API.
+      return upstream(emulator, adapter, 'openai.gpt-oss-120b-1:0', api === 'converse' ? 'amazon.titan-embed-text-v2:0' : 'cohere.embed-english-v3');
     },
   };
 }
@@ -140,7 +141,8 @@ function vertexTarget(api: 'gemini' | 'openai'): ConformanceTarget {
       const adapter = createAdapter(provider, {
         googleTokens: () => async () => ({ token: await mintTestToken(account.privateKey, { email: account.email }), expiresOnTimestamp: Date.now() + 3_600_000 }),
       });
-      return upstream(emulator, adapter, api === 'gemini' ? 'gemini-2.5-flash' : 'openai/gpt-oss-120b-maas', undefined);
+      // `:predict` serves both whatever the chat API: one model that batches, one that takes an input per request.
+      return upstream(emulator, adapter, api === 'gemini' ? 'gemini-2.5-flash' : 'openai/gpt-oss-120b-maas', api === 'gemini' ? 'text-embedding-005' : 'gemini-embedding-001');
     },
   };
 }

@@ -1,11 +1,10 @@
 /**
  * The `bedrock` provider: AWS Bedrock's Converse and ConverseStream APIs (every model, translated from and to the
  * OpenAI format here), or Bedrock's OpenAI-compatible Chat Completions endpoint for OpenAI's open-weight models
- * (the OpenAI dialect adapter, signed with SigV4). Model IDs, inference profile IDs (`us.…`, `global.…`) and ARNs
- * travel as one path segment.
+ * (the OpenAI dialect adapter, signed with SigV4). Embeddings go to InvokeModel whichever API chat uses (see
+ * embeddings.ts). Model IDs, inference profile IDs (`us.…`, `global.…`) and ARNs travel as one path segment.
  */
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { GatewayError } from '../../errors/index.ts';
 import type { ChatRequest, ChatResult } from '../../spec/index.ts';
 import type { CallContext, ProviderAdapter, StreamSink } from '../adapter.ts';
 import { identityCache, transportError } from '../http/transport-error.ts';
@@ -26,6 +25,7 @@ import { convertToConverseRequest } from './convert-request.ts';
 import { fetchRequestImages } from '../http/image-urls.ts';
 import { ImageAllowList } from '../http/fetch-image.ts';
 import { convertConverseResponse } from './convert-response.ts';
+import { createBedrockEmbedder } from './embeddings.ts';
 import { mapBedrockError } from './errors.ts';
 import { ConverseStreamDecoder } from './stream.ts';
 import { defineProviderKind } from '../provider-kind.ts';
@@ -77,8 +77,9 @@ export function createBedrockAdapter(settings: BedrockProviderSettings, dependen
           headers: settings.headers,
         });
 
+  const embed = createBedrockEmbedder(settings.name, basePath, pool, authenticate);
   if (settings.api === 'openai') {
-    return createOpenAIDialectAdapter({
+    const chat = createOpenAIDialectAdapter({
       name: settings.name,
       kind: 'bedrock',
       pool,
@@ -87,11 +88,20 @@ export function createBedrockAdapter(settings: BedrockProviderSettings, dependen
       headers: authenticate,
       close: () => pool.close(),
     });
+    // Bedrock's OpenAI-compatible endpoint serves chat only.
+    return { ...chat, embed };
   }
-  return createConverseAdapter(settings.name, basePath, pool, authenticate, imageLimitsOf(settings.imageFetchAllow));
+  return createConverseAdapter(settings.name, basePath, pool, authenticate, imageLimitsOf(settings.imageFetchAllow), embed);
 }
 
-function createConverseAdapter(name: string, basePath: string, pool: ReturnType<typeof createUpstreamPool>, authenticate: RequestAuthenticator, imageLimits: ImageFetchLimits): ProviderAdapter {
+function createConverseAdapter(
+  name: string,
+  basePath: string,
+  pool: ReturnType<typeof createUpstreamPool>,
+  authenticate: RequestAuthenticator,
+  imageLimits: ImageFetchLimits,
+  embed: ProviderAdapter['embed'],
+): ProviderAdapter {
   const identityFor = identityCache(name);
   const modelPaths = new Map<string, string>();
   /** `/model/{modelId}` with the ID as one segment (`:` and `/` of ARNs percent-encoded). */
@@ -147,10 +157,7 @@ function createConverseAdapter(name: string, basePath: string, pool: ReturnType<
       }, sink);
     },
 
-    async embed(): Promise<never> {
-      // Configuration refuses embedding models on bedrock channels; this is the guard behind it.
-      throw new GatewayError('upstream_invalid_request', `${name}: bedrock channels serve chat only in this build`);
-    },
+    embed,
 
     close(): Promise<void> {
       return pool.close();

@@ -10,6 +10,7 @@ import { describeType, quoteValue } from '../../config-schema/problem.ts';
 import { parseBaseUrl, type Report } from '../../config-schema/values.ts';
 import { defineProviderSettings, type ResolvedProvider } from '../provider-kind.ts';
 import type { AwsCredentialSettings } from './auth.ts';
+import { bedrockEmbeddingModelProblem } from './embeddings.ts';
 
 /** Bedrock's two chat APIs: Converse (every model), or its OpenAI-compatible Chat Completions (OpenAI's open-weight models). */
 export const bedrockApis = ['converse', 'openai'] as const;
@@ -113,5 +114,5 @@ export const bedrockSettings = defineProviderSettings({
       ? settings
       : { ...settings, credentials: { ...settings.credentials, secretAccessKey: redacted, sessionToken: redacted } },
 
-  routing: { region: (settings) => settings.region, embeddings: false },
+  routing: { region: (settings) => settings.region, embeddings: true, embeddingModelProblem: bedrockEmbeddingModelProblem },
 });

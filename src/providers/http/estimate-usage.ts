@@ -66,6 +66,13 @@ export function estimatePromptTokens(request: ChatRequest): number {
   return tokens;
 }
 
+/** The tokens of texts an upstream embedded without counting them (Cohere on Bedrock), counted like a prompt's text. */
+export function estimateTextTokens(texts: readonly string[]): number {
+  let tokens = 0;
+  for (const text of texts) tokens += countTokens(text);
+  return tokens;
+}
+
 /** The usage of a whole completion whose upstream reported none, counted. */
 export function estimateResultUsage(request: ChatRequest, result: ChatResult): Usage {
   const reasoning = result.reasoning === undefined ? 0 : countTokens(result.reasoning);

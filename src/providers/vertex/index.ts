@@ -1,9 +1,9 @@
 /**
  * The `vertex` provider: Google Vertex AI. `api: gemini` translates OpenAI ⇄ Gemini's generateContent and
  * streamGenerateContent (SSE); `api: openai` sends the OpenAI format to Vertex's OpenAI-compatible endpoint for
- * partner and open models (the OpenAI dialect adapter). Both authenticate with Google OAuth bearer tokens.
+ * partner and open models (the OpenAI dialect adapter). Embeddings go to `:predict` whichever API chat uses (see
+ * embeddings.ts). All authenticate with Google OAuth bearer tokens.
  */
-import { GatewayError } from '../../errors/index.ts';
 import type { ChatRequest, ChatResult } from '../../spec/index.ts';
 import type { CallContext, ProviderAdapter, StreamSink } from '../adapter.ts';
 import { BearerTokenSource, type TokenProvider } from '../http/bearer-token-source.ts';
@@ -19,6 +19,7 @@ import { convertToGeminiRequest } from './convert-request.ts';
 import { fetchRequestImages } from '../http/image-urls.ts';
 import { ImageAllowList } from '../http/fetch-image.ts';
 import { convertGeminiResponse } from './convert-response.ts';
+import { createVertexEmbedder } from './embeddings.ts';
 import { mapVertexError } from './errors.ts';
 import { GeminiStreamDecoder } from './stream.ts';
 import { defineProviderKind } from '../provider-kind.ts';
@@ -65,9 +66,11 @@ export function createVertexAdapter(settings: VertexProviderSettings, dependenci
     Object.freeze({ ...settings.headers, 'content-type': 'application/json' }),
   );
   const locationPath = `${basePath}/v1/projects/${encodeURIComponent(settings.project)}/locations/${encodeURIComponent(settings.location)}`;
+  const modelsPath = `${locationPath}/publishers/google/models`;
+  const embed = createVertexEmbedder(settings.name, modelsPath, pool, tokens);
 
   if (settings.api === 'openai') {
-    return createOpenAIDialectAdapter({
+    const chat = createOpenAIDialectAdapter({
       name: settings.name,
       kind: 'vertex',
       pool,
@@ -76,11 +79,20 @@ export function createVertexAdapter(settings: VertexProviderSettings, dependenci
       headers: () => tokens.headers(),
       close: () => pool.close(),
     });
+    // Google's text embedding models answer `:predict`, not the OpenAI-compatible endpoint.
+    return { ...chat, embed };
   }
-  return createGeminiAdapter(settings.name, `${locationPath}/publishers/google/models`, pool, tokens, imageLimitsOf(settings.imageFetchAllow));
+  return createGeminiAdapter(settings.name, modelsPath, pool, tokens, imageLimitsOf(settings.imageFetchAllow), embed);
 }
 
-function createGeminiAdapter(name: string, modelsPath: string, pool: ReturnType<typeof createUpstreamPool>, tokens: BearerTokenSource, imageLimits: ImageFetchLimits): ProviderAdapter {
+function createGeminiAdapter(
+  name: string,
+  modelsPath: string,
+  pool: ReturnType<typeof createUpstreamPool>,
+  tokens: BearerTokenSource,
+  imageLimits: ImageFetchLimits,
+  embed: ProviderAdapter['embed'],
+): ProviderAdapter {
   const identityFor = identityCache(name);
 
   /** The Gemini body (images at https URLs fetched first) and the authenticated request for one attempt. */
@@ -132,10 +144,7 @@ function createGeminiAdapter(name: string, modelsPath: string, pool: ReturnType<
       }, sink);
     },
 
-    async embed(): Promise<never> {
-      // Configuration refuses embedding models on vertex channels; this is the guard behind it.
-      throw new GatewayError('upstream_invalid_request', `${name}: vertex channels serve chat only in this build`);
-    },
+    embed,
 
     close(): Promise<void> {
       return pool.close();

@@ -10,6 +10,7 @@ import { describeType, quoteValue } from '../../config-schema/problem.ts';
 import { parseBaseUrl, type Report } from '../../config-schema/values.ts';
 import { defineProviderSettings, type ResolvedProvider } from '../provider-kind.ts';
 import type { GoogleCredentialSettings } from './auth.ts';
+import { vertexEmbeddingModelProblem } from './embeddings.ts';
 
 /** Vertex AI's two chat APIs: Gemini's native generateContent, or the OpenAI-compatible endpoint for partner and open models. */
 export const vertexApis = ['gemini', 'openai'] as const;
@@ -105,6 +106,11 @@ export const vertexSettings = defineProviderSettings({
     };
   },
 
-  // The OpenAI-compatible endpoint serves partner and open models, each with its own rules: not declared.
-  routing: { region: (settings) => settings.location, embeddings: false, imageTypes: (settings) => (settings.api === 'gemini' ? geminiImageTypes : undefined) },
+  routing: {
+    region: (settings) => settings.location,
+    embeddings: true,
+    embeddingModelProblem: vertexEmbeddingModelProblem,
+    // The OpenAI-compatible endpoint serves partner and open models, each with its own rules: not declared.
+    imageTypes: (settings) => (settings.api === 'gemini' ? geminiImageTypes : undefined),
+  },
 });
