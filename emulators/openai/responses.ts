@@ -168,6 +168,7 @@ function usageJson(inputTokens: number, cached: number, cacheWrite: number, outp
 const OUTPUT_TEXT_START = '{"type":"output_text","annotations":[],"logprobs":[],"text":';
 const SERVER_ERROR_MESSAGE = 'The server had an error while processing your request. Sorry about that!';
 const FAILED_ERROR = `{"code":"server_error","message":"${SERVER_ERROR_MESSAGE}"}`;
+const MALFORMED_EVENT = 'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"this event is cut short\n\n';
 const OBFUSCATION_SOURCE = 'k3VbQ9xTz2LmPq8RwYc5HsJd7FgNa4Ue';
 
 /**
@@ -209,8 +210,8 @@ export function sendResponse(
       `"call_id":"${planned.id}","name":${JSON.stringify(planned.name)}}`
     );
   };
-  const reasoningJson = `{"id":"${reasoningId}","type":"reasoning","summary":[]}`;
-  let output = reasoningId === undefined ? '' : reasoningJson;
+  const reasoningJson = reasoningId === undefined ? '' : `{"id":"${reasoningId}","type":"reasoning","summary":[]}`;
+  let output = reasoningJson;
   if (messageId !== undefined) output += `${output === '' ? '' : ','}${messageJson(itemStatus, partJson)}`;
   for (let call = 0; call < callIds.length; call++) {
     output += `${output === '' ? '' : ','}${callJson(call, 'completed', JSON.stringify(plan.toolCalls[call].arguments))}`;
@@ -282,7 +283,7 @@ export function sendResponse(
       : streamFailure(Math.min(errorAfter, events.length), responseJson(parts, 'failed', null, FAILED_ERROR, null, '[]', startUsage));
   exchange.stream(200, headers, events, {
     final: undefined,
-    malformed: 'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"this event is cut short\n\n',
+    malformed: MALFORMED_EVENT,
     error,
   });
 }
