@@ -28,8 +28,8 @@ export const DEPLOYMENT_NOT_FOUND =
   '{"error":{"code":"DeploymentNotFound","message":"The API deployment for this resource does not exist. If you ' +
   'created the deployment within the last 5 minutes, please wait a moment and try again."}}';
 
-/** Chat on an embedding deployment (`chatCompletion`) or embeddings on a chat deployment (`embeddings`). */
-export function operationNotSupported(operation: 'chatCompletion' | 'embeddings', model: string): string {
+/** Chat or responses on an embedding deployment, or embeddings on a chat deployment. */
+export function operationNotSupported(operation: 'chatCompletion' | 'embeddings' | 'responses', model: string): string {
   return JSON.stringify({
     error: {
       code: 'OperationNotSupported',
@@ -41,7 +41,7 @@ export function operationNotSupported(operation: 'chatCompletion' | 'embeddings'
   });
 }
 
-export type OperationName = 'ChatCompletions_Create' | 'Embeddings_Create';
+export type OperationName = 'ChatCompletions_Create' | 'Embeddings_Create' | 'Responses_Create';
 
 /** The 429 body of the per-deployment quota (`call`: requests per minute, `token`: tokens per minute). */
 export function rateLimitBody(operation: OperationName, apiVersion: string, kind: 'call' | 'token', seconds: number): string {
@@ -74,6 +74,13 @@ export function contextLengthExceeded(window: number, promptTokens: number, maxT
         'messages or completion.';
   return invalidRequest(message, 'messages', 'context_length_exceeded');
 }
+
+/** The Responses API's context-window error: it names no numbers, unlike chat's. */
+export const INPUT_TOO_LONG = invalidRequest(
+  'Your input exceeds the context window of this model. Please adjust your input and try again.',
+  'input',
+  'context_length_exceeded',
+);
 
 /** The model's 500, as Azure words it (with the request id). */
 export function serverErrorBody(requestId: string): string {
@@ -111,7 +118,11 @@ export function modelErrorBody(failure: OpenAIError): string {
 /** The operation and api-version of a request, for a 429's message (`v1` on the v1 API without one). */
 export function describeOperation(path: string, apiVersion: string | undefined): { operation: OperationName; apiVersion: string } {
   return {
-    operation: path.endsWith('/embeddings') ? 'Embeddings_Create' : 'ChatCompletions_Create',
+    operation: path.endsWith('/embeddings')
+      ? 'Embeddings_Create'
+      : path.endsWith('/responses')
+        ? 'Responses_Create'
+        : 'ChatCompletions_Create',
     apiVersion: apiVersion ?? 'v1',
   };
 }

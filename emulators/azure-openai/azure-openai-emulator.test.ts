@@ -683,3 +683,158 @@ describe('faults', () => {
     assert.equal(bad.code, 'invalid_emulator_fault');
   });
 });
+
+describe('v1 responses (/openai/v1/responses)', () => {
+  const ask = { model: 'gpt-4o-mini', input: 'Say hi' };
+
+  it('answers with the deployment’s versioned model, the shared reply and Azure’s headers', async () => {
+    const { data, response } = await v1().responses.create(ask).withResponse();
+    assert.match(data.id, /^resp_[0-9a-f]{48}$/);
+    assert.equal(data.object, 'response');
+    assert.equal(data.status, 'completed');
+    assert.equal(data.model, 'gpt-4o-mini-2024-07-18');
+    assert.equal(data.output_text, HELLO_REPLY);
+    assert.equal(data.usage?.input_tokens, 8);
+    assert.equal(data.usage?.output_tokens, countTokens(HELLO_REPLY));
+    assert.equal(response.headers.get('x-ms-deployment-name'), 'gpt-4o-mini');
+    assert.match(response.headers.get('apim-request-id') ?? '', /^[0-9a-f]{8}-/);
+    const last = emulator.received[emulator.received.length - 1];
+    assert.equal(last.path, '/openai/v1/responses');
+    const other = await v1().responses.create({ ...ask, model: 'chat-prod' });
+    assert.equal(other.model, 'gpt-4.1-2025-04-14');
+    assert.equal(other.output_text, 'Hello! You said: "Say hi". This is a deterministic reply from the gpt-4.1 emulator.');
+  });
+
+  it('streams the documented events with sequence numbers from 0; the SDK helper assembles the same reply', async () => {
+    const events = [];
+    for await (const event of await v1().responses.create({ ...ask, stream: true })) events.push(event);
+    assert.deepEqual(
+      events.map((event) => event.sequence_number),
+      events.map((_, index) => index),
+    );
+    assert.deepEqual(
+      [...events.slice(0, 4), ...events.slice(-4)].map((event) => event.type),
+      [
+        'response.created',
+        'response.in_progress',
+        'response.output_item.added',
+        'response.content_part.added',
+        'response.output_text.done',
+        'response.content_part.done',
+        'response.output_item.done',
+        'response.completed',
+      ],
+    );
+    const deltas = events.filter((event) => event.type === 'response.output_text.delta');
+    assert.equal(deltas.length, countTokens(HELLO_REPLY));
+    assert.equal(deltas.map((event) => event.delta).join(''), HELLO_REPLY);
+    const final = await v1().responses.stream(ask).finalResponse();
+    assert.equal(final.output_text, HELLO_REPLY);
+    assert.equal(final.model, 'gpt-4o-mini-2024-07-18');
+  });
+
+  it('a function call and its output round trip through previous_response_id; GET and DELETE the stored response', async () => {
+    const tool = { type: 'function' as const, name: 'get_weather', strict: true, parameters: weatherTool.function.parameters };
+    const first = await v1().responses.create({ model: 'gpt-4o-mini', input: 'Ask get_weather', tools: [tool] });
+    const call = first.output[0] as OpenAI.Responses.ResponseFunctionToolCall;
+    assert.equal(call.type, 'function_call');
+    assert.equal(call.name, 'get_weather');
+    assert.deepEqual(Object.keys(JSON.parse(call.arguments)).sort(), ['city', 'unit']);
+    const second = await v1().responses.create({
+      model: 'gpt-4o-mini',
+      previous_response_id: first.id,
+      input: [{ type: 'function_call_output', call_id: call.call_id, output: 'rain' }],
+    });
+    assert.equal(second.output_text, 'Hello! The tools returned: get_weather: "rain". This is a deterministic reply from the gpt-4o-mini emulator.');
+    assert.deepEqual(await v1().responses.retrieve(second.id), second);
+    await v1().responses.delete(second.id);
+    const gone = await expectRejects(v1().responses.retrieve(second.id), OpenAI.NotFoundError);
+    assert.equal(gone.message, `404 Response with id '${second.id}' not found.`);
+    const missing = await expectRejects(
+      v1().responses.create({ ...ask, previous_response_id: second.id }),
+      OpenAI.BadRequestError,
+    );
+    assert.equal(missing.code, 'previous_response_not_found');
+  });
+
+  it('json_schema output parses; max_output_tokens one under the reply → incomplete', async () => {
+    const parsed = await v1().responses.create({
+      ...ask,
+      text: { format: { type: 'json_schema', name: 'city', schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },
+    });
+    assert.deepEqual(JSON.parse(parsed.output_text), { city: 'example city' });
+    const length = countTokens(HELLO_REPLY);
+    const exact = await v1().responses.create({ ...ask, max_output_tokens: length });
+    assert.equal(exact.status, 'completed');
+    const cut = await v1().responses.create({ ...ask, max_output_tokens: length - 1 });
+    assert.equal(cut.status, 'incomplete');
+    assert.deepEqual(cut.incomplete_details, { reason: 'max_output_tokens' });
+    assert.equal(cut.usage?.output_tokens, length - 1);
+  });
+
+  it('[azure-content-filter: completion] → incomplete with reason content_filter; prompt → 400 content_filter', async () => {
+    const full = 'Hello! You said: "Go [azure-content-filter: completion]". This is a deterministic reply from the gpt-4o-mini emulator.';
+    const filtered = await v1().responses.create({ model: 'gpt-4o-mini', input: 'Go [azure-content-filter: completion]' });
+    assert.equal(filtered.status, 'incomplete');
+    assert.deepEqual(filtered.incomplete_details, { reason: 'content_filter' });
+    assert.equal(countTokens(filtered.output_text), countTokens(full) >> 1);
+    assert.ok(full.startsWith(filtered.output_text));
+    const streamed = await v1().responses.stream({ model: 'gpt-4o-mini', input: 'Go [azure-content-filter: completion]' }).finalResponse();
+    assert.equal(streamed.output_text, filtered.output_text);
+    assert.equal(streamed.status, 'incomplete');
+    const prompt = await expectRejects(
+      v1().responses.create({ model: 'gpt-4o-mini', input: 'Tell me [azure-content-filter: prompt]' }),
+      OpenAI.BadRequestError,
+    );
+    assert.equal(prompt.code, 'content_filter');
+  });
+
+  it('unknown deployment → 404 DeploymentNotFound; an embedding deployment → 400 OperationNotSupported; OpenAI-shaped validation', async () => {
+    const missing = await expectRejects(v1().responses.create({ ...ask, model: 'nowhere' }), OpenAI.NotFoundError);
+    assert.equal(missing.code, 'DeploymentNotFound');
+    const embedding = await expectRejects(v1().responses.create({ ...ask, model: 'text-embedding-3-small' }), OpenAI.BadRequestError);
+    assert.equal(embedding.code, 'OperationNotSupported');
+    assert.match(embedding.message, /The responses operation does not work with the specified model, text-embedding-3-small/);
+    const invalid = await expectRejects(v1().responses.create({ ...ask, max_output_tokens: 15 }), OpenAI.BadRequestError);
+    assert.equal(invalid.code, 'integer_below_min_value');
+    const noModel = await raw('/openai/v1/responses', { input: 'x' });
+    assert.equal(noModel.status, 400);
+    assert.equal((JSON.parse(noModel.text) as { error: { param: string } }).error.param, 'model');
+  });
+
+  it('input + max_output_tokens up to the context window passes, one token over is refused', async () => {
+    // "Say hi" is 8 input tokens; the small-context deployment has a window of 50.
+    const fits = await v1().responses.create({ ...ask, model: 'small-context', max_output_tokens: 42 });
+    assert.equal(fits.status, 'completed');
+    const over = await expectRejects(v1().responses.create({ ...ask, model: 'small-context', max_output_tokens: 43 }), OpenAI.BadRequestError);
+    assert.equal(over.code, 'context_length_exceeded');
+    assert.equal(over.param, 'input');
+  });
+
+  it('quotas charge responses: one token over the TPM limit is refused (429 names Responses_Create), exactly the limit passes', async () => {
+    emulator.resetQuotas();
+    // 8 input tokens + 93 output tokens is one over the deployment's 100 tokens per minute; + 92 is exactly it.
+    const over = await expectRejects(v1().responses.create({ ...ask, model: 'tpm-limited', max_output_tokens: 93 }), OpenAI.RateLimitError);
+    assert.match(over.message, /^429 Requests to the Responses_Create Operation under Azure OpenAI API version v1 have exceeded token rate limit/);
+    const full = await v1().responses.create({ ...ask, model: 'tpm-limited', max_output_tokens: 92 }).withResponse();
+    assert.equal(full.response.headers.get('x-ratelimit-remaining-tokens'), '0');
+    await expectRejects(v1().responses.create({ ...ask, model: 'tpm-limited', max_output_tokens: 16 }), OpenAI.RateLimitError);
+    emulator.resetQuotas();
+  });
+
+  it('faults: status=429 → RateLimitError in Azure’s shape; error-after fails the stream', async () => {
+    const limited = await expectRejects(v1().responses.create(ask, fault('status=429, retry-after=2')), OpenAI.RateLimitError);
+    assert.equal(limited.code, '429');
+    assert.equal(limited.headers?.get('retry-after'), '2');
+    assert.match(limited.message, /Responses_Create Operation/);
+    const stream = await v1().responses.create({ ...ask, stream: true }, fault('error-after=3'));
+    const events = [];
+    await expectRejects(
+      (async () => {
+        for await (const event of stream) events.push(event);
+      })(),
+      OpenAI.APIError,
+    );
+    assert.equal(events.length, 3);
+  });
+});

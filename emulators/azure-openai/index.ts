@@ -1,8 +1,8 @@
 /**
  * A local Azure OpenAI resource: deployment-style (`/openai/deployments/{deployment}/…?api-version=…`) and v1
- * (`/openai/v1/…`) chat completions and embeddings, with Azure's wire format (content-filter annotations, versioned
- * model names, gateway error bodies), `api-key` and Microsoft Entra bearer auth, per-deployment RPM/TPM quotas,
- * content-filter markers and the shared fault injection. Replies are planned by the OpenAI emulator's generator, so a
+ * (`/openai/v1/…`) chat completions and embeddings, and v1 responses, with Azure's wire format (content-filter
+ * annotations, versioned model names, gateway error bodies), `api-key` and Microsoft Entra bearer auth, per-deployment
+ * RPM/TPM quotas, content-filter markers and the shared fault injection. Replies are planned by the OpenAI emulator's generator, so a
  * model answers the same on both clouds. Documented in docs/emulators/azure-openai.md. Never imports from `src/`.
  */
 import { countTokens, RunningEmulatorServer, startEmulatorServer, type EmulatorHandler, type RunningEmulatorBase, type EmulatorServer, type Exchange, type Fault } from '../core/index.ts';
@@ -10,10 +10,13 @@ import { readChatRequest } from '../openai/chat-request.ts';
 import { embeddingsBody, readEmbeddingRequest } from '../openai/embeddings.ts';
 import { ModelCatalog } from '../openai/models.ts';
 import { INVALID_JSON, invalidRequest, invalidValue, isOpenAIError, type OpenAIError } from '../openai/openai-errors.ts';
+import { readResponsesRequest } from '../openai/responses-request.ts';
+import { ResponseStore, storedResponseBody } from '../openai/responses.ts';
 import { JSON_CONTENT_TYPE, baseHeaders, deploymentHeaders } from './azure-headers.ts';
 import {
   API_VERSION_NOT_SUPPORTED,
   DEPLOYMENT_NOT_FOUND,
+  INPUT_TOO_LONG,
   INVALID_KEY,
   INVALID_TOKEN,
   RESOURCE_NOT_FOUND,
@@ -30,6 +33,7 @@ import {
 } from './azure-errors.ts';
 import { sendAzureChat } from './chat.ts';
 import { findContentFilterMarker, promptResults } from './content-filter.ts';
+import { sendAzureResponse } from './responses.ts';
 import {
   API_VERSION_FEATURES,
   DEFAULT_API_VERSIONS,
@@ -81,6 +85,8 @@ const DEPLOYMENTS_PREFIX = '/openai/deployments/';
 const V1_PREFIX = '/openai/v1/';
 const CHAT_PATH = '/chat/completions';
 const EMBEDDINGS_PATH = '/embeddings';
+const RESPONSES_PATH = '/responses';
+const RESPONSE_PATH_PREFIX = '/responses/';
 const V1_API_VERSIONS = new Set(['preview', 'latest']);
 
 /** The value of `api-version` in a query string; undefined when absent. */
@@ -135,6 +141,7 @@ class AzureOpenAIHandler implements EmulatorHandler {
   readonly #authRequired: boolean;
   readonly #region: string;
   readonly #modelsJson: string;
+  readonly #responses = new ResponseStore();
 
   constructor(options: AzureOpenAIEmulatorOptions) {
     this.deployments = buildDeployments(options.deployments ?? DEFAULT_DEPLOYMENTS);
@@ -180,6 +187,14 @@ class AzureOpenAIHandler implements EmulatorHandler {
     if (operation === '/models') {
       if (exchange.method !== 'GET') return this.#error(exchange, 404, RESOURCE_NOT_FOUND);
       return exchange.send(200, baseHeaders(exchange, JSON_CONTENT_TYPE, this.#region), this.#modelsJson);
+    }
+    if (operation === RESPONSES_PATH) {
+      if (exchange.method !== 'POST') return this.#error(exchange, 404, RESOURCE_NOT_FOUND);
+      return this.#createResponse(exchange, apiVersion);
+    }
+    if (operation.startsWith(RESPONSE_PATH_PREFIX)) {
+      const id = operation.slice(RESPONSE_PATH_PREFIX.length);
+      if (id !== '' && !id.includes('/')) return this.#storedResponse(exchange, decodeURIComponent(id));
     }
     if ((operation !== CHAT_PATH && operation !== EMBEDDINGS_PATH) || exchange.method !== 'POST') {
       return this.#error(exchange, 404, RESOURCE_NOT_FOUND);
@@ -243,6 +258,40 @@ class AzureOpenAIHandler implements EmulatorHandler {
       return this.#error(exchange, 400, promptFilteredBody(promptResults(marker.category)));
     }
     sendAzureChat(exchange, input, deployment, this.#region, marker?.category);
+  }
+
+  /** `POST /openai/v1/responses`: checked in the order chat is, from the deployment the body's `model` names. */
+  #createResponse(exchange: Exchange, apiVersion: string | undefined): void {
+    if (exchange.bodyInvalid) return this.#modelError(exchange, INVALID_JSON);
+    const body = exchange.body;
+    const model = typeof body === 'object' && body !== null ? (body as { model?: unknown }).model : undefined;
+    if (typeof model !== 'string') {
+      // The reader reports the missing or mistyped `model` in OpenAI's words.
+      return this.#modelError(exchange, readResponsesRequest(body, this.#responses.conversation) as OpenAIError);
+    }
+    const deployment = this.deployments.get(model);
+    if (deployment === undefined) return this.#error(exchange, 404, DEPLOYMENT_NOT_FOUND);
+    if (deployment.embedding) return this.#error(exchange, 400, operationNotSupported('responses', deployment.model));
+    const input = readResponsesRequest(body, this.#responses.conversation, deployment.model);
+    if (isOpenAIError(input)) return this.#modelError(exchange, input);
+    const estimate = input.chat.promptTokens + (input.maxOutputTokens ?? 0);
+    if (estimate > deployment.contextWindow) return this.#modelError(exchange, INPUT_TOO_LONG);
+    if (deployment.limited && !this.#charge(exchange, deployment, estimate, 'Responses_Create', apiVersion)) return;
+    const marker = findContentFilterMarker(exchange.rawBody);
+    if (typeof marker === 'string') return this.#error(exchange, 400, emulatorErrorBody(400, marker));
+    if (marker !== undefined && marker.target === 'prompt') {
+      return this.#error(exchange, 400, promptFilteredBody(promptResults(marker.category)));
+    }
+    sendAzureResponse(exchange, input, deployment, this.#region, this.#responses, marker !== undefined);
+  }
+
+  /** `GET` and `DELETE /openai/v1/responses/{id}`. */
+  #storedResponse(exchange: Exchange, id: string): void {
+    const method = exchange.method;
+    if (method !== 'GET' && method !== 'DELETE') return this.#error(exchange, 404, RESOURCE_NOT_FOUND);
+    const body = storedResponseBody(this.#responses, method, exchange.query, id);
+    if (isOpenAIError(body)) return this.#modelError(exchange, body);
+    exchange.send(200, baseHeaders(exchange, JSON_CONTENT_TYPE, this.#region), body);
   }
 
   #embeddings(exchange: Exchange, deployment: DeploymentState, apiVersion: string | undefined): void {

@@ -3,8 +3,8 @@
  * fields, streamed or not. Items, separated by commas or spaces:
  *   cached=<n>        prompt tokens read from the prompt cache, in place of the emulator's own count; reported as given,
  *                     even above the prompt's tokens (a faulty upstream)
- *   cache-write=<n>   prompt tokens written into the prompt cache (Bedrock's `cacheWriteInputTokens`; the other formats
- *                     have no such field and ignore it)
+ *   cache-write=<n>   prompt tokens written into the prompt cache (Bedrock's `cacheWriteInputTokens`, the Responses
+ *                     API's `cache_write_tokens`; the other formats have no such field and ignore it)
  *   reasoning=<n>     hidden reasoning tokens, in place of the model's own (counted only; no reasoning text is sent)
  *   repeat            streaming: the usage so far on every event, not only the last (Bedrock: `metadata` twice)
  *   none              no usage at all (alone only)

@@ -58,11 +58,11 @@ export interface ChatInput {
 
 const ROLES = ['system', 'assistant', 'user', 'function', 'tool', 'developer'] as const;
 const USER_PART_TYPES = ['text', 'image_url', 'input_audio', 'refusal', 'audio', 'file'] as const;
-const SERVICE_TIERS = ['auto', 'default', 'flex', 'scale', 'priority'] as const;
-const TOKENS_PER_MESSAGE = 3;
-const TOKENS_PER_IMAGE = 85;
-const REPLY_PRIMING_TOKENS = 3;
-const MAX_TOOL_NAME = 64;
+export const SERVICE_TIERS = ['auto', 'default', 'flex', 'scale', 'priority'] as const;
+export const TOKENS_PER_MESSAGE = 3;
+export const TOKENS_PER_IMAGE = 85;
+export const REPLY_PRIMING_TOKENS = 3;
+export const MAX_TOOL_NAME = 64;
 const MAX_TOKEN_PARAMS = ['max_tokens', 'max_completion_tokens'] as const;
 
 /** Hidden reasoning tokens per `reasoning_effort` (default medium) for reasoning models. */
@@ -343,7 +343,7 @@ function unansweredCalls(index: number, pending: Map<string, string>): OpenAIErr
   );
 }
 
-function checkNumber(request: Record<string, unknown>, param: string, minimum: number, maximum: number): OpenAIError | undefined {
+export function checkNumber(request: Record<string, unknown>, param: string, minimum: number, maximum: number): OpenAIError | undefined {
   const value = request[param];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value)) return invalidType(param, 'a number', value);
@@ -372,7 +372,7 @@ function readStop(value: unknown): string[] | OpenAIError {
   return stops;
 }
 
-function isToolName(name: string): boolean {
+export function isToolName(name: string): boolean {
   for (let index = 0; index < name.length; index++) {
     const code = name.charCodeAt(index);
     const ok =
@@ -558,7 +558,7 @@ function readContent(content: unknown, role: string, where: string, scan: Scan):
 
 const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/jpg', 'image/gif', 'image/webp'];
 
-function checkImageUrl(url: string, param: string): OpenAIError | undefined {
+export function checkImageUrl(url: string, param: string): OpenAIError | undefined {
   if (url.startsWith('https://') || url.startsWith('http://')) return undefined;
   if (url.startsWith('data:')) {
     const semicolon = url.indexOf(';');

@@ -1,12 +1,15 @@
 /**
- * A local OpenAI API: `/v1/chat/completions` (JSON and SSE, tools, structured outputs, images), `/v1/embeddings`,
- * `/v1/models`, with OpenAI's exact wire format, deterministic replies and fault injection.
+ * A local OpenAI API: `/v1/chat/completions` (JSON and SSE, tools, structured outputs, images), `/v1/responses`
+ * (JSON and SSE, stored for retrieval and `previous_response_id`), `/v1/embeddings`, `/v1/models`, with OpenAI's
+ * exact wire format, deterministic replies and fault injection.
  * Behaviour and the fault grammar are documented in docs/emulators/openai.md and docs/emulators.md. Never imports from `src/`.
  */
 import { RunningEmulatorServer, startEmulatorServer, type EmulatorHandler, type RunningEmulatorBase, type EmulatorServer, type Exchange, type Fault } from '../core/index.ts';
 import { readChatRequest } from './chat-request.ts';
 import { sendChatCompletion } from './chat-completions.ts';
 import { readEmbeddingRequest, sendEmbeddings } from './embeddings.ts';
+import { readResponsesRequest } from './responses-request.ts';
+import { ResponseStore, planResponse, sendResponse, storedResponseBody } from './responses.ts';
 import { DEFAULT_MODELS, ModelCatalog, isEmbeddingModel } from './models.ts';
 import {
   INVALID_JSON,
@@ -21,7 +24,7 @@ import {
   sendFaultError,
   sendOpenAIError,
 } from './openai-errors.ts';
-import { JSON_CONTENT_TYPE, responseHeaders } from './response-headers.ts';
+import { EVENT_STREAM_CONTENT_TYPE, JSON_CONTENT_TYPE, responseHeaders } from './response-headers.ts';
 
 export { DEFAULT_MODELS } from './models.ts';
 export { FAULT_HEADER, FaultSpecError } from '../core/index.ts';
@@ -53,10 +56,12 @@ export interface RunningEmulator extends RunningEmulatorBase {
 }
 
 const MODEL_PATH_PREFIX = '/v1/models/';
+const RESPONSE_PATH_PREFIX = '/v1/responses/';
 
 class OpenAIHandler implements EmulatorHandler {
   readonly #models: ModelCatalog;
   readonly #authorization: string | undefined;
+  readonly #responses = new ResponseStore();
 
   constructor(options: OpenAIEmulatorOptions) {
     this.#models = new ModelCatalog(options.models ?? DEFAULT_MODELS);
@@ -78,6 +83,9 @@ class OpenAIHandler implements EmulatorHandler {
       case '/v1/chat/completions':
         if (method !== 'POST') return sendOpenAIError(exchange, invalidMethod(method, path));
         return this.#chat(exchange);
+      case '/v1/responses':
+        if (method !== 'POST') return sendOpenAIError(exchange, invalidMethod(method, path));
+        return this.#createResponse(exchange);
       case '/v1/embeddings':
         if (method !== 'POST') return sendOpenAIError(exchange, invalidMethod(method, path));
         return this.#embeddings(exchange);
@@ -92,7 +100,34 @@ class OpenAIHandler implements EmulatorHandler {
       if (model === undefined) return sendOpenAIError(exchange, modelNotFound(id));
       return exchange.send(200, responseHeaders(exchange, JSON_CONTENT_TYPE), model.json);
     }
+    if (path.startsWith(RESPONSE_PATH_PREFIX)) {
+      const id = path.slice(RESPONSE_PATH_PREFIX.length);
+      if (id !== '' && !id.includes('/')) return this.#storedResponse(exchange, decodeURIComponent(id));
+    }
     sendOpenAIError(exchange, invalidUrl(method, path));
+  }
+
+  #createResponse(exchange: Exchange): void {
+    if (exchange.bodyInvalid) return sendOpenAIError(exchange, INVALID_JSON);
+    const input = readResponsesRequest(exchange.body, this.#responses.conversation);
+    if (isOpenAIError(input)) return sendOpenAIError(exchange, input);
+    const model = input.chat.model;
+    if (this.#models.get(model) === undefined) return sendOpenAIError(exchange, modelNotFound(model));
+    if (isEmbeddingModel(model)) {
+      const failure = invalidRequest(`The model '${model}' does not support the Responses API.`, 'model', 'unsupported_model');
+      return sendOpenAIError(exchange, failure);
+    }
+    const headers = responseHeaders(exchange, input.chat.stream ? EVENT_STREAM_CONTENT_TYPE : JSON_CONTENT_TYPE);
+    sendResponse(exchange, input, planResponse(input, exchange.usage), this.#responses, JSON.stringify(model), headers);
+  }
+
+  /** `GET` and `DELETE /v1/responses/{id}`. */
+  #storedResponse(exchange: Exchange, id: string): void {
+    const method = exchange.method;
+    if (method !== 'GET' && method !== 'DELETE') return sendOpenAIError(exchange, invalidMethod(method, exchange.path));
+    const body = storedResponseBody(this.#responses, method, exchange.query, id);
+    if (isOpenAIError(body)) return sendOpenAIError(exchange, body);
+    exchange.send(200, responseHeaders(exchange, JSON_CONTENT_TYPE), body);
   }
 
   #chat(exchange: Exchange): void {

@@ -97,6 +97,16 @@ export function modelNotFound(model: string): OpenAIError {
   );
 }
 
+/** `previous_response_id` naming a response that was never stored, was deleted or has been evicted. */
+export function previousResponseNotFound(id: string): OpenAIError {
+  return invalidRequest(`Previous response with id '${id}' not found.`, 'previous_response_id', 'previous_response_not_found');
+}
+
+/** `GET` or `DELETE /v1/responses/{id}` for a response that is not stored. */
+export function responseNotFound(id: string): OpenAIError {
+  return error(404, `Response with id '${id}' not found.`, 'invalid_request_error', null, null);
+}
+
 export function invalidUrl(method: string, path: string): OpenAIError {
   return error(404, `Invalid URL (${method} ${path})`, 'invalid_request_error', null, null);
 }
