@@ -49,7 +49,8 @@ agreements:
     await rm(directory, { recursive: true, force: true });
   });
 
-  it('sets from YAML, lists, shows and deletes; statements count it with the gateway down; serve refuses a file it no longer fits', async () => {
+  // A dozen CLI processes, each a few seconds to start on a loaded machine: more than the suite's default minute.
+  it('sets from YAML, lists, shows and deletes; statements count it with the gateway down; serve refuses a file it no longer fits', { timeout: 240_000 }, async () => {
     const file = await configFile('gateway.yaml', 'upstream');
     const gateway = startCliUntil(['serve', '--config', file], /"url":"http:\/\/127\.0\.0\.1:\d+"/);
     try {
