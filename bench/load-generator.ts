@@ -12,7 +12,7 @@
 import { createInterface } from 'node:readline';
 import { Client } from 'undici';
 import type { Dispatcher } from 'undici';
-import { countDataEvents, GEMINI_FINISH, GEMINI_TEXT, OPENAI_CONTENT, StreamMatcher } from './lib/content-delta.ts';
+import { countDataEvents, GEMINI_FINISH, GEMINI_TEXT, OPENAI_CONTENT, RESPONSES_DELTA, RESPONSES_END, StreamMatcher } from './lib/content-delta.ts';
 import type { ResponseFormat } from './lib/request-body.ts';
 import { summarize } from './lib/statistics.ts';
 import type { LatencySummary } from './lib/statistics.ts';
@@ -100,9 +100,9 @@ class Connection {
   constructor(generator: LoadGenerator, body: Buffer) {
     this.generator = generator;
     const { options } = generator;
-    const gemini = options.format === 'gemini';
-    this.scanner = new StreamMatcher(gemini ? GEMINI_TEXT : OPENAI_CONTENT);
-    this.finishScanner = gemini ? new StreamMatcher(GEMINI_FINISH) : null;
+    const format = options.format ?? 'openai';
+    this.scanner = new StreamMatcher(format === 'gemini' ? GEMINI_TEXT : format === 'responses' ? RESPONSES_DELTA : OPENAI_CONTENT);
+    this.finishScanner = format === 'gemini' ? new StreamMatcher(GEMINI_FINISH) : format === 'responses' ? new StreamMatcher(RESPONSES_END) : null;
     this.client = new Client(options.origin, {
       pipelining: 1,
       headersTimeout: options.requestTimeoutMs,

@@ -29,6 +29,7 @@ import {
   MODEL,
   OPENAI_REQUEST,
   openAIRequest,
+  responsesRequest,
   ROUTED_GATEWAY_REQUEST,
   ROUTED_PROVIDERS,
   VERTEX_DIRECT_REQUEST,
@@ -230,6 +231,7 @@ async function runGroup(options: BenchOptions, targets: Target[], mode: Mode, co
       ...(target.route === undefined ? {} : { route: target.route }),
       ...(target.keys === undefined ? {} : { keys: target.keys }),
       ...(target.ledger === undefined ? {} : { ledger: target.ledger }),
+      ...(target.responses === undefined ? {} : { responses: target.responses }),
       mode,
       connections,
       ok: error === null,
@@ -333,6 +335,8 @@ async function main(): Promise<number> {
       gatewayProcess = gateway.process;
       for (const upstream of options.upstreams) add({ target: 'gateway', upstream }, gateway, EMULATORS[upstream].gateway);
       if (options.routing) add({ target: 'gateway', upstream: 'openai-compatible', route: 'primary-first' }, gateway, ROUTED_GATEWAY_REQUEST);
+      // The same gateway process and channel, sent the Responses API's request (`store: false`: the chat request stores nothing either).
+      if (options.responses) add({ target: 'gateway', upstream: 'openai-compatible', responses: true }, gateway, responsesRequest(MODEL));
       if (options.keys) {
         // The same gateway with keys checked and rate limits on, in its own process so both are measured alike.
         const keysConfigPath = join(temporary, 'gateway-keys.yaml');
@@ -397,7 +401,7 @@ async function main(): Promise<number> {
     await googleCredentials.close();
   }
 
-  const comparisons = comparisonsFor(options.upstreams, options.routing, options.keys, options.ledger);
+  const comparisons = comparisonsFor(options.upstreams, options.routing, options.keys, options.ledger, options.responses);
   const checks = comparisons.flatMap((comparison) => compare(results, comparison, options.connections));
   const profiles = options.cpuProf
     ? readdirSync(RESULTS_DIRECTORY)
@@ -413,7 +417,7 @@ async function main(): Promise<number> {
     `Interchange bench — ${started.toISOString()} — node ${process.version}, ${cores} cores, ` +
       (options.pin ? `generators on core ${GENERATOR_CORE}, servers on core ${SERVER_CORE}` : 'unpinned') +
       `, ${options.durationSeconds} s per scenario in ${options.rounds} alternating rounds, upstream ${options.upstream}` +
-      `${options.routing ? ', routing' : ''}${options.keys ? ', keys' : ''}${options.ledger ? ', ledger (gateway with metering.ledger off)' : ''}, gateway with request logs on`,
+      `${options.routing ? ', routing' : ''}${options.responses ? ', responses' : ''}${options.keys ? ', keys' : ''}${options.ledger ? ', ledger (gateway with metering.ledger off)' : ''}, gateway with request logs on`,
     '',
     formatResults(results, options.connections),
     ...comparisons.flatMap((comparison) => ['', formatComparison(comparison, checks)]),

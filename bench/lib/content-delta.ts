@@ -5,6 +5,9 @@
 export const OPENAI_CONTENT = /"content"\s*:\s*"[^"]/;
 export const GEMINI_TEXT = /"text"\s*:\s*"[^"]/;
 export const GEMINI_FINISH = /"finishReason"/;
+/** The Responses API: the first text delta event, and the last event of a stream that ended well. */
+export const RESPONSES_DELTA = /"type":"response\.output_text\.delta"/;
+export const RESPONSES_END = /"type":"response\.completed"/;
 /** Longer than any partial match the patterns need to see completed by the next chunk. */
 const KEEP = 64;
 

@@ -41,6 +41,7 @@ export type BenchOptions = {
   routing: boolean;
   keys: boolean;
   ledger: boolean;
+  responses: boolean;
   help: boolean;
 };
 
@@ -57,6 +58,8 @@ export const USAGE = `Usage: npm run bench -- [options]   (details: docs/benchma
   --routing              add gateway-routed (primary-first over three channels) and compare it with gateway
   --keys                 add gateway-keys (a second gateway: a virtual key checked, generous RPM/TPM limits on) and
                          compare it with gateway
+  --responses            add gateway-responses (the same gateway and channel, sent the Responses API's request) and
+                         compare it with gateway (chat completions)
   --ledger               add gateway-ledger (a second gateway: prices, metering and the ledger in a SQLite file) and
                          compare it with gateway, which then runs with metering.ledger off
   --no-streaming         skip the streaming scenarios
@@ -95,6 +98,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       routing: { type: 'boolean', default: false },
       keys: { type: 'boolean', default: false },
       ledger: { type: 'boolean', default: false },
+      responses: { type: 'boolean', default: false },
       streaming: { type: 'boolean', default: true },
       'non-streaming': { type: 'boolean', default: true },
       'cpu-prof': { type: 'boolean', default: false },
@@ -113,6 +117,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   if (values.routing && !upstreams.includes('openai-compatible')) throw new Error('--routing: needs the openai-compatible upstream');
   if (values.routing && !only.includes('gateway')) throw new Error('--routing: needs the gateway target');
   if (values.keys && (!upstreams.includes('openai-compatible') || !only.includes('gateway'))) throw new Error('--keys: needs the openai-compatible upstream and the gateway target');
+  if (values.responses && (!upstreams.includes('openai-compatible') || !only.includes('gateway'))) throw new Error('--responses: needs the openai-compatible upstream and the gateway target');
   if (values.ledger && (!upstreams.includes('openai-compatible') || !only.includes('gateway'))) throw new Error('--ledger: needs the openai-compatible upstream and the gateway target');
   const settle = Number(values.settle);
   const warmup = Number(values.warmup);
@@ -133,6 +138,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     routing: values.routing,
     keys: values.keys,
     ledger: values.ledger,
+    responses: values.responses,
     help: values.help,
   };
 }

@@ -12,7 +12,7 @@ export const MODES: readonly Mode[] = ['non-streaming', 'streaming'];
 
 /** A target of the run: what kind, what it ends at, and (gateway-routed) how its model is routed. */
 /** `keys`: the gateway with virtual keys checked and rate limits on (`--keys`); `ledger`: with metering and the SQLite ledger (`--ledger`). */
-export type TargetKey = { target: TargetName; upstream: Upstream; route?: TargetRoute; keys?: true; ledger?: true };
+export type TargetKey = { target: TargetName; upstream: Upstream; route?: TargetRoute; keys?: true; ledger?: true; responses?: true };
 
 export type RssFigures = { idleBefore: number | null; peak: number | null; after: number | null };
 
@@ -33,11 +33,11 @@ export type ScenarioResult = TargetKey & {
 /** `gateway`, `floor-azure`, `direct-vertex`, `gateway-routed`: the OpenAI-compatible upstream has no suffix. */
 export function labelOf(key: TargetKey): string {
   const suffix = key.upstream === 'openai-compatible' ? '' : key.upstream === 'azure-openai' ? '-azure' : '-vertex';
-  return `${key.target}${suffix}${key.route === undefined ? '' : '-routed'}${key.keys === true ? '-keys' : ''}${key.ledger === true ? '-ledger' : ''}`;
+  return `${key.target}${suffix}${key.route === undefined ? '' : '-routed'}${key.keys === true ? '-keys' : ''}${key.ledger === true ? '-ledger' : ''}${key.responses === true ? '-responses' : ''}`;
 }
 
 function isTarget(result: TargetKey, key: TargetKey): boolean {
-  return result.target === key.target && result.upstream === key.upstream && result.route === key.route && result.keys === key.keys && result.ledger === key.ledger;
+  return result.target === key.target && result.upstream === key.upstream && result.route === key.route && result.keys === key.keys && result.ledger === key.ledger && result.responses === key.responses;
 }
 
 function find(results: readonly ScenarioResult[], key: TargetKey, mode: Mode, connections: number): ScenarioResult | undefined {
@@ -123,7 +123,7 @@ function gatewayComparison(title: string, subject: TargetKey, throughput: number
 }
 
 /** Every comparison a run judges, from what it measured. */
-export function comparisonsFor(upstreams: readonly Upstream[], routing: boolean, keys = false, ledger = false): Comparison[] {
+export function comparisonsFor(upstreams: readonly Upstream[], routing: boolean, keys = false, ledger = false, responses = false): Comparison[] {
   const comparisons = upstreams.filter((upstream) => upstream !== 'vertex').flatMap(coreComparisons);
   const withOpenAI = upstreams.includes('openai-compatible');
   if (withOpenAI && upstreams.includes('azure-openai')) {
@@ -143,6 +143,16 @@ export function comparisonsFor(upstreams: readonly Upstream[], routing: boolean,
         'gateway-keys (a virtual key checked, RPM/TPM limits on) against gateway (no keys) ("within 5%")',
         { target: 'gateway', upstream: 'openai-compatible', keys: true },
         0.95,
+        true,
+      ),
+    );
+  }
+  if (responses) {
+    comparisons.push(
+      gatewayComparison(
+        'gateway-responses (the Responses API, translated to chat) against gateway (chat completions) through the same channel ("within 25%")',
+        { target: 'gateway', upstream: 'openai-compatible', responses: true },
+        0.75,
         true,
       ),
     );

@@ -19,8 +19,11 @@ const base = {
   temperature: 0.2,
 };
 
-/** OpenAI chat completions (`"content":"x…"` deltas, `data: [DONE]`) or Gemini (`"text"` parts, a finishReason, no [DONE]). */
-export type ResponseFormat = 'openai' | 'gemini';
+/**
+ * OpenAI chat completions (`"content":"x…"` deltas, `data: [DONE]`), Gemini (`"text"` parts, a finishReason, no [DONE])
+ * or the Responses API (`response.output_text.delta` events, ending with `response.completed`).
+ */
+export type ResponseFormat = 'openai' | 'gemini' | 'responses';
 
 /** Everything the load generator and the smoke test need to send a target its request. */
 export type TargetRequest = {
@@ -54,6 +57,12 @@ export function openAIRequest(model: string, credential?: Record<string, string>
 }
 
 export const OPENAI_REQUEST = openAIRequest(MODEL);
+
+/** The same request in the Responses API's terms: the system message as instructions, the user's as input. */
+export function responsesRequest(model: string): TargetRequest {
+  const fields = { model, instructions: base.messages[0].content, input: base.messages[1].content, max_output_tokens: base.max_tokens, temperature: base.temperature, store: false };
+  return { path: '/v1/responses', headers: OPENAI_HEADERS, nonStreamingBody: JSON.stringify(fields), streamingBody: JSON.stringify({ ...fields, stream: true }), format: 'responses' };
+}
 /** The admin token of `--keys`' gateway, which the harness uses to create the key it sends. */
 export const BENCH_ADMIN_TOKEN = 'bench-admin-token-loopback-only';
 

@@ -33,6 +33,16 @@ export function checkRouteHeader(value: string | string[] | undefined, channel: 
 
 /** Whether a response body has the shape its format promises (null) or what is wrong with it. */
 export function checkResponseShape(text: string, streaming: boolean, format: ResponseFormat): string | null {
+  if (format === 'responses') {
+    if (streaming) {
+      if (!/"type":"response\.output_text\.delta"/.test(text)) return `stream has no response.output_text.delta: ${text.slice(0, 300)}`;
+      if (!/"type":"response\.completed"/.test(text)) return `stream does not end with response.completed: …${text.slice(-200)}`;
+      return null;
+    }
+    const parsed = JSON.parse(text) as { output?: { content?: { text?: unknown }[] }[] };
+    const part = parsed.output?.[0]?.content?.[0]?.text;
+    return typeof part === 'string' && part.length > 0 ? null : `no output[0].content[0].text: ${text.slice(0, 300)}`;
+  }
   if (format === 'gemini') {
     if (streaming) {
       if (!/"text"\s*:\s*"[^"]/.test(text)) return `stream has no text part: ${text.slice(0, 300)}`;

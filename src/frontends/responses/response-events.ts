@@ -15,6 +15,9 @@ interface OpenText {
   readonly itemId: string;
   readonly outputIndex: number;
   text: string;
+  /** The delta event's text around its sequence number and delta, built once per item (the hot path of a stream). */
+  readonly deltaHead: string;
+  readonly deltaMiddle: string;
 }
 
 interface OpenCall {
@@ -51,8 +54,12 @@ export class ResponseEventEncoder {
   encode(part: StreamPart): string {
     switch (part.type) {
       case 'start': {
-        const response = responseObject(this.#identity, 'in_progress', [], undefined, null);
-        return this.#event('response.created', { response }) + this.#event('response.in_progress', { response });
+        // One serialisation for both events.
+        const response = JSON.stringify(responseObject(this.#identity, 'in_progress', [], undefined, null));
+        return (
+          `event: response.created\ndata: {"type":"response.created","sequence_number":${this.#sequence++},"response":${response}}\n\n` +
+          `event: response.in_progress\ndata: {"type":"response.in_progress","sequence_number":${this.#sequence++},"response":${response}}\n\n`
+        );
       }
       case 'text-delta': {
         if (part.delta === '') return '';
@@ -60,19 +67,27 @@ export class ResponseEventEncoder {
         let message = this.#message;
         if (message === undefined) {
           text += this.#closeReasoning();
-          message = this.#message = { itemId: this.#identity.newId('msg'), outputIndex: this.#nextIndex(), text: '' };
+          const itemId = this.#identity.newId('msg');
+          const outputIndex = this.#nextIndex();
+          message = this.#message = {
+            itemId,
+            outputIndex,
+            text: '',
+            deltaHead: 'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":',
+            deltaMiddle: `,"item_id":${JSON.stringify(itemId)},"output_index":${outputIndex},"content_index":0,"delta":`,
+          };
           text += this.#event('response.output_item.added', { output_index: message.outputIndex, item: { id: message.itemId, type: 'message', status: 'in_progress', role: 'assistant', content: [] } });
           text += this.#event('response.content_part.added', { item_id: message.itemId, output_index: message.outputIndex, content_index: 0, part: outputText('') });
         }
         message.text += part.delta;
-        return text + this.#event('response.output_text.delta', { item_id: message.itemId, output_index: message.outputIndex, content_index: 0, delta: part.delta, logprobs: [] });
+        return `${text}${message.deltaHead}${this.#sequence++}${message.deltaMiddle}${JSON.stringify(part.delta)},"logprobs":[]}\n\n`;
       }
       case 'reasoning-delta': {
         if (part.delta === '') return '';
         let text = '';
         let reasoning = this.#reasoning;
         if (reasoning === undefined) {
-          reasoning = this.#reasoning = { itemId: this.#identity.newId('rs'), outputIndex: this.#nextIndex(), text: '' };
+          reasoning = this.#reasoning = { itemId: this.#identity.newId('rs'), outputIndex: this.#nextIndex(), text: '', deltaHead: '', deltaMiddle: '' };
           text += this.#event('response.output_item.added', { output_index: reasoning.outputIndex, item: { id: reasoning.itemId, type: 'reasoning', summary: [] } });
         }
         reasoning.text += part.delta;
