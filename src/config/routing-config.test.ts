@@ -7,6 +7,7 @@ import { checkConfigFile, configWarnings } from './check-config.ts';
 import { ConfigError, parseConfig, type ParseConfigOptions } from './load-config.ts';
 import { laterRoutePolicies, routePolicies } from './schema.ts';
 import type { GatewayConfig, LicenceAgreement } from './types.ts';
+import { buildLicenceBook } from '../execution/routing-runtime.ts';
 
 /** The problems `parseConfig` reports, as `path: message` lines; fails the test when the text is valid. */
 function problemsOf(text: string, options: ParseConfigOptions = {}): string[] {
@@ -501,6 +502,17 @@ test('agreements: every rule is reported, each kind with its own required fields
     'agreements[0].channels.provider: unknown provider "p" (no providers are defined)',
     'agreements[0].models[0]: unknown model "m" (no models are defined)',
   ]);
+});
+
+test('agreements: an exclusive licence covers a model (one whose channels it selects none of would crash routing at start)', () => {
+  const unused = `providers:\n  used: { kind: openai-compatible, base_url: "http://127.0.0.1:1/v1" }\n  unused: { kind: openai-compatible, base_url: "http://127.0.0.1:2/v1" }\nmodels:\n  m: { channels: [ { provider: used, model: x } ] }\n`;
+  assert.deepEqual(problemsOf(`${unused}agreements: [ { name: l, kind: licence, party: P, channels: { provider: unused }, exclusive: true } ]`), [
+    'agreements[0].channels: an exclusive licence must cover a model: no model has a channel it selects; name the models it is exclusive for under models:',
+  ]);
+  // Named models: it forbids their other channels. Not exclusive: it forbids nothing. Both load, and routing starts.
+  for (const fine of ['models: [m], exclusive: true', 'exclusive: false']) {
+    buildLicenceBook(parseConfig(`${unused}agreements: [ { name: l, kind: licence, party: P, channels: { provider: unused }, ${fine} } ]`, { env: {} }));
+  }
 });
 
 test('agreements: two exclusive licences may not cover one model on different channels while both are in force', () => {

@@ -479,7 +479,10 @@ function checkAgreements(agreements: readonly unknown[], context: ReferenceConte
     if (from !== undefined && until !== undefined && until < from) report([...path, 'until'], `must not be before from (${from})`);
     else if (kind === 'licence' && isTrue(agreement.exclusive)) {
       const licence = exclusiveLicence(index, agreement, from, until, context);
-      if (licence !== undefined) {
+      if (licence !== undefined && licence.channelsByModel.size === 0) {
+        // Exclusive of what? It would forbid nothing; routing needs the models it is exclusive for.
+        report([...path, 'channels'], 'an exclusive licence must cover a model: no model has a channel it selects; name the models it is exclusive for under models:');
+      } else if (licence !== undefined) {
         checkExclusiveOverlap(licence, exclusive, report);
         exclusive.push(licence);
       }

@@ -25,8 +25,11 @@ export interface AgreementAdminOptions {
   readonly stored: readonly StoredAgreement[];
   /** The running configuration. */
   readonly config: () => GatewayConfig;
-  /** Puts a configuration in place (the gateway's reconfigure); resolves once its commitments' spend is read. */
-  readonly apply: (config: GatewayConfig) => Promise<void> | void;
+  /**
+   * Builds what a configuration shapes (throws, with nothing changed, when it cannot be) and returns the step that puts
+   * it in place, which resolves once its commitments' spend is read.
+   */
+  readonly prepare: (config: GatewayConfig) => () => Promise<void> | void;
   readonly totals: AccrualTotals;
   readonly commitments: CommitmentBook;
   readonly now?: () => number;
@@ -106,13 +109,15 @@ export class AgreementAdmin {
     return this.exclusive(async () => {
       this.#refuseTheFiles(name);
       const others = this.#stored.filter((agreement) => agreement.name !== name);
-      // Checked before anything is stored: a refused agreement leaves no trace but the error.
-      this.#configWith([...others, { name, document, createdAt: 0, updatedAt: 0 }]);
+      // Checked and built before anything is stored: a refused agreement leaves no trace but the error.
       const now = this.#now();
+      const next = [...others, { name, document, createdAt: now, updatedAt: now }].sort(byName);
+      const commit = this.#options.prepare(this.#configWith(next));
       const { record, created } = await this.#options.store.putAgreement(name, document, now, (before) =>
         audit(now, actor, before === undefined ? 'agreement.create' : 'agreement.update', name, before?.document ?? null, document),
       );
-      await this.#commit([...others, record].sort(byName));
+      this.#stored = next.map((agreement) => (agreement.name === name ? record : agreement));
+      await commit();
       return { created, view: this.get(name) };
     });
   }
@@ -121,9 +126,12 @@ export class AgreementAdmin {
     return this.exclusive(async () => {
       this.#refuseTheFiles(name);
       const view = this.get(name);
+      const next = this.#stored.filter((agreement) => agreement.name !== name);
+      const commit = this.#options.prepare(this.#configWith(next));
       const removed = await this.#options.store.deleteAgreement(name, (before) => audit(this.#now(), actor, 'agreement.delete', name, before.document, null));
       if (removed === undefined) throw notFound(name);
-      await this.#commit(this.#stored.filter((agreement) => agreement.name !== name));
+      this.#stored = next;
+      await commit();
       return view;
     });
   }
@@ -144,13 +152,6 @@ export class AgreementAdmin {
       const problems = error.problems.map((problem) => `${problem.path.replace(/^agreement "[^"]*" \(admin plane\)\.?/, '') || '(the agreement)'}: ${problem.message}`);
       throw new GatewayError('invalid_request', `The agreement is not valid: ${problems.join('; ')}.`);
     }
-  }
-
-  /** Stored already: put in place. */
-  async #commit(stored: readonly StoredAgreement[]): Promise<void> {
-    const applied = this.#options.apply(this.#configWith(stored));
-    this.#stored = stored;
-    await applied;
   }
 
   #view(agreement: AgreementConfig, config: GatewayConfig): AgreementView {

@@ -101,13 +101,23 @@ const stagesOf = new WeakMap<GatewayContext, Stages>();
  * tokens are the new configuration's; `store` and `auth` take effect at the next start.
  */
 export function reconfigureGatewayContext(context: GatewayContext, config: GatewayConfig, adapters: ReadonlyMap<string, ProviderAdapter>): void {
+  prepareReconfiguration(context, config, adapters)();
+}
+
+/**
+ * Builds everything a configuration shapes (throwing, with nothing changed, when it cannot be) and returns the step
+ * that puts it in place: a change that must also be stored (an admin agreement) is stored in between.
+ */
+export function prepareReconfiguration(context: GatewayContext, config: GatewayConfig, adapters: ReadonlyMap<string, ProviderAdapter>): () => void {
   const parts = assemble(config, adapters, context.metrics, context.logger, context.identity, stagesOf.get(context) ?? {}, context, context.metering);
-  // A commitment new to this process prefers nothing until its past spend is read.
-  context.metering.commitments.load(commitments(config), context.metering.ledger).catch((error: unknown) => {
-    context.logger.error({ err: error }, 'could not read the commitments\' spend from the ledger; they prefer nothing until the next reload');
-  });
-  // Only a reload writes these fields; everything else reads them.
-  Object.assign(context, parts);
+  return () => {
+    // A commitment new to this process prefers nothing until its past spend is read.
+    context.metering.commitments.load(commitments(config), context.metering.ledger).catch((error: unknown) => {
+      context.logger.error({ err: error }, 'could not read the commitments\' spend from the ledger; they prefer nothing until the next reload');
+    });
+    // Only a reload writes these fields; everything else reads them.
+    Object.assign(context, parts);
+  };
 }
 
 function assemble(

@@ -33,7 +33,7 @@ import { createAdapters, type AdapterDependencies } from '../providers/registry.
 import { chatCompletionsApi, embeddingsApi, handleApi } from './api-handlers.ts';
 import { handleStoredResponse, responsesApi } from './responses-api.ts';
 import { handleClientError } from './client-errors.ts';
-import { createGatewayContext, reconfigureGatewayContext, type GatewayContext, type MeteringRuntime } from './gateway-context.ts';
+import { createGatewayContext, prepareReconfiguration, type GatewayContext, type MeteringRuntime } from './gateway-context.ts';
 import { withAdminAgreements } from '../config/load-config.ts';
 import { AccrualTotals } from '../metering/accruals.ts';
 import { AgreementAdmin } from '../metering/agreement-admin.ts';
@@ -232,10 +232,13 @@ export async function startGateway(fileConfig: GatewayConfig, options: GatewayOp
     store: agreementStore,
     stored: storedAgreements,
     config: () => context.config,
-    apply: (next) => {
-      reconfigureGatewayContext(context, next, context.runtime.adapters);
-      // The reconfigure logs a failed read: the view then shows the spend as unknown.
-      return metering.commitments.load(commitments(next), ledger).catch(() => undefined);
+    prepare: (next) => {
+      const commit = prepareReconfiguration(context, next, context.runtime.adapters);
+      return () => {
+        commit();
+        // The commit logs a failed read: the view then shows the spend as unknown.
+        return metering.commitments.load(commitments(next), ledger).catch(() => undefined);
+      };
     },
     totals: metering.totals,
     commitments: metering.commitments,
