@@ -16,74 +16,12 @@ import type {
   ToolChoice,
   UserContentPart,
 } from '../../spec/index.ts';
+import { expectType, invalid, isObject, maxModelNameLength, modelTooLong, optionalBoolean, optionalInteger, optionalNumber, optionalString, shown, typeName } from './body-fields.ts';
 import { imageSource } from './image-source.ts';
 
 type JsonSchemaFormat = Extract<ResponseFormat, { type: 'json-schema' }>;
 
 const maxStopSequences = 4;
-
-function invalid(param: string, message: string): GatewayError {
-  return new GatewayError('invalid_request', message, { param });
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
-}
-
-/** A client's value as JSON for a message, cut short: a message names the value, it need not repeat all of it. */
-function shown(value: unknown): string {
-  const json = JSON.stringify(value) ?? String(value);
-  return json.length <= 64 ? json : `${json.slice(0, 64)}…`;
-}
-
-/** Configured model names are at most this long, so a longer one can match none (and is not repeated in full). */
-export const maxModelNameLength = 256;
-
-export function modelTooLong(): GatewayError {
-  return invalid('model', `Invalid 'model': at most ${maxModelNameLength} characters (no configured model name is longer).`);
-}
-
-function expectType(value: unknown, param: string, expected: string): never {
-  throw invalid(param, `Invalid type for '${param}': expected ${expected}, but got ${typeName(value)}.`);
-}
-
-function optionalNumber(body: Record<string, unknown>, param: string, minimum: number, maximum: number): number | undefined {
-  const value = body[param];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value)) expectType(value, param, 'a number');
-  if (value < minimum || value > maximum) {
-    throw invalid(param, `Invalid '${param}': ${value} is out of range; expected a number from ${minimum} to ${maximum}.`);
-  }
-  return value;
-}
-
-function optionalInteger(body: Record<string, unknown>, param: string, minimum: number): number | undefined {
-  const value = body[param];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value)) expectType(value, param, 'an integer');
-  if (value < minimum) throw invalid(param, `Invalid '${param}': ${value} is below the minimum of ${minimum}.`);
-  return value;
-}
-
-function optionalBoolean(body: Record<string, unknown>, param: string): boolean | undefined {
-  const value = body[param];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'boolean') expectType(value, param, 'a boolean');
-  return value;
-}
-
-function optionalString(body: Record<string, unknown>, param: string): string | undefined {
-  const value = body[param];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') expectType(value, param, 'a string');
-  return value;
-}
 
 /** A client's text parts as neutral parts (one small object each); throws on the first invalid part. */
 function textParts(content: unknown[], param: string): TextContentPart[] {

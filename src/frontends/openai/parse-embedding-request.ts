@@ -4,7 +4,7 @@
  */
 import { GatewayError } from '../../errors/index.ts';
 import type { EmbeddingRequest } from '../../spec/index.ts';
-import { maxModelNameLength, modelTooLong } from './parse-chat-request.ts';
+import { maxModelNameLength, modelTooLong } from './body-fields.ts';
 
 const maxInputs = 2048;
 

@@ -22,6 +22,7 @@ import type {
   UserContentPart,
 } from '../../spec/index.ts';
 import { createChatRequest } from '../../spec/index.ts';
+import { expectType, invalid, isObject, optionalBoolean, optionalNumber, optionalString, shown } from '../openai/body-fields.ts';
 import { imageSource } from '../openai/image-source.ts';
 
 /** What the response object repeats of the request, as the client wrote it (or its defaults). */
@@ -62,51 +63,6 @@ const unsupportedFields: Readonly<Record<string, string>> = {
   conversation: 'the Conversations API is not supported by this gateway; continue a conversation with "previous_response_id"',
   prompt: 'prompt templates are not supported by this gateway; send the input itself',
 };
-
-function invalid(param: string, message: string): GatewayError {
-  return new GatewayError('invalid_request', message, { param });
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
-}
-
-function expectType(value: unknown, param: string, expected: string): never {
-  throw invalid(param, `Invalid type for '${param}': expected ${expected}, but got ${typeName(value)}.`);
-}
-
-function shown(value: unknown): string {
-  const json = JSON.stringify(value) ?? String(value);
-  return json.length <= 64 ? json : `${json.slice(0, 64)}…`;
-}
-
-function optionalNumber(body: Record<string, unknown>, param: string, minimum: number, maximum: number): number | undefined {
-  const value = body[param];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value)) expectType(value, param, 'a number');
-  if (value < minimum || value > maximum) throw invalid(param, `Invalid '${param}': ${value} is out of range; expected a number from ${minimum} to ${maximum}.`);
-  return value;
-}
-
-function optionalBoolean(body: Record<string, unknown>, param: string): boolean | undefined {
-  const value = body[param];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'boolean') expectType(value, param, 'a boolean');
-  return value;
-}
-
-function optionalString(body: Record<string, unknown>, param: string): string | undefined {
-  const value = body[param];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') expectType(value, param, 'a string');
-  return value;
-}
 
 function textOf(part: Record<string, unknown>, param: string): string {
   if (typeof part.text !== 'string') expectType(part.text, `${param}.text`, 'a string');
