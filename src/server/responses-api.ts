@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../errors/index.ts';
+import { continuedBody } from '../frontends/responses/input-items.ts';
 import { parseResponsesRequest, type ResponsesRequest } from '../frontends/responses/parse-responses-request.ts';
 import { ResponseEventEncoder } from '../frontends/responses/response-events.ts';
 import { responseOfResult, type OutputItem, type ResponseIdentity } from '../frontends/responses/response-object.ts';
@@ -45,7 +46,11 @@ export const responsesApi: Api<ResponsesRequest> = {
     const chat: ChatRequest =
       history.length === 0
         ? request.chat
-        : { ...request.chat, messages: request.settings.instructions === null ? [...history, ...request.input] : [request.chat.messages[0], ...history, ...request.input] };
+        : {
+            ...request.chat,
+            messages: request.settings.instructions === null ? [...history, ...request.input] : [request.chat.messages[0], ...history, ...request.input],
+            passthrough: { dialect: 'openai-responses', body: continuedBody(request.chat.passthrough!.body, history) },
+          };
     const identity: ResponseIdentity = {
       id: newId('resp'),
       createdAt: Math.floor(Date.now() / 1000),
