@@ -1,9 +1,10 @@
 /**
  * The Responses API (`/v1/responses`) as wiring: a second frontend over the same pipeline as chat completions (keys,
  * limits, routing, fallback, metering, the ledger), so that every cloud serves it: sent as written to a channel whose
- * upstream speaks it (`responses: native`), translated through the neutral chat request for any other. With `store` (the default) a response, its input items and the conversation so far are kept for
- * `responses.retention`; `previous_response_id` continues that conversation on whichever channel routing picks. A
- * stored response belongs to the tenant that created it: for anyone else its id is unknown.
+ * upstream speaks it (`responses: native`), translated through the neutral chat request for any other. With `store`
+ * (the default) a response, its input items and the conversation so far are kept for `responses.retention`;
+ * `previous_response_id` continues that conversation on whichever channel routing picks. A stored response belongs to
+ * the tenant that created it: for anyone else its id is unknown.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
