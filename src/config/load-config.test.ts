@@ -108,8 +108,8 @@ test('the reference configuration maps onto GatewayConfig', () => {
     route: 'ordered',
     ownedBy: 'openai',
     channels: [
-      { provider: 'openai', model: 'gpt-4o-2024-08-06', primary: true, ...channelDefaults },
-      { provider: 'local-vllm', model: 'llama-3.1-70b', primary: false, ...channelDefaults },
+      { provider: 'openai', model: 'gpt-4o-2024-08-06', primary: true, ...channelDefaults, responses: 'native' },
+      { provider: 'local-vllm', model: 'llama-3.1-70b', primary: false, ...channelDefaults, responses: 'translate' },
     ],
     sticky: undefined,
     firstTokenTimeoutMs: undefined,
@@ -139,7 +139,7 @@ test('defaults: provider and model fields', () => {
   assert.equal(model?.type, 'chat');
   assert.equal(model?.route, 'ordered');
   assert.equal(model?.ownedBy, 'interchange');
-  assert.deepEqual(model?.channels, [{ provider: 'openai', model: 'dep-1', primary: false, ...channelDefaults }], 'deployment is an alias of model');
+  assert.deepEqual(model?.channels, [{ provider: 'openai', model: 'dep-1', primary: false, ...channelDefaults, responses: 'native' }], 'deployment is an alias of model');
   assert.equal(model?.sticky, undefined);
   assert.equal(model?.firstTokenTimeoutMs, undefined);
   assert.deepEqual(provider?.dataPolicy, { zeroRetention: false });

@@ -464,6 +464,11 @@ function toMetering(metering: ConfigDocument['metering']): MeteringConfig {
   });
 }
 
+/** OpenAI's API and Azure's v1 API serve the Responses API; other upstreams are sent it translated unless a channel says otherwise. */
+function defaultResponses(provider: ProviderConfig): 'native' | 'translate' {
+  return provider.kind === 'openai' || (provider.kind === 'azure-openai' && provider.settings.api === 'v1') ? 'native' : 'translate';
+}
+
 function toGatewayConfig(document: ConfigDocument): GatewayConfig {
   // Routing's price is the one in force when the configuration is loaded (again on every reload).
   const now = Date.now();
@@ -496,6 +501,7 @@ function toGatewayConfig(document: ConfigDocument): GatewayConfig {
           },
           imageTypesOf(channel.provider),
         ),
+        responses: channel.responses ?? defaultResponses(providerByName.get(channel.provider) as ProviderConfig),
       });
     });
     return [

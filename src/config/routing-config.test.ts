@@ -126,6 +126,7 @@ test("the articles' scenario maps onto GatewayConfig", () => {
       price: { inputMicrosPerMillion: 150_000, cachedInputMicrosPerMillion: 150_000, outputMicrosPerMillion: 600_000 },
       prices: [{ from: undefined, fromMs: undefined, inputMicrosPerMillion: 150_000, cachedInputMicrosPerMillion: 150_000, cacheWriteMicrosPerMillion: 150_000, outputMicrosPerMillion: 600_000, reasoningMicrosPerMillion: 600_000 }],
       capabilities: { vision: true, tools: true, jsonSchema: true, streaming: true, contextWindow: 131_072 },
+      responses: 'native',
     },
     {
       provider: 'bedrock-use1',
@@ -136,6 +137,7 @@ test("the articles' scenario maps onto GatewayConfig", () => {
       price: { inputMicrosPerMillion: 150_000, cachedInputMicrosPerMillion: 75_000, outputMicrosPerMillion: 600_000 },
       prices: [{ from: undefined, fromMs: undefined, inputMicrosPerMillion: 150_000, cachedInputMicrosPerMillion: 75_000, cacheWriteMicrosPerMillion: 150_000, outputMicrosPerMillion: 600_000, reasoningMicrosPerMillion: 600_000 }],
       capabilities: { vision: false, tools: true, jsonSchema: true, streaming: true, contextWindow: 128_000 },
+      responses: 'translate',
     },
     {
       provider: 'vertex-usc1',
@@ -154,6 +156,7 @@ test("the articles' scenario maps onto GatewayConfig", () => {
         contextWindow: 131_072,
         imageTypes: ['image/png', 'image/jpeg', 'image/webp', 'image/heic', 'image/heif'],
       },
+      responses: 'translate',
     },
   ]);
   assert.deepEqual(config.agreements, [

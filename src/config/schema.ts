@@ -491,6 +491,9 @@ const capabilitiesSchema = strictObject(
   },
 );
 
+/** Whether a channel's upstream is sent Responses API requests as they are (`native`) or translated (`translate`). */
+export const channelResponsesModes = ['native', 'translate'] as const;
+
 export const channelSchema = strictObject(
   {
     provider: requiredLeaf(parseText, ' (the name of a provider under providers:)'),
@@ -501,6 +504,7 @@ export const channelSchema = strictObject(
     capacity: optionalObject(capacitySchema),
     price: oneOrList(priceSchema, 'price', 'a price { input, output, … } or a list of them, each with its from'),
     capabilities: section(capabilitiesSchema),
+    responses: maybeLeaf(choice('responses', channelResponsesModes)),
   },
   { priority: '; not available in this build (route "ordered" tries channels in the order listed)' },
 );

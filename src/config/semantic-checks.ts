@@ -170,6 +170,13 @@ function checkModel(name: string, model: unknown, providers: Fields | undefined,
       const problem = upstream === undefined ? undefined : kind.routing.embeddingModelProblem(upstream);
       if (problem !== undefined) report([...channelPath, field], problem);
     }
+    if (textOf(channel.responses) === 'native' && kind !== undefined) {
+      if (kind.kind === 'bedrock' || kind.kind === 'vertex') {
+        report([...channelPath, 'responses'], `kind "${kind.kind}" has no Responses API: its channels are sent Responses requests translated (responses: translate)`);
+      } else if (kind.kind === 'azure-openai' && isMapping(providerFields) && textOf(providerFields.api) === 'deployments') {
+        report([...channelPath, 'responses'], 'needs the provider\'s api: v1 (Azure serves the Responses API at /openai/v1/responses, not per deployment)');
+      }
+    }
     if (isPresent(channel.model) && isPresent(channel.deployment)) {
       report([...channelPath, 'deployment'], 'give either model or deployment, not both (deployment is another name for model)');
     } else if (!isPresent(channel.model) && !isPresent(channel.deployment)) {

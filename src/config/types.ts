@@ -69,6 +69,12 @@ export interface ChannelConfig {
    */
   readonly prices: readonly DatedPrice[];
   readonly capabilities: ChannelCapabilities;
+  /**
+   * `native`: the upstream serves the Responses API, and a Responses request is sent to it as the client wrote it;
+   * `translate`: it is encoded from the neutral request for the upstream's chat API. Resolved from the provider's kind
+   * when the file says nothing.
+   */
+  readonly responses: 'native' | 'translate';
 }
 
 /** One price of a channel, from a day on; micro-units of the metering currency per million tokens, whole numbers. */

@@ -129,6 +129,7 @@ async function runChannels<T>(runtime: ExecutionRuntime, model: ModelConfig, pla
       cancellation: scope.cancellation,
       headersTimeoutMs: Math.max(1, Math.min(provider.timeoutMs, remaining)),
       bodyTimeoutMs: Math.max(1, streaming ? idle : Math.min(idle, remaining)),
+      nativeResponses: model.channels[channel.index].responses === 'native',
     };
     const startedAt = performance.now();
     try {

@@ -17,6 +17,11 @@ export interface CallContext {
   readonly headersTimeoutMs: number;
   /** Longest silence allowed between body chunks. */
   readonly bodyTimeoutMs: number;
+  /**
+   * The channel's upstream serves the Responses API (`responses: native`): a Responses request goes to it as sent.
+   * Unset or false: it is encoded from the neutral request.
+   */
+  readonly nativeResponses?: boolean;
 }
 
 /** Receives stream parts synchronously, in order. */

@@ -1,13 +1,15 @@
 /**
  * The Responses API (`/v1/responses`) as wiring: a second frontend over the same pipeline as chat completions (keys,
- * limits, routing, fallback, metering, the ledger), translated through the neutral chat request so that every cloud
- * serves it. With `store` (the default) a response, its input items and the conversation so far are kept for
- * `responses.retention`; `previous_response_id` continues that conversation on whichever channel routing picks. A
- * stored response belongs to the tenant that created it: for anyone else its id is unknown.
+ * limits, routing, fallback, metering, the ledger), so that every cloud serves it: sent as written to a channel whose
+ * upstream speaks it (`responses: native`), translated through the neutral chat request for any other. With `store`
+ * (the default) a response, its input items and the conversation so far are kept for `responses.retention`;
+ * `previous_response_id` continues that conversation on whichever channel routing picks. A stored response belongs to
+ * the tenant that created it: for anyone else its id is unknown.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../errors/index.ts';
+import { continuedBody } from '../frontends/responses/input-items.ts';
 import { parseResponsesRequest, type ResponsesRequest } from '../frontends/responses/parse-responses-request.ts';
 import { ResponseEventEncoder } from '../frontends/responses/response-events.ts';
 import { responseOfResult, type OutputItem, type ResponseIdentity } from '../frontends/responses/response-object.ts';
@@ -45,7 +47,11 @@ export const responsesApi: Api<ResponsesRequest> = {
     const chat: ChatRequest =
       history.length === 0
         ? request.chat
-        : { ...request.chat, messages: request.settings.instructions === null ? [...history, ...request.input] : [request.chat.messages[0], ...history, ...request.input] };
+        : {
+            ...request.chat,
+            messages: request.settings.instructions === null ? [...history, ...request.input] : [request.chat.messages[0], ...history, ...request.input],
+            passthrough: { dialect: 'openai-responses', body: continuedBody(request.chat.passthrough!.body, history) },
+          };
     const identity: ResponseIdentity = {
       id: newId('resp'),
       createdAt: Math.floor(Date.now() / 1000),

@@ -115,7 +115,10 @@ export type ResponseFormat =
  * The client's body exactly as it sent it (parsed), gateway extensions removed. Upstreams of the same dialect forward
  * it (model replaced) instead of re-encoding the request, so fields the gateway does not model reach them unchanged.
  */
-export interface ChatPassthrough {
+export type ChatPassthrough = OpenAIChatPassthrough | OpenAIResponsesPassthrough;
+
+/** A chat completions body: forwarded by every OpenAI-dialect upstream to its chat completions API. */
+export interface OpenAIChatPassthrough {
   readonly dialect: 'openai-chat';
   readonly body: Record<string, unknown>;
   /**
@@ -123,6 +126,16 @@ export interface ChatPassthrough {
    * as history: set by the frontend, so the forwarded messages are walked only then.
    */
   readonly refusalOnlyTurns?: boolean;
+}
+
+/**
+ * A Responses API body: forwarded only by a channel whose upstream speaks the Responses API (a `native` channel); any
+ * other channel encodes the neutral request. A continued conversation is already in `input` (as Responses input
+ * items) and `previous_response_id` is gone: the gateway stored it, the upstream never did.
+ */
+export interface OpenAIResponsesPassthrough {
+  readonly dialect: 'openai-responses';
+  readonly body: Record<string, unknown>;
 }
 
 export interface ChatRequest {
@@ -155,7 +168,7 @@ export interface ChatRequest {
    * passed on. Off by default, so clients that do not know them never see them.
    */
   readonly providerAnnotations: boolean;
-  /** Set only by the OpenAI chat frontend; read only by OpenAI-dialect upstreams. */
+  /** Set by the OpenAI chat and Responses frontends; read only by OpenAI-dialect upstreams. */
   readonly passthrough?: ChatPassthrough;
 }
 

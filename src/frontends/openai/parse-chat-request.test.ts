@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GatewayError } from '../../errors/index.ts';
+import type { ChatRequest } from '../../spec/index.ts';
 import { parseChatRequest } from './parse-chat-request.ts';
+
+/** The chat pass-through's flag (the Responses pass-through has none). */
+function refusalOnlyTurns(request: ChatRequest): boolean | undefined {
+  return request.passthrough?.dialect === 'openai-chat' ? request.passthrough.refusalOnlyTurns : undefined;
+}
 
 const base = { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] };
 
@@ -186,10 +192,10 @@ describe('parseChatRequest', () => {
     const request = parseChatRequest({ ...base, messages: history });
     assert.deepEqual(request.messages[1], { role: 'assistant', refusal: "I can't help with that." });
     // The pass-through says so, for upstreams that need such a turn rewritten; other requests do not.
-    assert.equal(request.passthrough?.refusalOnlyTurns, true);
-    assert.equal(parseChatRequest(base).passthrough?.refusalOnlyTurns, undefined);
+    assert.equal(refusalOnlyTurns(request), true);
+    assert.equal(refusalOnlyTurns(parseChatRequest(base)), undefined);
     const withCalls = [{ role: 'assistant', content: null, refusal: 'no', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] }];
-    assert.equal(parseChatRequest({ ...base, messages: withCalls }).passthrough?.refusalOnlyTurns, undefined);
+    assert.equal(refusalOnlyTurns(parseChatRequest({ ...base, messages: withCalls })), undefined);
     // Content absent rather than null, and an empty refusal: still a refusal.
     assert.deepEqual(parseChatRequest({ ...base, messages: [{ role: 'assistant', refusal: '' }] }).messages[0], { role: 'assistant', refusal: '' });
   });

@@ -336,6 +336,8 @@ export function parseResponsesRequest(body: unknown, newId: (prefix: string) => 
     toolChoice,
     parallelToolCalls,
     responseFormat,
+    // For a channel whose upstream speaks the Responses API: what the gateway does not model still reaches it.
+    passthrough: { dialect: 'openai-responses', body },
   });
   const text = isObject(body.text) && isObject(body.text.format) ? { ...body.text } : { format: { type: 'text' } };
   return {

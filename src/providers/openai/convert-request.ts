@@ -1,7 +1,7 @@
 /**
  * The canonical request as an OpenAI-dialect body.
  *
- * When the OpenAI frontend attached the client's body (`passthrough`), it is forwarded as sent, so fields the gateway
+ * When the OpenAI chat frontend attached the client's body (`passthrough` of dialect `openai-chat`), it is forwarded as sent, so fields the gateway
  * does not model still reach the upstream, with the upstream model in place and the stream options the gateway needs.
  * Otherwise (a request from another frontend) the neutral request is encoded field by field; what the gateway does not
  * model is then simply not there.
@@ -48,7 +48,8 @@ function limitField(request: ChatRequest, dialect: OpenAIDialect): 'max_completi
 
 export function convertChatRequest(request: ChatRequest, upstreamModel: string, dialect: OpenAIDialect, stream: boolean): string {
   const passthrough = request.passthrough;
-  if (passthrough === undefined) return JSON.stringify(encodeChatRequest(request, upstreamModel, dialect, stream));
+  // A Responses body is forwarded only to a Responses API (convert-responses.ts); chat completions get the encoding.
+  if (passthrough === undefined || passthrough.dialect !== 'openai-chat') return JSON.stringify(encodeChatRequest(request, upstreamModel, dialect, stream));
   const body: Record<string, unknown> = { ...passthrough.body, model: upstreamModel };
   if (stream) {
     body.stream = true;

@@ -16,12 +16,14 @@ import { convertChatResponse, convertEmbeddingResponse, parseUpstreamJson } from
 import { createAnnotationStripper } from './annotation-stripper.ts';
 import { mapOpenAIError } from './errors.ts';
 import { OpenAIStreamDecoder, type AnnotationFields, type StreamMemo } from './stream.ts';
+import { convertResponsesRequest, convertResponsesResponse } from './convert-responses.ts';
+import { ResponsesStreamDecoder } from './responses-stream.ts';
 
 export type { OpenAIDialect } from './convert-request.ts';
 
 export type UpstreamHeaderSet = Readonly<Record<string, string>>;
 
-export type OpenAIOperation = 'chat/completions' | 'embeddings';
+export type OpenAIOperation = 'chat/completions' | 'embeddings' | 'responses';
 
 export interface OpenAIDialectSettings {
   readonly name: string;
@@ -85,7 +87,7 @@ export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): Pro
     return parse(response.body, identity);
   };
 
-  const stream = (request: ChatRequest, context: CallContext, target: StreamSink, path: string, body: string, headers: UpstreamHeaderSet): Promise<void> => {
+  const stream = (request: ChatRequest, context: CallContext, target: StreamSink, path: string, body: string, headers: UpstreamHeaderSet, responses: boolean): Promise<void> => {
     const identity = identityFor(context.upstreamModel);
     const passOn = request.providerAnnotations ? annotations : undefined;
     // Usage the upstream does not report (it cannot be asked without `stream_options`, it leaves usage out, the stream
@@ -97,11 +99,12 @@ export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): Pro
         const contentType = responseHeaders['content-type'];
         // A server that ignored `stream: true` answers one JSON body; it is read whole and replayed as parts.
         if (typeof contentType === 'string' && contentType.includes('application/json')) return undefined;
-        return new OpenAIStreamDecoder(sink, identity, passOn, streamMemo);
+        return responses ? new ResponsesStreamDecoder(sink, identity) : new OpenAIStreamDecoder(sink, identity, passOn, streamMemo);
       },
       buffered(status, responseHeaders, buffered) {
         if (status < 200 || status >= 300) throw mapOpenAIError(status, responseHeaders, buffered, identity);
-        replayCompletion(convertChatResponse(parseUpstreamJson(buffered, identity), identity), sink);
+        const parsed = parseUpstreamJson(buffered, identity);
+        replayCompletion(responses ? convertResponsesResponse(parsed, identity) : convertChatResponse(parsed, identity), sink);
       },
     }, sink);
   };
@@ -112,6 +115,12 @@ export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): Pro
 
     async chat(request: ChatRequest, context: CallContext): Promise<ChatResult> {
       const identity = identityFor(context.upstreamModel);
+      const passthrough = request.passthrough;
+      if (passthrough?.dialect === 'openai-responses' && context.nativeResponses === true) {
+        const body = convertResponsesRequest(passthrough, context.upstreamModel, false);
+        const result = convertResponsesResponse(await postJson('responses', body, context, identity), identity);
+        return result.usage === undefined ? { ...result, usage: estimateResultUsage(request, result) } : result;
+      }
       const body = convertChatRequest(request, context.upstreamModel, dialect, false);
       const parse = stripper !== undefined && !request.providerAnnotations ? stripper.parse : parseUpstreamJson;
       const result = convertChatResponse(await postJson('chat/completions', body, context, identity, parse), identity);
@@ -120,11 +129,13 @@ export function createOpenAIDialectAdapter(settings: OpenAIDialectSettings): Pro
     },
 
     streamChat(request: ChatRequest, context: CallContext, sink: StreamSink): Promise<void> {
-      const path = pathFor('chat/completions', context.upstreamModel);
-      const body = convertChatRequest(request, context.upstreamModel, dialect, true);
+      const passthrough = request.passthrough;
+      const responses = passthrough?.dialect === 'openai-responses' && context.nativeResponses === true;
+      const path = pathFor(responses ? 'responses' : 'chat/completions', context.upstreamModel);
+      const body = responses ? convertResponsesRequest(passthrough, context.upstreamModel, true) : convertChatRequest(request, context.upstreamModel, dialect, true);
       const headers = settings.headers(path, body);
-      if (!(headers instanceof Promise)) return stream(request, context, sink, path, body, headers);
-      return awaitHeaders(headers, identityFor(context.upstreamModel)).then((resolved) => stream(request, context, sink, path, body, resolved));
+      if (!(headers instanceof Promise)) return stream(request, context, sink, path, body, headers, responses);
+      return awaitHeaders(headers, identityFor(context.upstreamModel)).then((resolved) => stream(request, context, sink, path, body, resolved, responses));
     },
 
     async embed(request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResult> {
