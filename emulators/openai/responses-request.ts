@@ -226,7 +226,13 @@ export function readResponsesRequest(body: unknown, previous: ConversationLookup
   if (rawTools !== undefined && rawTools !== null) {
     if (!Array.isArray(rawTools)) return invalidType('tools', 'an array', rawTools);
     for (let index = 0; index < rawTools.length; index++) {
-      const tool = readTool(rawTools[index], index);
+      const raw = rawTools[index] as { type?: unknown } | null;
+      // OpenAI's hosted tools are accepted and echoed; the emulator runs no search, file lookup or code.
+      if (typeof raw === 'object' && raw !== null && typeof raw.type === 'string' && (HOSTED_TOOLS as readonly string[]).includes(raw.type)) {
+        toolsEcho.push(raw);
+        continue;
+      }
+      const tool = readTool(raw, index);
       if ('status' in tool) return tool;
       tools.push({ name: tool.name, parameters: tool.parameters ?? undefined });
       toolsEcho.push(tool);
@@ -447,6 +453,9 @@ function readMetadata(value: unknown): Readonly<Record<string, string>> | OpenAI
   return value as Record<string, string>;
 }
 
+/** OpenAI's hosted tool types (the Responses API runs them itself). */
+const HOSTED_TOOLS = ['web_search', 'web_search_preview', 'file_search', 'code_interpreter', 'image_generation'] as const;
+
 interface FunctionTool {
   readonly type: 'function';
   readonly description: string | null;
@@ -461,7 +470,7 @@ function readTool(value: unknown, index: number): FunctionTool | OpenAIError {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return invalidType(where, 'an object', value);
   const tool = value as Record<string, unknown>;
   if (tool.type === undefined || tool.type === null) return missingParameter(`${where}.type`);
-  if (tool.type !== 'function') return invalidValue(`${where}.type`, tool.type, ['function']);
+  if (tool.type !== 'function') return invalidValue(`${where}.type`, tool.type, ['function', ...HOSTED_TOOLS]);
   const name = requiredString(tool, 'name', where);
   if (typeof name !== 'string') return name;
   if (name.length > MAX_TOOL_NAME) {

@@ -649,7 +649,7 @@ describe('responses: validation', () => {
       [{ model: 'gpt-4o', input: [{ type: 'function_call_output', output: 'x' }] }, 'input[0].call_id', 'missing_required_parameter'],
       [{ ...hello, tools: [{ type: 'function', function: { name: 'chat_shaped' } }] }, 'tools[0].name', 'missing_required_parameter'],
       [{ ...hello, tools: [{ type: 'function', name: 'bad name' }] }, 'tools[0].name', 'invalid_value'],
-      [{ ...hello, tools: [{ type: 'web_search' }] }, 'tools[0].type', 'invalid_value'],
+      [{ ...hello, tools: [{ type: 'mcp_everything' }] }, 'tools[0].type', 'invalid_value'],
       [{ ...hello, tools: [weatherTool], tool_choice: { type: 'function', name: 'other' } }, 'tool_choice', null],
       [{ ...hello, temperature: 2.5 }, 'temperature', 'decimal_above_max_value'],
       [{ ...hello, top_p: -0.1 }, 'top_p', 'decimal_below_min_value'],
@@ -672,6 +672,12 @@ describe('responses: validation', () => {
       assert.equal(error.code, code, JSON.stringify(body));
       assert.equal(error.type, 'invalid_request_error');
     }
+  });
+
+  it("accepts OpenAI's hosted tools (web_search, file_search…) and echoes them; it runs none", async () => {
+    const response = await client.responses.create({ model: 'gpt-4o', input: 'hello', tools: [{ type: 'web_search' }, weatherTool] } as any);
+    assert.equal(response.status, 'completed');
+    assert.deepEqual((response.tools as Array<{ type: string }>).map((tool) => tool.type), ['web_search', 'function']);
   });
 
   it('metadata: at most 16 pairs, keys of 64 characters, values of 512 (each accepted at its limit)', async () => {

@@ -34,13 +34,19 @@ export const responsesApi: Api<ResponsesRequest> = {
     const { requestId, request } = exchange;
     const store = context.responses;
     const tenant = exchange.caller?.tenantId;
+    const reject = (error: GatewayError) => {
+      const rejected = { requestId, endpoint: exchange.endpoint, startedAt: exchange.startedAt, model: request.chat.model, stream: request.chat.stream, caller: exchange.caller };
+      context.pipeline.reject(rejected, error, new HttpResponder(response, requestId, noResult));
+    };
+    if (request.nativeOnlyTools.length > 0) {
+      const refusal = nativeOnlyRefusal(context, request);
+      if (refusal !== undefined) return reject(refusal);
+    }
     let history: readonly ChatMessage[] = [];
     if (request.previousResponseId !== undefined) {
       const previous = await store.get(request.previousResponseId, tenant, Date.now());
       if (previous === undefined) {
-        const error = new GatewayError('previous_response_not_found', `Previous response with id '${request.previousResponseId}' not found.`, { param: 'previous_response_id' });
-        const rejected = { requestId, endpoint: exchange.endpoint, startedAt: exchange.startedAt, model: request.chat.model, stream: request.chat.stream, caller: exchange.caller };
-        return context.pipeline.reject(rejected, error, new HttpResponder(response, requestId, noResult));
+        return reject(new GatewayError('previous_response_not_found', `Previous response with id '${request.previousResponseId}' not found.`, { param: 'previous_response_id' }));
       }
       history = previous.conversation as ChatMessage[];
     }
@@ -72,6 +78,23 @@ export const responsesApi: Api<ResponsesRequest> = {
     return context.pipeline.chat(chatExchange, new HttpResponder(response, requestId, writeResult, encoder));
   },
 };
+
+/**
+ * A hosted tool (`web_search`…) passes only to upstreams that speak the Responses API: every channel of the model must
+ * be native, or no fallback could serve it. Undefined when they all are (or the model is unknown: the pipeline says so).
+ */
+function nativeOnlyRefusal(context: GatewayContext, request: ResponsesRequest): GatewayError | undefined {
+  const model = context.config.models.get(request.chat.model);
+  if (model === undefined) return undefined;
+  const translated = model.channels.filter((channel) => channel.responses !== 'native');
+  if (translated.length === 0) return undefined;
+  const [tool] = request.nativeOnlyTools;
+  return new GatewayError(
+    'invalid_request',
+    `Tool type "${tool.type}" is not supported on model "${model.name}": only function tools are translated, and ${translated.map((channel) => `${channel.provider}/${channel.model}`).join(', ')} ${translated.length === 1 ? 'does' : 'do'} not speak the Responses API natively.`,
+    { param: tool.param },
+  );
+}
 
 /**
  * Stores a finished response with the conversation it closes. Called as its last bytes are written: the store's write

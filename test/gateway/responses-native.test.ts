@@ -232,6 +232,22 @@ describe('which channels are native', () => {
     assert.equal(received.body.store, false);
   });
 
+  it('a hosted tool (web_search) passes to a model whose channels are all native; with a translated channel it is a 400 naming it', async () => {
+    const response = await client.responses.create({ model: 'on-openai', input: 'Search the news', tools: [{ type: 'web_search' }] } as any);
+    assert.equal(response.status, 'completed');
+    assert.deepEqual(lastReceived(openai).body.tools, [{ type: 'web_search' }], 'passed as the client wrote it');
+    assert.deepEqual((response.tools as Array<{ type: string }>).map((tool) => tool.type), ['web_search'], 'echoed');
+    const before = openai.received.length;
+    await assert.rejects(
+      client.responses.create({ model: 'native-then-translated', input: 'Search', tools: [weatherTool, { type: 'web_search' }] } as any),
+      (error: unknown) =>
+        error instanceof OpenAI.BadRequestError &&
+        (error as any).param === 'tools[1].type' &&
+        /Tool type "web_search" is not supported on model "native-then-translated": only function tools are translated, and local\/gpt-4o-mini does not speak the Responses API natively/.test(error.message),
+    );
+    assert.equal(openai.received.length, before, 'refused before any upstream call');
+  });
+
   it('a chat completions request on a native channel still goes to chat completions', async () => {
     await client.chat.completions.create({ model: 'on-openai', messages: [{ role: 'user', content: 'Chat please' }] });
     assert.equal(lastReceived(openai).path, '/v1/chat/completions');

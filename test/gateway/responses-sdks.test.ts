@@ -1,7 +1,7 @@
 /**
  * The Responses API with the clients that speak it by default: the OpenAI Agents SDK (`@openai/agents`) runs an agent
- * with one function tool to completion, streaming and not, on a translated cloud (Bedrock) and on an OpenAI-dialect
- * one; the Vercel AI SDK's OpenAI provider (`@ai-sdk/openai`, whose `openai(model)` is the Responses API)
+ * with one function tool to completion, streaming and not, on a translated cloud (Bedrock) and on a native one
+ * (OpenAI, its own Responses API); the Vercel AI SDK's OpenAI provider (`@ai-sdk/openai`, whose `openai(model)` is the Responses API)
  * `generateText` and `streamText` with a tool that runs.
  */
 import assert from 'node:assert/strict';
@@ -23,7 +23,7 @@ let gateway: RunningGateway;
 
 before(async () => {
   bedrock = await startBedrockEmulator({ region: 'us-west-2', models: { 'openai.gpt-oss-120b-1:0': {} }, quiet: true });
-  openai = await startOpenAIEmulator({ quiet: true });
+  openai = await startOpenAIEmulator({ apiKey: 'sk-sdk-upstream', quiet: true });
   const [credentials] = DEFAULT_CREDENTIALS;
   const config = parseConfig(
     `
@@ -32,7 +32,8 @@ auth: { clients: none }
 store: { kind: memory }
 providers:
   bedrock: { kind: bedrock, region: us-west-2, endpoint: ${bedrock.url}, auth: { aws: { access_key_id: ${credentials.accessKeyId}, secret_access_key: ${credentials.secretAccessKey} } } }
-  openai: { kind: openai-compatible, base_url: ${openai.baseUrl} }
+  # kind openai: its channels speak the Responses API natively (Bedrock's are translated).
+  openai: { kind: openai, base_url: ${openai.baseUrl}, auth: { api_key: sk-sdk-upstream } }
 models:
   on-bedrock: { channels: [ { provider: bedrock, model: "openai.gpt-oss-120b-1:0" } ] }
   on-openai: { channels: [ { provider: openai, model: gpt-4o-mini } ] }
@@ -71,6 +72,7 @@ describe('the OpenAI Agents SDK through the gateway', () => {
       const result = await runner().run(agent, 'Call get_weather for Paris');
       assert.equal(calls.length, before + 1, 'the tool ran once');
       assert.match(String(result.finalOutput), /get_weather: "sunny in/);
+      if (model === 'on-openai') assert.equal((openai.received.at(-1) as { path: string }).path, '/v1/responses', 'sent natively');
     });
 
     it(`${model}: streams an agent run with a function tool to completion`, async () => {

@@ -87,12 +87,13 @@ describe('parseResponsesRequest', () => {
     assert.deepEqual(parse({ input: 'x', text: { format: { type: 'json_object' } } }).chat.responseFormat, { type: 'json-object' });
   });
 
-  it('refuses a tool type other than function, naming it', () => {
-    assert.deepEqual(refusal({ input: 'x', tools: [{ type: 'function', name: 'a' }, { type: 'web_search' }] }), {
-      code: 'invalid_request',
-      param: 'tools[1].type',
-      message: 'Tool type "web_search" is not supported by this gateway: only function tools are translated to every cloud.',
-    });
+  it('keeps a hosted tool (web_search…) apart, for channels that speak the Responses API; a tool without a type is refused', () => {
+    const parsed = parse({ input: 'x', tools: [{ type: 'function', name: 'a' }, { type: 'web_search', search_context_size: 'low' }] });
+    assert.deepEqual(parsed.nativeOnlyTools, [{ param: 'tools[1].type', type: 'web_search' }]);
+    assert.deepEqual(parsed.chat.tools?.map((tool) => tool.name), ['a'], 'the neutral request has the function tools only');
+    assert.deepEqual(parsed.settings.tools[1], { type: 'web_search', search_context_size: 'low' }, 'echoed as written');
+    assert.equal(refusal({ input: 'x', tools: [{ name: 'a' }] }).param, 'tools[0].type');
+    assert.equal(refusal({ input: 'x', tools: [{ type: 7 }] }).param, 'tools[0].type');
   });
 
   it('limits at their edges: max_output_tokens, temperature, top_p, metadata', () => {

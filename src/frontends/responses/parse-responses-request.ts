@@ -46,6 +46,8 @@ export interface ResponsesRequest {
   readonly chat: ChatRequest;
   /** This turn's input as neutral messages, `instructions` excluded: what a stored conversation keeps. */
   readonly input: readonly ChatMessage[];
+  /** Tools only a channel that speaks the Responses API natively can take; none of them reaches the neutral request. */
+  readonly nativeOnlyTools: readonly NativeOnlyTool[];
   /** This turn's input items as `GET /v1/responses/{id}/input_items` lists them. */
   readonly inputItems: readonly Record<string, unknown>[];
   readonly store: boolean;
@@ -206,16 +208,27 @@ function readInput(input: unknown, newId: (prefix: string) => string): { message
   return { messages, items };
 }
 
-function readTools(value: unknown): { tools: FunctionTool[] | undefined; echoed: Record<string, unknown>[] } {
-  if (value === undefined || value === null) return { tools: undefined, echoed: [] };
+/** A tool only an upstream that speaks the Responses API can take (a hosted tool: `web_search`, `file_search`…). */
+export interface NativeOnlyTool {
+  readonly param: string;
+  readonly type: string;
+}
+
+function readTools(value: unknown): { tools: FunctionTool[] | undefined; echoed: Record<string, unknown>[]; nativeOnly: NativeOnlyTool[] } {
+  if (value === undefined || value === null) return { tools: undefined, echoed: [], nativeOnly: [] };
   if (!Array.isArray(value)) expectType(value, 'tools', 'an array');
   const tools: FunctionTool[] = [];
   const echoed: Record<string, unknown>[] = [];
+  const nativeOnly: NativeOnlyTool[] = [];
   value.forEach((tool: unknown, index) => {
     const param = `tools[${index}]`;
     if (!isObject(tool)) expectType(tool, param, 'an object');
     if (tool.type !== 'function') {
-      throw invalid(`${param}.type`, `Tool type ${shown(tool.type)} is not supported by this gateway: only function tools are translated to every cloud.`);
+      // Passed as written to upstreams that speak the Responses API; the handler refuses it when a channel does not.
+      if (typeof tool.type !== 'string' || tool.type === '') expectType(tool.type, `${param}.type`, 'a tool type');
+      nativeOnly.push({ param: `${param}.type`, type: tool.type });
+      echoed.push(tool);
+      return;
     }
     if (typeof tool.name !== 'string' || tool.name === '') expectType(tool.name, `${param}.name`, 'a non-empty string');
     const parameters = tool.parameters;
@@ -232,7 +245,7 @@ function readTools(value: unknown): { tools: FunctionTool[] | undefined; echoed:
     });
     echoed.push({ type: 'function', name: tool.name, description: tool.description ?? null, parameters: parameters ?? null, strict });
   });
-  return { tools: tools.length === 0 ? undefined : tools, echoed };
+  return { tools: tools.length === 0 ? undefined : tools, echoed, nativeOnly };
 }
 
 function readToolChoice(value: unknown): ToolChoice | undefined {
@@ -299,7 +312,7 @@ export function parseResponsesRequest(body: unknown, newId: (prefix: string) => 
   if (body.input === undefined || body.input === null) throw invalid('input', "Missing required parameter: 'input'.");
   const instructions = optionalString(body, 'instructions');
   const { messages: input, items } = readInput(body.input, newId);
-  const { tools, echoed } = readTools(body.tools);
+  const { tools, echoed, nativeOnly } = readTools(body.tools);
   const toolChoice = readToolChoice(body.tool_choice);
   const responseFormat = readTextFormat(body.text);
   const maxOutputTokens = body.max_output_tokens;
@@ -343,6 +356,7 @@ export function parseResponsesRequest(body: unknown, newId: (prefix: string) => 
   return {
     chat,
     input,
+    nativeOnlyTools: nativeOnly,
     inputItems: items,
     store,
     previousResponseId,
