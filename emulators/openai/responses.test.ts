@@ -674,10 +674,19 @@ describe('responses: validation', () => {
     }
   });
 
-  it("accepts OpenAI's hosted tools (web_search, file_search…) and echoes them; it runs none", async () => {
+  it("accepts OpenAI's hosted tools (web_search, file_search…) and echoes them; a question that says search gets a web_search_call item", async () => {
     const response = await client.responses.create({ model: 'gpt-4o', input: 'hello', tools: [{ type: 'web_search' }, weatherTool] } as any);
     assert.equal(response.status, 'completed');
     assert.deepEqual((response.tools as Array<{ type: string }>).map((tool) => tool.type), ['web_search', 'function']);
+    assert.deepEqual(response.output.map((item) => item.type), ['message'], 'no search asked for');
+    const searched = await client.responses.create({ model: 'gpt-4o', input: 'Search the news', tools: [{ type: 'web_search' }] } as any);
+    assert.deepEqual(searched.output.map((item) => item.type), ['web_search_call', 'message']);
+    assert.deepEqual((searched.output[0] as any).action, { type: 'search', query: 'Search the news' });
+    const stream = await client.responses.create({ model: 'gpt-4o', input: 'Search the news', tools: [{ type: 'web_search' }], stream: true } as any);
+    const types: string[] = [];
+    for await (const event of stream as any) types.push(event.type);
+    assert.deepEqual(types.slice(2, 7), ['response.output_item.added', 'response.web_search_call.in_progress', 'response.web_search_call.searching', 'response.web_search_call.completed', 'response.output_item.done']);
+    assert.equal(types.at(-1), 'response.completed');
   });
 
   it('metadata: at most 16 pairs, keys of 64 characters, values of 512 (each accepted at its limit)', async () => {

@@ -193,6 +193,9 @@ export function sendResponse(
   const itemStatus = incomplete === null ? 'completed' : 'incomplete';
   const reasoningId = plan.reasoningTokens > 0 ? `rs_${base}00` : undefined;
   let index = reasoningId === undefined ? 0 : 1;
+  // A web search tool and a question that says "search": one search, done at once (no result changes the reply).
+  const searchId = searches(input) ? `ws_${base}${hexIndex(index++)}` : undefined;
+  const searchJson = (status: string) => `{"id":"${searchId}","type":"web_search_call","status":"${status}","action":{"type":"search","query":${JSON.stringify(input.chat.lastUserText)}}}`;
   const content = plan.content;
   // A reply cut before any visible token (the budget went on reasoning) has no message at all.
   const messageId = content !== null && (content !== '' || incomplete === null) ? `msg_${base}${hexIndex(index++)}` : undefined;
@@ -212,6 +215,7 @@ export function sendResponse(
   };
   const reasoningJson = reasoningId === undefined ? '' : `{"id":"${reasoningId}","type":"reasoning","summary":[]}`;
   let output = reasoningJson;
+  if (searchId !== undefined) output += `${output === '' ? '' : ','}${searchJson('completed')}`;
   if (messageId !== undefined) output += `${output === '' ? '' : ','}${messageJson(itemStatus, partJson)}`;
   for (let call = 0; call < callIds.length; call++) {
     output += `${output === '' ? '' : ','}${callJson(call, 'completed', JSON.stringify(plan.toolCalls[call].arguments))}`;
@@ -255,6 +259,15 @@ export function sendResponse(
     push('response.output_item.done', `,"output_index":0,"item":${reasoningJson}`);
     index++;
   }
+  if (searchId !== undefined) {
+    const at = `,"output_index":${index},"item_id":"${searchId}"`;
+    push('response.output_item.added', `,"output_index":${index},"item":${searchJson('in_progress')}`);
+    push('response.web_search_call.in_progress', at);
+    push('response.web_search_call.searching', at);
+    push('response.web_search_call.completed', at);
+    push('response.output_item.done', `,"output_index":${index},"item":${searchJson('completed')}`);
+    index++;
+  }
   if (messageId !== undefined) {
     const at = `,"item_id":"${messageId}","output_index":${index},"content_index":0`;
     push('response.output_item.added', `,"output_index":${index},"item":${messageJson('in_progress', '')}`);
@@ -285,6 +298,15 @@ export function sendResponse(
     final: undefined,
     malformed: MALFORMED_EVENT,
     error,
+  });
+}
+
+/** Whether the request has a web search tool and its last user text asks to search. */
+function searches(input: ResponsesInput): boolean {
+  if (!/search/i.test(input.chat.lastUserText)) return false;
+  return input.toolsEcho.some((tool) => {
+    const type = (tool as { type?: unknown }).type;
+    return type === 'web_search' || type === 'web_search_preview';
   });
 }
 

@@ -30,4 +30,9 @@ export interface ChatResult {
    * as received, so fields the gateway does not model (logprobs, annotations, service_tier…) reach the client intact.
    */
   readonly openaiBody: Record<string, unknown> | undefined;
+  /**
+   * Output items the gateway does not model (a hosted tool's `web_search_call`) from an upstream that speaks the
+   * Responses API, each with its position in the upstream's output; absent otherwise.
+   */
+  readonly outputItems?: readonly { readonly position: number; readonly item: Readonly<Record<string, unknown>> }[];
 }

@@ -55,4 +55,13 @@ export interface AnnotationPart {
   readonly value: unknown;
 }
 
-export type StreamPart = StreamStartPart | TextDeltaPart | ReasoningDeltaPart | ToolCallDeltaPart | FinishPart | UsagePart | AnnotationPart;
+/**
+ * A whole output item of a kind the gateway does not model (a hosted tool's `web_search_call`), from an upstream that
+ * speaks the Responses API: the Responses frontend passes it on in its place; other frontends have nowhere to put it.
+ */
+export interface OutputItemPart {
+  readonly type: 'output-item';
+  readonly item: Readonly<Record<string, unknown>>;
+}
+
+export type StreamPart = StreamStartPart | TextDeltaPart | ReasoningDeltaPart | ToolCallDeltaPart | FinishPart | UsagePart | AnnotationPart | OutputItemPart;

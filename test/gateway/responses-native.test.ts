@@ -237,6 +237,14 @@ describe('which channels are native', () => {
     assert.equal(response.status, 'completed');
     assert.deepEqual(lastReceived(openai).body.tools, [{ type: 'web_search' }], 'passed as the client wrote it');
     assert.deepEqual((response.tools as Array<{ type: string }>).map((tool) => tool.type), ['web_search'], 'echoed');
+    assert.deepEqual(response.output.map((item) => item.type), ['web_search_call', 'message'], "the upstream's search item comes back in its place");
+    assert.deepEqual((response.output[0] as any).action, { type: 'search', query: 'Search the news' });
+    const stream = await client.responses.create({ model: 'on-openai', input: 'Search the news', tools: [{ type: 'web_search' }], stream: true } as any);
+    const events: any[] = [];
+    for await (const event of stream as any) events.push(event);
+    const added = events.find((event) => event.type === 'response.output_item.added');
+    assert.equal(added.item.type, 'web_search_call');
+    assert.deepEqual(events.at(-1).response.output.map((item: { type: string }) => item.type), ['web_search_call', 'message']);
     const before = openai.received.length;
     await assert.rejects(
       client.responses.create({ model: 'native-then-translated', input: 'Search', tools: [weatherTool, { type: 'web_search' }] } as any),

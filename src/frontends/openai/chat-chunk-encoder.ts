@@ -53,6 +53,9 @@ export class ChatChunkEncoder {
           return `${this.#head()}"choices":[],${JSON.stringify(part.name)}:${JSON.stringify(part.value)}${this.#suffix}`;
         }
         return `${this.#prefix}{},${JSON.stringify(part.name)}:${JSON.stringify(part.value)},"logprobs":null,"finish_reason":null}]${this.#suffix}`;
+      case 'output-item':
+        // A chat completion has no place for a hosted tool's item.
+        return '';
     }
   }
 

@@ -123,6 +123,23 @@ describe('ResponseEventEncoder', () => {
     assert.equal(stream.at(-1)!.response.usage, null, 'no usage part: usage null');
   });
 
+  it("a hosted tool's item goes out whole in its place, after the items before it are closed", () => {
+    const search = { id: 'ws_1', type: 'web_search_call', status: 'completed', action: { type: 'search', query: 'news' } };
+    const { events: stream } = run([
+      { type: 'start', id: 'x', created: 1, model: 'up' },
+      { type: 'reasoning-delta', delta: 'plan' },
+      { type: 'output-item', item: search },
+      { type: 'text-delta', delta: 'Found' },
+      stop,
+    ]);
+    assert.deepEqual(
+      stream.map((event) => `${event.type}${event.output_index === undefined ? '' : `@${event.output_index}`}`).slice(2, 7),
+      ['response.output_item.added@0', 'response.reasoning_text.delta@0', 'response.reasoning_text.done@0', 'response.output_item.done@0', 'response.output_item.added@1'],
+    );
+    assert.deepEqual(stream[6].item, search);
+    assert.deepEqual(stream.at(-1)!.response.output.map((item: Record<string, unknown>) => item.type), ['reasoning', 'web_search_call', 'message']);
+  });
+
   it('an output cut by its limit ends as response.incomplete with the reason', () => {
     const { events: stream } = run([{ type: 'start', id: 'x', created: 1, model: 'up' }, { type: 'text-delta', delta: 'Long' }, { type: 'finish', finishReason: { unified: 'length', raw: 'length' } }]);
     const last = stream.at(-1)!;
@@ -157,6 +174,9 @@ describe('responseOfResult', () => {
     });
     assert.equal(response.status, 'completed');
     assert.deepEqual((response.output as Array<Record<string, unknown>>).map((item) => item.type), ['reasoning', 'message', 'function_call']);
+    const search = { id: 'ws_1', type: 'web_search_call', status: 'completed' };
+    const searched = responseOfResult(identity(), { id: 'c', created: 1, model: 'up', content: 'Found', reasoning: undefined, refusal: null, toolCalls: undefined, finishReason: { unified: 'stop', raw: 'completed' }, usage: undefined, openaiBody: undefined, outputItems: [{ position: 0, item: search }] });
+    assert.deepEqual((searched.output as Array<Record<string, unknown>>).map((item) => item.type), ['web_search_call', 'message'], 'in its place');
     const cut = responseOfResult(identity(), { id: 'c', created: 1, model: 'up', content: 'Lo', reasoning: undefined, refusal: null, toolCalls: undefined, finishReason: { unified: 'length', raw: 'length' }, usage: undefined, openaiBody: undefined });
     assert.deepEqual([cut.status, cut.incomplete_details, cut.usage], ['incomplete', { reason: 'max_output_tokens' }, null]);
   });

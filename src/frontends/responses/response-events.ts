@@ -118,6 +118,17 @@ export class ResponseEventEncoder {
         return '';
       case 'annotation':
         return '';
+      case 'output-item': {
+        // Whole, in its place: the items before it are finished.
+        const outputIndex = this.#nextIndex();
+        const text = this.#closeReasoning() + this.#closeMessage();
+        this.#output.push({ ...part.item, output_index: outputIndex });
+        return (
+          text +
+          this.#event('response.output_item.added', { output_index: outputIndex, item: part.item }) +
+          this.#event('response.output_item.done', { output_index: outputIndex, item: part.item })
+        );
+      }
     }
   }
 

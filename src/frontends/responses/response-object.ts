@@ -106,6 +106,8 @@ export function outputOf(result: ChatResult, newId: (prefix: string) => string, 
   for (const call of result.toolCalls ?? []) {
     output.push({ id: newId('fc'), type: 'function_call', status: 'completed', call_id: call.id, name: call.function.name, arguments: call.function.arguments });
   }
+  // Items the gateway does not model go back where the upstream put them.
+  for (const { position, item } of result.outputItems ?? []) output.splice(Math.min(position, output.length), 0, { ...item });
   return output;
 }
 

@@ -65,6 +65,14 @@ describe('convertResponsesResponse', () => {
     });
   });
 
+  it("a hosted tool's item (web_search_call) is handed on whole, with its position in the output", () => {
+    const search = { id: 'ws_1', type: 'web_search_call', status: 'completed', action: { type: 'search', query: 'news' } };
+    const result = convertResponsesResponse({ ...response, output: [search, ...response.output] }, identity);
+    assert.deepEqual(result.outputItems, [{ position: 0, item: search }]);
+    assert.equal(result.content, 'Hello, world');
+    assert.equal(convertResponsesResponse(response, identity).outputItems, undefined, 'none: absent');
+  });
+
   it('a refusal; the reasoning summary when no reasoning text; stop when no call', () => {
     const result = convertResponsesResponse(
       { ...response, output: [{ type: 'reasoning', summary: [{ type: 'summary_text', text: 'brief' }] }, { type: 'message', content: [{ type: 'refusal', refusal: 'No.' }] }] },
@@ -148,6 +156,26 @@ describe('ResponsesStreamDecoder', () => {
       ]);
     });
   }
+
+  it("a hosted tool's item is handed on whole when it is done; the items the gateway models are not repeated", () => {
+    const search = { id: 'ws_1', type: 'web_search_call', status: 'completed', action: { type: 'search', query: 'news' } };
+    const { parts, error } = decode(
+      sse([
+        created,
+        { type: 'response.output_item.added', output_index: 0, item: { ...search, status: 'in_progress' } },
+        { type: 'response.web_search_call.searching', output_index: 0, item_id: 'ws_1' },
+        { type: 'response.output_item.done', output_index: 0, item: search },
+        { type: 'response.output_item.added', output_index: 1, item: { type: 'message', content: [] } },
+        { type: 'response.output_text.delta', output_index: 1, content_index: 0, delta: 'Found' },
+        { type: 'response.output_item.done', output_index: 1, item: { type: 'message', content: [{ type: 'output_text', text: 'Found' }] } },
+        { type: 'response.completed', response: { ...response, output: [] } },
+      ]),
+      100_000,
+    );
+    assert.equal(error, undefined);
+    assert.deepEqual(parts.slice(1, 3), [{ type: 'output-item', item: search }, { type: 'text-delta', delta: 'Found' }]);
+    assert.equal(parts.filter((part) => part.type === 'output-item').length, 1);
+  });
 
   it('response.incomplete finishes with its reason', () => {
     const { parts, error } = decode(sse([created, { type: 'response.output_text.delta', delta: 'cut' }, { type: 'response.incomplete', response: { ...response, output: [], status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } } }]), 100);

@@ -101,7 +101,10 @@ export function convertResponsesResponse(parsed: unknown, identity: UpstreamIden
   let refusal: string | null = null;
   let reasoning: string | undefined;
   let toolCalls: ToolCall[] | undefined;
-  for (const item of response.output as ResponseItem[]) {
+  let outputItems: { position: number; item: Record<string, unknown> }[] | undefined;
+  const output = response.output as ResponseItem[];
+  for (let position = 0; position < output.length; position++) {
+    const item = output[position];
     if (item === null || typeof item !== 'object') continue;
     switch (item.type) {
       case 'message': {
@@ -125,6 +128,9 @@ export function convertResponsesResponse(parsed: unknown, identity: UpstreamIden
           function: { name: typeof item.name === 'string' ? item.name : '', arguments: typeof item.arguments === 'string' ? item.arguments : '' },
         });
         break;
+      default:
+        // A hosted tool's item (`web_search_call`…): handed on whole for the Responses frontend to put back.
+        if (typeof item.type === 'string') (outputItems ??= []).push({ position, item: item as Record<string, unknown> });
     }
   }
   return {
@@ -138,5 +144,6 @@ export function convertResponsesResponse(parsed: unknown, identity: UpstreamIden
     finishReason: responsesFinishReason(response, toolCalls !== undefined),
     usage: convertResponsesUsage(response.usage),
     openaiBody: undefined,
+    ...(outputItems === undefined ? {} : { outputItems }),
   };
 }

@@ -113,6 +113,13 @@ export class ResponsesStreamDecoder {
         });
         return;
       }
+      case 'response.output_item.done': {
+        // The items the gateway models arrive as deltas; any other (a hosted tool's call) is handed on whole.
+        const item = event.item;
+        const type = item?.type;
+        if (typeof type === 'string' && type !== 'message' && type !== 'reasoning' && type !== 'function_call') this.#write({ type: 'output-item', item: item as Record<string, unknown> });
+        return;
+      }
       case 'response.function_call_arguments.delta': {
         const index = typeof event.output_index === 'number' ? this.#toolIndexes?.get(event.output_index) : undefined;
         if (index !== undefined && typeof event.delta === 'string' && event.delta !== '') {
