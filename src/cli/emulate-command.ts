@@ -100,7 +100,7 @@ export async function runEmulate(args: string[]): Promise<number> {
       publicKey: publicKeyFile === undefined ? undefined : readFileSync(publicKeyFile, 'utf8'),
       acceptToken,
     });
-    line = `${emulator.url} (/v1[beta1]/projects/{project}/locations/{location}/publishers/google/models/{model}:generateContent, …/endpoints/openapi/chat/completions)`;
+    line = `${emulator.url} (/v1[beta1]/projects/{project}/locations/{location}/publishers/google/models/{model}:generateContent and :predict, …/endpoints/openapi/chat/completions)`;
   } else if (cloud === 'bedrock') {
     const accessKeyId = values['access-key-id'];
     const secretAccessKey = values['secret-access-key'];
@@ -113,7 +113,7 @@ export async function runEmulate(args: string[]): Promise<number> {
       credentials: accessKeyId !== undefined && secretAccessKey !== undefined ? [{ accessKeyId, secretAccessKey }] : undefined,
       apiKeys: values['api-key'] === undefined ? undefined : [values['api-key']],
     });
-    line = `${emulator.url} (/model/{modelId}/converse[-stream], /openai/v1/chat/completions; SigV4 service bedrock)`;
+    line = `${emulator.url} (/model/{modelId}/converse[-stream] and /invoke, /openai/v1/chat/completions; SigV4 service bedrock)`;
   } else if (cloud === 'azure-openai') {
     const deployments = values.deployments === undefined ? undefined : parseDeployments(values.deployments);
     emulator = await startAzureOpenAIEmulator({ ...options, apiKey: values['api-key'], acceptToken, deployments });
