@@ -5,7 +5,7 @@
  * (get, input items, delete, cancel) and their isolation between tenants; fallback before the first event; the ledger.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,6 +18,7 @@ import { createTestServiceAccount, startVertexEmulator, type RunningVertexEmulat
 import { parseConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startGateway, type RunningGateway } from '../../src/server/gateway-server.ts';
+import { writeServiceAccountFile } from '../support/service-account-file.ts';
 
 const adminToken = 'responses-test-admin-token-0123';
 const azureKey = 'azure-responses-key';
@@ -57,20 +58,7 @@ before(async () => {
   vertex = await startVertexEmulator({ project: 'acme-ai', publicKey: account.publicKey, models: { 'gemini-2.5-flash': {} }, quiet: true });
   openai = await startOpenAIEmulator({ apiKey: openaiKey, quiet: true });
   local = await startOpenAIEmulator({ quiet: true });
-  const keyFile = join(directory, 'service-account.json');
-  await writeFile(
-    keyFile,
-    JSON.stringify({
-      type: 'service_account',
-      project_id: 'acme-ai',
-      private_key_id: 'test-key',
-      private_key: account.privateKey.export({ type: 'pkcs8', format: 'pem' }),
-      client_email: account.email,
-      client_id: '0',
-      token_uri: 'https://oauth2.googleapis.com/token',
-      universe_domain: 'interchange.test',
-    }),
-  );
+  const keyFile = await writeServiceAccountFile(directory, account);
   const [credentials] = DEFAULT_CREDENTIALS;
   const config = parseConfig(
     `

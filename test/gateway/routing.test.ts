@@ -3,7 +3,7 @@
  * Vertex behind it. Every decision is read back from the x-interchange-route header, /metrics and /admin/routes.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -17,6 +17,7 @@ import { parseConfig } from '../../src/config/load-config.ts';
 import { resetRoutingState } from '../../src/execution/routing-runtime.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startGateway, type RunningGateway } from '../../src/server/gateway-server.ts';
+import { writeServiceAccountFile } from '../support/service-account-file.ts';
 
 const adminHeaders = { headers: { authorization: 'Bearer routing-test-admin-token' } };
 
@@ -36,17 +37,7 @@ before(async () => {
   vertex = await startVertexEmulator({ project: 'acme-ai', publicKey: account.publicKey, models: { 'openai/gpt-oss-120b-maas': { contextWindow: 1_000_000 } }, quiet: true });
   openai = await startOpenAIEmulator({ apiKey: 'sk-openai', quiet: true });
   directory = await mkdtemp(join(tmpdir(), 'interchange-routing-'));
-  const keyFile = join(directory, 'key.json');
-  await writeFile(
-    keyFile,
-    JSON.stringify({
-      type: 'service_account',
-      private_key: account.privateKey.export({ type: 'pkcs8', format: 'pem' }),
-      client_email: account.email,
-      private_key_id: 'k',
-      universe_domain: 'interchange.test',
-    }),
-  );
+  const keyFile = await writeServiceAccountFile(directory, account);
   const config = parseConfig(
     `
 logging: { level: silent, requests: false }

@@ -4,7 +4,7 @@
  * service-account key file through google-auth-library, and an injected token source with short-lived tokens).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -17,6 +17,7 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { startGateway, type RunningGateway } from '../../src/server/gateway-server.ts';
 import { resetRoutingState } from '../../src/execution/routing-runtime.ts';
 import { collectStream } from '../support/collect-stream.ts';
+import { writeServiceAccountFile } from '../support/service-account-file.ts';
 
 let vertex: RunningVertexEmulator;
 let fallback: RunningEmulator;
@@ -30,20 +31,7 @@ before(async () => {
   vertex = await startVertexEmulator({ project: 'acme-ai', publicKey: account.publicKey, models: { 'gemini-2.5-flash': {}, 'small-gemini': { contextWindow: 50 }, 'openai/gpt-oss-120b-maas': {} }, quiet: true });
   fallback = await startOpenAIEmulator({ quiet: true });
   directory = await mkdtemp(join(tmpdir(), 'interchange-vertex-'));
-  const keyFile = join(directory, 'service-account.json');
-  await writeFile(
-    keyFile,
-    JSON.stringify({
-      type: 'service_account',
-      project_id: 'acme-ai',
-      private_key_id: 'test-key',
-      private_key: account.privateKey.export({ type: 'pkcs8', format: 'pem' }),
-      client_email: account.email,
-      client_id: '0',
-      token_uri: 'https://oauth2.googleapis.com/token',
-      universe_domain: 'interchange.test',
-    }),
-  );
+  const keyFile = await writeServiceAccountFile(directory, account);
   const config = parseConfig(
     `
 logging: { level: silent, requests: false }

@@ -29,6 +29,8 @@ describe('parseResponsesRequest', () => {
     assert.match(String(parsed.inputItems[0].id), /^msg_/);
     assert.deepEqual(parsed.inputItems[0].content, [{ type: 'input_text', text: 'Hello' }]);
     assert.equal(parsed.store, true, 'store defaults to true');
+    assert.deepEqual(parse({ input: 'Hello', store: false }).inputItems, [], 'nothing stored, no items made');
+    assert.deepEqual(parse({ input: [{ role: 'user', content: 'a' }, { type: 'function_call_output', call_id: 'c', output: 'x' }], store: false }).inputItems, []);
     assert.equal(parsed.chat.includeUsage, true);
     assert.equal(parsed.settings.instructions, 'Be brief.');
   });

@@ -48,7 +48,7 @@ export interface ResponsesRequest {
   readonly input: readonly ChatMessage[];
   /** Tools only a channel that speaks the Responses API natively can take; none of them reaches the neutral request. */
   readonly nativeOnlyTools: readonly NativeOnlyTool[];
-  /** This turn's input items as `GET /v1/responses/{id}/input_items` lists them. */
+  /** This turn's input items as `GET /v1/responses/{id}/input_items` lists them; none when nothing is stored. */
   readonly inputItems: readonly Record<string, unknown>[];
   readonly store: boolean;
   readonly previousResponseId: string | undefined;
@@ -127,11 +127,12 @@ function functionCallOutput(output: unknown, param: string): string | readonly T
 }
 
 /** The input as neutral messages, and as items to list later (each with the id OpenAI gives input items). */
-function readInput(input: unknown, newId: (prefix: string) => string): { messages: ChatMessage[]; items: Record<string, unknown>[] } {
+/** `keep`: the response will be stored, so its input items are listed (a request that stores nothing makes none). */
+function readInput(input: unknown, newId: (prefix: string) => string, keep: boolean): { messages: ChatMessage[]; items: Record<string, unknown>[] } {
   if (typeof input === 'string') {
     return {
       messages: [{ role: 'user', content: input }],
-      items: [{ id: newId('msg'), type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_text', text: input }] }],
+      items: keep ? [{ id: newId('msg'), type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_text', text: input }] }] : [],
     };
   }
   if (!Array.isArray(input)) expectType(input, 'input', 'a string or an array of input items');
@@ -162,7 +163,7 @@ function readInput(input: unknown, newId: (prefix: string) => string): { message
         if (role === 'assistant') {
           flushAssistant();
           pendingText = assistantContent(content, `${param}.content`);
-          items.push({ id: typeof item.id === 'string' ? item.id : newId('msg'), type: 'message', role, status: 'completed', content: typeof content === 'string' ? [{ type: 'output_text', text: content, annotations: [] }] : content });
+          if (keep) items.push({ id: typeof item.id === 'string' ? item.id : newId('msg'), type: 'message', role, status: 'completed', content: typeof content === 'string' ? [{ type: 'output_text', text: content, annotations: [] }] : content });
           return;
         }
         if (role !== 'user' && role !== 'system' && role !== 'developer') {
@@ -171,13 +172,13 @@ function readInput(input: unknown, newId: (prefix: string) => string): { message
         flushAssistant();
         if (typeof content === 'string') {
           messages.push(role === 'user' ? { role, content } : { role, content });
-          items.push({ id: newId('msg'), type: 'message', role, status: 'completed', content: [{ type: 'input_text', text: content }] });
+          if (keep) items.push({ id: newId('msg'), type: 'message', role, status: 'completed', content: [{ type: 'input_text', text: content }] });
           return;
         }
         if (!Array.isArray(content)) expectType(content, `${param}.content`, 'a string or an array of content parts');
         const parts = inputParts(content, `${param}.content`, role === 'user');
         messages.push(role === 'user' ? { role, content: parts } : { role, content: onlyText(parts) });
-        items.push({ id: typeof item.id === 'string' ? item.id : newId('msg'), type: 'message', role, status: 'completed', content });
+        if (keep) items.push({ id: typeof item.id === 'string' ? item.id : newId('msg'), type: 'message', role, status: 'completed', content });
         return;
       }
       case 'function_call': {
@@ -186,7 +187,7 @@ function readInput(input: unknown, newId: (prefix: string) => string): { message
         if (typeof item.name !== 'string' || item.name === '') expectType(item.name, `${param}.name`, 'a non-empty string');
         if (typeof item.arguments !== 'string') expectType(item.arguments, `${param}.arguments`, 'a string');
         (pendingCalls ??= []).push({ id: callId, name: item.name, arguments: item.arguments });
-        items.push({ id: typeof item.id === 'string' ? item.id : newId('fc'), type: 'function_call', status: 'completed', call_id: callId, name: item.name, arguments: item.arguments });
+        if (keep) items.push({ id: typeof item.id === 'string' ? item.id : newId('fc'), type: 'function_call', status: 'completed', call_id: callId, name: item.name, arguments: item.arguments });
         return;
       }
       case 'function_call_output': {
@@ -194,7 +195,7 @@ function readInput(input: unknown, newId: (prefix: string) => string): { message
         if (typeof callId !== 'string' || callId === '') expectType(callId, `${param}.call_id`, 'a non-empty string');
         flushAssistant();
         messages.push({ role: 'tool', toolCallId: callId, content: functionCallOutput(item.output, `${param}.output`) });
-        items.push({ id: typeof item.id === 'string' ? item.id : newId('fco'), type: 'function_call_output', status: 'completed', call_id: callId, output: item.output });
+        if (keep) items.push({ id: typeof item.id === 'string' ? item.id : newId('fco'), type: 'function_call_output', status: 'completed', call_id: callId, output: item.output });
         return;
       }
       case 'reasoning':
@@ -311,7 +312,8 @@ export function parseResponsesRequest(body: unknown, newId: (prefix: string) => 
   if (typeof model !== 'string' || model === '') expectType(model, 'model', 'a non-empty string');
   if (body.input === undefined || body.input === null) throw invalid('input', "Missing required parameter: 'input'.");
   const instructions = optionalString(body, 'instructions');
-  const { messages: input, items } = readInput(body.input, newId);
+  const store = optionalBoolean(body, 'store') ?? true;
+  const { messages: input, items } = readInput(body.input, newId, store);
   const { tools, echoed, nativeOnly } = readTools(body.tools);
   const toolChoice = readToolChoice(body.tool_choice);
   const responseFormat = readTextFormat(body.text);
@@ -323,7 +325,6 @@ export function parseResponsesRequest(body: unknown, newId: (prefix: string) => 
   const topP = optionalNumber(body, 'top_p', 0, 1);
   const parallelToolCalls = optionalBoolean(body, 'parallel_tool_calls');
   const stream = optionalBoolean(body, 'stream') ?? false;
-  const store = optionalBoolean(body, 'store') ?? true;
   const previousResponseId = optionalString(body, 'previous_response_id');
   const user = optionalString(body, 'user') ?? optionalString(body, 'safety_identifier');
   const metadata = readMetadata(body.metadata);

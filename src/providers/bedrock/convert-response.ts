@@ -7,7 +7,7 @@
  */
 import { GatewayError } from '../../errors/index.ts';
 import type { ChatResult, ToolCall } from '../../spec/index.ts';
-import { truncateBody, type UpstreamIdentity } from '../http/transport-error.ts';
+import { answeredUpstream, truncateBody, type UpstreamIdentity } from '../http/transport-error.ts';
 import { convertConverseUsage, type ConverseUsage } from './convert-usage.ts';
 import { mapConverseStopReason } from './map-finish-reason.ts';
 
@@ -55,7 +55,7 @@ export function convertConverseResponse(parsed: unknown, identity: UpstreamIdent
   if (stopReason === 'model_context_window_exceeded') {
     throw new GatewayError('context_length_exceeded', `${identity.provider}: the prompt and the answer did not fit the model's context window`, {
       param: 'messages',
-      upstream: { provider: identity.provider, model: identity.model, status: 200, body: undefined },
+      upstream: answeredUpstream(identity),
     });
   }
 
@@ -81,6 +81,6 @@ function malformed(identity: UpstreamIdentity, what: string, parsed: unknown): G
     body = undefined;
   }
   return new GatewayError('upstream_error', `${identity.provider} answered ${what}`, {
-    upstream: { provider: identity.provider, model: identity.model, status: 200, body },
+    upstream: answeredUpstream(identity, body),
   });
 }

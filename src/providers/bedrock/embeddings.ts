@@ -20,7 +20,7 @@ import type { CallContext, ProviderAdapter } from '../adapter.ts';
 import { embeddingConcurrency, embeddingError, embeddingTexts, runBatches } from '../http/embedding-batches.ts';
 import { estimateTextTokens } from '../http/estimate-usage.ts';
 import { parseUpstreamJson } from '../http/parse-upstream-json.ts';
-import { identityCache, transportError, type UpstreamIdentity } from '../http/transport-error.ts';
+import { identityCache, transportError, unusableAnswer, type UpstreamIdentity } from '../http/transport-error.ts';
 import { postRequest, requestBuffered } from '../http/upstream-call.ts';
 import { credentialError } from '../openai/openai-dialect-adapter.ts';
 import type { RequestAuthenticator } from './auth.ts';
@@ -148,9 +148,7 @@ function cohereInputType(request: EmbeddingRequest): string {
 }
 
 function malformed(identity: UpstreamIdentity, what: string): GatewayError {
-  return new GatewayError('upstream_error', `${identity.provider} answered ${what}`, {
-    upstream: { provider: identity.provider, model: identity.model, status: 200, body: undefined },
-  });
+  return unusableAnswer(identity, `${identity.provider} answered ${what}`);
 }
 
 function titanAnswer(parsed: unknown, identity: UpstreamIdentity): { embedding: number[]; tokens: number | undefined } {

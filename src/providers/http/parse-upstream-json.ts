@@ -2,14 +2,14 @@
  * An upstream's JSON body, or the GatewayError that says it was not JSON (retryable: another channel may answer).
  */
 import { GatewayError } from '../../errors/index.ts';
-import { truncateBody, type UpstreamIdentity } from './transport-error.ts';
+import { answeredUpstream, truncateBody, type UpstreamIdentity } from './transport-error.ts';
 
 export function parseUpstreamJson(body: Buffer | string, identity: UpstreamIdentity): unknown {
   try {
     return JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
   } catch (error) {
     throw new GatewayError('upstream_error', `${identity.provider} answered malformed JSON: ${(error as Error).message}`, {
-      upstream: { provider: identity.provider, model: identity.model, status: 200, body: truncateBody(body) },
+      upstream: answeredUpstream(identity, truncateBody(body)),
     });
   }
 }

@@ -2,7 +2,7 @@
  * Turns a transport failure (no usable HTTP response) into a GatewayError, and reads retry hints from headers.
  * Shared by every provider.
  */
-import { GatewayError, isGatewayError } from '../../errors/index.ts';
+import { GatewayError, isGatewayError, type UpstreamDetails } from '../../errors/index.ts';
 import type { UpstreamHeaders } from './upstream-call.ts';
 
 export interface UpstreamIdentity {
@@ -18,6 +18,16 @@ export function identityCache(provider: string): (model: string) => UpstreamIden
     if (identity === undefined) identities.set(model, (identity = { provider, model }));
     return identity;
   };
+}
+
+/** The upstream details of a 200 the gateway could not use: who answered, and what (truncated) when it is worth keeping. */
+export function answeredUpstream(identity: UpstreamIdentity, body?: string): UpstreamDetails {
+  return { provider: identity.provider, model: identity.model, status: 200, body };
+}
+
+/** A 200 whose content the gateway cannot use (malformed, incomplete): the upstream's fault, retryable on another channel. */
+export function unusableAnswer(identity: UpstreamIdentity, message: string, cause?: unknown): GatewayError {
+  return new GatewayError('upstream_error', message, { upstream: answeredUpstream(identity), cause });
 }
 
 /** What a client refused for saturation is told to wait: long enough for some streams to end, short enough to matter. */

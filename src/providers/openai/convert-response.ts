@@ -3,7 +3,7 @@
  */
 import { GatewayError } from '../../errors/index.ts';
 import type { ChatResult, EmbeddingResult, ToolCall } from '../../spec/index.ts';
-import { truncateBody, type UpstreamIdentity } from '../http/transport-error.ts';
+import { answeredUpstream, truncateBody, unusableAnswer, type UpstreamIdentity } from '../http/transport-error.ts';
 export { parseUpstreamJson } from '../http/parse-upstream-json.ts';
 import { convertOpenAIUsage, type OpenAIUsage } from './convert-usage.ts';
 import { mapOpenAIFinishReason } from './map-finish-reason.ts';
@@ -31,7 +31,7 @@ export function convertChatResponse(parsed: unknown, identity: UpstreamIdentity)
   const message = choice?.message;
   if (message === undefined || message === null || typeof message !== 'object') {
     throw new GatewayError('upstream_error', `${identity.provider} answered a chat completion without choices[0].message`, {
-      upstream: { provider: identity.provider, model: identity.model, status: 200, body: truncateBody(JSON.stringify(parsed)) },
+      upstream: answeredUpstream(identity, truncateBody(JSON.stringify(parsed))),
     });
   }
   return {
@@ -58,18 +58,14 @@ export function convertEmbeddingResponse(parsed: unknown, identity: UpstreamIden
   const list = parsed as OpenAIEmbeddingList;
   const data = list !== null && typeof list === 'object' ? list.data : undefined;
   if (!Array.isArray(data) || data.length !== inputCount) {
-    throw new GatewayError('upstream_error', `${identity.provider} answered ${Array.isArray(data) ? data.length : 'no'} embeddings for ${inputCount} inputs`, {
-      upstream: { provider: identity.provider, model: identity.model, status: 200, body: undefined },
-    });
+    throw unusableAnswer(identity, `${identity.provider} answered ${Array.isArray(data) ? data.length : 'no'} embeddings for ${inputCount} inputs`);
   }
   const embeddings = new Array<number[] | string>(inputCount);
   for (let position = 0; position < data.length; position++) {
     const item = data[position];
     const index = typeof item.index === 'number' ? item.index : position;
     if (typeof item.embedding !== 'string' && !Array.isArray(item.embedding)) {
-      throw new GatewayError('upstream_error', `${identity.provider} answered an embedding that is neither a list nor base64`, {
-        upstream: { provider: identity.provider, model: identity.model, status: 200, body: undefined },
-      });
+      throw unusableAnswer(identity, `${identity.provider} answered an embedding that is neither a list nor base64`);
     }
     embeddings[index] = item.embedding as number[] | string;
   }

@@ -5,7 +5,7 @@
  */
 import { GatewayError } from '../../errors/index.ts';
 import { createUsage, type ChatResult, type FinishReason, type OpenAIResponsesPassthrough, type ToolCall, type Usage } from '../../spec/index.ts';
-import { truncateBody, type UpstreamIdentity } from '../http/transport-error.ts';
+import { answeredUpstream, truncateBody, type UpstreamIdentity } from '../http/transport-error.ts';
 
 /**
  * The body for `POST …/responses`: the client's, with the upstream model, the stream flag, and `store: false` (the
@@ -94,7 +94,7 @@ export function convertResponsesResponse(parsed: unknown, identity: UpstreamIden
     const error = response !== null && typeof response === 'object' ? response.error : undefined;
     const message = typeof error?.message === 'string' ? error.message : 'a response without output';
     throw new GatewayError('upstream_error', `${identity.provider} answered ${response?.status === 'failed' ? 'a failed response' : 'no response object'}: ${message}`, {
-      upstream: { provider: identity.provider, model: identity.model, status: 200, body: truncateBody(JSON.stringify(parsed)) },
+      upstream: answeredUpstream(identity, truncateBody(JSON.stringify(parsed))),
     });
   }
   let content: string | null = null;

@@ -8,7 +8,7 @@ import { createParser, type EventSourceMessage, type EventSourceParser } from 'e
 import { GatewayError } from '../../errors/index.ts';
 import type { StreamPart } from '../../spec/index.ts';
 import type { StreamSink } from '../adapter.ts';
-import { truncateBody, type UpstreamIdentity } from '../http/transport-error.ts';
+import { answeredUpstream, truncateBody, unusableAnswer, type UpstreamIdentity } from '../http/transport-error.ts';
 import { convertResponsesUsage, responsesFinishReason, type ResponseObject } from './convert-responses.ts';
 
 /** The largest single SSE event accepted from an upstream before the stream is refused (a completed response repeats the whole output). */
@@ -169,16 +169,13 @@ export class ResponsesStreamDecoder {
   /** The upstream's own error in the stream: a rate limit or a too-long context as such, anything else the upstream's fault. */
   #upstreamError(code: unknown, message: unknown): void {
     const text = `${this.#identity.provider}: stream error${typeof code === 'string' ? ` ${code}` : ''}: ${typeof message === 'string' ? message : 'unknown error'}`;
-    const upstream = { provider: this.#identity.provider, model: this.#identity.model, status: 200, body: undefined };
+    const upstream = answeredUpstream(this.#identity);
     if (code === 'rate_limit_exceeded') this.#error = new GatewayError('upstream_rate_limited', text, { upstream });
     else if (code === 'context_length_exceeded') this.#error = new GatewayError('context_length_exceeded', text, { upstream, param: 'input' });
     else this.#error = new GatewayError('upstream_error', text, { upstream });
   }
 
   #fail(message: string, cause?: unknown): void {
-    this.#error = new GatewayError('upstream_error', `${this.#identity.provider}: ${message}`, {
-      upstream: { provider: this.#identity.provider, model: this.#identity.model, status: 200, body: undefined },
-      cause,
-    });
+    this.#error = unusableAnswer(this.#identity, `${this.#identity.provider}: ${message}`, cause);
   }
 }

@@ -7,7 +7,7 @@ import { createParser, type EventSourceMessage, type EventSourceParser } from 'e
 import { GatewayError } from '../../errors/index.ts';
 import type { Usage } from '../../spec/index.ts';
 import type { StreamSink } from '../adapter.ts';
-import { truncateBody, type UpstreamIdentity } from '../http/transport-error.ts';
+import { truncateBody, unusableAnswer, type UpstreamIdentity } from '../http/transport-error.ts';
 import { convertOpenAIUsage, type OpenAIUsage } from './convert-usage.ts';
 import { DeltaTemplate } from './delta-template.ts';
 import { mapOpenAIFinishReason } from './map-finish-reason.ts';
@@ -269,9 +269,6 @@ export class OpenAIStreamDecoder {
   }
 
   #fail(message: string, cause?: unknown): void {
-    this.#error = new GatewayError('upstream_error', `${this.#identity.provider}: ${message}`, {
-      upstream: { provider: this.#identity.provider, model: this.#identity.model, status: 200, body: undefined },
-      cause,
-    });
+    this.#error = unusableAnswer(this.#identity, `${this.#identity.provider}: ${message}`, cause);
   }
 }

@@ -17,7 +17,7 @@
  */
 import { GatewayError } from '../../errors/index.ts';
 import type { ChatResult, ToolCall } from '../../spec/index.ts';
-import { truncateBody, type UpstreamIdentity } from '../http/transport-error.ts';
+import { answeredUpstream, truncateBody, type UpstreamIdentity } from '../http/transport-error.ts';
 import { convertGeminiUsage, type GeminiUsageMetadata } from './convert-usage.ts';
 import { httpStatusOf, mapGoogleRpcStatus, rpcStatusOf } from './errors.ts';
 import { mapGeminiFinishReason } from './map-finish-reason.ts';
@@ -52,7 +52,7 @@ export function convertGeminiResponse(parsed: unknown, identity: UpstreamIdentit
   const rpcStatus = rpcStatusOf(response);
   if (rpcStatus !== undefined) {
     const status = httpStatusOf(rpcStatus);
-    throw mapGoogleRpcStatus(rpcStatus, status, {}, upstreamDetails(identity, safeBody(parsed)));
+    throw mapGoogleRpcStatus(rpcStatus, status, {}, answeredUpstream(identity, safeBody(parsed)));
   }
   const candidate = firstCandidate(response.candidates);
   if (candidate === undefined) {
@@ -120,7 +120,7 @@ export function promptBlockError(response: GeminiResponse, identity: UpstreamIde
   const detail = typeof feedback.blockReasonMessage === 'string' && feedback.blockReasonMessage !== '' ? `: ${feedback.blockReasonMessage}` : '';
   return new GatewayError('content_filter', `${identity.provider} refused the prompt (blockReason ${reason})${detail}`, {
     param: 'messages',
-    upstream: upstreamDetails(identity, `promptFeedback.blockReason ${reason}`),
+    upstream: answeredUpstream(identity, `promptFeedback.blockReason ${reason}`),
   });
 }
 
@@ -138,10 +138,6 @@ export function createdOf(createTime: unknown): number {
   return Math.floor(Date.now() / 1000);
 }
 
-function upstreamDetails(identity: UpstreamIdentity, body: string | undefined): { provider: string; model: string; status: number; body: string | undefined } {
-  return { provider: identity.provider, model: identity.model, status: 200, body };
-}
-
 function safeBody(parsed: unknown): string | undefined {
   try {
     return truncateBody(JSON.stringify(parsed) ?? String(parsed));
@@ -151,5 +147,5 @@ function safeBody(parsed: unknown): string | undefined {
 }
 
 function malformed(identity: UpstreamIdentity, what: string, parsed: unknown): GatewayError {
-  return new GatewayError('upstream_error', `${identity.provider} answered ${what}`, { upstream: upstreamDetails(identity, safeBody(parsed)) });
+  return new GatewayError('upstream_error', `${identity.provider} answered ${what}`, { upstream: answeredUpstream(identity, safeBody(parsed)) });
 }

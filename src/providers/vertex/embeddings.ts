@@ -24,7 +24,7 @@ import type { BearerTokenSource } from '../http/bearer-token-source.ts';
 import { embeddingConcurrency, embeddingError, embeddingTexts, runBatches } from '../http/embedding-batches.ts';
 import { estimateTextTokens } from '../http/estimate-usage.ts';
 import { parseUpstreamJson } from '../http/parse-upstream-json.ts';
-import { identityCache, transportError, type UpstreamIdentity } from '../http/transport-error.ts';
+import { identityCache, transportError, unusableAnswer, type UpstreamIdentity } from '../http/transport-error.ts';
 import { postRequest, requestBuffered } from '../http/upstream-call.ts';
 import { credentialError } from '../openai/openai-dialect-adapter.ts';
 import { mapVertexError } from './errors.ts';
@@ -162,18 +162,14 @@ function vertexTaskType(request: EmbeddingRequest): string | undefined {
 function predictions(parsed: unknown, count: number, identity: UpstreamIdentity): Prediction[] {
   const list = parsed !== null && typeof parsed === 'object' ? (parsed as { predictions?: unknown }).predictions : undefined;
   if (!Array.isArray(list) || list.length !== count) {
-    throw new GatewayError('upstream_error', `${identity.provider} answered ${Array.isArray(list) ? list.length : 'no'} predictions for ${count} instances`, {
-      upstream: { provider: identity.provider, model: identity.model, status: 200, body: undefined },
-    });
+    throw unusableAnswer(identity, `${identity.provider} answered ${Array.isArray(list) ? list.length : 'no'} predictions for ${count} instances`);
   }
   const result = new Array<Prediction>(count);
   for (let index = 0; index < count; index++) {
     const embeddings = (list[index] as { embeddings?: { values?: unknown; statistics?: { token_count?: unknown } } } | null)?.embeddings;
     const values = embeddings?.values;
     if (!Array.isArray(values)) {
-      throw new GatewayError('upstream_error', `${identity.provider} answered a prediction without embeddings.values`, {
-        upstream: { provider: identity.provider, model: identity.model, status: 200, body: undefined },
-      });
+      throw unusableAnswer(identity, `${identity.provider} answered a prediction without embeddings.values`);
     }
     const tokens = embeddings!.statistics?.token_count;
     result[index] = { values: values as number[], tokens: typeof tokens === 'number' && tokens >= 0 ? tokens : undefined };
